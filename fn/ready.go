@@ -1,0 +1,53 @@
+package fn
+
+import (
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/crossplane/function-sdk-go/resource/composed"
+)
+
+// readyCheck reports whether an observed composed resource is ready.
+type readyCheck func(*composed.Unstructured) bool
+
+// readyChecks are the kinds whose readiness is not just their Ready
+// condition. Everything else is ready when Crossplane or its provider says so.
+var readyChecks = map[schema.GroupKind]readyCheck{
+	// EKS reports Ready while the cluster is still UPDATING; only ACTIVE
+	// clusters accept node groups and add-ons.
+	{Group: "eks.aws.m.upbound.io", Kind: "Cluster"}: func(u *composed.Unstructured) bool {
+		s, _ := u.GetString("status.atProvider.status")
+		return hasReadyCondition(u) && s == "ACTIVE"
+	},
+	// Plain Kubernetes and Argo CD objects have no Ready condition: they are
+	// ready once they exist as declared.
+	{Group: "", Kind: "ConfigMap"}:                            exists,
+	{Group: "", Kind: "Secret"}:                               exists,
+	{Group: "argoproj.io", Kind: "AppProject"}:                exists,
+	{Group: "argoproj.io", Kind: "Application"}:               exists,
+	{Group: "protection.crossplane.io", Kind: "Usage"}:        exists,
+	{Group: "protection.crossplane.io", Kind: "ClusterUsage"}: exists,
+}
+
+func exists(u *composed.Unstructured) bool { return u.GetName() != "" }
+
+func hasReadyCondition(u *composed.Unstructured) bool {
+	return u.GetCondition(xpv2.TypeReady).Status == corev1.ConditionTrue
+}
+
+// isReady reports whether an observed composed resource is ready.
+func isReady(u *composed.Unstructured) bool {
+	if u == nil {
+		return false
+	}
+	if check, ok := readyChecks[u.GroupVersionKind().GroupKind()]; ok {
+		return check(u)
+	}
+	return hasReadyCondition(u)
+}
+
+func unstructuredOf(body map[string]any) unstructured.Unstructured {
+	return unstructured.Unstructured{Object: body}
+}

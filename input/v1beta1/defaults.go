@@ -1,0 +1,106 @@
+package v1beta1
+
+import (
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Defaults of the Input. They match the +kubebuilder:default markers, which
+// document them in the CRD; Crossplane does not apply a function input's CRD,
+// so the function applies them itself.
+const (
+	DefaultProviderConfigKind       = "ClusterProviderConfig"
+	DefaultProviderConfigName       = "default"
+	DefaultManagedResourceNamespace = "crossplane-system"
+	DefaultKubernetesVersion        = "1.35"
+	DefaultTTL                      = 60 * time.Second
+	DefaultArgoCDNamespace          = "argocd"
+	DefaultEventName                = "cluster-creation-event"
+	DefaultEventNamespace           = "crossplane-system"
+	DefaultBootstrapPath            = "bootstrap"
+	DefaultBootstrapRevision        = "main"
+)
+
+// WithDefaults returns a copy of the Input with every default applied.
+func (in *Input) WithDefaults() *Input {
+	out := in.DeepCopy()
+	out.ProviderConfigRef = defaultProviderConfigRef(out.ProviderConfigRef)
+	if out.ManagedResourceNamespace == "" {
+		out.ManagedResourceNamespace = DefaultManagedResourceNamespace
+	}
+	if out.DefaultKubernetesVersion == "" {
+		out.DefaultKubernetesVersion = DefaultKubernetesVersion
+	}
+	if out.NATGateways == "" {
+		out.NATGateways = NATGatewaysPerAZ
+	}
+	if out.EndpointAccess == nil {
+		out.EndpointAccess = &EndpointAccess{}
+	}
+	if out.EndpointAccess.Private == nil {
+		out.EndpointAccess.Private = ptr(true)
+	}
+	if out.EndpointAccess.Public == nil {
+		out.EndpointAccess.Public = ptr(false)
+	}
+	if out.TTL == nil {
+		out.TTL = &metav1.Duration{Duration: DefaultTTL}
+	}
+	if out.ArgoCD.AccessMode == "" {
+		out.ArgoCD.AccessMode = ArgoCDAccessClusterRole
+	}
+	if out.ArgoCD.Namespace == "" {
+		out.ArgoCD.Namespace = DefaultArgoCDNamespace
+	}
+	if len(out.ArgoCD.ClusterResourceAllowList) == 0 {
+		out.ArgoCD.ClusterResourceAllowList = []GroupKind{{Group: "", Kind: "Namespace"}}
+	}
+	if out.ArgoCD.Bootstrap == nil {
+		out.ArgoCD.Bootstrap = &Bootstrap{}
+	}
+	if out.ArgoCD.Bootstrap.Path == "" {
+		out.ArgoCD.Bootstrap.Path = DefaultBootstrapPath
+	}
+	if out.ArgoCD.Bootstrap.Revision == "" {
+		out.ArgoCD.Bootstrap.Revision = DefaultBootstrapRevision
+	}
+	if out.ArgoCD.Bootstrap.Automated == nil {
+		out.ArgoCD.Bootstrap.Automated = ptr(true)
+	}
+	if out.ClusterCreationEvent == nil {
+		out.ClusterCreationEvent = &ClusterCreationEvent{}
+	}
+	if out.ClusterCreationEvent.Enabled == nil {
+		out.ClusterCreationEvent.Enabled = ptr(true)
+	}
+	if out.ClusterCreationEvent.Name == "" {
+		out.ClusterCreationEvent.Name = DefaultEventName
+	}
+	if out.ClusterCreationEvent.Namespace == "" {
+		out.ClusterCreationEvent.Namespace = DefaultEventNamespace
+	}
+	if out.Cognito != nil {
+		out.Cognito.ProviderConfigRef = defaultProviderConfigRef(out.Cognito.ProviderConfigRef)
+	}
+	if out.Repository != nil {
+		out.Repository.ProviderConfigRef = defaultProviderConfigRef(out.Repository.ProviderConfigRef)
+	}
+	out.KubernetesProviderConfigRef = defaultProviderConfigRef(out.KubernetesProviderConfigRef)
+	return out
+}
+
+func defaultProviderConfigRef(ref *ProviderConfigRef) *ProviderConfigRef {
+	if ref == nil {
+		ref = &ProviderConfigRef{}
+	}
+	if ref.Kind == "" {
+		ref.Kind = DefaultProviderConfigKind
+	}
+	if ref.Name == "" {
+		ref.Name = DefaultProviderConfigName
+	}
+	return ref
+}
+
+func ptr[T any](v T) *T { return &v }

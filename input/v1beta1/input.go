@@ -1,0 +1,230 @@
+// Package v1beta1 contains the input type for this Function: the settings a
+// platform team fixes in its Composition and a product team cannot change.
+// +kubebuilder:object:generate=true
+// +groupName=eksgitops.fn.crossplane.io
+// +versionName=v1beta1
+package v1beta1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// NAT gateway layouts.
+const (
+	// NATGatewaysPerAZ gives every availability zone its own NAT gateway, so
+	// losing one zone does not cut the others off the internet.
+	NATGatewaysPerAZ = "PerAZ"
+	// NATGatewaysSingle puts one NAT gateway in the first zone; cheaper, but
+	// a single point of failure.
+	NATGatewaysSingle = "Single"
+)
+
+// Ways the central Argo CD reaches a team cluster.
+const (
+	// ArgoCDAccessClusterRole creates a role in the team account, trusted by
+	// the hub role, and gives that role the cluster's access entry.
+	ArgoCDAccessClusterRole = "ClusterRole"
+	// ArgoCDAccessHubRole gives the hub role itself the access entry.
+	ArgoCDAccessHubRole = "HubRole"
+)
+
+// Input configures the function-eks-gitops pipeline step.
+// +kubebuilder:object:root=true
+// +kubebuilder:storageversion
+// +kubebuilder:resource:categories=crossplane
+type Input struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// ProviderConfigRef is the AWS ProviderConfig that the team's managed
+	// resources (network, IAM, EKS) use.
+	// +optional
+	ProviderConfigRef *ProviderConfigRef `json:"providerConfigRef,omitempty"`
+
+	// ManagedResourceNamespace is where the managed resources of a
+	// cluster-scoped XR go. A namespaced XR's resources always go into the
+	// XR's own namespace.
+	// +optional
+	// +kubebuilder:default=crossplane-system
+	ManagedResourceNamespace string `json:"managedResourceNamespace,omitempty"`
+
+	// DefaultKubernetesVersion is used when the XR names none.
+	// +optional
+	// +kubebuilder:default="1.35"
+	DefaultKubernetesVersion string `json:"defaultKubernetesVersion,omitempty"`
+
+	// NATGateways is the NAT layout: PerAZ or Single.
+	// +optional
+	// +kubebuilder:validation:Enum=PerAZ;Single
+	// +kubebuilder:default=PerAZ
+	NATGateways string `json:"natGateways,omitempty"`
+
+	// EndpointAccess controls how the EKS API endpoint is reachable.
+	// +optional
+	EndpointAccess *EndpointAccess `json:"endpointAccess,omitempty"`
+
+	// Tags are added to every AWS resource. They win over the XR's tags.
+	// +optional
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// TTL is how long Crossplane may cache this step's response.
+	// +optional
+	// +kubebuilder:default="60s"
+	TTL *metav1.Duration `json:"ttl,omitempty"`
+
+	// ArgoCD describes the central Argo CD that manages the team clusters.
+	ArgoCD ArgoCD `json:"argocd"`
+
+	// ClusterCreationEvent configures the compatibility ConfigMap that
+	// existing Argo Events sensors consume.
+	// +optional
+	ClusterCreationEvent *ClusterCreationEvent `json:"clusterCreationEvent,omitempty"`
+
+	// Cognito is the central user pool that holds the teams' groups.
+	// +optional
+	Cognito *Cognito `json:"cognito,omitempty"`
+
+	// Repository configures the team's GitOps repository in CodeCommit.
+	// +optional
+	Repository *Repository `json:"repository,omitempty"`
+
+	// KubernetesProviderConfigRef is the provider-kubernetes ProviderConfig
+	// used to write objects outside a namespaced XR's namespace.
+	// +optional
+	KubernetesProviderConfigRef *ProviderConfigRef `json:"kubernetesProviderConfigRef,omitempty"`
+}
+
+// ProviderConfigRef names a ProviderConfig or ClusterProviderConfig.
+type ProviderConfigRef struct {
+	// Kind is ProviderConfig (in the managed resource's namespace) or
+	// ClusterProviderConfig.
+	// +optional
+	// +kubebuilder:validation:Enum=ProviderConfig;ClusterProviderConfig
+	// +kubebuilder:default=ClusterProviderConfig
+	Kind string `json:"kind,omitempty"`
+
+	// Name of the ProviderConfig. It may contain the placeholders
+	// {team}, {accountId} and {environment}, e.g. "aws-{accountId}", to
+	// pick a ProviderConfig per team or account.
+	// +optional
+	// +kubebuilder:default=default
+	Name string `json:"name,omitempty"`
+}
+
+// EndpointAccess controls the EKS API endpoint.
+type EndpointAccess struct {
+	// Private enables the endpoint inside the VPC.
+	// +optional
+	// +kubebuilder:default=true
+	Private *bool `json:"private,omitempty"`
+
+	// Public enables the internet-facing endpoint.
+	// +optional
+	// +kubebuilder:default=false
+	Public *bool `json:"public,omitempty"`
+
+	// PublicAccessCIDRs limits the public endpoint. Required when Public is
+	// true: an open endpoint must be a decision, not a default.
+	// +optional
+	PublicAccessCIDRs []string `json:"publicAccessCidrs,omitempty"`
+}
+
+// ArgoCD describes the central Argo CD.
+type ArgoCD struct {
+	// HubRoleARN is the IAM role Argo CD's controller runs as in the hub
+	// account (IRSA or EKS Pod Identity).
+	HubRoleARN string `json:"hubRoleArn"`
+
+	// AccessMode is ClusterRole (a role per team cluster, trusted by the hub
+	// role) or HubRole (the hub role gets the access entry directly).
+	// +optional
+	// +kubebuilder:validation:Enum=ClusterRole;HubRole
+	// +kubebuilder:default=ClusterRole
+	AccessMode string `json:"accessMode,omitempty"`
+
+	// Namespace is where Argo CD reads its cluster and repository Secrets
+	// and AppProjects.
+	// +optional
+	// +kubebuilder:default=argocd
+	Namespace string `json:"namespace,omitempty"`
+
+	// ClusterResourceAllowList is the cluster-scoped kinds a team may deploy.
+	// Defaults to Namespaces only.
+	// +optional
+	ClusterResourceAllowList []GroupKind `json:"clusterResourceAllowList,omitempty"`
+
+	// Bootstrap configures the Application that deploys the team repository.
+	// +optional
+	Bootstrap *Bootstrap `json:"bootstrap,omitempty"`
+}
+
+// GroupKind is a Kubernetes API group and kind.
+type GroupKind struct {
+	// Group is the API group; "" is the core group.
+	Group string `json:"group"`
+	// Kind is the kind.
+	Kind string `json:"kind"`
+}
+
+// Bootstrap configures the bootstrap Application.
+type Bootstrap struct {
+	// Path in the repository.
+	// +optional
+	// +kubebuilder:default=bootstrap
+	Path string `json:"path,omitempty"`
+
+	// Revision to deploy.
+	// +optional
+	// +kubebuilder:default=main
+	Revision string `json:"revision,omitempty"`
+
+	// Automated turns on automated sync (with prune and self-heal).
+	// +optional
+	// +kubebuilder:default=true
+	Automated *bool `json:"automated,omitempty"`
+}
+
+// ClusterCreationEvent configures the compatibility ConfigMap.
+type ClusterCreationEvent struct {
+	// Enabled turns the ConfigMap on.
+	// +optional
+	// +kubebuilder:default=true
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// Name is the ConfigMap's name prefix; each cluster gets
+	// "<name>-<cluster>".
+	// +optional
+	// +kubebuilder:default=cluster-creation-event
+	Name string `json:"name,omitempty"`
+
+	// Namespace of the ConfigMap.
+	// +optional
+	// +kubebuilder:default=crossplane-system
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// Cognito is the central user pool.
+type Cognito struct {
+	// UserPoolID is the pool's ID, e.g. eu-west-1_AbCdEfGhI.
+	UserPoolID string `json:"userPoolId"`
+
+	// Region of the pool.
+	Region string `json:"region"`
+
+	// ProviderConfigRef for the central account that owns the pool.
+	// +optional
+	ProviderConfigRef *ProviderConfigRef `json:"providerConfigRef,omitempty"`
+}
+
+// Repository configures the team's CodeCommit repository.
+type Repository struct {
+	// Region of the repository.
+	Region string `json:"region"`
+
+	// AccountID that owns the repository.
+	AccountID string `json:"accountId"`
+
+	// ProviderConfigRef for that account.
+	// +optional
+	ProviderConfigRef *ProviderConfigRef `json:"providerConfigRef,omitempty"`
+}

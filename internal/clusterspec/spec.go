@@ -1,0 +1,218 @@
+// Package clusterspec is the XR's spec: what a product engineer writes to ask
+// for a cluster, how it is read strictly from the observed XR, and the
+// defaults that fill in what they left out.
+package clusterspec
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/crossplane/function-sdk-go/errors"
+)
+
+// Defaults for what a product engineer may leave out.
+const (
+	DefaultAvailabilityZones = 3
+	DefaultSupportType       = "STANDARD"
+	DefaultNodePoolName      = "default"
+	DefaultInstanceType      = "m6i.large"
+	DefaultCapacityType      = "ON_DEMAND"
+	DefaultAMIType           = "AL2023_x86_64_STANDARD"
+	DefaultDiskSizeGiB       = 50
+	DefaultMinSize           = 2
+	DefaultMaxSize           = 4
+)
+
+// Spec is the XR's spec.
+type Spec struct {
+	// Team owns the cluster.
+	Team Team `json:"team"`
+	// Environment is e.g. dev, staging or prod.
+	Environment string `json:"environment"`
+	// AWS is where the cluster lives.
+	AWS AWS `json:"aws"`
+	// KubernetesVersion is the EKS minor version, e.g. "1.35".
+	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
+	// SupportType is STANDARD or EXTENDED (EKS upgrade policy).
+	SupportType string `json:"supportType,omitempty"`
+	// Network is the VPC layout.
+	Network Network `json:"network"`
+	// NodePools become one managed node group each.
+	NodePools []NodePool `json:"nodePools,omitempty"`
+	// Addons switches add-ons on and pins EKS add-on versions.
+	Addons Addons `json:"addons,omitempty"`
+	// Tags are added to every AWS resource.
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// Crossplane holds Crossplane's own XR machinery; it is not ours to read.
+	Crossplane json.RawMessage `json:"crossplane,omitempty"`
+}
+
+// Team is the product team.
+type Team struct {
+	Name    string   `json:"name"`
+	Members []string `json:"members,omitempty"`
+}
+
+// AWS is the team's account and region.
+type AWS struct {
+	AccountID string `json:"accountId"`
+	Region    string `json:"region"`
+}
+
+// Network is the VPC layout.
+type Network struct {
+	VPCCIDR           string   `json:"vpcCidr"`
+	AvailabilityZones int      `json:"availabilityZones,omitempty"`
+	Zones             []string `json:"zones,omitempty"`
+	ServiceCIDR       string   `json:"serviceCidr,omitempty"`
+}
+
+// NodePool is one managed node group.
+type NodePool struct {
+	Name          string            `json:"name"`
+	InstanceTypes []string          `json:"instanceTypes,omitempty"`
+	MinSize       *int32            `json:"minSize,omitempty"`
+	MaxSize       *int32            `json:"maxSize,omitempty"`
+	DesiredSize   *int32            `json:"desiredSize,omitempty"`
+	Autoscaled    bool              `json:"autoscaled,omitempty"`
+	CapacityType  string            `json:"capacityType,omitempty"`
+	AMIType       string            `json:"amiType,omitempty"`
+	DiskSizeGiB   *int32            `json:"diskSize,omitempty"`
+	Labels        map[string]string `json:"labels,omitempty"`
+	Taints        []Taint           `json:"taints,omitempty"`
+}
+
+// Taint is a node taint, with the EKS effect names.
+type Taint struct {
+	Key    string `json:"key"`
+	Value  string `json:"value,omitempty"`
+	Effect string `json:"effect"`
+}
+
+// Addons are the add-on switches. The four add-ons every cluster needs
+// (vpc-cni, coredns, kube-proxy, eks-pod-identity-agent) are always on.
+type Addons struct {
+	// MetricsServer installs the EKS metrics-server add-on.
+	MetricsServer bool `json:"metricsServer,omitempty"`
+	// The rest are installed by the central Argo CD through ApplicationSets
+	// that select on the cluster Secret's enable_<addon> labels.
+	AWSLoadBalancerController bool `json:"awsLoadBalancerController,omitempty"`
+	CertManager               bool `json:"certManager,omitempty"`
+	ExternalDNS               bool `json:"externalDns,omitempty"`
+	ExternalSecrets           bool `json:"externalSecrets,omitempty"`
+	// Versions pins EKS add-on versions by add-on name.
+	Versions map[string]string `json:"versions,omitempty"`
+}
+
+// Parse reads the XR's spec strictly: an unknown field is an error, so a
+// typo is reported instead of silently ignored.
+func Parse(spec map[string]any) (Spec, error) {
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return Spec{}, errors.Wrap(err, "cannot encode the XR's spec")
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	s := Spec{}
+	if err := d.Decode(&s); err != nil {
+		return Spec{}, errors.New(describeDecodeError(err))
+	}
+	return s, nil
+}
+
+// describeDecodeError turns encoding/json's messages into ones that name the
+// XR field the way a product engineer wrote it.
+func describeDecodeError(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("spec.%s: Invalid value: a %s is not a valid %s", te.Field, te.Value, jsonType(te.Type.Kind().String()))
+	}
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return fmt.Sprintf("spec: Unsupported field: %s is not a field of this XR", f)
+	}
+	return "spec: Invalid value: " + msg
+}
+
+func jsonType(kind string) string {
+	switch {
+	case strings.HasPrefix(kind, "int"), strings.HasPrefix(kind, "uint"):
+		return "whole number"
+	case kind == "slice":
+		return "list"
+	case kind == "map", kind == "struct":
+		return "object"
+	default:
+		return kind
+	}
+}
+
+// WithDefaults returns the spec with every optional field filled in.
+// defaultVersion comes from the platform's Input.
+func (s Spec) WithDefaults(defaultVersion string) Spec {
+	out := s
+	if out.KubernetesVersion == "" {
+		out.KubernetesVersion = defaultVersion
+	}
+	if out.SupportType == "" {
+		out.SupportType = DefaultSupportType
+	}
+	if out.Network.AvailabilityZones == 0 {
+		out.Network.AvailabilityZones = DefaultAvailabilityZones
+		if len(out.Network.Zones) > 0 {
+			out.Network.AvailabilityZones = len(out.Network.Zones)
+		}
+	}
+	if len(out.NodePools) == 0 {
+		out.NodePools = []NodePool{{Name: DefaultNodePoolName}}
+	}
+	pools := make([]NodePool, len(out.NodePools))
+	for i, p := range out.NodePools {
+		pools[i] = p.withDefaults()
+	}
+	out.NodePools = pools
+	return out
+}
+
+func (p NodePool) withDefaults() NodePool {
+	if len(p.InstanceTypes) == 0 {
+		p.InstanceTypes = []string{DefaultInstanceType}
+	}
+	if p.CapacityType == "" {
+		p.CapacityType = DefaultCapacityType
+	}
+	if p.AMIType == "" {
+		p.AMIType = DefaultAMIType
+	}
+	if p.DiskSizeGiB == nil {
+		p.DiskSizeGiB = ptr(int32(DefaultDiskSizeGiB))
+	}
+	if p.MinSize == nil {
+		p.MinSize = ptr(int32(DefaultMinSize))
+	}
+	if p.MaxSize == nil {
+		p.MaxSize = ptr(max(int32(DefaultMaxSize), *p.MinSize))
+	}
+	if p.DesiredSize == nil {
+		p.DesiredSize = ptr(*p.MinSize)
+	}
+	return p
+}
+
+// ZoneNames returns the availability zones the network spans: the explicit
+// list, or the region's first zones by letter.
+func (s Spec) ZoneNames() []string {
+	if len(s.Network.Zones) > 0 {
+		return s.Network.Zones
+	}
+	zones := make([]string, 0, s.Network.AvailabilityZones)
+	for i := range s.Network.AvailabilityZones {
+		zones = append(zones, s.AWS.Region+string(rune('a'+i)))
+	}
+	return zones
+}
+
+func ptr[T any](v T) *T { return &v }

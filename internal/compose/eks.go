@@ -1,0 +1,204 @@
+package compose
+
+import (
+	"github.com/crossplane/function-sdk-go/resource"
+
+	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
+)
+
+// Composition resource names of the EKS resources.
+const (
+	NameCluster           = resource.Name("eks-cluster")
+	NameAccessEntry       = resource.Name("eks-access-entry-argocd")
+	NameAccessAssociation = resource.Name("eks-access-policy-argocd")
+)
+
+const (
+	componentCluster     = "cluster"
+	componentAccessEntry = "argocd-access-entry"
+)
+
+// Add-ons every cluster gets. vpc-cni, kube-proxy and the pod identity agent
+// are DaemonSets that nodes need to become Ready, so they come with the
+// cluster; coredns and metrics-server are Deployments that stay degraded
+// until nodes exist, so they wait for the node groups.
+var (
+	addonsWithCluster = []string{"vpc-cni", "kube-proxy", "eks-pod-identity-agent"}
+	addonsWithNodes   = []string{"coredns"}
+)
+
+// NameNodeGroup is the composition resource name of a node pool.
+func NameNodeGroup(pool string) resource.Name { return resource.Name("eks-nodegroup-" + pool) }
+
+// NameAddon is the composition resource name of an EKS add-on.
+func NameAddon(addon string) resource.Name { return resource.Name("eks-addon-" + addon) }
+
+// NodeGroupName is the AWS name of a node pool's node group.
+func (p Params) NodeGroupName(pool string) string { return p.ClusterName() + "-" + pool }
+
+// ClusterAdminPolicyARN is the EKS access policy Argo CD gets.
+func (p Params) ClusterAdminPolicyARN() string {
+	return "arn:" + p.Partition() + ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+}
+
+// Addons returns the EKS add-ons the cluster gets, in order.
+func (p Params) Addons() (withCluster, withNodes []string) {
+	withNodes = addonsWithNodes
+	if p.Spec.Addons.MetricsServer {
+		withNodes = append([]string{}, addonsWithNodes...)
+		withNodes = append(withNodes, "metrics-server")
+	}
+	return addonsWithCluster, withNodes
+}
+
+// EKS returns the cluster. It is declared with the network: its subnets are
+// references by name, which the provider resolves only when every one of
+// them has an ID, so the cluster is never created in fewer zones than asked.
+func (p Params) EKS() []Object {
+	ep := p.Input.EndpointAccess
+	vpcConfig := map[string]any{
+		"subnetIdRefs":          refs(p.PrivateSubnetObjectNames()...),
+		"endpointPrivateAccess": *ep.Private,
+		"endpointPublicAccess":  *ep.Public,
+	}
+	if *ep.Public {
+		vpcConfig["publicAccessCidrs"] = strList(ep.PublicAccessCIDRs)
+	}
+	fp := map[string]any{
+		"region":          p.Spec.AWS.Region,
+		"version":         p.Spec.KubernetesVersion,
+		"roleArnSelector": selector(component(componentClusterRole)),
+		"vpcConfig":       vpcConfig,
+		"accessConfig": map[string]any{
+			"authenticationMode": "API",
+			// Only access entries grant access; whoever runs the provider
+			// gets no hidden admin rights.
+			"bootstrapClusterCreatorAdminPermissions": false,
+		},
+		"upgradePolicy":          map[string]any{"supportType": p.Spec.SupportType},
+		"enabledClusterLogTypes": strList([]string{"api", "audit", "authenticator"}),
+		"tags":                   p.awsTags(p.ClusterName()),
+	}
+	if p.Spec.Network.ServiceCIDR != "" {
+		fp["kubernetesNetworkConfig"] = map[string]any{"serviceIpv4Cidr": p.Spec.Network.ServiceCIDR}
+	}
+	body := withExternalName(p.managed(apiEKS, "Cluster", "eks", component(componentCluster), fp), p.ClusterName())
+	return []Object{{Name: NameCluster, Body: body}}
+}
+
+// Compute returns the node groups, add-ons and Argo CD's access entry, which
+// all need an ACTIVE cluster.
+func (p Params) Compute() []Object {
+	region := p.Spec.AWS.Region
+	clusterSel := selector(component(componentCluster))
+	var objs []Object
+	nodeGroups := make([]resource.Name, 0, len(p.Spec.NodePools))
+	for _, pool := range p.Spec.NodePools {
+		name := NameNodeGroup(pool.Name)
+		nodeGroups = append(nodeGroups, name)
+		scaling := map[string]any{"minSize": int64(*pool.MinSize), "maxSize": int64(*pool.MaxSize)}
+		fp := map[string]any{
+			"region":              region,
+			"version":             p.Spec.KubernetesVersion,
+			"clusterNameSelector": clusterSel,
+			"nodeRoleArnSelector": selector(component(componentNodeRole)),
+			"subnetIdRefs":        refs(p.PrivateSubnetObjectNames()...),
+			"scalingConfig":       scaling,
+			"instanceTypes":       strList(pool.InstanceTypes),
+			"capacityType":        pool.CapacityType,
+			"amiType":             pool.AMIType,
+			"diskSize":            int64(*pool.DiskSizeGiB),
+			"updateConfig":        map[string]any{"maxUnavailable": int64(1)},
+			"tags":                p.awsTags(p.NodeGroupName(pool.Name)),
+		}
+		if len(pool.Labels) > 0 {
+			fp["labels"] = strMap(pool.Labels)
+		}
+		if len(pool.Taints) > 0 {
+			taints := make([]any, len(pool.Taints))
+			for i, t := range pool.Taints {
+				taints[i] = map[string]any{"key": t.Key, "value": t.Value, "effect": t.Effect}
+			}
+			fp["taint"] = taints
+		}
+		body := p.managed(apiEKS, "NodeGroup", "ng-"+pool.Name, map[string]string{LabelComponent: "node-group", LabelNodePool: pool.Name}, fp)
+		spec := body["spec"].(map[string]any) //nolint:forcetypeassert // Built by managed.
+		if pool.Autoscaled {
+			// The autoscaler owns the desired size; setting it here would
+			// fight it on every reconcile.
+			spec["initProvider"] = map[string]any{"scalingConfig": map[string]any{"desiredSize": int64(*pool.DesiredSize)}}
+		} else {
+			scaling["desiredSize"] = int64(*pool.DesiredSize)
+		}
+		objs = append(objs, Object{
+			Name:     name,
+			Body:     withExternalName(body, p.NodeGroupName(pool.Name)),
+			Requires: append([]resource.Name{NameCluster}, p.NodeRoleNames()...),
+		})
+	}
+
+	withCluster, withNodes := p.Addons()
+	for _, a := range withCluster {
+		objs = append(objs, p.addon(a, []resource.Name{NameCluster}))
+	}
+	for _, a := range withNodes {
+		objs = append(objs, p.addon(a, append([]resource.Name{NameCluster}, nodeGroups...)))
+	}
+	return append(objs, p.argoCDAccess()...)
+}
+
+func (p Params) addon(name string, requires []resource.Name) Object {
+	fp := map[string]any{
+		"region":                   p.Spec.AWS.Region,
+		"addonName":                name,
+		"clusterNameSelector":      selector(component(componentCluster)),
+		"resolveConflictsOnCreate": "OVERWRITE",
+		"resolveConflictsOnUpdate": "PRESERVE",
+		"tags":                     p.awsTags(p.ClusterName() + "-" + name),
+	}
+	if v, ok := p.Spec.Addons.Versions[name]; ok {
+		fp["addonVersion"] = v
+	}
+	return Object{
+		Name:     NameAddon(name),
+		Body:     p.managed(apiEKS, "Addon", "addon-"+name, map[string]string{LabelComponent: "addon"}, fp),
+		Requires: requires,
+	}
+}
+
+// argoCDAccess gives Argo CD cluster-admin through an access entry: for the
+// per-cluster role in ClusterRole mode, for the hub role in HubRole mode.
+func (p Params) argoCDAccess() []Object {
+	region := p.Spec.AWS.Region
+	entry := map[string]any{
+		"region":              region,
+		"clusterNameSelector": selector(component(componentCluster)),
+		"type":                "STANDARD",
+		"tags":                p.awsTags(p.ClusterName() + "-argocd"),
+	}
+	requires := []resource.Name{NameCluster}
+	if p.Input.ArgoCD.AccessMode == v1beta1.ArgoCDAccessClusterRole {
+		entry["principalArnFromRoleSelector"] = selector(component(componentArgoCDRole))
+		requires = append(requires, NameArgoCDRole)
+	} else {
+		entry["principalArn"] = p.Input.ArgoCD.HubRoleARN
+	}
+	return []Object{
+		{
+			Name:     NameAccessEntry,
+			Body:     p.managed(apiEKS, "AccessEntry", "access-entry-argocd", component(componentAccessEntry), entry),
+			Requires: requires,
+		},
+		{
+			Name: NameAccessAssociation,
+			Body: p.managed(apiEKS, "AccessPolicyAssociation", "access-policy-argocd", nil, map[string]any{
+				"region":               region,
+				"clusterNameSelector":  selector(component(componentCluster)),
+				"principalArnSelector": selector(component(componentAccessEntry)),
+				"policyArn":            p.ClusterAdminPolicyARN(),
+				"accessScope":          map[string]any{"type": "cluster"},
+			}),
+			Requires: []resource.Name{NameAccessEntry},
+		},
+	}
+}

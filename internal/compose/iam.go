@@ -1,0 +1,114 @@
+package compose
+
+import (
+	"encoding/json"
+
+	"github.com/crossplane/function-sdk-go/resource"
+
+	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
+)
+
+// Composition resource names of the IAM roles.
+const (
+	NameClusterRole = resource.Name("iam-role-cluster")
+	NameNodeRole    = resource.Name("iam-role-node")
+	NameArgoCDRole  = resource.Name("iam-role-argocd")
+)
+
+// Component labels of the roles.
+const (
+	componentClusterRole = "cluster-role"
+	componentNodeRole    = "node-role"
+	componentArgoCDRole  = "argocd-role"
+)
+
+// AWS-managed policies the roles need, by the suffix of their ARN.
+var (
+	clusterPolicies = []policy{{key: "eks-cluster", name: "AmazonEKSClusterPolicy"}}
+	nodePolicies    = []policy{
+		{key: "eks-worker-node", name: "AmazonEKSWorkerNodePolicy"},
+		{key: "eks-cni", name: "AmazonEKS_CNI_Policy"},
+		{key: "ecr-read-only", name: "AmazonEC2ContainerRegistryReadOnly"},
+	}
+)
+
+type policy struct{ key, name string }
+
+// RoleNames are the IAM role names of a cluster, by composition resource.
+func (p Params) RoleNames() map[resource.Name]string {
+	n := map[resource.Name]string{
+		NameClusterRole: p.ClusterName() + "-cluster",
+		NameNodeRole:    p.ClusterName() + "-node",
+	}
+	if p.Input.ArgoCD.AccessMode == v1beta1.ArgoCDAccessClusterRole {
+		n[NameArgoCDRole] = p.ClusterName() + "-argocd"
+	}
+	return n
+}
+
+// NodeRoleNames are the node role and its attachments, which node groups
+// wait for: a node group whose role lacks the policies never gets Ready nodes.
+func (p Params) NodeRoleNames() []resource.Name {
+	names := []resource.Name{NameNodeRole}
+	for _, pol := range nodePolicies {
+		names = append(names, attachmentName("node", pol))
+	}
+	return names
+}
+
+func attachmentName(role string, pol policy) resource.Name {
+	return resource.Name("iam-attachment-" + role + "-" + pol.key)
+}
+
+// IAM returns the cluster role, the node role, their policy attachments and,
+// in ClusterRole mode, the role Argo CD assumes from the hub account.
+func (p Params) IAM() []Object {
+	names := p.RoleNames()
+	objs := []Object{p.role(NameClusterRole, names[NameClusterRole], componentClusterRole, "EKS control plane of "+p.ClusterName(), servicePrincipal("eks.amazonaws.com"))}
+	objs = append(objs, p.attachments("cluster", componentClusterRole, clusterPolicies)...)
+	objs = append(objs, p.role(NameNodeRole, names[NameNodeRole], componentNodeRole, "EKS nodes of "+p.ClusterName(), servicePrincipal("ec2.amazonaws.com")))
+	objs = append(objs, p.attachments("node", componentNodeRole, nodePolicies)...)
+	if name, ok := names[NameArgoCDRole]; ok {
+		objs = append(objs, p.role(NameArgoCDRole, name, componentArgoCDRole, "Central Argo CD's access to "+p.ClusterName(),
+			map[string]any{"AWS": p.Input.ArgoCD.HubRoleARN}))
+	}
+	return objs
+}
+
+func (p Params) role(name resource.Name, awsName, comp, description string, principal map[string]any) Object {
+	body := p.managed(apiIAM, "Role", string(name), component(comp), map[string]any{
+		"assumeRolePolicy": trustPolicy(principal),
+		"description":      description,
+		"tags":             p.awsTags(awsName),
+	})
+	return Object{Name: name, Body: withExternalName(body, awsName)}
+}
+
+func (p Params) attachments(role, comp string, pols []policy) []Object {
+	objs := make([]Object, len(pols))
+	for i, pol := range pols {
+		name := attachmentName(role, pol)
+		objs[i] = Object{Name: name, Body: p.managed(apiIAM, "RolePolicyAttachment", string(name), nil, map[string]any{
+			"policyArn":    "arn:" + p.Partition() + ":iam::aws:policy/" + pol.name,
+			"roleSelector": selector(component(comp)),
+		})}
+	}
+	return objs
+}
+
+func servicePrincipal(svc string) map[string]any { return map[string]any{"Service": svc} }
+
+// trustPolicy allows the principal to assume the role. sts:TagSession lets
+// EKS Pod Identity pass session tags.
+func trustPolicy(principal map[string]any) string {
+	doc := map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{map[string]any{
+			"Effect":    "Allow",
+			"Principal": principal,
+			"Action":    []any{"sts:AssumeRole", "sts:TagSession"},
+		}},
+	}
+	b, _ := json.Marshal(doc) //nolint:errchkjson // Plain maps always encode.
+	return string(b)
+}

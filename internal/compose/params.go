@@ -1,0 +1,121 @@
+// Package compose holds the pure builders that turn a validated XR spec and
+// the platform's Input into the desired composed resources. Builders read no
+// observed state except the facts handed to them, and return the same objects
+// for the same arguments.
+package compose
+
+import (
+	"maps"
+	"strings"
+
+	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
+	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
+)
+
+// Labels the function puts on what it composes. Selectors match on them
+// together with matchControllerRef, so they never cross XRs.
+const (
+	LabelComponent   = "eks-gitops.dev/component"
+	LabelTier        = "eks-gitops.dev/tier"
+	LabelZone        = "eks-gitops.dev/zone"
+	LabelNodePool    = "eks-gitops.dev/node-pool"
+	LabelTeam        = "eks-gitops.dev/team"
+	LabelEnvironment = "eks-gitops.dev/environment"
+	LabelCluster     = "eks-gitops.dev/cluster"
+)
+
+// AnnotationExternalName is Crossplane's external-name annotation.
+const AnnotationExternalName = "crossplane.io/external-name"
+
+// Params are everything the builders need, resolved and validated.
+type Params struct {
+	// XRName and XRNamespace identify the XR; XRNamespace is empty for a
+	// cluster-scoped XR.
+	XRName      string
+	XRNamespace string
+	Spec        clusterspec.Spec
+	Input       v1beta1.Input
+}
+
+// Namespace is where the XR's managed resources go.
+func (p Params) Namespace() string {
+	if p.XRNamespace != "" {
+		return p.XRNamespace
+	}
+	return p.Input.ManagedResourceNamespace
+}
+
+// Namespaced reports whether the XR is namespaced.
+func (p Params) Namespaced() bool { return p.XRNamespace != "" }
+
+// ClusterName is the EKS cluster's name. A namespaced XR's cluster name
+// carries its namespace, so two namespaces that use the same name and account
+// can never adopt each other's cluster.
+func (p Params) ClusterName() string {
+	if p.XRNamespace != "" {
+		return p.XRNamespace + "-" + p.XRName
+	}
+	return p.XRName
+}
+
+// ObjectName is the Kubernetes name of a composed resource.
+func (p Params) ObjectName(suffix string) string {
+	return p.XRName + "-" + suffix
+}
+
+// Partition is the AWS partition of the team's region.
+func (p Params) Partition() string { return PartitionOf(p.Spec.AWS.Region) }
+
+// PartitionOf returns the AWS partition a region belongs to.
+func PartitionOf(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	default:
+		return "aws"
+	}
+}
+
+// ProviderConfigName resolves the placeholders of a ProviderConfig name.
+func (p Params) ProviderConfigName(ref *v1beta1.ProviderConfigRef) string {
+	return strings.NewReplacer(
+		"{team}", p.Spec.Team.Name,
+		"{accountId}", p.Spec.AWS.AccountID,
+		"{environment}", p.Spec.Environment,
+	).Replace(ref.Name)
+}
+
+// Tags returns the tags for every AWS resource: the XR's, then the
+// platform's (which win), then the function's own.
+func (p Params) Tags() map[string]string {
+	t := make(map[string]string, len(p.Spec.Tags)+len(p.Input.Tags)+4)
+	maps.Copy(t, p.Spec.Tags)
+	maps.Copy(t, p.Input.Tags)
+	t["eks-gitops.dev/team"] = p.Spec.Team.Name
+	t["eks-gitops.dev/environment"] = p.Spec.Environment
+	t["eks-gitops.dev/cluster"] = p.ClusterName()
+	t["managed-by"] = "crossplane"
+	return t
+}
+
+// Zone is one availability zone the network spans.
+type Zone struct {
+	// Name is the AWS zone name, e.g. eu-west-1a.
+	Name string
+	// Key is the zone's short, stable key in names and labels, e.g. "a".
+	Key string
+	// Index is the zone's position, which fixes its subnets' CIDRs.
+	Index int
+}
+
+// Zones returns the zones of the network in order.
+func (p Params) Zones() []Zone {
+	names := p.Spec.ZoneNames()
+	zones := make([]Zone, len(names))
+	for i, n := range names {
+		zones[i] = Zone{Name: n, Key: n[len(n)-1:], Index: i}
+	}
+	return zones
+}

@@ -1,0 +1,58 @@
+package compose
+
+// Condition types of the XR, one per step of provisioning, in order.
+const (
+	StepNetwork      = "NetworkReady"
+	StepControlPlane = "ControlPlaneReady"
+	StepCompute      = "ComputeReady"
+)
+
+// Step is one stage of provisioning, reported as one XR condition.
+type Step struct {
+	// Condition is the XR condition type that reports this step.
+	Condition string
+	// Phase is the short name shown in the XR's status.phase while this is
+	// the first step not done.
+	Phase string
+	// Objects are the step's composed resources.
+	Objects []Object
+}
+
+// Facts are what the function observed of the composed resources, for the
+// builders whose output depends on it.
+type Facts struct {
+	// Cluster is the observed EKS cluster.
+	Cluster ClusterFacts
+	// VPCID is the observed VPC's ID.
+	VPCID string
+}
+
+// ClusterFacts are the observed EKS cluster's atProvider fields.
+type ClusterFacts struct {
+	Name     string
+	ARN      string
+	Endpoint string
+	// CAData is the base64 of the PEM, exactly as EKS reports it.
+	CAData  string
+	Status  string
+	Version string
+}
+
+// Plan returns every step with its objects, in order. The same Params and
+// Facts always give the same plan.
+func (p Params) Plan(_ Facts) []Step {
+	return []Step{
+		{Condition: StepNetwork, Phase: "Network", Objects: p.Network()},
+		{Condition: StepControlPlane, Phase: "ControlPlane", Objects: append(p.IAM(), p.EKS()...)},
+		{Condition: StepCompute, Phase: "Compute", Objects: p.Compute()},
+	}
+}
+
+// All returns every object of the plan, in order.
+func (p Params) All() []Object {
+	var objs []Object
+	for _, s := range p.Plan(Facts{}) {
+		objs = append(objs, s.Objects...)
+	}
+	return objs
+}

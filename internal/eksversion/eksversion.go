@@ -1,0 +1,80 @@
+// Package eksversion knows which Kubernetes versions EKS supports on a given
+// day. The table is dated: update it when AWS publishes a new release or its
+// end-of-support dates.
+package eksversion
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// TableDate is when the table below was last checked against the EKS
+// Kubernetes version calendar.
+const TableDate = "2026-11-28"
+
+// Release is one EKS Kubernetes minor version.
+type Release struct {
+	Version string
+	// StandardEnd is the first day without standard support.
+	StandardEnd time.Time
+	// ExtendedEnd is the first day without any support.
+	ExtendedEnd time.Time
+}
+
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// Releases are the versions EKS offered when the table was written, oldest
+// first. Extended support lasts 12 months after standard support ends.
+var Releases = []Release{
+	{Version: "1.32", StandardEnd: day("2026-03-23"), ExtendedEnd: day("2027-03-23")},
+	{Version: "1.33", StandardEnd: day("2026-07-29"), ExtendedEnd: day("2027-07-29")},
+	{Version: "1.34", StandardEnd: day("2026-12-02"), ExtendedEnd: day("2027-12-02")},
+	{Version: "1.35", StandardEnd: day("2027-03-27"), ExtendedEnd: day("2028-03-27")},
+	{Version: "1.36", StandardEnd: day("2027-07-28"), ExtendedEnd: day("2028-07-28")},
+}
+
+// Support says what support a version has on a day.
+type Support int
+
+// Kinds of support.
+const (
+	Unsupported Support = iota
+	Extended
+	Standard
+)
+
+// SupportOn returns the support a version has on day now.
+func SupportOn(version string, now time.Time) Support {
+	i := slices.IndexFunc(Releases, func(r Release) bool { return r.Version == version })
+	if i < 0 {
+		return Unsupported
+	}
+	r := Releases[i]
+	switch {
+	case now.Before(r.StandardEnd):
+		return Standard
+	case now.Before(r.ExtendedEnd):
+		return Extended
+	default:
+		return Unsupported
+	}
+}
+
+// SupportedOn lists the versions with any support on day now, for messages.
+func SupportedOn(now time.Time) string {
+	var v []string
+	for _, r := range Releases {
+		if now.Before(r.ExtendedEnd) {
+			v = append(v, fmt.Sprintf("%s (standard support until %s)", r.Version, r.StandardEnd.Format(time.DateOnly)))
+		}
+	}
+	return strings.Join(v, ", ")
+}

@@ -1,0 +1,462 @@
+// Package validation checks the platform's Input and a product team's XR
+// against every rule that AWS, EKS, Kubernetes or Argo CD would otherwise
+// enforce later, so that a bad manifest gets one clear error and nothing is
+// half-built. Each error names the field, the value and the rule.
+package validation
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
+	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
+	"github.com/eks-gitops/function-eks-gitops/internal/compose"
+	"github.com/eks-gitops/function-eks-gitops/internal/eksversion"
+	"github.com/eks-gitops/function-eks-gitops/internal/netplan"
+)
+
+// Limits from the AWS and Kubernetes APIs.
+const (
+	maxEKSClusterName = 100
+	maxNodeGroupName  = 63
+	maxIAMRoleName    = 64
+	maxLabelValue     = validation.LabelValueMaxLength
+	maxObjectName     = validation.DNS1123SubdomainMaxLength
+	maxTagKey         = 128
+	maxTagValue       = 256
+	maxTags           = 50
+	maxMemberName     = 128
+	maxTeamName       = 32
+	maxEnvironment    = 32
+	maxPoolName       = 32
+	maxNodeGroupSize  = 1000
+	minZones          = 2
+)
+
+var (
+	accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
+	// Regions by partition; the function supports these three partitions.
+	regionRe = regexp.MustCompile(`^(?:(?:us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-[0-9]|cn-[a-z]+-[0-9]|us-gov-[a-z]+-[0-9])$`)
+	eksName  = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]*$`)
+	iamName  = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	// Team and environment names reach Argo CD RBAC, Cognito group names,
+	// label values and AWS names: lowercase letters, digits and inner dashes
+	// only, so no comma, quote, whitespace or glob character can get through.
+	safeName = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
+	// Members are Cognito usernames; emails are common. Nothing that breaks a
+	// CSV line or forms a glob.
+	memberRe       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]*$`)
+	k8sMinorRe     = regexp.MustCompile(`^1\.[0-9]{1,2}$`)
+	instanceTypeRe = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+	tagRe          = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	addonVersionRe = regexp.MustCompile(`^v[0-9][0-9A-Za-z.+-]*$`)
+)
+
+// Input checks the platform's Input, after defaults.
+func Input(in *v1beta1.Input) field.ErrorList {
+	var errs field.ErrorList
+	root := field.NewPath("input")
+	errs = append(errs, providerConfigRef(root.Child("providerConfigRef"), in.ProviderConfigRef)...)
+	if ns := in.ManagedResourceNamespace; len(validation.IsDNS1123Label(ns)) > 0 {
+		errs = append(errs, field.Invalid(root.Child("managedResourceNamespace"), ns, "must be a Kubernetes namespace name (DNS-1123 label)"))
+	}
+	if !k8sMinorRe.MatchString(in.DefaultKubernetesVersion) {
+		errs = append(errs, field.Invalid(root.Child("defaultKubernetesVersion"), in.DefaultKubernetesVersion, `must be a Kubernetes minor version such as "1.35"`))
+	}
+	if in.NATGateways != v1beta1.NATGatewaysPerAZ && in.NATGateways != v1beta1.NATGatewaysSingle {
+		errs = append(errs, field.NotSupported(root.Child("natGateways"), in.NATGateways, []string{v1beta1.NATGatewaysPerAZ, v1beta1.NATGatewaysSingle}))
+	}
+	ep := root.Child("endpointAccess")
+	if !*in.EndpointAccess.Private && !*in.EndpointAccess.Public {
+		errs = append(errs, field.Invalid(ep, "private=false, public=false", "at least one of private and public endpoint access must be enabled"))
+	}
+	if *in.EndpointAccess.Public && len(in.EndpointAccess.PublicAccessCIDRs) == 0 {
+		errs = append(errs, field.Required(ep.Child("publicAccessCidrs"), "a public endpoint needs the CIDRs allowed to reach it; list 0.0.0.0/0 explicitly to open it to the internet"))
+	}
+	for i, c := range in.EndpointAccess.PublicAccessCIDRs {
+		if _, err := netplan.ParseCanonical(c); err != nil {
+			errs = append(errs, field.Invalid(ep.Child("publicAccessCidrs").Index(i), c, err.Error()))
+		}
+	}
+	errs = append(errs, tags(root.Child("tags"), in.Tags)...)
+	if in.TTL.Duration < time.Second || in.TTL.Duration > time.Hour {
+		errs = append(errs, field.Invalid(root.Child("ttl"), in.TTL.Duration.String(), "must be between 1s and 1h"))
+	}
+	errs = append(errs, argoCD(root.Child("argocd"), in.ArgoCD)...)
+	return errs
+}
+
+func providerConfigRef(p *field.Path, ref *v1beta1.ProviderConfigRef) field.ErrorList {
+	var errs field.ErrorList
+	if ref.Kind != "ProviderConfig" && ref.Kind != "ClusterProviderConfig" {
+		errs = append(errs, field.NotSupported(p.Child("kind"), ref.Kind, []string{"ProviderConfig", "ClusterProviderConfig"}))
+	}
+	// Placeholders are replaced by validated, DNS-safe values, so checking
+	// the name with them replaced by a letter is enough.
+	probe := strings.NewReplacer("{team}", "a", "{accountId}", "1", "{environment}", "a").Replace(ref.Name)
+	if len(validation.IsDNS1123Subdomain(probe)) > 0 {
+		errs = append(errs, field.Invalid(p.Child("name"), ref.Name, "must be a Kubernetes object name; the only placeholders are {team}, {accountId} and {environment}"))
+	}
+	return errs
+}
+
+func argoCD(p *field.Path, a v1beta1.ArgoCD) field.ErrorList {
+	var errs field.ErrorList
+	if a.HubRoleARN == "" {
+		errs = append(errs, field.Required(p.Child("hubRoleArn"), "the IAM role ARN of the central Argo CD is required"))
+	} else if err := roleARN(a.HubRoleARN); err != nil {
+		errs = append(errs, field.Invalid(p.Child("hubRoleArn"), a.HubRoleARN, err.Error()))
+	}
+	if a.AccessMode != v1beta1.ArgoCDAccessClusterRole && a.AccessMode != v1beta1.ArgoCDAccessHubRole {
+		errs = append(errs, field.NotSupported(p.Child("accessMode"), a.AccessMode, []string{v1beta1.ArgoCDAccessClusterRole, v1beta1.ArgoCDAccessHubRole}))
+	}
+	if len(validation.IsDNS1123Label(a.Namespace)) > 0 {
+		errs = append(errs, field.Invalid(p.Child("namespace"), a.Namespace, "must be a Kubernetes namespace name (DNS-1123 label)"))
+	}
+	return errs
+}
+
+func roleARN(s string) error {
+	a, err := arn.Parse(s)
+	if err != nil {
+		return fmt.Errorf("must be an IAM role ARN: %w", err)
+	}
+	if a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") || !accountIDRe.MatchString(a.AccountID) {
+		return fmt.Errorf("must be an IAM role ARN (arn:<partition>:iam::<12-digit account>:role/<name>)")
+	}
+	if a.Partition != "aws" && a.Partition != "aws-cn" && a.Partition != "aws-us-gov" {
+		return fmt.Errorf("partition %q is not one of aws, aws-cn, aws-us-gov", a.Partition)
+	}
+	return nil
+}
+
+// Composite identifies the XR being validated.
+type Composite struct {
+	Name      string
+	Namespace string
+}
+
+// Spec checks a defaulted XR spec for the given XR and Input on day now.
+func Spec(xr Composite, s clusterspec.Spec, in *v1beta1.Input, now time.Time) field.ErrorList {
+	var errs field.ErrorList
+	spec := field.NewPath("spec")
+	errs = append(errs, names(xr)...)
+	errs = append(errs, team(spec.Child("team"), s.Team)...)
+	if !safeName.MatchString(s.Environment) || len(s.Environment) > maxEnvironment {
+		errs = append(errs, field.Invalid(spec.Child("environment"), s.Environment, fmt.Sprintf("must be 1-%d lowercase letters, digits and inner dashes, starting with a letter", maxEnvironment)))
+	}
+	errs = append(errs, aws(spec.Child("aws"), s.AWS, in)...)
+	errs = append(errs, version(spec, s, now)...)
+	errs = append(errs, network(spec.Child("network"), s)...)
+	errs = append(errs, nodePools(spec.Child("nodePools"), s.NodePools)...)
+	errs = append(errs, addons(spec.Child("addons"), s.Addons)...)
+	errs = append(errs, tags(spec.Child("tags"), s.Tags)...)
+	if len(errs) > 0 {
+		// Composed names are only meaningful once their parts are valid.
+		return errs
+	}
+	return append(errs, composedNames(xr, s, in)...)
+}
+
+func names(xr Composite) field.ErrorList {
+	var errs field.ErrorList
+	// Crossplane labels every composed resource with the XR's name.
+	if msgs := validation.IsDNS1123Label(xr.Name); len(msgs) > 0 {
+		errs = append(errs, field.Invalid(field.NewPath("metadata", "name"), xr.Name, "must be a DNS-1123 label of at most 63 characters, because it becomes a label value on every composed resource: "+strings.Join(msgs, "; ")))
+	}
+	return errs
+}
+
+func team(p *field.Path, t clusterspec.Team) field.ErrorList {
+	var errs field.ErrorList
+	if !safeName.MatchString(t.Name) || len(t.Name) > maxTeamName {
+		errs = append(errs, field.Invalid(p.Child("name"), t.Name, fmt.Sprintf("must be 1-%d lowercase letters, digits and inner dashes, starting with a letter; it is written into Argo CD RBAC and Cognito group names, where other characters are unsafe", maxTeamName)))
+	}
+	seen := map[string]bool{}
+	for i, m := range t.Members {
+		mp := p.Child("members").Index(i)
+		switch {
+		case len(m) > maxMemberName || !memberRe.MatchString(m):
+			errs = append(errs, field.Invalid(mp, m, fmt.Sprintf("must be a Cognito username of 1-%d letters, digits and . _ @ + -, starting with a letter or digit", maxMemberName)))
+		case seen[strings.ToLower(m)]:
+			errs = append(errs, field.Duplicate(mp, m))
+		}
+		seen[strings.ToLower(m)] = true
+	}
+	return errs
+}
+
+func aws(p *field.Path, a clusterspec.AWS, in *v1beta1.Input) field.ErrorList {
+	var errs field.ErrorList
+	if !accountIDRe.MatchString(a.AccountID) {
+		errs = append(errs, field.Invalid(p.Child("accountId"), a.AccountID, "must be exactly 12 digits (quote it in YAML so it stays a string)"))
+	}
+	if !regionRe.MatchString(a.Region) {
+		errs = append(errs, field.Invalid(p.Child("region"), a.Region, "must be an AWS region of the aws, aws-cn or aws-us-gov partition, e.g. eu-west-1"))
+		return errs
+	}
+	if hub, err := arn.Parse(in.ArgoCD.HubRoleARN); err == nil && hub.Partition != compose.PartitionOf(a.Region) {
+		errs = append(errs, field.Invalid(p.Child("region"), a.Region, fmt.Sprintf("is in partition %s, but the central Argo CD's hub role is in %s; roles cannot be assumed across partitions", compose.PartitionOf(a.Region), hub.Partition)))
+	}
+	return errs
+}
+
+func version(p *field.Path, s clusterspec.Spec, now time.Time) field.ErrorList {
+	var errs field.ErrorList
+	vp := p.Child("kubernetesVersion")
+	support := eksversion.SupportOn(s.KubernetesVersion, now)
+	switch {
+	case !k8sMinorRe.MatchString(s.KubernetesVersion):
+		errs = append(errs, field.Invalid(vp, s.KubernetesVersion, `must be a Kubernetes minor version such as "1.35"`))
+	case support == eksversion.Unsupported:
+		errs = append(errs, field.Invalid(vp, s.KubernetesVersion, fmt.Sprintf("is not supported by EKS on %s; supported: %s (table of %s)", now.Format(time.DateOnly), eksversion.SupportedOn(now), eksversion.TableDate)))
+	case support == eksversion.Extended && s.SupportType == string(ekstypes.SupportTypeStandard):
+		errs = append(errs, field.Invalid(vp, s.KubernetesVersion, "is in extended support only; EKS would upgrade a STANDARD cluster at once: set spec.supportType to EXTENDED or pick a newer version"))
+	}
+	if !enumHas(ekstypes.SupportType("").Values(), s.SupportType) {
+		errs = append(errs, field.NotSupported(p.Child("supportType"), s.SupportType, enumStrings(ekstypes.SupportType("").Values())))
+	}
+	return errs
+}
+
+func network(p *field.Path, s clusterspec.Spec) field.ErrorList {
+	var errs field.ErrorList
+	n := s.Network
+	vpc, err := netplan.ParseCanonical(n.VPCCIDR)
+	switch {
+	case err != nil:
+		errs = append(errs, field.Invalid(p.Child("vpcCidr"), n.VPCCIDR, err.Error()))
+	case vpc.Bits() < netplan.MinVPCPrefix || vpc.Bits() > netplan.MaxVPCPrefix:
+		errs = append(errs, field.Invalid(p.Child("vpcCidr"), n.VPCCIDR, fmt.Sprintf("prefix must be between /%d and /%d: AWS allows /16 to /28 per VPC and subnet, and the VPC is split into eight subnets", netplan.MinVPCPrefix, netplan.MaxVPCPrefix)))
+	case !netplan.IsPrivate(vpc):
+		errs = append(errs, field.Invalid(p.Child("vpcCidr"), n.VPCCIDR, "must lie inside an RFC 1918 private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)"))
+	}
+	if n.AvailabilityZones < minZones || n.AvailabilityZones > netplan.MaxZones {
+		errs = append(errs, field.Invalid(p.Child("availabilityZones"), n.AvailabilityZones, fmt.Sprintf("must be between %d (EKS needs subnets in two zones) and %d", minZones, netplan.MaxZones)))
+	}
+	if len(n.Zones) > 0 && len(n.Zones) != n.AvailabilityZones {
+		errs = append(errs, field.Invalid(p.Child("zones"), strings.Join(n.Zones, ","), fmt.Sprintf("lists %d zones but availabilityZones is %d", len(n.Zones), n.AvailabilityZones)))
+	}
+	seen := map[string]bool{}
+	for i, z := range n.Zones {
+		suffix, ok := strings.CutPrefix(z, s.AWS.Region)
+		if !ok || len(suffix) != 1 || suffix[0] < 'a' || suffix[0] > 'z' {
+			errs = append(errs, field.Invalid(p.Child("zones").Index(i), z, fmt.Sprintf("must be a zone of region %s: the region followed by one letter", s.AWS.Region)))
+		} else if seen[z] {
+			errs = append(errs, field.Duplicate(p.Child("zones").Index(i), z))
+		}
+		seen[z] = true
+	}
+	if n.ServiceCIDR != "" {
+		svc, err := netplan.ParseCanonical(n.ServiceCIDR)
+		sp := p.Child("serviceCidr")
+		switch {
+		case err != nil:
+			errs = append(errs, field.Invalid(sp, n.ServiceCIDR, err.Error()))
+		case svc.Bits() < 12 || svc.Bits() > 24:
+			errs = append(errs, field.Invalid(sp, n.ServiceCIDR, "prefix must be between /12 and /24 (EKS)"))
+		case !netplan.IsPrivate(svc):
+			errs = append(errs, field.Invalid(sp, n.ServiceCIDR, "must lie inside an RFC 1918 private range (EKS)"))
+		case vpc.IsValid() && svc.Overlaps(vpc):
+			errs = append(errs, field.Invalid(sp, n.ServiceCIDR, fmt.Sprintf("overlaps the VPC CIDR %s; EKS requires them to be disjoint", vpc)))
+		}
+	}
+	return errs
+}
+
+func nodePools(p *field.Path, pools []clusterspec.NodePool) field.ErrorList {
+	var errs field.ErrorList
+	seen := map[string]bool{}
+	for i, np := range pools {
+		pp := p.Index(i)
+		if !safeName.MatchString(np.Name) || len(np.Name) > maxPoolName {
+			errs = append(errs, field.Invalid(pp.Child("name"), np.Name, fmt.Sprintf("must be 1-%d lowercase letters, digits and inner dashes, starting with a letter", maxPoolName)))
+		} else if seen[np.Name] {
+			errs = append(errs, field.Duplicate(pp.Child("name"), np.Name))
+		}
+		seen[np.Name] = true
+		for j, t := range np.InstanceTypes {
+			if !instanceTypeRe.MatchString(t) {
+				errs = append(errs, field.Invalid(pp.Child("instanceTypes").Index(j), t, "must be an EC2 instance type such as m6i.large"))
+			}
+		}
+		if len(np.InstanceTypes) > 20 {
+			errs = append(errs, field.TooMany(pp.Child("instanceTypes"), len(np.InstanceTypes), 20))
+		}
+		errs = append(errs, sizes(pp, np)...)
+		if !enumHas(ekstypes.CapacityTypes("").Values(), np.CapacityType) {
+			errs = append(errs, field.NotSupported(pp.Child("capacityType"), np.CapacityType, enumStrings(ekstypes.CapacityTypes("").Values())))
+		}
+		if !enumHas(ekstypes.AMITypes("").Values(), np.AMIType) || np.AMIType == string(ekstypes.AMITypesCustom) {
+			errs = append(errs, field.NotSupported(pp.Child("amiType"), np.AMIType, amiTypes()))
+		}
+		if d := *np.DiskSizeGiB; d < 20 || d > 16384 {
+			errs = append(errs, field.Invalid(pp.Child("diskSize"), d, "must be between 20 and 16384 GiB"))
+		}
+		errs = append(errs, labels(pp.Child("labels"), np.Labels)...)
+		for j, t := range np.Taints {
+			errs = append(errs, taint(pp.Child("taints").Index(j), t)...)
+		}
+	}
+	return errs
+}
+
+func sizes(pp *field.Path, np clusterspec.NodePool) field.ErrorList {
+	var errs field.ErrorList
+	minS, maxS, desired := *np.MinSize, *np.MaxSize, *np.DesiredSize
+	switch {
+	case minS < 0:
+		errs = append(errs, field.Invalid(pp.Child("minSize"), minS, "must not be negative"))
+	case maxS < 1 || maxS > maxNodeGroupSize:
+		errs = append(errs, field.Invalid(pp.Child("maxSize"), maxS, fmt.Sprintf("must be between 1 and %d", maxNodeGroupSize)))
+	case minS > maxS:
+		errs = append(errs, field.Invalid(pp.Child("minSize"), minS, fmt.Sprintf("must not exceed maxSize (%d)", maxS)))
+	case desired < minS || desired > maxS:
+		errs = append(errs, field.Invalid(pp.Child("desiredSize"), desired, fmt.Sprintf("must be between minSize (%d) and maxSize (%d)", minS, maxS)))
+	}
+	return errs
+}
+
+func taint(p *field.Path, t clusterspec.Taint) field.ErrorList {
+	var errs field.ErrorList
+	for _, m := range validation.IsQualifiedName(t.Key) {
+		errs = append(errs, field.Invalid(p.Child("key"), t.Key, m))
+	}
+	if t.Value != "" {
+		for _, m := range validation.IsValidLabelValue(t.Value) {
+			errs = append(errs, field.Invalid(p.Child("value"), t.Value, m))
+		}
+	}
+	if !enumHas(ekstypes.TaintEffect("").Values(), t.Effect) {
+		errs = append(errs, field.NotSupported(p.Child("effect"), t.Effect, enumStrings(ekstypes.TaintEffect("").Values())))
+	}
+	return errs
+}
+
+func labels(p *field.Path, l map[string]string) field.ErrorList {
+	var errs field.ErrorList
+	for _, k := range sortedKeys(l) {
+		for _, m := range validation.IsQualifiedName(k) {
+			errs = append(errs, field.Invalid(p.Key(k), k, "label key "+m))
+		}
+		for _, m := range validation.IsValidLabelValue(l[k]) {
+			errs = append(errs, field.Invalid(p.Key(k), l[k], "label value "+m))
+		}
+	}
+	return errs
+}
+
+// knownAddons are the EKS add-ons whose versions may be pinned.
+var knownAddons = []string{"coredns", "eks-pod-identity-agent", "kube-proxy", "metrics-server", "vpc-cni"}
+
+func addons(p *field.Path, a clusterspec.Addons) field.ErrorList {
+	var errs field.ErrorList
+	for _, k := range sortedKeys(a.Versions) {
+		vp := p.Child("versions").Key(k)
+		if !enumHas(knownAddons, k) {
+			errs = append(errs, field.NotSupported(vp, k, knownAddons))
+			continue
+		}
+		if !addonVersionRe.MatchString(a.Versions[k]) {
+			errs = append(errs, field.Invalid(vp, a.Versions[k], "must be an EKS add-on version such as v1.19.2-eksbuild.1"))
+		}
+	}
+	return errs
+}
+
+func tags(p *field.Path, t map[string]string) field.ErrorList {
+	var errs field.ErrorList
+	if len(t) > maxTags-10 {
+		// The function adds its own tags; AWS allows 50 in all.
+		errs = append(errs, field.TooMany(p, len(t), maxTags-10))
+	}
+	for _, k := range sortedKeys(t) {
+		v := t[k]
+		switch {
+		case k == "" || utf8.RuneCountInString(k) > maxTagKey || !tagRe.MatchString(k):
+			errs = append(errs, field.Invalid(p.Key(k), k, fmt.Sprintf("tag key must be 1-%d letters, digits, spaces and _ . : / = + - @", maxTagKey)))
+		case strings.HasPrefix(strings.ToLower(k), "aws:"):
+			errs = append(errs, field.Invalid(p.Key(k), k, "tag keys starting with aws: are reserved by AWS"))
+		case strings.HasPrefix(k, "kubernetes.io/") || strings.HasPrefix(k, "eks-gitops.dev/"):
+			errs = append(errs, field.Invalid(p.Key(k), k, "tag keys starting with kubernetes.io/ or eks-gitops.dev/ are set by the function"))
+		case utf8.RuneCountInString(v) > maxTagValue || !tagRe.MatchString(v):
+			errs = append(errs, field.Invalid(p.Key(k), v, fmt.Sprintf("tag value must be at most %d letters, digits, spaces and _ . : / = + - @", maxTagValue)))
+		}
+	}
+	return errs
+}
+
+// composedNames checks the names the function derives from the XR's name and
+// the spec, against the limits of where they end up.
+func composedNames(xr Composite, s clusterspec.Spec, in *v1beta1.Input) field.ErrorList {
+	var errs field.ErrorList
+	p := compose.Params{XRName: xr.Name, XRNamespace: xr.Namespace, Spec: s, Input: *in}
+	nameField := field.NewPath("metadata", "name")
+	cluster := p.ClusterName()
+	if len(cluster) > maxEKSClusterName || !eksName.MatchString(cluster) {
+		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the EKS cluster name %q; EKS allows 1-%d letters, digits, - and _", cluster, maxEKSClusterName)))
+	}
+	for _, r := range sortedKeys(p.RoleNames()) {
+		n := p.RoleNames()[r]
+		if len(n) > maxIAMRoleName || !iamName.MatchString(n) {
+			errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the IAM role name %q (%d characters); IAM allows at most %d", n, len(n), maxIAMRoleName)))
+		}
+	}
+	for i, pool := range s.NodePools {
+		if n := p.NodeGroupName(pool.Name); len(n) > maxNodeGroupName {
+			errs = append(errs, field.Invalid(field.NewPath("spec", "nodePools").Index(i).Child("name"), pool.Name,
+				fmt.Sprintf("gives the EKS node group name %q (%d characters); EKS allows at most %d", n, len(n), maxNodeGroupName)))
+		}
+	}
+	for _, o := range p.All() {
+		n := o.Body["metadata"].(map[string]any)["name"].(string) //nolint:forcetypeassert // Built by compose.
+		if len(validation.IsDNS1123Subdomain(n)) > 0 {
+			errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the object name %q, which is not a valid Kubernetes name (at most %d characters)", n, maxObjectName)))
+		}
+	}
+	if len(cluster) > maxLabelValue {
+		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the cluster name %q, which is longer than the %d characters of a label value", cluster, maxLabelValue)))
+	}
+	return errs
+}
+
+func enumHas[T ~string](values []T, v string) bool {
+	for _, e := range values {
+		if string(e) == v {
+			return true
+		}
+	}
+	return false
+}
+
+func enumStrings[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func amiTypes() []string {
+	var out []string
+	for _, v := range ekstypes.AMITypes("").Values() {
+		if v != ekstypes.AMITypesCustom {
+			out = append(out, string(v))
+		}
+	}
+	return out
+}
+
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	return slices.Sorted(maps.Keys(m))
+}

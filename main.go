@@ -1,0 +1,50 @@
+// Package main runs function-eks-gitops, a Crossplane composition function
+// that gives a product team an EKS cluster wired into the central GitOps
+// platform.
+package main
+
+import (
+	"github.com/alecthomas/kong"
+
+	function "github.com/crossplane/function-sdk-go"
+
+	"github.com/eks-gitops/function-eks-gitops/fn"
+	"github.com/eks-gitops/function-eks-gitops/internal/grpccodec"
+)
+
+// CLI of this Function.
+type CLI struct {
+	Debug bool `help:"Emit debug logs in addition to info logs." short:"d"`
+
+	Network            string `default:"tcp"   help:"Network on which to listen for gRPC connections."`
+	Address            string `default:":9443" help:"Address at which to listen for gRPC connections."`
+	TLSCertsDir        string `env:"TLS_SERVER_CERTS_DIR" help:"Directory containing server certs (tls.key, tls.crt) and the CA used to verify client certificates (ca.crt)"`
+	Insecure           bool   `help:"Run without mTLS credentials. If you supply this flag --tls-certs-dir will be ignored."`
+	MaxRecvMessageSize int    `default:"4" help:"Maximum size of received messages in MB."`
+	MetricsAddress     string `default:":8080" help:"Address at which to serve Prometheus metrics; empty turns them off."`
+}
+
+// Run this Function.
+func (c *CLI) Run() error {
+	log, err := function.NewLogger(c.Debug)
+	if err != nil {
+		return err
+	}
+	grpccodec.Register()
+	opts := []function.ServeOption{
+		function.Listen(c.Network, c.Address),
+		function.MaxRecvMessageSize(c.MaxRecvMessageSize * 1024 * 1024),
+		function.WithMetricsServer(c.MetricsAddress),
+	}
+	if c.Insecure {
+		opts = append(opts, function.Insecure(true))
+	} else {
+		opts = append(opts, function.MTLSCertificates(c.TLSCertsDir))
+	}
+	return function.Serve(fn.New(fn.WithLogger(log)), opts...)
+}
+
+func main() {
+	ctx := kong.Parse(&CLI{}, kong.Description("A Crossplane composition function that composes a team's EKS cluster and its GitOps onboarding."))
+	ctx.FatalIfErrorf(ctx.Run())
+}
