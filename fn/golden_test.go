@@ -1,0 +1,132 @@
+package fn
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/crossplane/function-sdk-go/request"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/compose"
+	"github.com/eks-gitops/function-eks-gitops/internal/providersim"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files from the current output")
+
+// stages are the points of convergence the golden files show.
+var stages = []struct {
+	name string
+	// build returns the state of this stage from the first response.
+	build func(t *testing.T, s state) state
+}{
+	{name: "1-nothing-observed", build: func(_ *testing.T, s state) state { return s }},
+	{name: "2-network-ready", build: func(t *testing.T, s state) state {
+		t.Helper()
+		first := run(t, s.request(t))
+		network := map[string]bool{}
+		for _, o := range paramsOf(t, s).Network() {
+			network[string(o.Name)] = true
+		}
+		return next(t, s, first, func(n string) bool { return network[n] })
+	}},
+	{name: "3-cluster-active", build: func(t *testing.T, s state) state {
+		t.Helper()
+		return next(t, s, run(t, s.request(t)), allReady)
+	}},
+	{name: "4-everything-ready", build: func(t *testing.T, s state) state {
+		t.Helper()
+		rsps := converge(t, s, 10)
+		if len(rsps) < 2 {
+			t.Fatal("converged without a second round")
+		}
+		// The state just before the last, converged response.
+		st := s
+		for _, rsp := range rsps[:len(rsps)-1] {
+			st = next(t, st, rsp, allReady)
+		}
+		return st
+	}},
+}
+
+func paramsOf(t *testing.T, s state) compose.Params {
+	t.Helper()
+	req := s.request(t)
+	in, err := readInput(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oxr, err := request.GetObservedCompositeResource(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(WithClock(func() time.Time { return testNow })).params(oxr, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestGolden renders every example at every stage and compares the whole
+// response with its golden file. Run with -update to rewrite them.
+func TestGolden(t *testing.T) {
+	for _, ex := range examples {
+		for _, st := range stages {
+			t.Run(ex.name+"/"+st.name, func(t *testing.T) {
+				s := st.build(t, state{xr: readYAML(t, ex.xr), input: exampleInput(t, ex.composition), observed: map[string]providersim.Observed{}})
+				got := renderYAML(t, run(t, s.request(t)))
+				path := filepath.Join("testdata", "golden", ex.name, st.name+".yaml")
+				if *update {
+					if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(path, got, 0o600); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				want, err := os.ReadFile(path) //nolint:gosec // Test fixture.
+				if err != nil {
+					t.Fatalf("%v (run go test ./fn -run TestGolden -update to create it)", err)
+				}
+				if diff := cmp.Diff(string(want), string(got)); diff != "" {
+					t.Errorf("%s differs from %s (-want +got; rerun with -update if the change is intended):\n%s", ex.name, path, diff)
+				}
+			})
+		}
+	}
+}
+
+// TestGoldenStagesShowProgress checks what the stages must show, so the
+// golden files cannot quietly lose it.
+func TestGoldenStagesShowProgress(t *testing.T) {
+	s := state{xr: readYAML(t, "xr.yaml"), input: exampleInput(t, "composition.yaml"), observed: map[string]providersim.Observed{}}
+	first := run(t, s.request(t))
+	names := strings.Join(resourceNames(first), " ")
+	for _, want := range []string{"vpc", "subnet-private-a", "nat-gateway-c", "iam-role-cluster", "iam-role-node", "iam-role-argocd", "eks-cluster"} {
+		if !strings.Contains(" "+names+" ", " "+want+" ") {
+			t.Errorf("first pass lacks %s; it has %s", want, names)
+		}
+	}
+	if strings.Contains(names, "eks-nodegroup") || strings.Contains(names, "eks-addon") || strings.Contains(names, "eks-access") {
+		t.Errorf("first pass declares what needs an ACTIVE cluster: %s", names)
+	}
+	active := run(t, next(t, s, first, allReady).request(t))
+	names = strings.Join(resourceNames(active), " ")
+	for _, want := range []string{"eks-nodegroup-general", "eks-addon-vpc-cni", "eks-addon-kube-proxy", "eks-addon-eks-pod-identity-agent", "eks-access-entry-argocd"} {
+		if !strings.Contains(names, want) {
+			t.Errorf("with the cluster ACTIVE, %s is not declared; declared: %s", want, names)
+		}
+	}
+	if strings.Contains(names, "eks-addon-coredns") {
+		t.Error("coredns is declared before any node group is ready")
+	}
+	if !bytes.Contains(renderYAML(t, active), []byte("held until")) {
+		t.Error("the ComputeReady condition does not say what it waits for")
+	}
+}

@@ -1,0 +1,218 @@
+// Package providersim plays the providers for tests: it turns desired
+// composed resources into the observed resources the AWS provider,
+// provider-kubernetes and the API server would report once they exist, with
+// realistic status.atProvider fields, external names, conditions and
+// connection details. Everything it makes up is derived from the object's
+// name, so the same input always gives the same output.
+package providersim
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// Provider holds what the simulated AWS provider knows about the account.
+type Provider struct {
+	AccountID string
+	Region    string
+	Partition string
+}
+
+// Observed is one simulated observed composed resource.
+type Observed struct {
+	Object            map[string]any
+	ConnectionDetails map[string][]byte
+}
+
+// Observe returns the observed form of a desired object. ready says whether
+// the external resource is done creating.
+func (p Provider) Observe(desired map[string]any, ready bool) Observed {
+	obj := runtime.DeepCopyJSON(desired)
+	md, _ := obj["metadata"].(map[string]any)
+	name, _ := md["name"].(string)
+	md["uid"] = uid(name)
+	md["generation"] = int64(1)
+	apiVersion, _ := obj["apiVersion"].(string)
+	kind, _ := obj["kind"].(string)
+	group := strings.Split(apiVersion, "/")[0]
+
+	if !strings.HasSuffix(group, ".upbound.io") && group != "kubernetes.m.crossplane.io" {
+		// Plain Kubernetes objects: they simply exist.
+		return Observed{Object: obj}
+	}
+
+	ann, _ := md["annotations"].(map[string]any)
+	if ann == nil {
+		ann = map[string]any{}
+		md["annotations"] = ann
+	}
+	extName, _ := ann["crossplane.io/external-name"].(string)
+	spec, _ := obj["spec"].(map[string]any)
+	fp, _ := spec["forProvider"].(map[string]any)
+	region, _ := fp["region"].(string)
+	if region == "" {
+		region = p.Region
+	}
+
+	var (
+		at   map[string]any
+		conn map[string][]byte
+	)
+	if ready {
+		at, extName, conn = p.atProvider(kind, name, extName, region, fp)
+		ann["crossplane.io/external-name"] = extName
+	}
+	if at == nil {
+		at = map[string]any{}
+	}
+	if kind == "Cluster" && !ready {
+		at["status"] = "CREATING"
+	}
+	status := map[string]any{"atProvider": at, "conditions": conditions(ready)}
+	obj["status"] = status
+	return Observed{Object: obj, ConnectionDetails: conn}
+}
+
+func conditions(ready bool) []any {
+	r := map[string]any{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": "2026-01-01T00:00:00Z"}
+	if !ready {
+		r = map[string]any{"type": "Ready", "status": "False", "reason": "Creating", "lastTransitionTime": "2026-01-01T00:00:00Z"}
+	}
+	return []any{
+		r,
+		map[string]any{"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": "2026-01-01T00:00:00Z"},
+	}
+}
+
+// atProvider returns the fields AWS would report, the external name and any
+// connection details.
+func (p Provider) atProvider(kind, name, extName, region string, fp map[string]any) (map[string]any, string, map[string][]byte) {
+	h := hash(name)
+	arn := func(svc, res string) string {
+		return fmt.Sprintf("arn:%s:%s:%s:%s:%s", p.Partition, svc, region, p.AccountID, res)
+	}
+	at := map[string]any{}
+	maps.Copy(at, withoutRefs(fp))
+	switch kind {
+	case "VPC":
+		extName = "vpc-" + h[:17]
+		at["arn"] = arn("ec2", "vpc/"+extName)
+	case "Subnet":
+		extName = "subnet-" + h[:17]
+		at["vpcId"] = "vpc-" + h[17:34]
+	case "InternetGateway":
+		extName = "igw-" + h[:17]
+	case "EIP":
+		extName = "eipalloc-" + h[:17]
+		at["allocationId"] = extName
+		at["publicIp"] = fmt.Sprintf("198.51.100.%d", int(h[0])%250+1)
+	case "NATGateway":
+		extName = "nat-" + h[:17]
+	case "RouteTable":
+		extName = "rtb-" + h[:17]
+	case "Route":
+		extName = "r-rtb-" + h[:17] + "1080289494"
+	case "RouteTableAssociation":
+		extName = "rtbassoc-" + h[:17]
+	case "Role":
+		at["arn"] = fmt.Sprintf("arn:%s:iam::%s:role/%s", p.Partition, p.AccountID, extName)
+		at["uniqueId"] = "AROA" + strings.ToUpper(h[:17])
+	case "RolePolicyAttachment", "UserPolicyAttachment":
+		extName = name + "-" + h[:8]
+	case "Policy":
+		at["arn"] = fmt.Sprintf("arn:%s:iam::%s:policy/%s", p.Partition, p.AccountID, extName)
+	case "User":
+		at["arn"] = fmt.Sprintf("arn:%s:iam::%s:user/%s", p.Partition, p.AccountID, extName)
+	case "ServiceSpecificCredential":
+		user, _ := fp["userName"].(string)
+		if user == "" {
+			user = "argocd-" + h[:6]
+		}
+		extName = "codecommit.amazonaws.com:" + user + ":ACCA" + strings.ToUpper(h[:17])
+		at["serviceUserName"] = user + "-at-" + p.AccountID
+		at["status"] = "Active"
+		return at, extName, map[string][]byte{
+			"service_user_name": []byte(user + "-at-" + p.AccountID),
+			"service_password":  []byte("sim-" + h[:40]),
+		}
+	case "Cluster":
+		at["arn"] = arn("eks", "cluster/"+extName)
+		at["endpoint"] = fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", strings.ToUpper(h[:32]), region)
+		at["certificateAuthority"] = []any{map[string]any{"data": caData(name)}}
+		at["identity"] = []any{map[string]any{"oidc": []any{map[string]any{"issuer": fmt.Sprintf("https://oidc.eks.%s.amazonaws.com/id/%s", region, strings.ToUpper(h[:32]))}}}}
+		at["status"] = "ACTIVE"
+		at["platformVersion"] = "eks.1"
+		at["id"] = extName
+	case "NodeGroup":
+		at["arn"] = arn("eks", "nodegroup/"+extName)
+		at["status"] = "ACTIVE"
+	case "Addon":
+		at["arn"] = arn("eks", "addon/"+extName)
+		if _, ok := at["addonVersion"]; !ok {
+			at["addonVersion"] = "v1.0.0-eksbuild.1"
+		}
+	case "AccessEntry":
+		at["accessEntryArn"] = arn("eks", "access-entry/"+h[:12])
+		if _, ok := at["principalArn"]; !ok {
+			at["principalArn"] = fmt.Sprintf("arn:%s:iam::%s:role/%s", p.Partition, p.AccountID, strings.TrimSuffix(name, "-access-entry-argocd")+"-argocd")
+		}
+	case "AccessPolicyAssociation":
+		extName = "cluster#principal#policy-" + h[:8]
+	case "UserGroup":
+		n, _ := fp["name"].(string)
+		pool, _ := fp["userPoolId"].(string)
+		extName = pool + "/" + n
+	case "UserInGroup":
+		extName = h[:20]
+	case "Repository":
+		at["arn"] = arn("codecommit", extName)
+		at["cloneUrlHttp"] = fmt.Sprintf("https://git-codecommit.%s.amazonaws.com/v1/repos/%s", region, extName)
+		at["cloneUrlSsh"] = fmt.Sprintf("ssh://git-codecommit.%s.amazonaws.com/v1/repos/%s", region, extName)
+		at["repositoryId"] = uid(extName)
+	case "Object":
+		extName = name
+	}
+	if extName == "" {
+		extName = name
+	}
+	at["id"] = extName
+	return at, extName, nil
+}
+
+// withoutRefs drops reference and selector fields, which the provider
+// resolves and does not report back.
+func withoutRefs(fp map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, k := range slices.Sorted(maps.Keys(fp)) {
+		if strings.HasSuffix(k, "Ref") || strings.HasSuffix(k, "Refs") || strings.HasSuffix(k, "Selector") {
+			continue
+		}
+		out[k] = runtime.DeepCopyJSONValue(fp[k])
+	}
+	return out
+}
+
+func hash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+func uid(s string) string {
+	h := hash("uid/" + s)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// caData is base64 of a PEM block, the form EKS reports the cluster CA in.
+// The certificate bytes are made up: nothing parses them in tests.
+func caData(name string) string {
+	body := base64.StdEncoding.EncodeToString([]byte("simulated certificate of " + name))
+	pem := "-----BEGIN CERTIFICATE-----\n" + body + "\n-----END CERTIFICATE-----\n"
+	return base64.StdEncoding.EncodeToString([]byte(pem))
+}

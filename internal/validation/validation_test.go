@@ -1,0 +1,342 @@
+package validation
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
+	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
+)
+
+var day = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+
+func validInput() *v1beta1.Input {
+	return (&v1beta1.Input{ArgoCD: v1beta1.ArgoCD{HubRoleARN: "arn:aws:iam::111122223333:role/argocd-hub"}}).WithDefaults()
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func validSpec() clusterspec.Spec {
+	return clusterspec.Spec{
+		Team:        clusterspec.Team{Name: "payments", Members: []string{"alice", "bob.smith", "carol@example.com"}},
+		Environment: "dev",
+		AWS:         clusterspec.AWS{AccountID: "444455556666", Region: "eu-west-1"},
+		Network:     clusterspec.Network{VPCCIDR: "10.20.0.0/16"},
+		NodePools: []clusterspec.NodePool{{
+			Name: "general", Labels: map[string]string{"workload": "general"},
+			Taints: []clusterspec.Taint{{Key: "dedicated", Value: "general", Effect: "NO_SCHEDULE"}},
+		}},
+		Tags: map[string]string{"owner": "payments-team"},
+	}.WithDefaults("1.35")
+}
+
+// errorFields returns the field and value of each error, so a case names
+// exactly which errors it expects.
+func errorFields(errs field.ErrorList) []string {
+	if len(errs) == 0 {
+		return nil
+	}
+	out := make([]string, len(errs))
+	for i, e := range errs {
+		out[i] = e.Field
+	}
+	return out
+}
+
+func TestSpec(t *testing.T) {
+	type want struct {
+		fields []string
+		// rule is a part of the first error's message that names the rule.
+		rule string
+	}
+	cases := map[string]struct {
+		reason string
+		xr     Composite
+		mutate func(s *clusterspec.Spec)
+		want   want
+	}{
+		"Valid": {
+			reason: "The example spec is valid.",
+			mutate: func(*clusterspec.Spec) {},
+		},
+		"AccountIDTooShort": {
+			reason: "An account ID must be exactly 12 digits.",
+			mutate: func(s *clusterspec.Spec) { s.AWS.AccountID = "12345" },
+			want:   want{fields: []string{"spec.aws.accountId"}, rule: "exactly 12 digits"},
+		},
+		"AccountIDLetters": {
+			reason: "An account ID has only digits.",
+			mutate: func(s *clusterspec.Spec) { s.AWS.AccountID = "12345678901a" },
+			want:   want{fields: []string{"spec.aws.accountId"}, rule: "exactly 12 digits"},
+		},
+		"UnknownRegion": {
+			reason: "A region must look like an AWS region of a supported partition.",
+			mutate: func(s *clusterspec.Spec) { s.AWS.Region = "moon-base-1" },
+			want:   want{fields: []string{"spec.aws.region"}, rule: "AWS region"},
+		},
+		"PartitionMismatch": {
+			reason: "A China region cannot trust a hub role in the aws partition.",
+			mutate: func(s *clusterspec.Spec) { s.AWS.Region = "cn-north-1" },
+			want:   want{fields: []string{"spec.aws.region"}, rule: "across partitions"},
+		},
+		"VPCTooLarge": {
+			reason: "AWS allows VPCs of /16 at most.",
+			mutate: func(s *clusterspec.Spec) { s.Network.VPCCIDR = "10.0.0.0/8" },
+			want:   want{fields: []string{"spec.network.vpcCidr"}, rule: "between /16 and /25"},
+		},
+		"VPCTooSmall": {
+			reason: "Each of the eight subnets must be /28 or larger.",
+			mutate: func(s *clusterspec.Spec) { s.Network.VPCCIDR = "10.0.0.0/27" },
+			want:   want{fields: []string{"spec.network.vpcCidr"}, rule: "between /16 and /25"},
+		},
+		"VPCHostBits": {
+			reason: "A CIDR with host bits set is a typo.",
+			mutate: func(s *clusterspec.Spec) { s.Network.VPCCIDR = "10.20.1.0/16" },
+			want:   want{fields: []string{"spec.network.vpcCidr"}, rule: "did you mean 10.20.0.0/16"},
+		},
+		"VPCPublic": {
+			reason: "A VPC must use private address space.",
+			mutate: func(s *clusterspec.Spec) { s.Network.VPCCIDR = "8.8.0.0/16" },
+			want:   want{fields: []string{"spec.network.vpcCidr"}, rule: "RFC 1918"},
+		},
+		"VPCNotACIDR": {
+			reason: "A VPC CIDR must parse.",
+			mutate: func(s *clusterspec.Spec) { s.Network.VPCCIDR = "10.0.0.0" },
+			want:   want{fields: []string{"spec.network.vpcCidr"}, rule: "not a CIDR"},
+		},
+		"ServiceCIDROverlapsVPC": {
+			reason: "EKS rejects a service CIDR that overlaps the VPC.",
+			mutate: func(s *clusterspec.Spec) { s.Network.ServiceCIDR = "10.20.128.0/20" },
+			want:   want{fields: []string{"spec.network.serviceCidr"}, rule: "overlaps the VPC"},
+		},
+		"ServiceCIDRTooLarge": {
+			reason: "EKS needs a /12 to /24 service CIDR.",
+			mutate: func(s *clusterspec.Spec) { s.Network.ServiceCIDR = "172.0.0.0/8" },
+			want:   want{fields: []string{"spec.network.serviceCidr"}, rule: "/12 and /24"},
+		},
+		"OneZone": {
+			reason: "EKS needs subnets in two zones.",
+			mutate: func(s *clusterspec.Spec) { s.Network.AvailabilityZones = 1 },
+			want:   want{fields: []string{"spec.network.availabilityZones"}, rule: "two zones"},
+		},
+		"TooManyZones": {
+			reason: "The layout has room for four zones.",
+			mutate: func(s *clusterspec.Spec) { s.Network.AvailabilityZones = 5 },
+			want:   want{fields: []string{"spec.network.availabilityZones"}, rule: "between 2"},
+		},
+		"ZoneOfOtherRegion": {
+			reason: "Zones must belong to the region.",
+			mutate: func(s *clusterspec.Spec) {
+				s.Network.AvailabilityZones = 2
+				s.Network.Zones = []string{"eu-west-1a", "us-east-1b"}
+			},
+			want: want{fields: []string{"spec.network.zones[1]"}, rule: "zone of region eu-west-1"},
+		},
+		"UnsupportedVersion": {
+			reason: "A version EKS no longer supports is refused.",
+			mutate: func(s *clusterspec.Spec) { s.KubernetesVersion = "1.29" },
+			want:   want{fields: []string{"spec.kubernetesVersion"}, rule: "not supported by EKS"},
+		},
+		"FutureVersion": {
+			reason: "A version EKS does not offer yet is refused.",
+			mutate: func(s *clusterspec.Spec) { s.KubernetesVersion = "1.40" },
+			want:   want{fields: []string{"spec.kubernetesVersion"}, rule: "not supported by EKS"},
+		},
+		"ExtendedVersionOnStandard": {
+			reason: "A version in extended support needs supportType EXTENDED.",
+			mutate: func(s *clusterspec.Spec) { s.KubernetesVersion = "1.33" },
+			want:   want{fields: []string{"spec.kubernetesVersion"}, rule: "extended support only"},
+		},
+		"MinAboveMax": {
+			reason: "minSize must not exceed maxSize.",
+			mutate: func(s *clusterspec.Spec) { s.NodePools[0].MinSize, s.NodePools[0].MaxSize = ptr(int32(5)), ptr(int32(3)) },
+			want:   want{fields: []string{"spec.nodePools[0].minSize"}, rule: "must not exceed maxSize"},
+		},
+		"DesiredAboveMax": {
+			reason: "desiredSize must lie between minSize and maxSize.",
+			mutate: func(s *clusterspec.Spec) { s.NodePools[0].DesiredSize = ptr(int32(9)) },
+			want:   want{fields: []string{"spec.nodePools[0].desiredSize"}, rule: "between minSize"},
+		},
+		"BadInstanceType": {
+			reason: "Instance types look like family.size.",
+			mutate: func(s *clusterspec.Spec) { s.NodePools[0].InstanceTypes = []string{"large"} },
+			want:   want{fields: []string{"spec.nodePools[0].instanceTypes[0]"}, rule: "EC2 instance type"},
+		},
+		"BadAMIType": {
+			reason: "AMI types come from the EKS API's enum.",
+			mutate: func(s *clusterspec.Spec) { s.NodePools[0].AMIType = "UBUNTU" },
+			want:   want{fields: []string{"spec.nodePools[0].amiType"}, rule: "supported values"},
+		},
+		"CustomAMIType": {
+			reason: "CUSTOM needs a launch template, which the function does not build.",
+			mutate: func(s *clusterspec.Spec) { s.NodePools[0].AMIType = "CUSTOM" },
+			want:   want{fields: []string{"spec.nodePools[0].amiType"}, rule: "supported values"},
+		},
+		"BadCapacityType": {
+			reason: "Capacity types come from the EKS API's enum.",
+			mutate: func(s *clusterspec.Spec) { s.NodePools[0].CapacityType = "RESERVED" },
+			want:   want{fields: []string{"spec.nodePools[0].capacityType"}, rule: "supported values"},
+		},
+		"DuplicatePool": {
+			reason: "Pool names must be unique.",
+			mutate: func(s *clusterspec.Spec) { s.NodePools = append(s.NodePools, s.NodePools[0]) },
+			want:   want{fields: []string{"spec.nodePools[1].name"}, rule: "Duplicate"},
+		},
+		"BadLabel": {
+			reason: "Node labels follow Kubernetes label syntax.",
+			mutate: func(s *clusterspec.Spec) { s.NodePools[0].Labels = map[string]string{"team": "a b"} },
+			want:   want{fields: []string{"spec.nodePools[0].labels[team]"}, rule: "label value"},
+		},
+		"BadTaintEffect": {
+			reason: "Taint effects use the EKS names.",
+			mutate: func(s *clusterspec.Spec) { s.NodePools[0].Taints[0].Effect = "NoSchedule" },
+			want:   want{fields: []string{"spec.nodePools[0].taints[0].effect"}, rule: "supported values"},
+		},
+		"ReservedTag": {
+			reason: "aws: tags are AWS's.",
+			mutate: func(s *clusterspec.Spec) { s.Tags = map[string]string{"aws:createdBy": "me"} },
+			want:   want{fields: []string{"spec.tags[aws:createdBy]"}, rule: "reserved by AWS"},
+		},
+		"BadTagCharacters": {
+			reason: "Tags allow a limited character set.",
+			mutate: func(s *clusterspec.Spec) { s.Tags = map[string]string{"owner": "a;b"} },
+			want:   want{fields: []string{"spec.tags[owner]"}, rule: "tag value"},
+		},
+		"TeamNameWithComma": {
+			reason: "A comma in a team name would break Argo CD's CSV policy.",
+			mutate: func(s *clusterspec.Spec) { s.Team.Name = "a,b" },
+			want:   want{fields: []string{"spec.team.name"}, rule: "Argo CD RBAC"},
+		},
+		"TeamNameWithNewline": {
+			reason: "A newline in a team name would add a policy line.",
+			mutate: func(s *clusterspec.Spec) { s.Team.Name = "a\ng, x, role:admin" },
+			want:   want{fields: []string{"spec.team.name"}, rule: "Argo CD RBAC"},
+		},
+		"TeamNameWithGlob": {
+			reason: "A glob in a team name would widen a policy.",
+			mutate: func(s *clusterspec.Spec) { s.Team.Name = "team*" },
+			want:   want{fields: []string{"spec.team.name"}, rule: "Argo CD RBAC"},
+		},
+		"MemberWithQuote": {
+			reason: "A quote in a member name is refused.",
+			mutate: func(s *clusterspec.Spec) { s.Team.Members = []string{`bob"`} },
+			want:   want{fields: []string{"spec.team.members[0]"}, rule: "Cognito username"},
+		},
+		"MemberWithNewline": {
+			reason: "A newline in a member name is refused.",
+			mutate: func(s *clusterspec.Spec) { s.Team.Members = []string{"bob\ng, bob, role:admin"} },
+			want:   want{fields: []string{"spec.team.members[0]"}, rule: "Cognito username"},
+		},
+		"DuplicateMember": {
+			reason: "A member listed twice is refused, case-insensitively.",
+			mutate: func(s *clusterspec.Spec) { s.Team.Members = []string{"bob", "Bob"} },
+			want:   want{fields: []string{"spec.team.members[1]"}, rule: "Duplicate"},
+		},
+		"BadEnvironment": {
+			reason: "Environments are DNS-safe.",
+			mutate: func(s *clusterspec.Spec) { s.Environment = "Prod" },
+			want:   want{fields: []string{"spec.environment"}, rule: "lowercase"},
+		},
+		"XRNameTooLongForIAM": {
+			reason: "IAM role names derived from the XR's name must fit 64 characters.",
+			xr:     Composite{Name: strings.Repeat("a", 60)},
+			mutate: func(*clusterspec.Spec) {},
+			want:   want{fields: []string{"metadata.name", "metadata.name", "metadata.name", "spec.nodePools[0].name"}, rule: "IAM role name"},
+		},
+		"XRNameTooLongForLabel": {
+			reason: "The XR's name becomes a label value on every composed resource.",
+			xr:     Composite{Name: strings.Repeat("a", 64)},
+			mutate: func(*clusterspec.Spec) {},
+			want:   want{fields: []string{"metadata.name"}, rule: "DNS-1123 label"},
+		},
+		"PoolNameTooLongForNodeGroup": {
+			reason: "EKS node group names have at most 63 characters.",
+			xr:     Composite{Name: strings.Repeat("a", 40)},
+			mutate: func(s *clusterspec.Spec) { s.NodePools[0].Name = strings.Repeat("p", 30) },
+			want:   want{fields: []string{"spec.nodePools[0].name"}, rule: "node group name"},
+		},
+		"UnknownAddonVersion": {
+			reason: "Only known add-ons may be pinned.",
+			mutate: func(s *clusterspec.Spec) { s.Addons.Versions = map[string]string{"istio": "v1.0.0"} },
+			want:   want{fields: []string{"spec.addons.versions[istio]"}, rule: "supported values"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := validSpec()
+			tc.mutate(&s)
+			xr := tc.xr
+			if xr.Name == "" {
+				xr.Name = "payments-dev"
+			}
+			errs := Spec(xr, s, validInput(), day)
+			if diff := cmp.Diff(tc.want.fields, errorFields(errs)); diff != "" {
+				t.Fatalf("%s\nSpec(...): -want fields, +got fields:\n%s\nerrors: %v", tc.reason, diff, errs)
+			}
+			if len(errs) > 0 && !strings.Contains(errs[0].Error(), tc.want.rule) {
+				t.Errorf("%s\nSpec(...): error %q does not name the rule %q", tc.reason, errs[0].Error(), tc.want.rule)
+			}
+		})
+	}
+}
+
+func TestInput(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		mutate func(in *v1beta1.Input)
+		want   []string
+	}{
+		"Valid": {
+			reason: "The defaults plus a hub role are valid.",
+			mutate: func(*v1beta1.Input) {},
+		},
+		"NoHubRole": {
+			reason: "The hub role is required.",
+			mutate: func(in *v1beta1.Input) { in.ArgoCD.HubRoleARN = "" },
+			want:   []string{"input.argocd.hubRoleArn"},
+		},
+		"HubRoleNotARole": {
+			reason: "The hub role must be an IAM role ARN.",
+			mutate: func(in *v1beta1.Input) { in.ArgoCD.HubRoleARN = "arn:aws:iam::111122223333:user/bob" },
+			want:   []string{"input.argocd.hubRoleArn"},
+		},
+		"PublicWithoutCIDRs": {
+			reason: "A public endpoint must name who may reach it.",
+			mutate: func(in *v1beta1.Input) { in.EndpointAccess.Public = ptr(true) },
+			want:   []string{"input.endpointAccess.publicAccessCidrs"},
+		},
+		"NoEndpoint": {
+			reason: "An endpoint must be reachable somehow.",
+			mutate: func(in *v1beta1.Input) { in.EndpointAccess.Private = ptr(false) },
+			want:   []string{"input.endpointAccess"},
+		},
+		"BadNAT": {
+			reason: "The NAT layout is PerAZ or Single.",
+			mutate: func(in *v1beta1.Input) { in.NATGateways = "None" },
+			want:   []string{"input.natGateways"},
+		},
+		"BadProviderConfigPattern": {
+			reason: "Only the documented placeholders are allowed.",
+			mutate: func(in *v1beta1.Input) { in.ProviderConfigRef.Name = "aws-{account}" },
+			want:   []string{"input.providerConfigRef.name"},
+		},
+		"TTLTooLong": {
+			reason: "The TTL is bounded.",
+			mutate: func(in *v1beta1.Input) { in.TTL.Duration = 2 * time.Hour },
+			want:   []string{"input.ttl"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			in := validInput()
+			tc.mutate(in)
+			if diff := cmp.Diff(tc.want, errorFields(Input(in))); diff != "" {
+				t.Errorf("%s\nInput(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
