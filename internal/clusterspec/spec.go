@@ -4,9 +4,11 @@
 package clusterspec
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/crossplane/function-sdk-go/errors"
@@ -108,33 +110,76 @@ type Addons struct {
 }
 
 // Parse reads the XR's spec strictly: an unknown field is an error, so a
-// typo is reported instead of silently ignored.
+// typo is reported instead of silently ignored. Names match exactly, as the
+// API server matches them (encoding/json alone would accept "vpcCIDR" for
+// "vpcCidr").
 func Parse(spec map[string]any) (Spec, error) {
+	if path := unknownField(spec, reflect.TypeFor[Spec](), "spec"); path != "" {
+		return Spec{}, errors.Errorf("%s: Unsupported field: not a field of this XR", path)
+	}
 	b, err := json.Marshal(spec)
 	if err != nil {
 		return Spec{}, errors.Wrap(err, "cannot encode the XR's spec")
 	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
 	s := Spec{}
-	if err := d.Decode(&s); err != nil {
-		return Spec{}, errors.New(describeDecodeError(err))
+	if err := json.Unmarshal(b, &s); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return Spec{}, errors.Errorf("spec.%s: Invalid value: a %s is not a valid %s", te.Field, te.Value, jsonType(te.Type.Kind().String()))
+		}
+		return Spec{}, errors.Wrap(err, "spec: Invalid value")
 	}
 	return s, nil
 }
 
-// describeDecodeError turns encoding/json's messages into ones that name the
-// XR field the way a product engineer wrote it.
-func describeDecodeError(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return fmt.Sprintf("spec.%s: Invalid value: a %s is not a valid %s", te.Field, te.Value, jsonType(te.Type.Kind().String()))
+// unknownField returns the path of the first field of v, in sorted order,
+// that t has no JSON field for.
+func unknownField(v any, t reflect.Type, path string) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
-	msg := err.Error()
-	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return fmt.Sprintf("spec: Unsupported field: %s is not a field of this XR", f)
+	switch t.Kind() { //nolint:exhaustive // Only containers have fields.
+	case reflect.Struct:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		fields := map[string]reflect.Type{}
+		for f := range t.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			fields[name] = f.Type
+		}
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			ft, ok := fields[k]
+			if !ok {
+				return path + "." + k
+			}
+			if p := unknownField(m[k], ft, path+"."+k); p != "" {
+				return p
+			}
+		}
+	case reflect.Slice:
+		l, ok := v.([]any)
+		if !ok || t.Elem().Kind() == reflect.Uint8 {
+			return ""
+		}
+		for i, e := range l {
+			if p := unknownField(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); p != "" {
+				return p
+			}
+		}
+	case reflect.Map:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if p := unknownField(m[k], t.Elem(), path+"["+k+"]"); p != "" {
+				return p
+			}
+		}
 	}
-	return "spec: Invalid value: " + msg
+	return ""
 }
 
 func jsonType(kind string) string {
@@ -145,6 +190,8 @@ func jsonType(kind string) string {
 		return "list"
 	case kind == "map", kind == "struct":
 		return "object"
+	case kind == "ptr":
+		return "value"
 	default:
 		return kind
 	}

@@ -7,8 +7,8 @@ package validation
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"

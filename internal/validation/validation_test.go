@@ -153,8 +153,10 @@ func TestSpec(t *testing.T) {
 		},
 		"MinAboveMax": {
 			reason: "minSize must not exceed maxSize.",
-			mutate: func(s *clusterspec.Spec) { s.NodePools[0].MinSize, s.NodePools[0].MaxSize = ptr(int32(5)), ptr(int32(3)) },
-			want:   want{fields: []string{"spec.nodePools[0].minSize"}, rule: "must not exceed maxSize"},
+			mutate: func(s *clusterspec.Spec) {
+				s.NodePools[0].MinSize, s.NodePools[0].MaxSize = ptr(int32(5)), ptr(int32(3))
+			},
+			want: want{fields: []string{"spec.nodePools[0].minSize"}, rule: "must not exceed maxSize"},
 		},
 		"DesiredAboveMax": {
 			reason: "desiredSize must lie between minSize and maxSize.",

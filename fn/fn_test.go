@@ -1,0 +1,273 @@
+package fn
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/providersim"
+)
+
+func exampleState(t *testing.T) state {
+	t.Helper()
+	return state{xr: readYAML(t, "xr.yaml"), input: exampleInput(t, "composition.yaml"), observed: map[string]providersim.Observed{}}
+}
+
+// set sets a value at a dotted path of a JSON object, creating maps on the way.
+func set(m map[string]any, path string, v any) {
+	parts := strings.Split(path, ".")
+	for _, p := range parts[:len(parts)-1] {
+		child, ok := m[p].(map[string]any)
+		if !ok {
+			child = map[string]any{}
+			m[p] = child
+		}
+		m = child
+	}
+	m[parts[len(parts)-1]] = v
+}
+
+// TestRunFunctionFatal checks that bad input gets one Fatal result naming the
+// field and the rule, and that the response adds nothing to the desired state
+// it was given: Crossplane then applies nothing.
+func TestRunFunctionFatal(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		edit   func(s *state)
+		want   string
+	}{
+		"UnknownInputField": {
+			reason: "A typo in the platform's Input is an error, not ignored.",
+			edit:   func(s *state) { s.input["natGateway"] = "Single" },
+			want:   `cannot read the function input`,
+		},
+		"InvalidInput": {
+			reason: "The Input is validated in code: Crossplane does not apply its CRD.",
+			edit:   func(s *state) { set(s.input, "argocd.hubRoleArn", "not-an-arn") },
+			want:   `input.argocd.hubRoleArn: Invalid value: "not-an-arn"`,
+		},
+		"UnknownXRField": {
+			reason: "A typo in the XR is an error, not ignored.",
+			edit:   func(s *state) { set(s.xr, "spec.network.vpcCIDR", "10.0.0.0/16") },
+			want:   `spec.network.vpcCIDR: Unsupported field: not a field of this XR`,
+		},
+		"WrongType": {
+			reason: "A number where a list belongs names the field.",
+			edit:   func(s *state) { set(s.xr, "spec.team.members", 3) },
+			want:   `spec.team.members: Invalid value: a number is not a valid list`,
+		},
+		"AccountID": {
+			reason: "The account ID is checked.",
+			edit:   func(s *state) { set(s.xr, "spec.aws.accountId", "4444") },
+			want:   `spec.aws.accountId: Invalid value: "4444": must be exactly 12 digits`,
+		},
+		"SeveralErrors": {
+			reason: "Every error is reported at once.",
+			edit: func(s *state) {
+				set(s.xr, "spec.aws.accountId", "4444")
+				set(s.xr, "spec.environment", "PROD")
+			},
+			want: `spec.environment: Invalid value: "PROD"`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := exampleState(t)
+			tc.edit(&s)
+			req := s.request(t)
+			rsp := run(t, req)
+			msg := fatal(rsp)
+			if !strings.Contains(msg, tc.want) {
+				t.Fatalf("%s\nFatal result %q does not contain %q", tc.reason, msg, tc.want)
+			}
+			if len(rsp.GetResults()) != 1 {
+				t.Errorf("%s\nwant exactly one result, got %d", tc.reason, len(rsp.GetResults()))
+			}
+			if diff := cmp.Diff(req.GetDesired(), rsp.GetDesired(), protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nthe desired state changed despite the Fatal result (-req +rsp):\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// TestBadEditKeepsRunningCluster checks that a bad edit to a running
+// cluster's XR yields a Fatal result and leaves the desired state as the
+// earlier pipeline steps passed it, so Crossplane changes nothing that exists.
+func TestBadEditKeepsRunningCluster(t *testing.T) {
+	s := exampleState(t)
+	rsps := converge(t, s, 10)
+	for _, rsp := range rsps[:len(rsps)-1] {
+		s = next(t, s, rsp, allReady)
+	}
+	set(s.xr, "spec.network.vpcCidr", "10.20.0.0/8")
+	req := s.request(t)
+	rsp := run(t, req)
+	if !strings.Contains(fatal(rsp), "spec.network.vpcCidr") {
+		t.Fatalf("want a Fatal result naming spec.network.vpcCidr, got %v", rsp.GetResults())
+	}
+	if len(rsp.GetDesired().GetResources()) != 0 {
+		t.Errorf("a Fatal response declared %d resources; Crossplane ignores them, but the function must not build any", len(rsp.GetDesired().GetResources()))
+	}
+}
+
+func TestRunFunctionResponseMeta(t *testing.T) {
+	s := exampleState(t)
+	rsp := run(t, s.request(t))
+	want := &fnv1.ResponseMeta{Tag: "test", Ttl: durationpb.New(60_000_000_000)}
+	if diff := cmp.Diff(want, rsp.GetMeta(), protocmp.Transform()); diff != "" {
+		t.Errorf("meta: -want +got:\n%s", diff)
+	}
+}
+
+// TestGating checks that what needs an ACTIVE cluster is declared only then,
+// and that nothing already created is dropped when a prerequisite goes
+// unready (e.g. the cluster UPDATING during an upgrade).
+func TestGating(t *testing.T) {
+	s := exampleState(t)
+	first := run(t, s.request(t))
+
+	readyButNotActive := next(t, s, first, allReady)
+	cluster := readyButNotActive.observed["eks-cluster"]
+	set(cluster.Object, "status.atProvider.status", "UPDATING")
+	rsp := run(t, readyButNotActive.request(t))
+	if _, ok := rsp.GetDesired().GetResources()["eks-nodegroup-general"]; ok {
+		t.Error("a node group is declared while the cluster is UPDATING")
+	}
+
+	active := next(t, s, first, allReady)
+	second := run(t, active.request(t))
+	if _, ok := second.GetDesired().GetResources()["eks-nodegroup-general"]; !ok {
+		t.Fatal("no node group with an ACTIVE cluster")
+	}
+
+	upgrading := next(t, active, second, allReady)
+	set(upgrading.observed["eks-cluster"].Object, "status.atProvider.status", "UPDATING")
+	third := run(t, upgrading.request(t))
+	for name := range second.GetDesired().GetResources() {
+		if _, ok := third.GetDesired().GetResources()[name]; !ok {
+			t.Errorf("%s was dropped while the cluster is UPDATING", name)
+		}
+	}
+	if got := third.GetDesired().GetResources()["eks-cluster"].GetReady(); got != fnv1.Ready_READY_FALSE {
+		t.Errorf("an UPDATING cluster is marked %v", got)
+	}
+}
+
+// TestResultsOnlyOnTransitions checks that Normal results come once, when a
+// step's condition turns true, and never on every call.
+func TestResultsOnlyOnTransitions(t *testing.T) {
+	s := exampleState(t)
+	rsps := converge(t, s, 10)
+	last := rsps[len(rsps)-1]
+	again := run(t, next(t, stateBefore(t, s, rsps), last, allReady).request(t))
+	if n := len(again.GetResults()); n != 0 {
+		t.Errorf("a converged XR got %d results on an unchanged call: %v", n, again.GetResults())
+	}
+	var normal int
+	for _, rsp := range rsps {
+		for _, r := range rsp.GetResults() {
+			if r.GetSeverity() == fnv1.Severity_SEVERITY_NORMAL {
+				normal++
+			}
+		}
+	}
+	if normal != 3 {
+		t.Errorf("want one Normal result per step (3) over the whole convergence, got %d", normal)
+	}
+}
+
+func stateBefore(t *testing.T, s state, rsps []*fnv1.RunFunctionResponse) state {
+	t.Helper()
+	for _, rsp := range rsps[:len(rsps)-1] {
+		s = next(t, s, rsp, allReady)
+	}
+	return s
+}
+
+// TestDeterministic checks that the same request gives the same bytes, also
+// when the observed resources arrive in another order.
+func TestDeterministic(t *testing.T) {
+	for _, ex := range examples {
+		t.Run(ex.name, func(t *testing.T) {
+			s := state{xr: readYAML(t, ex.xr), input: exampleInput(t, ex.composition), observed: map[string]providersim.Observed{}}
+			s = stateBefore(t, s, converge(t, s, 10))
+			var want []byte
+			for i := range 5 {
+				req := s.request(t)
+				// Rebuild the observed map in a random insertion order.
+				keys := make([]string, 0, len(req.GetObserved().GetResources()))
+				for k := range req.GetObserved().GetResources() {
+					keys = append(keys, k)
+				}
+				rand.Shuffle(len(keys), func(a, b int) { keys[a], keys[b] = keys[b], keys[a] })
+				shuffled := map[string]*fnv1.Resource{}
+				for _, k := range keys {
+					shuffled[k] = req.GetObserved().GetResources()[k]
+				}
+				req.Observed.Resources = shuffled
+				got, err := proto.MarshalOptions{Deterministic: true}.Marshal(run(t, req))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i == 0 {
+					want = got
+					continue
+				}
+				if string(got) != string(want) {
+					t.Fatalf("call %d gave different bytes", i)
+				}
+			}
+		})
+	}
+}
+
+// TestNamespacedXR checks that a namespaced XR's resources all land in its
+// namespace and that its AWS names carry the namespace.
+func TestNamespacedXR(t *testing.T) {
+	s := state{xr: readYAML(t, "xr-namespaced.yaml"), input: exampleInput(t, "composition-namespaced.yaml"), observed: map[string]providersim.Observed{}}
+	rsps := converge(t, s, 10)
+	for name, r := range rsps[len(rsps)-1].GetDesired().GetResources() {
+		md := r.GetResource().AsMap()["metadata"].(map[string]any) //nolint:forcetypeassert // Built by the function.
+		if got := md["namespace"]; got != "team-analytics" {
+			t.Errorf("%s is in namespace %v, want the XR's namespace team-analytics", name, got)
+		}
+	}
+	cluster := rsps[0].GetDesired().GetResources()["eks-cluster"].GetResource().AsMap()
+	ann := cluster["metadata"].(map[string]any)["annotations"].(map[string]any) //nolint:forcetypeassert // Built by the function.
+	if got := ann["crossplane.io/external-name"]; got != "team-analytics-analytics-dev" {
+		t.Errorf("EKS cluster name %v, want it to carry the namespace", got)
+	}
+}
+
+// TestReadiness checks that each resource's readiness follows what is
+// observed and that the XR is held unready while anything is held back.
+func TestReadiness(t *testing.T) {
+	s := exampleState(t)
+	first := run(t, s.request(t))
+	if got := first.GetDesired().GetComposite().GetReady(); got != fnv1.Ready_READY_FALSE {
+		t.Errorf("with resources held back the XR is %v, want READY_FALSE", got)
+	}
+	for name, r := range first.GetDesired().GetResources() {
+		if r.GetReady() != fnv1.Ready_READY_FALSE {
+			t.Errorf("%s is %v before anything is observed", name, r.GetReady())
+		}
+	}
+	partly := next(t, s, first, func(n string) bool { return n == "vpc" })
+	rsp := run(t, partly.request(t))
+	for name, r := range rsp.GetDesired().GetResources() {
+		want := fnv1.Ready_READY_FALSE
+		if name == "vpc" {
+			want = fnv1.Ready_READY_TRUE
+		}
+		if r.GetReady() != want {
+			t.Errorf("%s: got %v, want %v", name, r.GetReady(), want)
+		}
+	}
+}
