@@ -102,7 +102,7 @@ func TestRunFunctionFatal(t *testing.T) {
 // earlier pipeline steps passed it, so Crossplane changes nothing that exists.
 func TestBadEditKeepsRunningCluster(t *testing.T) {
 	s := exampleState(t)
-	rsps := converge(t, s, 10)
+	rsps := converge(t, s)
 	for _, rsp := range rsps[:len(rsps)-1] {
 		s = next(t, s, rsp, allReady)
 	}
@@ -164,7 +164,7 @@ func TestGating(t *testing.T) {
 // step's condition turns true, and never on every call.
 func TestResultsOnlyOnTransitions(t *testing.T) {
 	s := exampleState(t)
-	rsps := converge(t, s, 10)
+	rsps := converge(t, s)
 	last := rsps[len(rsps)-1]
 	again := run(t, next(t, stateBefore(t, s, rsps), last, allReady).request(t))
 	if n := len(again.GetResults()); n != 0 {
@@ -197,7 +197,7 @@ func TestDeterministic(t *testing.T) {
 	for _, ex := range examples {
 		t.Run(ex.name, func(t *testing.T) {
 			s := state{xr: readYAML(t, ex.xr), input: exampleInput(t, ex.composition), observed: map[string]providersim.Observed{}}
-			s = stateBefore(t, s, converge(t, s, 10))
+			s = stateBefore(t, s, converge(t, s))
 			var want []byte
 			for i := range 5 {
 				req := s.request(t)
@@ -232,7 +232,7 @@ func TestDeterministic(t *testing.T) {
 // namespace and that its AWS names carry the namespace.
 func TestNamespacedXR(t *testing.T) {
 	s := state{xr: readYAML(t, "xr-namespaced.yaml"), input: exampleInput(t, "composition-namespaced.yaml"), observed: map[string]providersim.Observed{}}
-	rsps := converge(t, s, 10)
+	rsps := converge(t, s)
 	for name, r := range rsps[len(rsps)-1].GetDesired().GetResources() {
 		md := r.GetResource().AsMap()["metadata"].(map[string]any) //nolint:forcetypeassert // Built by the function.
 		if got := md["namespace"]; got != "team-analytics" {

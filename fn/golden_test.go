@@ -41,7 +41,7 @@ var stages = []struct {
 	}},
 	{name: "4-everything-ready", build: func(t *testing.T, s state) state {
 		t.Helper()
-		rsps := converge(t, s, 10)
+		rsps := converge(t, s)
 		if len(rsps) < 2 {
 			t.Fatal("converged without a second round")
 		}
@@ -90,7 +90,7 @@ func TestGolden(t *testing.T) {
 					}
 					return
 				}
-				want, err := os.ReadFile(path) //nolint:gosec // Test fixture.
+				want, err := os.ReadFile(path)
 				if err != nil {
 					t.Fatalf("%v (run go test ./fn -run TestGolden -update to create it)", err)
 				}

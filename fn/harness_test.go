@@ -12,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -40,7 +41,7 @@ var examples = []example{
 
 func readYAML(t testing.TB, path string) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "example", path)) //nolint:gosec // Test fixtures.
+	b, err := os.ReadFile(filepath.Join("..", "example", path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,9 +134,7 @@ func next(t testing.TB, s state, rsp *fnv1.RunFunctionResponse, ready func(name 
 }
 
 func withConditions(xr map[string]any, rsp *fnv1.RunFunctionResponse) map[string]any {
-	b, _ := json.Marshal(xr)
-	out := map[string]any{}
-	_ = json.Unmarshal(b, &out)
+	out := runtime.DeepCopyJSON(xr)
 	conds := make([]any, 0, len(rsp.GetConditions()))
 	for _, c := range rsp.GetConditions() {
 		status := strings.TrimPrefix(c.GetStatus().String(), "STATUS_CONDITION_")
@@ -149,7 +148,11 @@ func allReady(string) bool { return true }
 
 // converge renders from nothing observed until the XR's steps are all done,
 // returning every response.
-func converge(t testing.TB, s state, maxRounds int) []*fnv1.RunFunctionResponse {
+// maxRounds bounds convergence; the plan has three stages, so it needs four
+// rounds at most.
+const maxRounds = 10
+
+func converge(t testing.TB, s state) []*fnv1.RunFunctionResponse {
 	t.Helper()
 	var rsps []*fnv1.RunFunctionResponse
 	for range maxRounds {

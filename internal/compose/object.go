@@ -2,7 +2,6 @@ package compose
 
 import (
 	"maps"
-	"slices"
 
 	"github.com/crossplane/function-sdk-go/resource"
 
@@ -106,8 +105,4 @@ func strList(s []string) []any {
 		out[i] = v
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	return slices.Sorted(maps.Keys(m))
 }

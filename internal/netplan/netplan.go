@@ -8,6 +8,7 @@
 package netplan
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 )
@@ -59,9 +60,10 @@ func nth(p netip.Prefix, bits, n int) (netip.Prefix, error) {
 		return netip.Prefix{}, fmt.Errorf("%s is too small to split into %d blocks", p, 1<<bits)
 	}
 	a := p.Addr().As4()
-	base := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
+	base := binary.BigEndian.Uint32(a[:])
 	base += uint32(n) << (32 - size) //nolint:gosec // n < 2^bits by construction.
-	addr := netip.AddrFrom4([4]byte{byte(base >> 24), byte(base >> 16), byte(base >> 8), byte(base)})
+	binary.BigEndian.PutUint32(a[:], base)
+	addr := netip.AddrFrom4(a)
 	return netip.PrefixFrom(addr, size), nil
 }
 

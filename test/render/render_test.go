@@ -1,0 +1,288 @@
+// Package render runs the real crossplane CLI against the real function
+// binary. The function serves mTLS, as Crossplane calls it in production;
+// `crossplane render` only speaks plaintext to a development target, so the
+// test puts a TLS-originating TCP relay between them that presents a client
+// certificate signed by the CA the function trusts.
+package render
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+// root is the repository root.
+var root = func() string {
+	wd, _ := os.Getwd()
+	return filepath.Join(wd, "..", "..")
+}()
+
+// build compiles a binary once per test binary run; go build's cache makes
+// it fast when nothing changed.
+func build(t *testing.T, dir, pkg, out string) string {
+	t.Helper()
+	path := filepath.Join(root, ".cache", "bin", out)
+	cmd := exec.Command("go", "build", "-o", path, pkg)
+	cmd.Dir = dir
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	}
+	return path
+}
+
+type pki struct {
+	dir        string
+	clientCert tls.Certificate
+	roots      *x509.CertPool
+}
+
+// newPKI writes a CA, a server certificate for 127.0.0.1 and a client
+// certificate, laid out as the function's --tls-certs-dir expects.
+func newPKI(t *testing.T) pki {
+	t.Helper()
+	dir := t.TempDir()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test-ca"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	issue := func(cn string, usage x509.ExtKeyUsage, serial int64) ([]byte, []byte) {
+		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
+			IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kb, _ := x509.MarshalECPrivateKey(key)
+		return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
+	}
+	srvCert, srvKey := issue("function", x509.ExtKeyUsageServerAuth, 2)
+	cliCert, cliKey := issue("crossplane", x509.ExtKeyUsageClientAuth, 3)
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	for name, b := range map[string][]byte{"tls.crt": srvCert, "tls.key": srvKey, "ca.crt": caPEM} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pair, err := tls.X509KeyPair(cliCert, cliKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
+	return pki{dir: dir, clientCert: pair, roots: roots}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()                     //nolint:errcheck // Only the port is wanted.
+	return l.Addr().(*net.TCPAddr).Port //nolint:forcetypeassert // A TCP listener.
+}
+
+// startFunction runs the function binary with mTLS and returns its address.
+func startFunction(t *testing.T, bin string, certs pki) string {
+	t.Helper()
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, "--tls-certs-dir", certs.dir, "--address", addr, "--metrics-address=")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("function logs:\n%s", logs.String())
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			_ = c.Close()
+			return addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the function did not listen on %s within 10s", addr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// relay accepts plaintext connections and forwards each over mutual TLS.
+func relay(t *testing.T, target string, certs pki) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	cfg := &tls.Config{
+		Certificates: []tls.Certificate{certs.clientCert}, RootCAs: certs.roots,
+		ServerName: "127.0.0.1", NextProtos: []string{"h2"}, MinVersion: tls.VersionTLS12,
+	}
+	go func() {
+		for {
+			in, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer in.Close() //nolint:errcheck // Best effort.
+				out, err := tls.Dial("tcp", target, cfg)
+				if err != nil {
+					return
+				}
+				defer out.Close() //nolint:errcheck // Best effort.
+				go func() { _, _ = io.Copy(out, in) }()
+				_, _ = io.Copy(in, out)
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
+
+type cli struct {
+	bin    string
+	target string
+}
+
+func (c cli) render(t *testing.T, xr, composition, xrd string, extra ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	args := append([]string{
+		"render", xr, composition, filepath.Join(root, "example", "functions.yaml"),
+		"--xrd", xrd, "--include-function-results",
+		"-a", "render.crossplane.io/runtime-development-target=" + c.target,
+	}, extra...)
+	cmd := exec.CommandContext(ctx, c.bin, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if err != nil {
+		return stdout.String(), fmt.Errorf("%w: %s", err, stderr.String())
+	}
+	return stdout.String(), nil
+}
+
+func setup(t *testing.T) cli {
+	t.Helper()
+	crossplane := build(t, filepath.Join(root, "tools", "crossplane"), "github.com/crossplane/crossplane/v2/cmd/crank", "crossplane")
+	fn := build(t, root, ".", "function-eks-gitops")
+	certs := newPKI(t)
+	return cli{bin: crossplane, target: relay(t, startFunction(t, fn, certs), certs)}
+}
+
+func docs(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var objs []map[string]any
+	for _, d := range strings.Split(out, "\n---\n") {
+		if strings.TrimSpace(strings.TrimPrefix(d, "---")) == "" {
+			continue
+		}
+		o := map[string]any{}
+		if err := yaml.Unmarshal([]byte(d), &o); err != nil {
+			t.Fatalf("render printed invalid YAML: %v\n%s", err, d)
+		}
+		objs = append(objs, o)
+	}
+	return objs
+}
+
+func kinds(objs []map[string]any) map[string]int {
+	k := map[string]int{}
+	for _, o := range objs {
+		s, _ := o["kind"].(string)
+		k[s]++
+	}
+	return k
+}
+
+func example(name string) string { return filepath.Join(root, "example", name) }
+
+// TestRenderExamples renders every shipped example through the CLI and the
+// TLS-serving binary, and checks the first pass has network, IAM and cluster.
+func TestRenderExamples(t *testing.T) {
+	c := setup(t)
+	cases := map[string]struct {
+		xr, composition, xrd string
+		zones                int
+	}{
+		"default":    {xr: "xr.yaml", composition: "composition.yaml", xrd: "xrd.yaml", zones: 3},
+		"minimal":    {xr: "xr-minimal.yaml", composition: "composition.yaml", xrd: "xrd.yaml", zones: 3},
+		"full":       {xr: "xr-full.yaml", composition: "composition.yaml", xrd: "xrd.yaml", zones: 3},
+		"pools":      {xr: "xr-pools.yaml", composition: "composition.yaml", xrd: "xrd.yaml", zones: 2},
+		"namespaced": {xr: "xr-namespaced.yaml", composition: "composition-namespaced.yaml", xrd: "xrd-namespaced.yaml", zones: 2},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			out, err := c.render(t, example(tc.xr), example(tc.composition), example(tc.xrd))
+			if err != nil {
+				t.Fatalf("crossplane render: %v", err)
+			}
+			k := kinds(docs(t, out))
+			want := map[string]int{"VPC": 1, "Subnet": 2 * tc.zones, "InternetGateway": 1, "NATGateway": tc.zones, "EIP": tc.zones, "Role": 3, "RolePolicyAttachment": 4, "Cluster": 1}
+			for kind, n := range want {
+				if k[kind] != n {
+					t.Errorf("%s: %d, want %d (all kinds: %v)", kind, k[kind], n, k)
+				}
+			}
+			if k["NodeGroup"] != 0 {
+				t.Errorf("node groups on the first pass: %d", k["NodeGroup"])
+			}
+		})
+	}
+}
+
+// TestRenderBadInput checks that the CLI reports the function's Fatal result
+// and fails.
+func TestRenderBadInput(t *testing.T) {
+	c := setup(t)
+	b, err := os.ReadFile(example("xr.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, bytes.Replace(b, []byte(`"444455556666"`), []byte(`"4444"`), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.render(t, bad, example("composition.yaml"), example("xrd.yaml"))
+	if err == nil || !strings.Contains(err.Error(), "spec.aws.accountId") {
+		t.Fatalf("want render to fail naming spec.aws.accountId, got %v", err)
+	}
+}
