@@ -88,14 +88,15 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 
-	progress := declare(p.Plan(factsFrom(observed)), observed, desired)
+	facts := factsFrom(observed)
+	progress := declare(p.Plan(facts), observed, desired)
 	log.Debug("Composed", "declared", len(desired), "held", progress.held())
 
 	if err := response.SetDesiredComposedResources(rsp, desired); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot set the desired composed resources"))
 		return rsp, nil
 	}
-	if err := writeStatus(req, rsp, oxr, progress, factsFrom(observed)); err != nil {
+	if err := writeStatus(req, rsp, oxr, p, progress, facts); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot set the desired composite resource"))
 		return rsp, nil
 	}
@@ -151,8 +152,8 @@ func declare(plan []compose.Step, observed map[resource.Name]resource.ObservedCo
 		sp := stepProgress{step: step}
 		for _, o := range step.Objects {
 			oc, exists := observed[o.Name]
-			if missing := unready(o.Requires, observed); len(missing) > 0 && !exists {
-				sp.held = append(sp.held, heldObject{name: o.Name, waitingFor: missing})
+			if missing := unready(o.Requires, observed); (len(missing) > 0 || o.Missing != "") && !exists {
+				sp.held = append(sp.held, heldObject{name: o.Name, waitingFor: missing, missingFact: o.Missing})
 				continue
 			}
 			ready := resource.ReadyFalse

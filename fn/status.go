@@ -33,8 +33,9 @@ type stepProgress struct {
 }
 
 type heldObject struct {
-	name       resource.Name
-	waitingFor []resource.Name
+	name        resource.Name
+	waitingFor  []resource.Name
+	missingFact string
 }
 
 func (s stepProgress) done() bool { return len(s.notReady) == 0 && len(s.held) == 0 }
@@ -72,16 +73,26 @@ func (s stepProgress) message() string {
 	}
 	if len(s.held) > 0 {
 		var waiting []resource.Name
-		seen := map[resource.Name]bool{}
+		var facts []string
+		seen := map[string]bool{}
 		for _, h := range s.held {
 			for _, w := range h.waitingFor {
-				if !seen[w] {
-					seen[w] = true
+				if !seen[string(w)] {
+					seen[string(w)] = true
 					waiting = append(waiting, w)
 				}
 			}
+			if h.missingFact != "" && !seen[h.missingFact] {
+				seen[h.missingFact] = true
+				facts = append(facts, h.missingFact)
+			}
 		}
-		parts = append(parts, fmt.Sprintf("%d resources are held until %s are ready", len(s.held), names(waiting)))
+		if len(waiting) > 0 {
+			parts = append(parts, fmt.Sprintf("%d resources are held until %s are ready", len(s.held), names(waiting)))
+		}
+		if len(facts) > 0 {
+			parts = append(parts, "waiting to observe "+strings.Join(facts, " and "))
+		}
 	}
 	return strings.Join(parts, "; ")
 }
@@ -103,7 +114,7 @@ func names(n []resource.Name) string {
 // Warning results only when a step's condition changes, and holds the XR
 // unready while anything is held back (held objects are not declared, so
 // Crossplane cannot see them).
-func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, oxr *resource.Composite, pr progress, facts compose.Facts) error {
+func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, oxr *resource.Composite, p compose.Params, pr progress, facts compose.Facts) error {
 	dxr, err := request.GetDesiredCompositeResource(req)
 	if err != nil {
 		return err
@@ -122,6 +133,10 @@ func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, ox
 	}
 	if facts.VPCID != "" {
 		status["network"] = map[string]any{"vpcId": facts.VPCID}
+	}
+	status["argocd"] = map[string]any{"clusterName": p.ProjectName(), "project": p.ProjectName()}
+	if facts.RepositoryCloneURL != "" {
+		status["repository"] = map[string]any{"cloneUrl": facts.RepositoryCloneURL}
 	}
 	if err := dxr.Resource.SetValue("status", mergeStatus(dxr.Resource.Object["status"], status)); err != nil {
 		return err

@@ -20,6 +20,8 @@ const (
 	DefaultEventNamespace           = "crossplane-system"
 	DefaultBootstrapPath            = "bootstrap"
 	DefaultBootstrapRevision        = "main"
+	DefaultBootstrapNamespace       = "{team}"
+	DefaultGroupPrefix              = "eks-gitops-"
 )
 
 // WithDefaults returns a copy of the Input with every default applied.
@@ -65,6 +67,9 @@ func (in *Input) WithDefaults() *Input {
 	if out.ArgoCD.Bootstrap.Revision == "" {
 		out.ArgoCD.Bootstrap.Revision = DefaultBootstrapRevision
 	}
+	if out.ArgoCD.Bootstrap.Namespace == "" {
+		out.ArgoCD.Bootstrap.Namespace = DefaultBootstrapNamespace
+	}
 	if out.ArgoCD.Bootstrap.Automated == nil {
 		out.ArgoCD.Bootstrap.Automated = ptr(true)
 	}
@@ -80,12 +85,17 @@ func (in *Input) WithDefaults() *Input {
 	if out.ClusterCreationEvent.Namespace == "" {
 		out.ClusterCreationEvent.Namespace = DefaultEventNamespace
 	}
-	if out.Cognito != nil {
-		out.Cognito.ProviderConfigRef = defaultProviderConfigRef(out.Cognito.ProviderConfigRef)
+	if out.Cognito == nil {
+		out.Cognito = &Cognito{}
 	}
-	if out.Repository != nil {
-		out.Repository.ProviderConfigRef = defaultProviderConfigRef(out.Repository.ProviderConfigRef)
+	out.Cognito.ProviderConfigRef = defaultProviderConfigRef(out.Cognito.ProviderConfigRef)
+	if out.Cognito.GroupPrefix == "" {
+		out.Cognito.GroupPrefix = DefaultGroupPrefix
 	}
+	if out.Repository == nil {
+		out.Repository = &Repository{}
+	}
+	out.Repository.ProviderConfigRef = defaultProviderConfigRef(out.Repository.ProviderConfigRef)
 	out.KubernetesProviderConfigRef = defaultProviderConfigRef(out.KubernetesProviderConfigRef)
 	return out
 }

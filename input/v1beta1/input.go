@@ -81,12 +81,10 @@ type Input struct {
 	ClusterCreationEvent *ClusterCreationEvent `json:"clusterCreationEvent,omitempty"`
 
 	// Cognito is the central user pool that holds the teams' groups.
-	// +optional
-	Cognito *Cognito `json:"cognito,omitempty"`
+	Cognito *Cognito `json:"cognito"`
 
 	// Repository configures the team's GitOps repository in CodeCommit.
-	// +optional
-	Repository *Repository `json:"repository,omitempty"`
+	Repository *Repository `json:"repository"`
 
 	// KubernetesProviderConfigRef is the provider-kubernetes ProviderConfig
 	// used to write objects outside a namespaced XR's namespace.
@@ -182,6 +180,12 @@ type Bootstrap struct {
 	// +optional
 	// +kubebuilder:default=true
 	Automated *bool `json:"automated,omitempty"`
+
+	// Namespace in the team cluster the bootstrap Application deploys into;
+	// "{team}" is replaced by the team's name.
+	// +optional
+	// +kubebuilder:default={team}
+	Namespace string `json:"namespace,omitempty"`
 }
 
 // ClusterCreationEvent configures the compatibility ConfigMap.
@@ -214,6 +218,13 @@ type Cognito struct {
 	// ProviderConfigRef for the central account that owns the pool.
 	// +optional
 	ProviderConfigRef *ProviderConfigRef `json:"providerConfigRef,omitempty"`
+
+	// GroupPrefix starts the name of each cluster's Cognito groups:
+	// "<prefix><cluster>" for the team and "<prefix><cluster>-admins" for its
+	// admins.
+	// +optional
+	// +kubebuilder:default=eks-gitops-
+	GroupPrefix string `json:"groupPrefix,omitempty"`
 }
 
 // Repository configures the team's CodeCommit repository.

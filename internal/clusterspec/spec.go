@@ -56,6 +56,8 @@ type Spec struct {
 type Team struct {
 	Name    string   `json:"name"`
 	Members []string `json:"members,omitempty"`
+	// Admins may also create, update and delete the team's applications.
+	Admins []string `json:"admins,omitempty"`
 }
 
 // AWS is the team's account and region.

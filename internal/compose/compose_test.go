@@ -19,7 +19,11 @@ func params(edit func(p *Params)) Params {
 			AWS:         clusterspec.AWS{AccountID: "444455556666", Region: "eu-west-1"},
 			Network:     clusterspec.Network{VPCCIDR: "10.20.0.0/16"},
 		}.WithDefaults("1.35"),
-		Input: *(&v1beta1.Input{ArgoCD: v1beta1.ArgoCD{HubRoleARN: "arn:aws:iam::111122223333:role/argocd-hub"}}).WithDefaults(),
+		Input: *(&v1beta1.Input{
+			ArgoCD:     v1beta1.ArgoCD{HubRoleARN: "arn:aws:iam::111122223333:role/argocd-hub"},
+			Cognito:    &v1beta1.Cognito{UserPoolID: "eu-west-1_AbCdEfGhI", Region: "eu-west-1"},
+			Repository: &v1beta1.Repository{AccountID: "111122223333", Region: "eu-west-1"},
+		}).WithDefaults(),
 	}
 	edit(&p)
 	return p

@@ -51,10 +51,16 @@ func (p Params) Addons() (withCluster, withNodes []string) {
 	return addonsWithCluster, withNodes
 }
 
-// EKS returns the cluster. It is declared with the network: its subnets are
+// EKS returns the cluster and the Usage that keeps its VPC until it is gone.
+func (p Params) EKS() []Object {
+	cluster := p.cluster()
+	return []Object{cluster, p.usage(NameUsageClusterOfVPC, p.vpc(), cluster)}
+}
+
+// cluster returns the EKS cluster. It is declared with the network: its subnets are
 // references by name, which the provider resolves only when every one of
 // them has an ID, so the cluster is never created in fewer zones than asked.
-func (p Params) EKS() []Object {
+func (p Params) cluster() Object {
 	ep := p.Input.EndpointAccess
 	vpcConfig := map[string]any{
 		"subnetIdRefs":          refs(p.PrivateSubnetObjectNames()...),
@@ -82,8 +88,7 @@ func (p Params) EKS() []Object {
 	if p.Spec.Network.ServiceCIDR != "" {
 		fp["kubernetesNetworkConfig"] = map[string]any{"serviceIpv4Cidr": p.Spec.Network.ServiceCIDR}
 	}
-	body := withExternalName(p.managed(apiEKS, "Cluster", "eks", component(componentCluster), fp), p.ClusterName())
-	return []Object{{Name: NameCluster, Body: body}}
+	return Object{Name: NameCluster, Body: withExternalName(p.managed(apiEKS, "Cluster", "eks", component(componentCluster), fp), p.ClusterName())}
 }
 
 // Compute returns the node groups, add-ons and Argo CD's access entry, which

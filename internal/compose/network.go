@@ -69,13 +69,7 @@ func (p Params) Network() []Object {
 	region := p.Spec.AWS.Region
 	vpcSel := selector(component(componentVPC))
 	objs := []Object{
-		{Name: NameVPC, Body: p.managed(apiEC2, "VPC", "vpc", component(componentVPC), map[string]any{
-			"region":             region,
-			"cidrBlock":          p.Spec.Network.VPCCIDR,
-			"enableDnsHostnames": true,
-			"enableDnsSupport":   true,
-			"tags":               p.awsTags(p.ClusterName()),
-		})},
+		p.vpc(),
 		{Name: NameInternetGateway, Body: p.managed(apiEC2, "InternetGateway", "igw", component(componentIGW), map[string]any{
 			"region":        region,
 			"vpcIdSelector": vpcSel,
@@ -125,6 +119,16 @@ func (p Params) Network() []Object {
 		)
 	}
 	return objs
+}
+
+func (p Params) vpc() Object {
+	return Object{Name: NameVPC, Body: p.managed(apiEC2, "VPC", "vpc", component(componentVPC), map[string]any{
+		"region":             p.Spec.AWS.Region,
+		"cidrBlock":          p.Spec.Network.VPCCIDR,
+		"enableDnsHostnames": true,
+		"enableDnsSupport":   true,
+		"tags":               p.awsTags(p.ClusterName()),
+	})}
 }
 
 func (p Params) subnet(z Zone, tier string, cidr netip.Prefix) Object {

@@ -18,6 +18,10 @@ type Object struct {
 	// Requires are the composed resources that must be observed ready before
 	// this one is declared for the first time.
 	Requires []resource.Name
+	// Missing names an observed fact the builder lacked (e.g. the cluster's
+	// endpoint). An object with a missing fact is held like one whose
+	// prerequisites are not ready.
+	Missing string
 }
 
 // Group versions of the kinds the function composes.

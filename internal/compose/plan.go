@@ -25,6 +25,10 @@ type Facts struct {
 	Cluster ClusterFacts
 	// VPCID is the observed VPC's ID.
 	VPCID string
+	// Git is Argo CD's observed Git credential.
+	Git GitFacts
+	// RepositoryCloneURL is the observed repository's HTTPS clone URL.
+	RepositoryCloneURL string
 }
 
 // ClusterFacts are the observed EKS cluster's atProvider fields.
@@ -40,12 +44,13 @@ type ClusterFacts struct {
 
 // Plan returns every step with its objects, in order. The same Params and
 // Facts always give the same plan.
-func (p Params) Plan(_ Facts) []Step {
-	return []Step{
+func (p Params) Plan(f Facts) []Step {
+	steps := []Step{
 		{Condition: StepNetwork, Phase: "Network", Objects: p.Network()},
 		{Condition: StepControlPlane, Phase: "ControlPlane", Objects: append(p.IAM(), p.EKS()...)},
 		{Condition: StepCompute, Phase: "Compute", Objects: p.Compute()},
 	}
+	return append(steps, p.Onboarding(f)...)
 }
 
 // All returns every object of the plan, in order.

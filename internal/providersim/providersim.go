@@ -131,17 +131,14 @@ func (p Provider) atProvider(kind, name, extName, region string, fp map[string]a
 	case "User":
 		at["arn"] = fmt.Sprintf("arn:%s:iam::%s:user/%s", p.Partition, p.AccountID, extName)
 	case "ServiceSpecificCredential":
-		user, _ := fp["userName"].(string)
-		if user == "" {
-			user = "argocd-" + h[:6]
-		}
+		user := strings.TrimSuffix(name, "-git-credential") + "-argocd-git"
 		extName = "codecommit.amazonaws.com:" + user + ":ACCA" + strings.ToUpper(h[:17])
 		at["serviceUserName"] = user + "-at-" + p.AccountID
 		at["status"] = "Active"
-		return at, extName, map[string][]byte{
-			"service_user_name": []byte(user + "-at-" + p.AccountID),
-			"service_password":  []byte("sim-" + h[:40]),
-		}
+		at["id"] = extName
+		// The provider publishes only the sensitive password as a
+		// connection detail; the user name is in atProvider.
+		return at, extName, map[string][]byte{"attribute.service_password": []byte("sim-" + h[:40])}
 	case "Cluster":
 		at["arn"] = arn("eks", "cluster/"+extName)
 		at["endpoint"] = fmt.Sprintf("https://%s.gr7.%s.eks.amazonaws.com", strings.ToUpper(h[:32]), region)

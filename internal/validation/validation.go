@@ -30,6 +30,9 @@ const (
 	maxEKSClusterName = 100
 	maxNodeGroupName  = 63
 	maxIAMRoleName    = 64
+	maxIAMUserName    = 64
+	maxRepositoryName = 100
+	maxCognitoGroup   = 128
 	maxLabelValue     = validation.LabelValueMaxLength
 	maxObjectName     = validation.DNS1123SubdomainMaxLength
 	maxTagKey         = 128
@@ -93,7 +96,56 @@ func Input(in *v1beta1.Input) field.ErrorList {
 		errs = append(errs, field.Invalid(root.Child("ttl"), in.TTL.Duration.String(), "must be between 1s and 1h"))
 	}
 	errs = append(errs, argoCD(root.Child("argocd"), in.ArgoCD)...)
+	errs = append(errs, cognito(root.Child("cognito"), in.Cognito)...)
+	errs = append(errs, repository(root.Child("repository"), in.Repository)...)
+	errs = append(errs, providerConfigRef(root.Child("kubernetesProviderConfigRef"), in.KubernetesProviderConfigRef)...)
+	ev := root.Child("clusterCreationEvent")
+	if len(validation.IsDNS1123Subdomain(in.ClusterCreationEvent.Name)) > 0 {
+		errs = append(errs, field.Invalid(ev.Child("name"), in.ClusterCreationEvent.Name, "must be a Kubernetes object name"))
+	}
+	if len(validation.IsDNS1123Label(in.ClusterCreationEvent.Namespace)) > 0 {
+		errs = append(errs, field.Invalid(ev.Child("namespace"), in.ClusterCreationEvent.Namespace, "must be a Kubernetes namespace name (DNS-1123 label)"))
+	}
 	return errs
+}
+
+var (
+	userPoolIDRe  = regexp.MustCompile(`^([a-z]+-(?:gov-)?[a-z]+-[0-9])_[0-9A-Za-z]+$`)
+	groupPrefixRe = regexp.MustCompile(`^[a-z0-9-]*$`)
+	kindRe        = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
+	gitPathRe     = regexp.MustCompile(`^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`)
+	revisionRe    = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
+)
+
+func cognito(p *field.Path, c *v1beta1.Cognito) field.ErrorList {
+	var errs field.ErrorList
+	m := userPoolIDRe.FindStringSubmatch(c.UserPoolID)
+	switch {
+	case c.UserPoolID == "":
+		errs = append(errs, field.Required(p.Child("userPoolId"), "the central Cognito user pool's ID is required"))
+	case m == nil:
+		errs = append(errs, field.Invalid(p.Child("userPoolId"), c.UserPoolID, "must be a Cognito user pool ID such as eu-west-1_AbCdEfGhI"))
+	case m[1] != c.Region:
+		errs = append(errs, field.Invalid(p.Child("region"), c.Region, fmt.Sprintf("must be the region of user pool %s (%s)", c.UserPoolID, m[1])))
+	}
+	if !regionRe.MatchString(c.Region) {
+		errs = append(errs, field.Invalid(p.Child("region"), c.Region, "must be an AWS region, e.g. eu-west-1"))
+	}
+	if !groupPrefixRe.MatchString(c.GroupPrefix) {
+		errs = append(errs, field.Invalid(p.Child("groupPrefix"), c.GroupPrefix, "must hold only lowercase letters, digits and dashes: group names are written into Argo CD RBAC"))
+	}
+	return append(errs, providerConfigRef(p.Child("providerConfigRef"), c.ProviderConfigRef)...)
+}
+
+func repository(p *field.Path, r *v1beta1.Repository) field.ErrorList {
+	var errs field.ErrorList
+	if !accountIDRe.MatchString(r.AccountID) {
+		errs = append(errs, field.Invalid(p.Child("accountId"), r.AccountID, "must be exactly 12 digits"))
+	}
+	if !regionRe.MatchString(r.Region) {
+		errs = append(errs, field.Invalid(p.Child("region"), r.Region, "must be an AWS region, e.g. eu-west-1"))
+	}
+	return append(errs, providerConfigRef(p.Child("providerConfigRef"), r.ProviderConfigRef)...)
 }
 
 func providerConfigRef(p *field.Path, ref *v1beta1.ProviderConfigRef) field.ErrorList {
@@ -122,6 +174,26 @@ func argoCD(p *field.Path, a v1beta1.ArgoCD) field.ErrorList {
 	}
 	if len(validation.IsDNS1123Label(a.Namespace)) > 0 {
 		errs = append(errs, field.Invalid(p.Child("namespace"), a.Namespace, "must be a Kubernetes namespace name (DNS-1123 label)"))
+	}
+	for i, gk := range a.ClusterResourceAllowList {
+		gp := p.Child("clusterResourceAllowList").Index(i)
+		if gk.Group != "" && len(validation.IsDNS1123Subdomain(gk.Group)) > 0 {
+			errs = append(errs, field.Invalid(gp.Child("group"), gk.Group, "must be an API group name, or empty for the core group; wildcards would let a team create any cluster-scoped resource, ClusterRoleBindings included"))
+		}
+		if !kindRe.MatchString(gk.Kind) {
+			errs = append(errs, field.Invalid(gp.Child("kind"), gk.Kind, "must be a kind name; wildcards would let a team create any cluster-scoped resource, ClusterRoleBindings included"))
+		}
+	}
+	b := a.Bootstrap
+	bp := p.Child("bootstrap")
+	if !gitPathRe.MatchString(b.Path) || strings.Contains(b.Path, "..") {
+		errs = append(errs, field.Invalid(bp.Child("path"), b.Path, "must be a relative path in the repository, without .."))
+	}
+	if !revisionRe.MatchString(b.Revision) {
+		errs = append(errs, field.Invalid(bp.Child("revision"), b.Revision, "must be a branch, tag or commit"))
+	}
+	if ns := strings.ReplaceAll(b.Namespace, "{team}", "a"); len(validation.IsDNS1123Label(ns)) > 0 {
+		errs = append(errs, field.Invalid(bp.Child("namespace"), b.Namespace, "must be a namespace name; the only placeholder is {team}"))
 	}
 	return errs
 }
@@ -182,9 +254,17 @@ func team(p *field.Path, t clusterspec.Team) field.ErrorList {
 	if !safeName.MatchString(t.Name) || len(t.Name) > maxTeamName {
 		errs = append(errs, field.Invalid(p.Child("name"), t.Name, fmt.Sprintf("must be 1-%d lowercase letters, digits and inner dashes, starting with a letter; it is written into Argo CD RBAC and Cognito group names, where other characters are unsafe", maxTeamName)))
 	}
+	errs = append(errs, usernames(p.Child("members"), t.Members)...)
+	return append(errs, usernames(p.Child("admins"), t.Admins)...)
+}
+
+// usernames checks Cognito usernames. Cognito matches them without regard
+// to case, so "Bob" and "bob" are the same member.
+func usernames(p *field.Path, names []string) field.ErrorList {
+	var errs field.ErrorList
 	seen := map[string]bool{}
-	for i, m := range t.Members {
-		mp := p.Child("members").Index(i)
+	for i, m := range names {
+		mp := p.Index(i)
 		switch {
 		case len(m) > maxMemberName || !memberRe.MatchString(m):
 			errs = append(errs, field.Invalid(mp, m, fmt.Sprintf("must be a Cognito username of 1-%d letters, digits and . _ @ + -, starting with a letter or digit", maxMemberName)))
@@ -417,6 +497,15 @@ func composedNames(xr Composite, s clusterspec.Spec, in *v1beta1.Input) field.Er
 			errs = append(errs, field.Invalid(field.NewPath("spec", "nodePools").Index(i).Child("name"), pool.Name,
 				fmt.Sprintf("gives the EKS node group name %q (%d characters); EKS allows at most %d", n, len(n), maxNodeGroupName)))
 		}
+	}
+	if n := p.GitUserName(); len(n) > maxIAMUserName {
+		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the IAM user name %q (%d characters); IAM allows at most %d", n, len(n), maxIAMUserName)))
+	}
+	if n := p.RepositoryName(); len(n) > maxRepositoryName {
+		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the CodeCommit repository name %q (%d characters); CodeCommit allows at most %d", n, len(n), maxRepositoryName)))
+	}
+	if n := p.CognitoAdminGroup(); len(n) > maxCognitoGroup {
+		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the Cognito group name %q (%d characters); Cognito allows at most %d", n, len(n), maxCognitoGroup)))
 	}
 	for _, o := range p.All() {
 		n := o.Body["metadata"].(map[string]any)["name"].(string) //nolint:forcetypeassert // Built by compose.

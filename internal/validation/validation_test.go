@@ -15,7 +15,11 @@ import (
 var day = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
 
 func validInput() *v1beta1.Input {
-	return (&v1beta1.Input{ArgoCD: v1beta1.ArgoCD{HubRoleARN: "arn:aws:iam::111122223333:role/argocd-hub"}}).WithDefaults()
+	return (&v1beta1.Input{
+		ArgoCD:     v1beta1.ArgoCD{HubRoleARN: "arn:aws:iam::111122223333:role/argocd-hub"},
+		Cognito:    &v1beta1.Cognito{UserPoolID: "eu-west-1_AbCdEfGhI", Region: "eu-west-1"},
+		Repository: &v1beta1.Repository{AccountID: "111122223333", Region: "eu-west-1"},
+	}).WithDefaults()
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -247,7 +251,7 @@ func TestSpec(t *testing.T) {
 			reason: "IAM role names derived from the XR's name must fit 64 characters.",
 			xr:     Composite{Name: strings.Repeat("a", 60)},
 			mutate: func(*clusterspec.Spec) {},
-			want:   want{fields: []string{"metadata.name", "metadata.name", "metadata.name", "spec.nodePools[0].name"}, rule: "IAM role name"},
+			want:   want{fields: []string{"metadata.name", "metadata.name", "metadata.name", "spec.nodePools[0].name", "metadata.name"}, rule: "IAM role name"},
 		},
 		"XRNameTooLongForLabel": {
 			reason: "The XR's name becomes a label value on every composed resource.",

@@ -1,0 +1,363 @@
+package fn
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/csv"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr/funcr"
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/providersim"
+)
+
+// converged returns the state just before the final, converged response and
+// that response.
+func convergedState(t *testing.T, s state) (state, *fnv1.RunFunctionResponse) {
+	t.Helper()
+	rsps := converge(t, s)
+	return stateBefore(t, s, rsps), rsps[len(rsps)-1]
+}
+
+func desiredObject(t *testing.T, rsp *fnv1.RunFunctionResponse, name string) map[string]any {
+	t.Helper()
+	r, ok := rsp.GetDesired().GetResources()[name]
+	if !ok {
+		t.Fatalf("%s is not declared; declared: %v", name, resourceNames(rsp))
+	}
+	return r.GetResource().AsMap()
+}
+
+func secretValue(t *testing.T, secret map[string]any, key string) string {
+	t.Helper()
+	data, _ := secret["data"].(map[string]any)
+	s, _ := data[key].(string)
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatalf("data.%s is not base64: %v", key, err)
+	}
+	return string(b)
+}
+
+// TestClusterSecret checks the cluster Secret is one Argo CD parses into a
+// working cluster: the observed endpoint, the CA copied verbatim, the EKS
+// cluster name and the role the access entry was given.
+func TestClusterSecret(t *testing.T) {
+	before, rsp := convergedState(t, exampleState(t))
+	secret := desiredObject(t, rsp, "argocd-cluster-secret")
+	cluster := before.observed["eks-cluster"].Object
+	at := cluster["status"].(map[string]any)["atProvider"].(map[string]any) //nolint:forcetypeassert // Simulated.
+	ca := at["certificateAuthority"].([]any)[0].(map[string]any)["data"]    //nolint:forcetypeassert // Simulated.
+
+	if got := secretValue(t, secret, "server"); got != at["endpoint"] {
+		t.Errorf("server %q, want the observed endpoint %q", got, at["endpoint"])
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal([]byte(secretValue(t, secret, "config")), &cfg); err != nil {
+		t.Fatalf("config is not JSON, Argo CD would drop the cluster: %v", err)
+	}
+	want := map[string]any{
+		"awsAuthConfig":   map[string]any{"clusterName": "payments-dev", "roleARN": "arn:aws:iam::444455556666:role/payments-dev-argocd"},
+		"tlsClientConfig": map[string]any{"insecure": false, "caData": ca},
+	}
+	if diff := cmp.Diff(want, cfg); diff != "" {
+		t.Errorf("config: -want +got:\n%s", diff)
+	}
+	md := secret["metadata"].(map[string]any) //nolint:forcetypeassert // Built by the function.
+	if md["namespace"] != "argocd" || md["labels"].(map[string]any)["argocd.argoproj.io/secret-type"] != "cluster" {
+		t.Errorf("the cluster Secret is not where and how Argo CD looks for it: %v", md)
+	}
+	if got := secretValue(t, secret, "project"); got != "payments-dev" {
+		t.Errorf("project %q", got)
+	}
+}
+
+func TestClusterSecretHubRoleMode(t *testing.T) {
+	s := exampleState(t)
+	set(s.input, "argocd.accessMode", "HubRole")
+	_, rsp := convergedState(t, s)
+	var cfg map[string]map[string]any
+	if err := json.Unmarshal([]byte(secretValue(t, desiredObject(t, rsp, "argocd-cluster-secret"), "config")), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cfg["awsAuthConfig"]["roleARN"]; ok {
+		t.Error("roleARN is set in HubRole mode; Argo CD must use its own role")
+	}
+	if _, ok := rsp.GetDesired().GetResources()["iam-role-argocd"]; ok {
+		t.Error("a per-cluster role is composed in HubRole mode")
+	}
+}
+
+// TestAppProjectPolicies parses each policy line the way Argo CD does (CSV)
+// and checks it grants exactly the team's own applications.
+func TestAppProjectPolicies(t *testing.T) {
+	_, rsp := convergedState(t, exampleState(t))
+	spec := desiredObject(t, rsp, "argocd-project")["spec"].(map[string]any) //nolint:forcetypeassert // Built by the function.
+	if spec["permitOnlyProjectScopedClusters"] != true {
+		t.Error("permitOnlyProjectScopedClusters is not true")
+	}
+	if diff := cmp.Diff([]any{"https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/payments-dev-gitops"}, spec["sourceRepos"]); diff != "" {
+		t.Errorf("sourceRepos: -want +got:\n%s", diff)
+	}
+	for _, d := range spec["destinations"].([]any) { //nolint:forcetypeassert // Built by the function.
+		server := d.(map[string]any)["server"].(string) //nolint:forcetypeassert // Built by the function.
+		if !strings.HasSuffix(server, ".eks.amazonaws.com") || strings.Contains(server, "kubernetes.default") {
+			t.Errorf("destination %q is not the team's EKS cluster", server)
+		}
+	}
+	for _, r := range spec["roles"].([]any) { //nolint:forcetypeassert // Built by the function.
+		role := r.(map[string]any)                   //nolint:forcetypeassert // Built by the function.
+		for _, p := range role["policies"].([]any) { //nolint:forcetypeassert // Built by the function.
+			fields, err := csv.NewReader(strings.NewReader(p.(string))).Read() //nolint:forcetypeassert // Built by the function.
+			if err != nil || len(fields) != 6 {
+				t.Fatalf("policy %q is not a 6-field CSV line (Argo CD would drop the project's whole policy): %v", p, err)
+			}
+			for i := range fields {
+				fields[i] = strings.TrimSpace(fields[i])
+			}
+			if fields[0] != "p" || fields[1] != "proj:payments-dev:"+role["name"].(string) || fields[4] != "payments-dev/*" || fields[5] != "allow" { //nolint:forcetypeassert // Built by the function.
+				t.Errorf("policy %q grants more than the team's own applications", p)
+			}
+		}
+	}
+}
+
+// TestHostileNamesCannotWidenPolicies shows that names an attacker picks are
+// refused before anything is emitted, and that among accepted names no
+// project's policy object matches another project's applications (Argo CD's
+// glob "*" also crosses "/").
+func TestHostileNamesCannotWidenPolicies(t *testing.T) {
+	hostile := map[string]any{
+		"spec.team.name":    "payments\ng, eks-gitops-payments-dev, role:admin",
+		"metadata.name":     "payments-dev*",
+		"spec.team.members": []any{"alice", "mallory\ng, mallory, role:admin"},
+		"spec.team.admins":  []any{`eve", role:admin`},
+		"spec.environment":  "dev,prod",
+	}
+	for path, v := range hostile {
+		s := exampleState(t)
+		set(s.xr, path, v)
+		rsp := run(t, s.request(t))
+		if fatal(rsp) == "" {
+			t.Errorf("%s: a hostile value was accepted", path)
+		}
+		if len(rsp.GetDesired().GetResources()) != 0 {
+			t.Errorf("%s: resources were declared for a hostile value", path)
+		}
+	}
+
+	// Names that prefix one another are the classic glob trap.
+	names := []string{"team-a", "team-ab", "team-a-b", "a", "ab"}
+	objects := map[string]string{}
+	for _, n := range names {
+		s := exampleState(t)
+		set(s.xr, "metadata.name", n)
+		_, rsp := convergedState(t, s)
+		spec := desiredObject(t, rsp, "argocd-project")["spec"].(map[string]any)                   //nolint:forcetypeassert // Built by the function.
+		role := spec["roles"].([]any)[0].(map[string]any)                                          //nolint:forcetypeassert // Built by the function.
+		fields, _ := csv.NewReader(strings.NewReader(role["policies"].([]any)[0].(string))).Read() //nolint:forcetypeassert // Built by the function.
+		objects[n] = strings.TrimSpace(fields[4])
+	}
+	for a, pattern := range objects {
+		for _, b := range names {
+			if a != b && globMatch(pattern, b+"/some-app") {
+				t.Errorf("project %s's policy object %q matches project %s's application", a, pattern, b)
+			}
+		}
+	}
+}
+
+// globMatch is Argo CD's policy glob: "*" matches any run of characters,
+// "/" included.
+func globMatch(pattern, s string) bool {
+	prefix, rest, found := strings.Cut(pattern, "*")
+	if !found {
+		return pattern == s
+	}
+	if !strings.HasPrefix(s, prefix) {
+		return false
+	}
+	s = s[len(prefix):]
+	if rest == "" {
+		return true
+	}
+	for i := range len(s) + 1 {
+		if globMatch(rest, s[i:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestMembershipChanges checks that adding or removing a member changes
+// exactly that membership and nothing else.
+func TestMembershipChanges(t *testing.T) {
+	before, base := convergedState(t, exampleState(t))
+	render := func(members []any) *fnv1.RunFunctionResponse {
+		s := before
+		s.xr = withConditions(s.xr, base)
+		set(s.xr, "spec.team.members", members)
+		return run(t, s.request(t))
+	}
+	added := render([]any{"alice", "bob.smith", "carol@example.com", "dave"})
+	removed := render([]any{"alice", "carol@example.com"})
+
+	diffNames := func(a, b *fnv1.RunFunctionResponse) (onlyA, onlyB, changed []string) {
+		for n, r := range a.GetDesired().GetResources() {
+			o, ok := b.GetDesired().GetResources()[n]
+			switch {
+			case !ok:
+				onlyA = append(onlyA, n)
+			case n != "cluster-creation-event" && !cmp.Equal(protojson.Format(r.GetResource()), protojson.Format(o.GetResource())):
+				changed = append(changed, n)
+			}
+		}
+		for n := range b.GetDesired().GetResources() {
+			if _, ok := a.GetDesired().GetResources()[n]; !ok {
+				onlyB = append(onlyB, n)
+			}
+		}
+		slices.Sort(onlyA)
+		slices.Sort(onlyB)
+		slices.Sort(changed)
+		return onlyA, onlyB, changed
+	}
+	_, onlyAdded, changed := diffNames(base, added)
+	if len(onlyAdded) != 1 || !strings.HasPrefix(onlyAdded[0], "cognito-member-dave-") || len(changed) != 0 {
+		t.Errorf("adding dave: new %v, changed %v; want exactly one new membership", onlyAdded, changed)
+	}
+	onlyBase, _, changed := diffNames(base, removed)
+	if len(onlyBase) != 1 || !strings.HasPrefix(onlyBase[0], "cognito-member-bob-smith-") || len(changed) != 0 {
+		t.Errorf("removing bob.smith: gone %v, changed %v; want exactly his membership gone", onlyBase, changed)
+	}
+	event := desiredObject(t, added, "cluster-creation-event")["data"].(map[string]any)["productTeamMembers"] //nolint:forcetypeassert // Built by the function.
+	if event != "alice,bob.smith,carol@example.com,dave" {
+		t.Errorf("cluster-creation-event members %q", event)
+	}
+}
+
+// TestOnboardingOrder checks the dependency order: the repository Secret only
+// once the credential exists, the Application only once the cluster is
+// registered.
+func TestOnboardingOrder(t *testing.T) {
+	s := exampleState(t)
+	var rsps []*fnv1.RunFunctionResponse
+	for range maxRounds {
+		rsp := run(t, s.request(t))
+		rsps = append(rsps, rsp)
+		if converged(rsp) {
+			break
+		}
+		s = next(t, s, rsp, allReady)
+	}
+	declaredIn := map[string]int{}
+	for i, rsp := range rsps {
+		for n := range rsp.GetDesired().GetResources() {
+			if _, ok := declaredIn[n]; !ok {
+				declaredIn[n] = i
+			}
+		}
+	}
+	for _, order := range [][2]string{
+		{"codecommit-credential", "argocd-repository-secret"},
+		{"argocd-cluster-secret", "argocd-bootstrap-application"},
+		{"argocd-project", "argocd-bootstrap-application"},
+		{"eks-access-policy-argocd", "argocd-cluster-secret"},
+		{"eks-cluster", "argocd-cluster-secret"},
+	} {
+		if declaredIn[order[0]] >= declaredIn[order[1]] {
+			t.Errorf("%s (round %d) is not declared before %s (round %d)", order[0], declaredIn[order[0]], order[1], declaredIn[order[1]])
+		}
+	}
+}
+
+// TestNamespacedOnboarding checks that a namespaced XR wraps what lives
+// outside its namespace in provider-kubernetes Objects, and that the
+// repository password is patched in by the provider, never written into the
+// Object's spec.
+func TestNamespacedOnboarding(t *testing.T) {
+	s := state{xr: readYAML(t, "xr-namespaced.yaml"), input: exampleInput(t, "composition-namespaced.yaml"), observed: map[string]providersim.Observed{}}
+	before, rsp := convergedState(t, s)
+	for _, n := range []string{"argocd-cluster-secret", "argocd-project", "argocd-repository-secret", "argocd-bootstrap-application", "cluster-creation-event"} {
+		o := desiredObject(t, rsp, n)
+		if o["kind"] != "Object" || o["apiVersion"] != "kubernetes.m.crossplane.io/v1alpha1" {
+			t.Errorf("%s is a %v, want a provider-kubernetes Object", n, o["kind"])
+		}
+	}
+	password := string(before.observed["codecommit-credential"].ConnectionDetails["attribute.service_password"])
+	if password == "" {
+		t.Fatal("the simulated credential has no password")
+	}
+	if b, _ := protojson.Marshal(rsp); strings.Contains(string(b), password) || strings.Contains(string(b), base64.StdEncoding.EncodeToString([]byte(password))) {
+		t.Error("the password reaches the response of a namespaced XR")
+	}
+	refs := desiredObject(t, rsp, "argocd-repository-secret")["spec"].(map[string]any)["references"] //nolint:forcetypeassert // Built by the function.
+	if !strings.Contains(protojsonString(t, refs), "attribute.service_password") {
+		t.Errorf("the repository Secret does not patch the password from the credential: %v", refs)
+	}
+}
+
+func protojsonString(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestCredentialNeverLeaks runs the whole convergence with debug logging and
+// checks the Git password appears only in the repository Secret's data:
+// never in logs, results, conditions or the XR's status.
+func TestCredentialNeverLeaks(t *testing.T) {
+	var logs strings.Builder
+	log := logging.NewLogrLogger(funcr.New(func(prefix, args string) { logs.WriteString(prefix + args + "\n") }, funcr.Options{Verbosity: 1}))
+	f := New(WithLogger(log), WithClock(func() time.Time { return testNow }))
+
+	s := exampleState(t)
+	var last *fnv1.RunFunctionResponse
+	var password string
+	for range maxRounds {
+		req := s.request(t)
+		rsp, err := f.RunFunction(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = rsp
+		if c, ok := s.observed["codecommit-credential"]; ok {
+			password = string(c.ConnectionDetails["attribute.service_password"])
+		}
+		if converged(rsp) {
+			break
+		}
+		s = next(t, s, rsp, allReady)
+	}
+	if password == "" {
+		t.Fatal("the credential was never observed")
+	}
+	encoded := base64.StdEncoding.EncodeToString([]byte(password))
+	if strings.Contains(logs.String(), password) || strings.Contains(logs.String(), encoded) {
+		t.Error("the password appears in the logs")
+	}
+	if logs.Len() == 0 {
+		t.Error("debug logging wrote nothing; the check above proves nothing")
+	}
+	for _, part := range []any{last.GetResults(), last.GetConditions(), last.GetDesired().GetComposite()} {
+		b, _ := json.Marshal(part)
+		if strings.Contains(string(b), password) || strings.Contains(string(b), encoded) {
+			t.Errorf("the password appears in %T", part)
+		}
+	}
+	if got := secretValue(t, desiredObject(t, last, "argocd-repository-secret"), "password"); got != password {
+		t.Error("the repository Secret does not hold the observed password")
+	}
+}
