@@ -4,19 +4,17 @@ import (
 	"context"
 	"testing"
 	"time"
-
-	"github.com/eks-gitops/function-eks-gitops/internal/providersim"
 )
 
 // BenchmarkRunFunctionConverged measures one call for the default example at
 // full convergence: everything observed and ready.
 func BenchmarkRunFunctionConverged(b *testing.B) {
-	s := state{xr: readYAML(b, "xr.yaml"), input: exampleInput(b, "composition.yaml"), observed: map[string]providersim.Observed{}}
+	s := newState(b, "xr.yaml", "composition.yaml")
 	rsps := converge(b, s)
 	for _, rsp := range rsps[:len(rsps)-1] {
 		s = next(b, s, rsp, allReady)
 	}
-	req := s.request(b)
+	req := requestOf(b, s)
 	f := New(WithClock(func() time.Time { return testNow }))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -28,8 +26,8 @@ func BenchmarkRunFunctionConverged(b *testing.B) {
 
 // BenchmarkRunFunctionFirstRender measures the first call, nothing observed.
 func BenchmarkRunFunctionFirstRender(b *testing.B) {
-	s := state{xr: readYAML(b, "xr.yaml"), input: exampleInput(b, "composition.yaml"), observed: map[string]providersim.Observed{}}
-	req := s.request(b)
+	s := newState(b, "xr.yaml", "composition.yaml")
+	req := requestOf(b, s)
 	f := New(WithClock(func() time.Time { return testNow }))
 	b.ReportAllocs()
 	for b.Loop() {

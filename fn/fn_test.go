@@ -11,13 +11,11 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-
-	"github.com/eks-gitops/function-eks-gitops/internal/providersim"
 )
 
 func exampleState(t *testing.T) state {
 	t.Helper()
-	return state{xr: readYAML(t, "xr.yaml"), input: exampleInput(t, "composition.yaml"), observed: map[string]providersim.Observed{}}
+	return newState(t, "xr.yaml", "composition.yaml")
 }
 
 // set sets a value at a dotted path of a JSON object, creating maps on the way.
@@ -45,34 +43,34 @@ func TestRunFunctionFatal(t *testing.T) {
 	}{
 		"UnknownInputField": {
 			reason: "A typo in the platform's Input is an error, not ignored.",
-			edit:   func(s *state) { s.input["natGateway"] = "Single" },
+			edit:   func(s *state) { s.Input["natGateway"] = "Single" },
 			want:   `cannot read the function input`,
 		},
 		"InvalidInput": {
 			reason: "The Input is validated in code: Crossplane does not apply its CRD.",
-			edit:   func(s *state) { set(s.input, "argocd.hubRoleArn", "not-an-arn") },
+			edit:   func(s *state) { set(s.Input, "argocd.hubRoleArn", "not-an-arn") },
 			want:   `input.argocd.hubRoleArn: Invalid value: "not-an-arn"`,
 		},
 		"UnknownXRField": {
 			reason: "A typo in the XR is an error, not ignored.",
-			edit:   func(s *state) { set(s.xr, "spec.network.vpcCIDR", "10.0.0.0/16") },
+			edit:   func(s *state) { set(s.XR, "spec.network.vpcCIDR", "10.0.0.0/16") },
 			want:   `spec.network.vpcCIDR: Unsupported field: not a field of this XR`,
 		},
 		"WrongType": {
 			reason: "A number where a list belongs names the field.",
-			edit:   func(s *state) { set(s.xr, "spec.team.members", 3) },
+			edit:   func(s *state) { set(s.XR, "spec.team.members", 3) },
 			want:   `spec.team.members: Invalid value: a number is not a valid list`,
 		},
 		"AccountID": {
 			reason: "The account ID is checked.",
-			edit:   func(s *state) { set(s.xr, "spec.aws.accountId", "4444") },
+			edit:   func(s *state) { set(s.XR, "spec.aws.accountId", "4444") },
 			want:   `spec.aws.accountId: Invalid value: "4444": must be exactly 12 digits`,
 		},
 		"SeveralErrors": {
 			reason: "Every error is reported at once.",
 			edit: func(s *state) {
-				set(s.xr, "spec.aws.accountId", "4444")
-				set(s.xr, "spec.environment", "PROD")
+				set(s.XR, "spec.aws.accountId", "4444")
+				set(s.XR, "spec.environment", "PROD")
 			},
 			want: `spec.environment: Invalid value: "PROD"`,
 		},
@@ -81,7 +79,7 @@ func TestRunFunctionFatal(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := exampleState(t)
 			tc.edit(&s)
-			req := s.request(t)
+			req := requestOf(t, s)
 			rsp := run(t, req)
 			msg := fatal(rsp)
 			if !strings.Contains(msg, tc.want) {
@@ -106,8 +104,8 @@ func TestBadEditKeepsRunningCluster(t *testing.T) {
 	for _, rsp := range rsps[:len(rsps)-1] {
 		s = next(t, s, rsp, allReady)
 	}
-	set(s.xr, "spec.network.vpcCidr", "10.20.0.0/8")
-	req := s.request(t)
+	set(s.XR, "spec.network.vpcCidr", "10.20.0.0/8")
+	req := requestOf(t, s)
 	rsp := run(t, req)
 	if !strings.Contains(fatal(rsp), "spec.network.vpcCidr") {
 		t.Fatalf("want a Fatal result naming spec.network.vpcCidr, got %v", rsp.GetResults())
@@ -119,7 +117,7 @@ func TestBadEditKeepsRunningCluster(t *testing.T) {
 
 func TestRunFunctionResponseMeta(t *testing.T) {
 	s := exampleState(t)
-	rsp := run(t, s.request(t))
+	rsp := run(t, requestOf(t, s))
 	want := &fnv1.ResponseMeta{Tag: "test", Ttl: durationpb.New(60_000_000_000)}
 	if diff := cmp.Diff(want, rsp.GetMeta(), protocmp.Transform()); diff != "" {
 		t.Errorf("meta: -want +got:\n%s", diff)
@@ -131,25 +129,25 @@ func TestRunFunctionResponseMeta(t *testing.T) {
 // unready (e.g. the cluster UPDATING during an upgrade).
 func TestGating(t *testing.T) {
 	s := exampleState(t)
-	first := run(t, s.request(t))
+	first := run(t, requestOf(t, s))
 
 	readyButNotActive := next(t, s, first, allReady)
-	cluster := readyButNotActive.observed["eks-cluster"]
+	cluster := readyButNotActive.Observed["eks-cluster"]
 	set(cluster.Object, "status.atProvider.status", "UPDATING")
-	rsp := run(t, readyButNotActive.request(t))
+	rsp := run(t, requestOf(t, readyButNotActive))
 	if _, ok := rsp.GetDesired().GetResources()["eks-nodegroup-general"]; ok {
 		t.Error("a node group is declared while the cluster is UPDATING")
 	}
 
 	active := next(t, s, first, allReady)
-	second := run(t, active.request(t))
+	second := run(t, requestOf(t, active))
 	if _, ok := second.GetDesired().GetResources()["eks-nodegroup-general"]; !ok {
 		t.Fatal("no node group with an ACTIVE cluster")
 	}
 
 	upgrading := next(t, active, second, allReady)
-	set(upgrading.observed["eks-cluster"].Object, "status.atProvider.status", "UPDATING")
-	third := run(t, upgrading.request(t))
+	set(upgrading.Observed["eks-cluster"].Object, "status.atProvider.status", "UPDATING")
+	third := run(t, requestOf(t, upgrading))
 	for name := range second.GetDesired().GetResources() {
 		if _, ok := third.GetDesired().GetResources()[name]; !ok {
 			t.Errorf("%s was dropped while the cluster is UPDATING", name)
@@ -166,7 +164,7 @@ func TestResultsOnlyOnTransitions(t *testing.T) {
 	s := exampleState(t)
 	rsps := converge(t, s)
 	last := rsps[len(rsps)-1]
-	again := run(t, next(t, stateBefore(t, s, rsps), last, allReady).request(t))
+	again := run(t, requestOf(t, next(t, stateBefore(t, s, rsps), last, allReady)))
 	if n := len(again.GetResults()); n != 0 {
 		t.Errorf("a converged XR got %d results on an unchanged call: %v", n, again.GetResults())
 	}
@@ -196,11 +194,11 @@ func stateBefore(t *testing.T, s state, rsps []*fnv1.RunFunctionResponse) state 
 func TestDeterministic(t *testing.T) {
 	for _, ex := range examples {
 		t.Run(ex.name, func(t *testing.T) {
-			s := state{xr: readYAML(t, ex.xr), input: exampleInput(t, ex.composition), observed: map[string]providersim.Observed{}}
+			s := newState(t, ex.xr, ex.composition)
 			s = stateBefore(t, s, converge(t, s))
 			var want []byte
 			for i := range 5 {
-				req := s.request(t)
+				req := requestOf(t, s)
 				// Rebuild the observed map in a random insertion order.
 				keys := make([]string, 0, len(req.GetObserved().GetResources()))
 				for k := range req.GetObserved().GetResources() {
@@ -231,16 +229,16 @@ func TestDeterministic(t *testing.T) {
 // TestNamespacedXR checks that a namespaced XR's resources all land in its
 // namespace and that its AWS names carry the namespace.
 func TestNamespacedXR(t *testing.T) {
-	s := state{xr: readYAML(t, "xr-namespaced.yaml"), input: exampleInput(t, "composition-namespaced.yaml"), observed: map[string]providersim.Observed{}}
+	s := newState(t, "xr-namespaced.yaml", "composition-namespaced.yaml")
 	rsps := converge(t, s)
 	for name, r := range rsps[len(rsps)-1].GetDesired().GetResources() {
-		md := r.GetResource().AsMap()["metadata"].(map[string]any) //nolint:forcetypeassert // Built by the function.
+		md := r.GetResource().AsMap()["metadata"].(map[string]any)
 		if got := md["namespace"]; got != "team-analytics" {
 			t.Errorf("%s is in namespace %v, want the XR's namespace team-analytics", name, got)
 		}
 	}
 	cluster := rsps[0].GetDesired().GetResources()["eks-cluster"].GetResource().AsMap()
-	ann := cluster["metadata"].(map[string]any)["annotations"].(map[string]any) //nolint:forcetypeassert // Built by the function.
+	ann := cluster["metadata"].(map[string]any)["annotations"].(map[string]any)
 	if got := ann["crossplane.io/external-name"]; got != "team-analytics-analytics-dev" {
 		t.Errorf("EKS cluster name %v, want it to carry the namespace", got)
 	}
@@ -250,7 +248,7 @@ func TestNamespacedXR(t *testing.T) {
 // observed and that the XR is held unready while anything is held back.
 func TestReadiness(t *testing.T) {
 	s := exampleState(t)
-	first := run(t, s.request(t))
+	first := run(t, requestOf(t, s))
 	if got := first.GetDesired().GetComposite().GetReady(); got != fnv1.Ready_READY_FALSE {
 		t.Errorf("with resources held back the XR is %v, want READY_FALSE", got)
 	}
@@ -260,7 +258,7 @@ func TestReadiness(t *testing.T) {
 		}
 	}
 	partly := next(t, s, first, func(n string) bool { return n == "vpc" })
-	rsp := run(t, partly.request(t))
+	rsp := run(t, requestOf(t, partly))
 	for name, r := range rsp.GetDesired().GetResources() {
 		want := fnv1.Ready_READY_FALSE
 		if name == "vpc" {

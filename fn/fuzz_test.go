@@ -10,7 +10,7 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
-	"github.com/eks-gitops/function-eks-gitops/internal/providersim"
+	"github.com/eks-gitops/function-eks-gitops/internal/simulate"
 )
 
 // FuzzRunFunction feeds RunFunction XRs whose product-team fields are chosen
@@ -43,8 +43,8 @@ func FuzzRunFunction(f *testing.F) {
 				}},
 			},
 		}
-		s := state{xr: xr, input: exampleInput(t, "composition.yaml"), observed: map[string]providersim.Observed{}}
-		rsp := run(t, s.request(t))
+		s := simulate.New(xr, exampleInput(t, "composition.yaml"))
+		rsp := run(t, requestOf(t, s))
 		if msg := fatal(rsp); msg != "" {
 			if len(rsp.GetDesired().GetResources()) != 0 {
 				t.Fatal("a Fatal response declared resources")
@@ -81,7 +81,7 @@ func checkComposed(t *testing.T, rsp *fnv1.RunFunctionResponse, team string) {
 		}
 		labels, _ := md["labels"].(map[string]any)
 		for k, v := range labels {
-			if msgs := validation.IsValidLabelValue(v.(string)); len(msgs) > 0 { //nolint:forcetypeassert // Built by the function.
+			if msgs := validation.IsValidLabelValue(v.(string)); len(msgs) > 0 {
 				t.Fatalf("%s label %s has an invalid value %q", name, k, v)
 			}
 		}
@@ -100,10 +100,10 @@ func FuzzParseSpec(f *testing.F) {
 			return
 		}
 		xr := map[string]any{"apiVersion": "platform.eks-gitops.dev/v1alpha1", "kind": "TeamCluster", "metadata": map[string]any{"name": "fuzz"}, "spec": m}
-		s := state{xr: xr, input: exampleInput(t, "composition.yaml"), observed: map[string]providersim.Observed{}}
-		rsp := run(t, s.request(t))
+		s := simulate.New(xr, exampleInput(t, "composition.yaml"))
+		rsp := run(t, requestOf(t, s))
 		if fatal(rsp) == "" {
-			checkComposed(t, rsp, rsp.GetDesired().GetResources()["vpc"].GetResource().AsMap()["metadata"].(map[string]any)["labels"].(map[string]any)["eks-gitops.dev/team"].(string)) //nolint:forcetypeassert // Built by the function.
+			checkComposed(t, rsp, rsp.GetDesired().GetResources()["vpc"].GetResource().AsMap()["metadata"].(map[string]any)["labels"].(map[string]any)["eks-gitops.dev/team"].(string))
 		}
 	})
 }

@@ -16,8 +16,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-
-	"github.com/eks-gitops/function-eks-gitops/internal/providersim"
 )
 
 // converged returns the state just before the final, converged response and
@@ -54,9 +52,9 @@ func secretValue(t *testing.T, secret map[string]any, key string) string {
 func TestClusterSecret(t *testing.T) {
 	before, rsp := convergedState(t, exampleState(t))
 	secret := desiredObject(t, rsp, "argocd-cluster-secret")
-	cluster := before.observed["eks-cluster"].Object
-	at := cluster["status"].(map[string]any)["atProvider"].(map[string]any) //nolint:forcetypeassert // Simulated.
-	ca := at["certificateAuthority"].([]any)[0].(map[string]any)["data"]    //nolint:forcetypeassert // Simulated.
+	cluster := before.Observed["eks-cluster"].Object
+	at := cluster["status"].(map[string]any)["atProvider"].(map[string]any)
+	ca := at["certificateAuthority"].([]any)[0].(map[string]any)["data"]
 
 	if got := secretValue(t, secret, "server"); got != at["endpoint"] {
 		t.Errorf("server %q, want the observed endpoint %q", got, at["endpoint"])
@@ -72,7 +70,7 @@ func TestClusterSecret(t *testing.T) {
 	if diff := cmp.Diff(want, cfg); diff != "" {
 		t.Errorf("config: -want +got:\n%s", diff)
 	}
-	md := secret["metadata"].(map[string]any) //nolint:forcetypeassert // Built by the function.
+	md := secret["metadata"].(map[string]any)
 	if md["namespace"] != "argocd" || md["labels"].(map[string]any)["argocd.argoproj.io/secret-type"] != "cluster" {
 		t.Errorf("the cluster Secret is not where and how Argo CD looks for it: %v", md)
 	}
@@ -83,7 +81,7 @@ func TestClusterSecret(t *testing.T) {
 
 func TestClusterSecretHubRoleMode(t *testing.T) {
 	s := exampleState(t)
-	set(s.input, "argocd.accessMode", "HubRole")
+	set(s.Input, "argocd.accessMode", "HubRole")
 	_, rsp := convergedState(t, s)
 	var cfg map[string]map[string]any
 	if err := json.Unmarshal([]byte(secretValue(t, desiredObject(t, rsp, "argocd-cluster-secret"), "config")), &cfg); err != nil {
@@ -101,30 +99,30 @@ func TestClusterSecretHubRoleMode(t *testing.T) {
 // and checks it grants exactly the team's own applications.
 func TestAppProjectPolicies(t *testing.T) {
 	_, rsp := convergedState(t, exampleState(t))
-	spec := desiredObject(t, rsp, "argocd-project")["spec"].(map[string]any) //nolint:forcetypeassert // Built by the function.
+	spec := desiredObject(t, rsp, "argocd-project")["spec"].(map[string]any)
 	if spec["permitOnlyProjectScopedClusters"] != true {
 		t.Error("permitOnlyProjectScopedClusters is not true")
 	}
 	if diff := cmp.Diff([]any{"https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/payments-dev-gitops"}, spec["sourceRepos"]); diff != "" {
 		t.Errorf("sourceRepos: -want +got:\n%s", diff)
 	}
-	for _, d := range spec["destinations"].([]any) { //nolint:forcetypeassert // Built by the function.
-		server := d.(map[string]any)["server"].(string) //nolint:forcetypeassert // Built by the function.
+	for _, d := range spec["destinations"].([]any) {
+		server := d.(map[string]any)["server"].(string)
 		if !strings.HasSuffix(server, ".eks.amazonaws.com") || strings.Contains(server, "kubernetes.default") {
 			t.Errorf("destination %q is not the team's EKS cluster", server)
 		}
 	}
-	for _, r := range spec["roles"].([]any) { //nolint:forcetypeassert // Built by the function.
-		role := r.(map[string]any)                   //nolint:forcetypeassert // Built by the function.
-		for _, p := range role["policies"].([]any) { //nolint:forcetypeassert // Built by the function.
-			fields, err := csv.NewReader(strings.NewReader(p.(string))).Read() //nolint:forcetypeassert // Built by the function.
+	for _, r := range spec["roles"].([]any) {
+		role := r.(map[string]any)
+		for _, p := range role["policies"].([]any) {
+			fields, err := csv.NewReader(strings.NewReader(p.(string))).Read()
 			if err != nil || len(fields) != 6 {
 				t.Fatalf("policy %q is not a 6-field CSV line (Argo CD would drop the project's whole policy): %v", p, err)
 			}
 			for i := range fields {
 				fields[i] = strings.TrimSpace(fields[i])
 			}
-			if fields[0] != "p" || fields[1] != "proj:payments-dev:"+role["name"].(string) || fields[4] != "payments-dev/*" || fields[5] != "allow" { //nolint:forcetypeassert // Built by the function.
+			if fields[0] != "p" || fields[1] != "proj:payments-dev:"+role["name"].(string) || fields[4] != "payments-dev/*" || fields[5] != "allow" {
 				t.Errorf("policy %q grants more than the team's own applications", p)
 			}
 		}
@@ -145,8 +143,8 @@ func TestHostileNamesCannotWidenPolicies(t *testing.T) {
 	}
 	for path, v := range hostile {
 		s := exampleState(t)
-		set(s.xr, path, v)
-		rsp := run(t, s.request(t))
+		set(s.XR, path, v)
+		rsp := run(t, requestOf(t, s))
 		if fatal(rsp) == "" {
 			t.Errorf("%s: a hostile value was accepted", path)
 		}
@@ -160,11 +158,11 @@ func TestHostileNamesCannotWidenPolicies(t *testing.T) {
 	objects := map[string]string{}
 	for _, n := range names {
 		s := exampleState(t)
-		set(s.xr, "metadata.name", n)
+		set(s.XR, "metadata.name", n)
 		_, rsp := convergedState(t, s)
-		spec := desiredObject(t, rsp, "argocd-project")["spec"].(map[string]any)                   //nolint:forcetypeassert // Built by the function.
-		role := spec["roles"].([]any)[0].(map[string]any)                                          //nolint:forcetypeassert // Built by the function.
-		fields, _ := csv.NewReader(strings.NewReader(role["policies"].([]any)[0].(string))).Read() //nolint:forcetypeassert // Built by the function.
+		spec := desiredObject(t, rsp, "argocd-project")["spec"].(map[string]any)
+		role := spec["roles"].([]any)[0].(map[string]any)
+		fields, _ := csv.NewReader(strings.NewReader(role["policies"].([]any)[0].(string))).Read()
 		objects[n] = strings.TrimSpace(fields[4])
 	}
 	for a, pattern := range objects {
@@ -204,9 +202,9 @@ func TestMembershipChanges(t *testing.T) {
 	before, base := convergedState(t, exampleState(t))
 	render := func(members []any) *fnv1.RunFunctionResponse {
 		s := before
-		s.xr = withConditions(s.xr, base)
-		set(s.xr, "spec.team.members", members)
-		return run(t, s.request(t))
+		s.XR = withConditions(s.XR, base)
+		set(s.XR, "spec.team.members", members)
+		return run(t, requestOf(t, s))
 	}
 	added := render([]any{"alice", "bob.smith", "carol@example.com", "dave"})
 	removed := render([]any{"alice", "carol@example.com"})
@@ -239,7 +237,7 @@ func TestMembershipChanges(t *testing.T) {
 	if len(onlyBase) != 1 || !strings.HasPrefix(onlyBase[0], "cognito-member-bob-smith-") || len(changed) != 0 {
 		t.Errorf("removing bob.smith: gone %v, changed %v; want exactly his membership gone", onlyBase, changed)
 	}
-	event := desiredObject(t, added, "cluster-creation-event")["data"].(map[string]any)["productTeamMembers"] //nolint:forcetypeassert // Built by the function.
+	event := desiredObject(t, added, "cluster-creation-event")["data"].(map[string]any)["productTeamMembers"]
 	if event != "alice,bob.smith,carol@example.com,dave" {
 		t.Errorf("cluster-creation-event members %q", event)
 	}
@@ -252,7 +250,7 @@ func TestOnboardingOrder(t *testing.T) {
 	s := exampleState(t)
 	var rsps []*fnv1.RunFunctionResponse
 	for range maxRounds {
-		rsp := run(t, s.request(t))
+		rsp := run(t, requestOf(t, s))
 		rsps = append(rsps, rsp)
 		if converged(rsp) {
 			break
@@ -285,7 +283,7 @@ func TestOnboardingOrder(t *testing.T) {
 // repository password is patched in by the provider, never written into the
 // Object's spec.
 func TestNamespacedOnboarding(t *testing.T) {
-	s := state{xr: readYAML(t, "xr-namespaced.yaml"), input: exampleInput(t, "composition-namespaced.yaml"), observed: map[string]providersim.Observed{}}
+	s := newState(t, "xr-namespaced.yaml", "composition-namespaced.yaml")
 	before, rsp := convergedState(t, s)
 	for _, n := range []string{"argocd-cluster-secret", "argocd-project", "argocd-repository-secret", "argocd-bootstrap-application", "cluster-creation-event"} {
 		o := desiredObject(t, rsp, n)
@@ -293,14 +291,14 @@ func TestNamespacedOnboarding(t *testing.T) {
 			t.Errorf("%s is a %v, want a provider-kubernetes Object", n, o["kind"])
 		}
 	}
-	password := string(before.observed["codecommit-credential"].ConnectionDetails["attribute.service_password"])
+	password := string(before.Observed["codecommit-credential"].ConnectionDetails["attribute.service_password"])
 	if password == "" {
 		t.Fatal("the simulated credential has no password")
 	}
 	if b, _ := protojson.Marshal(rsp); strings.Contains(string(b), password) || strings.Contains(string(b), base64.StdEncoding.EncodeToString([]byte(password))) {
 		t.Error("the password reaches the response of a namespaced XR")
 	}
-	refs := desiredObject(t, rsp, "argocd-repository-secret")["spec"].(map[string]any)["references"] //nolint:forcetypeassert // Built by the function.
+	refs := desiredObject(t, rsp, "argocd-repository-secret")["spec"].(map[string]any)["references"]
 	if !strings.Contains(protojsonString(t, refs), "attribute.service_password") {
 		t.Errorf("the repository Secret does not patch the password from the credential: %v", refs)
 	}
@@ -327,13 +325,13 @@ func TestCredentialNeverLeaks(t *testing.T) {
 	var last *fnv1.RunFunctionResponse
 	var password string
 	for range maxRounds {
-		req := s.request(t)
+		req := requestOf(t, s)
 		rsp, err := f.RunFunction(context.Background(), req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		last = rsp
-		if c, ok := s.observed["codecommit-credential"]; ok {
+		if c, ok := s.Observed["codecommit-credential"]; ok {
 			password = string(c.ConnectionDetails["attribute.service_password"])
 		}
 		if converged(rsp) {

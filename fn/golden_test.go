@@ -14,7 +14,6 @@ import (
 	"github.com/crossplane/function-sdk-go/request"
 
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
-	"github.com/eks-gitops/function-eks-gitops/internal/providersim"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files from the current output")
@@ -28,7 +27,7 @@ var stages = []struct {
 	{name: "1-nothing-observed", build: func(_ *testing.T, s state) state { return s }},
 	{name: "2-network-ready", build: func(t *testing.T, s state) state {
 		t.Helper()
-		first := run(t, s.request(t))
+		first := run(t, requestOf(t, s))
 		network := map[string]bool{}
 		for _, o := range paramsOf(t, s).Network() {
 			network[string(o.Name)] = true
@@ -37,7 +36,7 @@ var stages = []struct {
 	}},
 	{name: "3-cluster-active", build: func(t *testing.T, s state) state {
 		t.Helper()
-		return next(t, s, run(t, s.request(t)), allReady)
+		return next(t, s, run(t, requestOf(t, s)), allReady)
 	}},
 	{name: "4-everything-ready", build: func(t *testing.T, s state) state {
 		t.Helper()
@@ -56,7 +55,7 @@ var stages = []struct {
 
 func paramsOf(t *testing.T, s state) compose.Params {
 	t.Helper()
-	req := s.request(t)
+	req := requestOf(t, s)
 	in, err := readInput(req)
 	if err != nil {
 		t.Fatal(err)
@@ -78,8 +77,8 @@ func TestGolden(t *testing.T) {
 	for _, ex := range examples {
 		for _, st := range stages {
 			t.Run(ex.name+"/"+st.name, func(t *testing.T) {
-				s := st.build(t, state{xr: readYAML(t, ex.xr), input: exampleInput(t, ex.composition), observed: map[string]providersim.Observed{}})
-				got := renderYAML(t, run(t, s.request(t)))
+				s := st.build(t, newState(t, ex.xr, ex.composition))
+				got := renderYAML(t, run(t, requestOf(t, s)))
 				path := filepath.Join("testdata", "golden", ex.name, st.name+".yaml")
 				if *update {
 					if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
@@ -105,8 +104,8 @@ func TestGolden(t *testing.T) {
 // TestGoldenStagesShowProgress checks what the stages must show, so the
 // golden files cannot quietly lose it.
 func TestGoldenStagesShowProgress(t *testing.T) {
-	s := state{xr: readYAML(t, "xr.yaml"), input: exampleInput(t, "composition.yaml"), observed: map[string]providersim.Observed{}}
-	first := run(t, s.request(t))
+	s := newState(t, "xr.yaml", "composition.yaml")
+	first := run(t, requestOf(t, s))
 	names := strings.Join(resourceNames(first), " ")
 	for _, want := range []string{"vpc", "subnet-private-a", "nat-gateway-c", "iam-role-cluster", "iam-role-node", "iam-role-argocd", "eks-cluster"} {
 		if !strings.Contains(" "+names+" ", " "+want+" ") {
@@ -116,7 +115,7 @@ func TestGoldenStagesShowProgress(t *testing.T) {
 	if strings.Contains(names, "eks-nodegroup") || strings.Contains(names, "eks-addon") || strings.Contains(names, "eks-access") {
 		t.Errorf("first pass declares what needs an ACTIVE cluster: %s", names)
 	}
-	active := run(t, next(t, s, first, allReady).request(t))
+	active := run(t, requestOf(t, next(t, s, first, allReady)))
 	names = strings.Join(resourceNames(active), " ")
 	for _, want := range []string{"eks-nodegroup-general", "eks-addon-vpc-cni", "eks-addon-kube-proxy", "eks-addon-eks-pod-identity-agent", "eks-access-entry-argocd"} {
 		if !strings.Contains(names, want) {

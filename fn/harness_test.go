@@ -6,19 +6,15 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/types/known/structpb"
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
-	"github.com/eks-gitops/function-eks-gitops/internal/compose"
-	"github.com/eks-gitops/function-eks-gitops/internal/providersim"
+	"github.com/eks-gitops/function-eks-gitops/internal/simulate"
 )
 
 // testNow is the day the tests judge Kubernetes version support on.
@@ -56,41 +52,25 @@ func readYAML(t testing.TB, path string) map[string]any {
 func exampleInput(t testing.TB, composition string) map[string]any {
 	t.Helper()
 	c := readYAML(t, composition)
-	pipeline := c["spec"].(map[string]any)["pipeline"].([]any)    //nolint:forcetypeassert // Shipped example.
-	return pipeline[0].(map[string]any)["input"].(map[string]any) //nolint:forcetypeassert // Shipped example.
+	pipeline := c["spec"].(map[string]any)["pipeline"].([]any)
+	return pipeline[0].(map[string]any)["input"].(map[string]any)
 }
 
-func mustStruct(t testing.TB, m map[string]any) *structpb.Struct {
+// state is the simulated Crossplane state between calls.
+type state = simulate.State
+
+func newState(t testing.TB, xr, composition string) state {
 	t.Helper()
-	s, err := structpb.NewStruct(m)
+	return simulate.New(readYAML(t, xr), exampleInput(t, composition))
+}
+
+func requestOf(t testing.TB, s state) *fnv1.RunFunctionRequest {
+	t.Helper()
+	req, err := s.Request()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
-}
-
-// state is what Crossplane would send: the XR, its observed resources and
-// the conditions the previous call set on it.
-type state struct {
-	xr       map[string]any
-	input    map[string]any
-	observed map[string]providersim.Observed
-}
-
-func (s state) request(t testing.TB) *fnv1.RunFunctionRequest {
-	t.Helper()
-	req := &fnv1.RunFunctionRequest{
-		Meta:  &fnv1.RequestMeta{Tag: "test"},
-		Input: mustStruct(t, s.input),
-		Observed: &fnv1.State{
-			Composite: &fnv1.Resource{Resource: mustStruct(t, s.xr)},
-			Resources: map[string]*fnv1.Resource{},
-		},
-		Desired: &fnv1.State{},
-	}
-	for name, o := range s.observed {
-		req.Observed.Resources[name] = &fnv1.Resource{Resource: mustStruct(t, o.Object), ConnectionDetails: o.ConnectionDetails}
-	}
+	req.Meta.Tag = "test"
 	return req
 }
 
@@ -112,74 +92,33 @@ func fatal(rsp *fnv1.RunFunctionResponse) string {
 	return ""
 }
 
-// simulator plays the AWS provider for an example.
-func simulator(t testing.TB, xr map[string]any) providersim.Provider {
-	t.Helper()
-	aws := xr["spec"].(map[string]any)["aws"].(map[string]any)                                                                //nolint:forcetypeassert // Shipped example.
-	region := aws["region"].(string)                                                                                          //nolint:forcetypeassert // Shipped example.
-	return providersim.Provider{AccountID: aws["accountId"].(string), Region: region, Partition: compose.PartitionOf(region)} //nolint:forcetypeassert // Shipped example.
-}
-
-// next plays Crossplane and the provider between two calls: every desired
-// resource now exists, ready when ready says so, and the XR carries the
-// conditions of the response.
 func next(t testing.TB, s state, rsp *fnv1.RunFunctionResponse, ready func(name string) bool) state {
 	t.Helper()
-	sim := simulator(t, s.xr)
-	out := state{xr: withConditions(s.xr, rsp), input: s.input, observed: map[string]providersim.Observed{}}
-	for name, r := range rsp.GetDesired().GetResources() {
-		out.observed[name] = sim.Observe(r.GetResource().AsMap(), ready(name))
-	}
-	return out
+	return s.Next(rsp, ready)
 }
 
-func withConditions(xr map[string]any, rsp *fnv1.RunFunctionResponse) map[string]any {
-	out := runtime.DeepCopyJSON(xr)
-	conds := make([]any, 0, len(rsp.GetConditions()))
-	for _, c := range rsp.GetConditions() {
-		status := strings.TrimPrefix(c.GetStatus().String(), "STATUS_CONDITION_")
-		conds = append(conds, map[string]any{"type": c.GetType(), "status": strings.ToUpper(status[:1]) + strings.ToLower(status[1:]), "reason": c.GetReason()})
-	}
-	out["status"] = map[string]any{"conditions": conds}
-	return out
-}
+var (
+	allReady       = simulate.AllReady
+	converged      = simulate.Converged
+	withConditions = simulate.WithConditions
+)
 
-func allReady(string) bool { return true }
+// maxRounds bounds convergence; the plan needs about six rounds.
+const maxRounds = 12
 
-// converge renders from nothing observed until the XR's steps are all done,
-// returning every response.
-// maxRounds bounds convergence; the plan has three stages, so it needs four
-// rounds at most.
-const maxRounds = 10
-
+// converge renders from nothing observed until the XR is Ready, returning
+// every response.
 func converge(t testing.TB, s state) []*fnv1.RunFunctionResponse {
 	t.Helper()
-	var rsps []*fnv1.RunFunctionResponse
-	for range maxRounds {
-		rsp := run(t, s.request(t))
-		if msg := fatal(rsp); msg != "" {
-			t.Fatalf("fatal result while converging: %s", msg)
-		}
-		rsps = append(rsps, rsp)
-		if converged(rsp) {
-			return rsps
-		}
-		s = next(t, s, rsp, allReady)
+	rounds, err := simulate.Converge(context.Background(), New(WithClock(func() time.Time { return testNow })), s, maxRounds)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("did not converge in %d rounds", maxRounds)
-	return nil
-}
-
-func converged(rsp *fnv1.RunFunctionResponse) bool {
-	if rsp.GetDesired().GetComposite().GetReady() == fnv1.Ready_READY_FALSE {
-		return false
+	rsps := make([]*fnv1.RunFunctionResponse, len(rounds))
+	for i, r := range rounds {
+		rsps[i] = r.Response
 	}
-	for _, r := range rsp.GetDesired().GetResources() {
-		if r.GetReady() != fnv1.Ready_READY_TRUE {
-			return false
-		}
-	}
-	return true
+	return rsps
 }
 
 // renderYAML is the response as stable YAML, for golden files.

@@ -44,7 +44,7 @@ const (
 
 // Argo CD's well-known names.
 const (
-	argoSecretTypeLabel = "argocd.argoproj.io/secret-type"
+	argoSecretTypeLabel = "argocd.argoproj.io/secret-type" //nolint:gosec // A label key, not a credential.
 	argoFinalizer       = "resources-finalizer.argocd.argoproj.io"
 	apiArgo             = "argoproj.io/v1alpha1"
 	apiUsage            = "protection.crossplane.io/v1beta1"

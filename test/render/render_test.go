@@ -108,8 +108,8 @@ func freePort(t *testing.T) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()                     //nolint:errcheck // Only the port is wanted.
-	return l.Addr().(*net.TCPAddr).Port //nolint:forcetypeassert // A TCP listener.
+	defer l.Close() //nolint:errcheck // Only the port is wanted.
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 // startFunction runs the function binary with mTLS and returns its address.

@@ -1,0 +1,154 @@
+// Package simulate plays Crossplane and the providers around the function:
+// it builds RunFunctionRequests from an XR, an Input and observed resources,
+// and turns each response into the next round's observed state, the way
+// Crossplane and a provider would drive a real XR to Ready.
+package simulate
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/providersim"
+)
+
+// Runner runs a composition function.
+type Runner interface {
+	RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error)
+}
+
+// State is what Crossplane would send: the XR (with the conditions the
+// previous call set), the Input and the observed composed resources.
+type State struct {
+	XR       map[string]any
+	Input    map[string]any
+	Observed map[string]providersim.Observed
+}
+
+// New returns the state of an XR nothing has been created for yet.
+func New(xr, input map[string]any) State {
+	return State{XR: xr, Input: input, Observed: map[string]providersim.Observed{}}
+}
+
+// Request returns the RunFunctionRequest for the state.
+func (s State) Request() (*fnv1.RunFunctionRequest, error) {
+	in, err := structpb.NewStruct(s.Input)
+	if err != nil {
+		return nil, fmt.Errorf("input: %w", err)
+	}
+	xr, err := structpb.NewStruct(s.XR)
+	if err != nil {
+		return nil, fmt.Errorf("XR: %w", err)
+	}
+	req := &fnv1.RunFunctionRequest{
+		Meta:     &fnv1.RequestMeta{Tag: "simulated"},
+		Input:    in,
+		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: xr}, Resources: map[string]*fnv1.Resource{}},
+		Desired:  &fnv1.State{},
+	}
+	for name, o := range s.Observed {
+		r, err := structpb.NewStruct(o.Object)
+		if err != nil {
+			return nil, fmt.Errorf("observed %s: %w", name, err)
+		}
+		req.Observed.Resources[name] = &fnv1.Resource{Resource: r, ConnectionDetails: o.ConnectionDetails}
+	}
+	return req, nil
+}
+
+// Provider returns the simulated AWS provider for the XR's account.
+func (s State) Provider() providersim.Provider {
+	spec, _ := s.XR["spec"].(map[string]any)
+	aws, _ := spec["aws"].(map[string]any)
+	region, _ := aws["region"].(string)
+	account, _ := aws["accountId"].(string)
+	partition := "aws"
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		partition = "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		partition = "aws-us-gov"
+	}
+	return providersim.Provider{AccountID: account, Region: region, Partition: partition}
+}
+
+// Next plays Crossplane and the providers between two calls: every desired
+// resource now exists, ready when ready says so, and the XR carries the
+// conditions of the response.
+func (s State) Next(rsp *fnv1.RunFunctionResponse, ready func(name string) bool) State {
+	sim := s.Provider()
+	out := State{XR: WithConditions(s.XR, rsp), Input: s.Input, Observed: map[string]providersim.Observed{}}
+	for name, r := range rsp.GetDesired().GetResources() {
+		out.Observed[name] = sim.Observe(r.GetResource().AsMap(), ready(name))
+	}
+	return out
+}
+
+// WithConditions returns a copy of the XR with the response's conditions in
+// its status, as Crossplane would write them.
+func WithConditions(xr map[string]any, rsp *fnv1.RunFunctionResponse) map[string]any {
+	out := runtime.DeepCopyJSON(xr)
+	conds := make([]any, 0, len(rsp.GetConditions()))
+	for _, c := range rsp.GetConditions() {
+		status := strings.TrimPrefix(c.GetStatus().String(), "STATUS_CONDITION_")
+		conds = append(conds, map[string]any{"type": c.GetType(), "status": strings.ToUpper(status[:1]) + strings.ToLower(status[1:]), "reason": c.GetReason()})
+	}
+	out["status"] = map[string]any{"conditions": conds}
+	return out
+}
+
+// AllReady marks every resource ready.
+func AllReady(string) bool { return true }
+
+// Converged reports whether the response makes the XR Ready: nothing held
+// back and every composed resource ready.
+func Converged(rsp *fnv1.RunFunctionResponse) bool {
+	if rsp.GetDesired().GetComposite().GetReady() == fnv1.Ready_READY_FALSE {
+		return false
+	}
+	for _, r := range rsp.GetDesired().GetResources() {
+		if r.GetReady() != fnv1.Ready_READY_TRUE {
+			return false
+		}
+	}
+	return true
+}
+
+// Round is one call of the convergence.
+type Round struct {
+	State    State
+	Response *fnv1.RunFunctionResponse
+}
+
+// Converge calls the function from nothing observed, marking everything it
+// declares created and ready, until the XR is Ready or maxRounds calls were
+// made. A Fatal result stops it with an error.
+func Converge(ctx context.Context, f Runner, s State, maxRounds int) ([]Round, error) {
+	var rounds []Round
+	for range maxRounds {
+		req, err := s.Request()
+		if err != nil {
+			return rounds, err
+		}
+		rsp, err := f.RunFunction(ctx, req)
+		if err != nil {
+			return rounds, err
+		}
+		for _, r := range rsp.GetResults() {
+			if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+				return rounds, fmt.Errorf("fatal result: %s", r.GetMessage())
+			}
+		}
+		rounds = append(rounds, Round{State: s, Response: rsp})
+		if Converged(rsp) {
+			return rounds, nil
+		}
+		s = s.Next(rsp, AllReady)
+	}
+	return rounds, fmt.Errorf("not converged after %d rounds", maxRounds)
+}
