@@ -28,6 +28,9 @@ step "golangci-lint"
 step "go test -race"
 go test -race -count=1 ./...
 
+step "conformance: every rendered object against the providers' types and CRDs"
+(cd test/conformance && go test -count=1 ./...)
+
 step "fuzz (short)"
 hack/fuzz.sh "${FUZZTIME:-10s}"
 
