@@ -31,6 +31,9 @@ go test -race -count=1 ./...
 step "conformance: every rendered object against the providers' types and CRDs"
 (cd test/conformance && go test -count=1 ./...)
 
+step "package: image without Docker, xpkg build, push to and pull from a local TLS registry"
+(cd tools/image && go test -count=1 ./...)
+
 step "fuzz (short)"
 hack/fuzz.sh "${FUZZTIME:-10s}"
 
