@@ -4,6 +4,8 @@
 package main
 
 import (
+	"errors"
+
 	"github.com/alecthomas/kong"
 
 	function "github.com/crossplane/function-sdk-go"
@@ -36,9 +38,12 @@ func (c *CLI) Run() error {
 		function.MaxRecvMessageSize(c.MaxRecvMessageSize * 1024 * 1024),
 		function.WithMetricsServer(c.MetricsAddress),
 	}
-	if c.Insecure {
+	switch {
+	case c.Insecure:
 		opts = append(opts, function.Insecure(true))
-	} else {
+	case c.TLSCertsDir == "":
+		return errors.New("TLS certificates are required: set --tls-certs-dir (or TLS_SERVER_CERTS_DIR) to a directory with tls.crt, tls.key and ca.crt, or pass --insecure for local development")
+	default:
 		opts = append(opts, function.MTLSCertificates(c.TLSCertsDir))
 	}
 	return function.Serve(fn.New(fn.WithLogger(log)), opts...)

@@ -8,7 +8,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 step() { echo; echo "== $*"; }
 
-step "tools"
+step "Debian packages and tools"
+hack/deps.sh
 hack/tools.sh
 
 step "generated files are current"

@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,12 +114,36 @@ func freePort(t *testing.T) int {
 }
 
 // startFunction runs the function binary with mTLS and returns its address.
-func startFunction(t *testing.T, bin string, certs pki) string {
+func startFunction(t *testing.T, bin string, certs pki, extra ...string) string {
+	t.Helper()
+	addr, _ := startFunctionWithLogs(t, bin, certs, extra...)
+	return addr
+}
+
+// syncBuffer is a log sink safe to read while the process writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func startFunctionWithLogs(t *testing.T, bin string, certs pki, extra ...string) (string, *syncBuffer) {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "--tls-certs-dir", certs.dir, "--address", addr, "--metrics-address=")
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	logs := &syncBuffer{}
+	cmd := exec.Command(bin, append([]string{"--tls-certs-dir", certs.dir, "--address", addr, "--metrics-address="}, extra...)...)
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +159,7 @@ func startFunction(t *testing.T, bin string, certs pki) string {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			_ = c.Close()
-			return addr
+			return addr, logs
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the function did not listen on %s within 10s", addr)
@@ -235,6 +260,8 @@ func kinds(objs []map[string]any) map[string]int {
 
 func example(name string) string { return filepath.Join(root, "example", name) }
 
+func readFile(path string) ([]byte, error) { return os.ReadFile(path) }
+
 // TestRenderExamples renders every shipped example through the CLI and the
 // TLS-serving binary, and checks the first pass has network, IAM and cluster.
 func TestRenderExamples(t *testing.T) {
@@ -284,5 +311,25 @@ func TestRenderBadInput(t *testing.T) {
 	_, err = c.render(t, bad, example("composition.yaml"), example("xrd.yaml"))
 	if err == nil || !strings.Contains(err.Error(), "spec.aws.accountId") {
 		t.Fatalf("want render to fail naming spec.aws.accountId, got %v", err)
+	}
+}
+
+// TestRefusesToStartWithoutTLS checks the function will not serve plaintext
+// unless told to with --insecure.
+func TestRefusesToStartWithoutTLS(t *testing.T) {
+	fn := build(t, root, ".", "function-eks-gitops")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, fn, "--address", fmt.Sprintf("127.0.0.1:%d", freePort(t)), "--metrics-address=").CombinedOutput()
+	if err == nil {
+		t.Fatalf("the function started without TLS certificates or --insecure:\n%s", out)
+	}
+	if !strings.Contains(string(out), "certificate") && !strings.Contains(string(out), "tls") {
+		t.Errorf("the refusal does not say why:\n%s", out)
+	}
+	empty := t.TempDir()
+	out, err = exec.CommandContext(ctx, fn, "--tls-certs-dir", empty, "--address", fmt.Sprintf("127.0.0.1:%d", freePort(t)), "--metrics-address=").CombinedOutput()
+	if err == nil {
+		t.Fatalf("the function started with an empty certificate directory:\n%s", out)
 	}
 }

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite runs: an OCI registry
+# (docker-registry) for the package test and etcd for the end-to-end control
+# plane. Needs root and apt on a machine that lacks them.
+set -euo pipefail
+missing=()
+command -v docker-registry >/dev/null || missing+=(docker-registry)
+command -v etcd >/dev/null || missing+=(etcd-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "deps: please install the Debian packages: ${missing[*]}" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # Debian's packages may start their own services; the suite starts its own.
+  pkill -x etcd 2>/dev/null || true
+  pkill -x docker-registry 2>/dev/null || true
+fi

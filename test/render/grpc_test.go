@@ -1,0 +1,112 @@
+package render
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"sigs.k8s.io/yaml"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/simulate"
+)
+
+// grpcRunner calls the function binary over mutual TLS, as Crossplane does.
+type grpcRunner struct{ client fnv1.FunctionRunnerServiceClient }
+
+func (g grpcRunner) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+	return g.client.RunFunction(ctx, req)
+}
+
+func dial(t *testing.T, addr string, certs pki) grpcRunner {
+	t.Helper()
+	creds := credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{certs.clientCert}, RootCAs: certs.roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12})
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return grpcRunner{client: fnv1.NewFunctionRunnerServiceClient(conn)}
+}
+
+func exampleYAML(t *testing.T, name string) map[string]any {
+	t.Helper()
+	b, err := readFile(example(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]any{}
+	if err := yaml.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func compositionInput(t *testing.T, name string) map[string]any {
+	t.Helper()
+	c := exampleYAML(t, name)
+	return c["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)["input"].(map[string]any)
+}
+
+// TestConvergeOverGRPC drives the real binary over mTLS from nothing to a
+// Ready XR, with the credential's connection details that `crossplane
+// render` cannot pass, and with debug logging on checks that the Git
+// password never reaches the logs, results, conditions or the XR's status.
+func TestConvergeOverGRPC(t *testing.T) {
+	fn := build(t, root, ".", "function-eks-gitops")
+	certs := newPKI(t)
+	addr, logs := startFunctionWithLogs(t, fn, certs, "--debug")
+	r := dial(t, addr, certs)
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rounds, err := simulate.Converge(ctx, r, simulate.New(exampleYAML(t, "xr.yaml"), compositionInput(t, "composition.yaml")), 12)
+	if err != nil {
+		t.Fatalf("did not converge over gRPC: %v", err)
+	}
+	last := rounds[len(rounds)-1]
+	secret, ok := last.Response.GetDesired().GetResources()["argocd-repository-secret"]
+	if !ok {
+		t.Fatal("no repository Secret at convergence")
+	}
+	password := string(last.State.Observed["codecommit-credential"].ConnectionDetails["attribute.service_password"])
+	encoded := base64.StdEncoding.EncodeToString([]byte(password))
+	if got := secret.GetResource().AsMap()["data"].(map[string]any)["password"]; got != encoded {
+		t.Errorf("the repository Secret holds %v, not the observed password", got)
+	}
+	if !strings.Contains(logs.String(), `"level":"debug"`) && !strings.Contains(logs.String(), "DEBUG") {
+		t.Errorf("the function logged nothing at debug level; the leak check would prove nothing:\n%s", logs.String())
+	}
+	for _, rd := range rounds {
+		for _, part := range []string{resultsString(rd.Response), conditionsString(rd.Response), rd.Response.GetDesired().GetComposite().String()} {
+			if strings.Contains(part, password) || strings.Contains(part, encoded) {
+				t.Error("the password appears in results, conditions or the XR")
+			}
+		}
+	}
+	if strings.Contains(logs.String(), password) || strings.Contains(logs.String(), encoded) {
+		t.Error("the password appears in the function's logs")
+	}
+}
+
+func conditionsString(rsp *fnv1.RunFunctionResponse) string {
+	var b strings.Builder
+	for _, c := range rsp.GetConditions() {
+		b.WriteString(c.String())
+	}
+	return b.String()
+}
+
+func resultsString(rsp *fnv1.RunFunctionResponse) string {
+	var b strings.Builder
+	for _, r := range rsp.GetResults() {
+		b.WriteString(r.String())
+	}
+	return b.String()
+}
