@@ -18,7 +18,9 @@ import (
 )
 
 // grpcRunner calls the function binary over mutual TLS, as Crossplane does.
-type grpcRunner struct{ client fnv1.FunctionRunnerServiceClient }
+type grpcRunner struct {
+	client fnv1.FunctionRunnerServiceClient
+}
 
 func (g grpcRunner) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	return g.client.RunFunction(ctx, req)
