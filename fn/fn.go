@@ -25,6 +25,10 @@ import (
 	"github.com/eks-gitops/function-eks-gitops/internal/validation"
 )
 
+// convergingTTL is the longest Crossplane may wait before calling the
+// function again while anything is not ready yet.
+const convergingTTL = 10 * time.Second
+
 // Function composes a product team's EKS cluster and its GitOps onboarding.
 type Function struct {
 	fnv1.UnimplementedFunctionRunnerServiceServer
@@ -90,6 +94,12 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 
 	facts := factsFrom(observed)
 	progress := declare(p.Plan(facts), observed, desired)
+	if !progress.done() {
+		// Kubernetes objects (Secrets, AppProjects, Usages) change no status
+		// that would wake a realtime composition once created, so while
+		// converging ask to be called again soon rather than after the TTL.
+		rsp.Meta.Ttl = durationpb.New(min(in.TTL.Duration, convergingTTL))
+	}
 	log.Debug("Composed", "declared", len(desired), "held", progress.held())
 
 	if err := response.SetDesiredComposedResources(rsp, desired); err != nil {

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/proto"
@@ -119,12 +120,24 @@ func TestBadEditKeepsRunningCluster(t *testing.T) {
 	}
 }
 
+// TestRunFunctionResponseMeta checks the tag is copied and the TTL is
+// short while converging and the platform's once everything is ready.
 func TestRunFunctionResponseMeta(t *testing.T) {
 	s := exampleState(t)
-	rsp := run(t, requestOf(t, s))
-	want := &fnv1.ResponseMeta{Tag: "test", Ttl: durationpb.New(60_000_000_000)}
-	if diff := cmp.Diff(want, rsp.GetMeta(), protocmp.Transform()); diff != "" {
-		t.Errorf("meta: -want +got:\n%s", diff)
+	rsps := converge(t, s)
+	cases := map[string]struct {
+		rsp  *fnv1.RunFunctionResponse
+		want *fnv1.ResponseMeta
+	}{
+		"Converging": {rsp: run(t, requestOf(t, s)), want: &fnv1.ResponseMeta{Tag: "test", Ttl: durationpb.New(10 * time.Second)}},
+		"Ready":      {rsp: run(t, requestOf(t, stateBefore(t, s, rsps))), want: &fnv1.ResponseMeta{Tag: "test", Ttl: durationpb.New(60 * time.Second)}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, tc.rsp.GetMeta(), protocmp.Transform()); diff != "" {
+				t.Errorf("meta: -want +got:\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -40,6 +40,15 @@ type heldObject struct {
 
 func (s stepProgress) done() bool { return len(s.notReady) == 0 && len(s.held) == 0 }
 
+func (p progress) done() bool {
+	for _, s := range p.steps {
+		if !s.done() {
+			return false
+		}
+	}
+	return true
+}
+
 func (p progress) held() int {
 	n := 0
 	for _, s := range p.steps {

@@ -1,0 +1,628 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+	"sigs.k8s.io/yaml"
+)
+
+// root is the repository root.
+var root = func() string {
+	wd, _ := os.Getwd()
+	return filepath.Join(wd, "..", "..")
+}()
+
+func bin(name string) string { return filepath.Join(root, ".cache", "bin", name) }
+
+// process is one program the harness started.
+type process struct {
+	name string
+	cmd  *exec.Cmd
+	log  string
+}
+
+// procs are every process the harness started, stopped by PID on every exit
+// path: normal return, test failure, panic and SIGINT/SIGTERM.
+var procs struct {
+	sync.Mutex
+	list []*process
+}
+
+func start(dir, name string, env []string, path string, args ...string) (*process, error) {
+	logPath := filepath.Join(dir, name+".log")
+	f, err := os.Create(logPath) //nolint:gosec // The harness's own temp dir.
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(path, args...) //nolint:gosec // Pinned local binaries.
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = f, f
+	// Pdeathsig kills the child if the test binary dies without cleaning up.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", name, err)
+	}
+	p := &process{name: name, cmd: cmd, log: logPath}
+	procs.Lock()
+	procs.list = append(procs.list, p)
+	procs.Unlock()
+	go func() { _ = cmd.Wait(); _ = f.Close() }()
+	return p, nil
+}
+
+func (p *process) stop() {
+	if p.cmd.Process != nil {
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	}
+}
+
+func stopAll() {
+	procs.Lock()
+	defer procs.Unlock()
+	for i := len(procs.list) - 1; i >= 0; i-- {
+		procs.list[i].stop()
+	}
+	procs.list = nil
+}
+
+// tempDirs are removed with the processes on a signal.
+var tempDirs struct {
+	sync.Mutex
+	list []string
+}
+
+func init() {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-c
+		stopAll()
+		tempDirs.Lock()
+		for _, d := range tempDirs.list {
+			_ = os.RemoveAll(d)
+		}
+		tempDirs.Unlock()
+		os.Exit(130)
+	}()
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()                     //nolint:errcheck // Only the port is wanted.
+	return l.Addr().(*net.TCPAddr).Port, nil //nolint:forcetypeassert // A TCP listener.
+}
+
+// poll calls f until it returns true, an error, or the timeout passes.
+func poll(ctx context.Context, timeout, interval time.Duration, what string, f func() (bool, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var last error
+	for {
+		ok, err := f()
+		if ok {
+			return nil
+		}
+		if err != nil {
+			last = err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("timed out after %s waiting for %s (last error: %v)", timeout, what, last)
+		case <-time.After(interval):
+		}
+	}
+}
+
+// controlPlane is a running etcd, kube-apiserver and Crossplane.
+type controlPlane struct {
+	dir        string
+	kubeconfig string
+	cfg        *rest.Config
+	kube       kubernetes.Interface
+	dyn        dynamic.Interface
+	mapper     *restmapper.DeferredDiscoveryRESTMapper
+
+	rootCA     tls.Certificate
+	rootCACert *x509.Certificate
+	registry   string
+	registryCA string
+
+	fnDir  string
+	fnPort int
+	fn     *process
+	xp     *process
+}
+
+func pemEncode(typ string, b []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b}) }
+
+func writeFile(path string, b []byte) error { return os.WriteFile(path, b, 0o600) }
+
+// startControlPlane brings up etcd, kube-apiserver and Crossplane core.
+func startControlPlane(ctx context.Context, dir string) (*controlPlane, error) {
+	cp := &controlPlane{dir: dir}
+	etcdPort, _ := freePort()
+	peerPort, _ := freePort()
+	if _, err := start(dir, "etcd", nil, "etcd",
+		"--data-dir", filepath.Join(dir, "etcd"), "--name", "e2e",
+		"--listen-client-urls", fmt.Sprintf("http://127.0.0.1:%d", etcdPort),
+		"--advertise-client-urls", fmt.Sprintf("http://127.0.0.1:%d", etcdPort),
+		"--listen-peer-urls", fmt.Sprintf("http://127.0.0.1:%d", peerPort),
+		"--initial-advertise-peer-urls", fmt.Sprintf("http://127.0.0.1:%d", peerPort),
+		"--initial-cluster", fmt.Sprintf("e2e=http://127.0.0.1:%d", peerPort)); err != nil {
+		return nil, err
+	}
+
+	saKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	saDER, _ := x509.MarshalPKCS8PrivateKey(saKey)
+	saPub, _ := x509.MarshalPKIXPublicKey(&saKey.PublicKey)
+	if err := writeFile(filepath.Join(dir, "sa.key"), pemEncode("PRIVATE KEY", saDER)); err != nil {
+		return nil, err
+	}
+	if err := writeFile(filepath.Join(dir, "sa.pub"), pemEncode("PUBLIC KEY", saPub)); err != nil {
+		return nil, err
+	}
+	token := fmt.Sprintf("e2e-%d", time.Now().UnixNano())
+	if err := writeFile(filepath.Join(dir, "tokens.csv"), []byte(token+`,admin,1,"system:masters"`+"\n")); err != nil {
+		return nil, err
+	}
+	apiPort, _ := freePort()
+	if _, err := start(dir, "kube-apiserver", nil, bin("kube-apiserver"),
+		"--etcd-servers", fmt.Sprintf("http://127.0.0.1:%d", etcdPort),
+		"--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
+		"--secure-port", fmt.Sprint(apiPort), "--cert-dir", filepath.Join(dir, "apiserver-certs"),
+		"--token-auth-file", filepath.Join(dir, "tokens.csv"), "--authorization-mode", "RBAC",
+		"--service-account-key-file", filepath.Join(dir, "sa.pub"),
+		"--service-account-signing-key-file", filepath.Join(dir, "sa.key"),
+		"--service-account-issuer", "https://kubernetes.default.svc",
+		"--service-cluster-ip-range", "10.250.0.0/24", "--endpoint-reconciler-type", "none",
+		"--disable-admission-plugins", "ServiceAccount"); err != nil {
+		return nil, err
+	}
+	server := fmt.Sprintf("https://127.0.0.1:%d", apiPort)
+	cp.kubeconfig = filepath.Join(dir, "kubeconfig")
+	kc := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters: [{name: e2e, cluster: {server: %q, insecure-skip-tls-verify: true}}]
+users: [{name: admin, user: {token: %q}}]
+contexts: [{name: e2e, context: {cluster: e2e, user: admin}}]
+current-context: e2e
+`, server, token)
+	if err := writeFile(cp.kubeconfig, []byte(kc)); err != nil {
+		return nil, err
+	}
+	cp.cfg = &rest.Config{Host: server, BearerToken: token, TLSClientConfig: rest.TLSClientConfig{Insecure: true}, QPS: 200, Burst: 400}
+	cp.kube = kubernetes.NewForConfigOrDie(cp.cfg)
+	cp.dyn = dynamic.NewForConfigOrDie(cp.cfg)
+	cp.mapper = restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(discovery.NewDiscoveryClientForConfigOrDie(cp.cfg)))
+	if err := poll(ctx, time.Minute, 200*time.Millisecond, "kube-apiserver /readyz", func() (bool, error) {
+		b, err := cp.kube.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		return err == nil && string(b) == "ok", err
+	}); err != nil {
+		return nil, err
+	}
+	for _, ns := range []string{"crossplane-system", "argocd", "team-analytics"} {
+		if _, err := cp.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return nil, err
+		}
+	}
+	if err := cp.initCrossplane(ctx); err != nil {
+		return nil, err
+	}
+	return cp, nil
+}
+
+func (cp *controlPlane) crossplaneCRDs() (string, error) {
+	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/crossplane/crossplane/v2")
+	cmd.Dir = filepath.Join(root, "tools", "crossplane-core")
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("finding Crossplane's CRDs: %w", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "cluster", "crds"), nil
+}
+
+// initCrossplane runs `crossplane core init`, which installs Crossplane's
+// CRDs and its PKI. On a fresh API server the first attempt fails until the
+// CRDs show up in discovery, so it retries in a bounded loop.
+func (cp *controlPlane) initCrossplane(ctx context.Context) error {
+	crds, err := cp.crossplaneCRDs()
+	if err != nil {
+		return err
+	}
+	env := []string{"KUBECONFIG=" + cp.kubeconfig, "POD_NAMESPACE=crossplane-system"}
+	var last []byte
+	err = poll(ctx, 2*time.Minute, 2*time.Second, "crossplane core init", func() (bool, error) {
+		cmd := exec.CommandContext(ctx, bin("crossplane-core"), "core", "init", "--cr-ds-path", crds, "--enable-webhooks=false", //nolint:gosec // Pinned binary.
+			"--tlsca-secret-name=crossplane-root-ca", "--tls-client-secret-name=crossplane-tls-client")
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		last = out
+		return err == nil, err
+	})
+	if err != nil {
+		return fmt.Errorf("%w\n%s", err, last)
+	}
+	ca, err := cp.kube.CoreV1().Secrets("crossplane-system").Get(ctx, "crossplane-root-ca", metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	cp.rootCA, err = tls.X509KeyPair(ca.Data["tls.crt"], ca.Data["tls.key"])
+	if err != nil {
+		return err
+	}
+	cp.rootCACert, err = x509.ParseCertificate(cp.rootCA.Certificate[0])
+	if err != nil {
+		return err
+	}
+	client, err := cp.kube.CoreV1().Secrets("crossplane-system").Get(ctx, "crossplane-tls-client", metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	clientDir := filepath.Join(cp.dir, "xp-client-certs")
+	if err := os.MkdirAll(clientDir, 0o700); err != nil {
+		return err
+	}
+	for _, k := range []string{"ca.crt", "tls.crt", "tls.key"} {
+		if err := writeFile(filepath.Join(clientDir, k), client.Data[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// signServer issues a server certificate for 127.0.0.1 from the given CA.
+func signServer(ca tls.Certificate, caCert *x509.Certificate, cn string) (certPEM, keyPEM []byte, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl := &x509.Certificate{
+		SerialNumber: serial, Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, ca.PrivateKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pemEncode("CERTIFICATE", der), pemEncode("EC PRIVATE KEY", kb), nil
+}
+
+// startRegistry runs Debian's docker-registry on 127.0.0.1 with a
+// throw-away CA.
+func (cp *controlPlane) startRegistry(ctx context.Context) error {
+	dir := filepath.Join(cp.dir, "registry")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "e2e-registry-ca"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return err
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	cert, key, err := signServer(tls.Certificate{PrivateKey: caKey}, caCert, "registry")
+	if err != nil {
+		return err
+	}
+	cp.registryCA = filepath.Join(dir, "ca.pem")
+	for name, b := range map[string][]byte{"ca.pem": pemEncode("CERTIFICATE", caDER), "cert.pem": cert, "key.pem": key} {
+		if err := writeFile(filepath.Join(dir, name), b); err != nil {
+			return err
+		}
+	}
+	port, _ := freePort()
+	cp.registry = fmt.Sprintf("127.0.0.1:%d", port)
+	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n  tls:\n    certificate: %s\n    key: %s\n",
+		filepath.Join(dir, "data"), cp.registry, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"))
+	if err := writeFile(filepath.Join(dir, "config.yml"), []byte(cfg)); err != nil {
+		return err
+	}
+	if _, err := start(cp.dir, "registry", nil, "docker-registry", "serve", filepath.Join(dir, "config.yml")); err != nil {
+		return err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(caCert)
+	hc := &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	return poll(ctx, 30*time.Second, 200*time.Millisecond, "the registry", func() (bool, error) {
+		rsp, err := hc.Get("https://" + cp.registry + "/v2/")
+		if err != nil {
+			return false, err
+		}
+		_ = rsp.Body.Close()
+		return rsp.StatusCode == http.StatusOK, nil
+	})
+}
+
+// pushPackage builds the function's xpkg and pushes it to the registry.
+func (cp *controlPlane) pushPackage(ctx context.Context, tag string) (string, error) {
+	pkgRoot := filepath.Join(cp.dir, "package")
+	if err := os.MkdirAll(pkgRoot, 0o700); err != nil {
+		return "", err
+	}
+	files, _ := filepath.Glob(filepath.Join(root, "package", "input", "*.yaml"))
+	files = append(files, filepath.Join(root, "crossplane.yaml"))
+	for _, f := range files {
+		b, err := os.ReadFile(f) //nolint:gosec // Repository files.
+		if err != nil {
+			return "", err
+		}
+		if err := writeFile(filepath.Join(pkgRoot, filepath.Base(f)), b); err != nil {
+			return "", err
+		}
+	}
+	xpkg := filepath.Join(cp.dir, "function.xpkg")
+	ref := cp.registry + "/eks-gitops/function-eks-gitops:" + tag
+	for _, args := range [][]string{
+		{"xpkg", "build", "--package-root", pkgRoot, "-o", xpkg},
+		{"xpkg", "push", "-f", xpkg, ref},
+	} {
+		cmd := exec.CommandContext(ctx, bin("crossplane"), args...) //nolint:gosec // Pinned binary.
+		cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+cp.registryCA)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("crossplane %s: %w\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	return ref, nil
+}
+
+// startFunction runs the function binary with a server certificate signed
+// by Crossplane's root CA, trusting that CA for Crossplane's client
+// certificate.
+func (cp *controlPlane) startFunction() error {
+	if cp.fnDir == "" {
+		cp.fnDir = filepath.Join(cp.dir, "function-certs")
+		if err := os.MkdirAll(cp.fnDir, 0o700); err != nil {
+			return err
+		}
+		cert, key, err := signServer(cp.rootCA, cp.rootCACert, "function-eks-gitops")
+		if err != nil {
+			return err
+		}
+		for name, b := range map[string][]byte{"tls.crt": cert, "tls.key": key, "ca.crt": pemEncode("CERTIFICATE", cp.rootCACert.Raw)} {
+			if err := writeFile(filepath.Join(cp.fnDir, name), b); err != nil {
+				return err
+			}
+		}
+		cp.fnPort, _ = freePort()
+	}
+	p, err := start(cp.dir, fmt.Sprintf("function-%d", time.Now().UnixNano()), nil, bin("function-eks-gitops"),
+		"--tls-certs-dir", cp.fnDir, "--address", fmt.Sprintf("127.0.0.1:%d", cp.fnPort), "--metrics-address=", "--debug")
+	cp.fn = p
+	return err
+}
+
+// startCrossplane runs Crossplane core out of cluster with the External
+// function runtime.
+func (cp *controlPlane) startCrossplane() error {
+	for _, d := range []string{"xpkg-cache", "xfn-cache"} {
+		if err := os.MkdirAll(filepath.Join(cp.dir, d), 0o700); err != nil {
+			return err
+		}
+	}
+	metrics, _ := freePort()
+	health, _ := freePort()
+	p, err := start(cp.dir, "crossplane", []string{"KUBECONFIG=" + cp.kubeconfig, "POD_NAMESPACE=crossplane-system"}, bin("crossplane-core"),
+		"core", "start", "--package-runtime=Function=External", "--ca-bundle-path", cp.registryCA,
+		"--tls-client-certs-dir", filepath.Join(cp.dir, "xp-client-certs"), "--enable-webhooks=false",
+		"--xpkg-cache-dir", filepath.Join(cp.dir, "xpkg-cache"), "--xfn-cache-dir", filepath.Join(cp.dir, "xfn-cache"),
+		"--metrics-port", fmt.Sprint(metrics), "--health-probe-port", fmt.Sprint(health), "--poll-interval", "10s", "--debug")
+	cp.xp = p
+	return err
+}
+
+// startGarbageCollector runs kube-controller-manager with only the
+// controllers Crossplane relies on: the garbage collector (Crossplane v2
+// deletes composed resources through owner references) and ClusterRole
+// aggregation.
+func (cp *controlPlane) startGarbageCollector() error {
+	_, err := start(cp.dir, "kube-controller-manager", nil, bin("kube-controller-manager"),
+		"--kubeconfig", cp.kubeconfig, "--controllers", "garbagecollector,clusterrole-aggregation",
+		"--leader-elect=false", "--secure-port=0")
+	return err
+}
+
+func (cp *controlPlane) resource(gvk schema.GroupVersionKind, namespace string) (dynamic.ResourceInterface, error) {
+	m, err := cp.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	if err != nil {
+		cp.mapper.Reset()
+		m, err = cp.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if m.Scope.Name() == "namespace" {
+		return cp.dyn.Resource(m.Resource).Namespace(namespace), nil
+	}
+	return cp.dyn.Resource(m.Resource), nil
+}
+
+// apply server-side applies an object as the harness.
+func (cp *controlPlane) apply(ctx context.Context, o *unstructured.Unstructured) error {
+	r, err := cp.resource(o.GroupVersionKind(), o.GetNamespace())
+	if err != nil {
+		return err
+	}
+	_, err = r.Apply(ctx, o.GetName(), o, metav1.ApplyOptions{FieldManager: "e2e", Force: true})
+	return err
+}
+
+// applyFile applies every document of a YAML file.
+func (cp *controlPlane) applyFile(ctx context.Context, path string) ([]*unstructured.Unstructured, error) {
+	b, err := os.ReadFile(path) //nolint:gosec // Repository files.
+	if err != nil {
+		return nil, err
+	}
+	var out []*unstructured.Unstructured
+	for _, doc := range bytes.Split(b, []byte("\n---")) {
+		m := map[string]any{}
+		if err := yaml.Unmarshal(doc, &m); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if len(m) == 0 {
+			continue
+		}
+		o := &unstructured.Unstructured{Object: m}
+		if err := cp.apply(ctx, o); err != nil {
+			return nil, fmt.Errorf("applying %s %s from %s: %w", o.GetKind(), o.GetName(), path, err)
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// waitCondition waits until an object has a condition with the status.
+func (cp *controlPlane) waitCondition(ctx context.Context, gvk schema.GroupVersionKind, ns, name, typ, status string, timeout time.Duration) error {
+	return poll(ctx, timeout, 300*time.Millisecond, fmt.Sprintf("%s %s/%s %s=%s", gvk.Kind, ns, name, typ, status), func() (bool, error) {
+		r, err := cp.resource(gvk, ns)
+		if err != nil {
+			return false, err
+		}
+		o, err := r.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		return conditionStatus(o, typ) == status, nil
+	})
+}
+
+func conditionStatus(o *unstructured.Unstructured, typ string) string {
+	conds, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		if m["type"] == typ {
+			s, _ := m["status"].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+func conditionMessage(o *unstructured.Unstructured, typ string) string {
+	conds, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		if m["type"] == typ {
+			s, _ := m["message"].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+// playFunctionRuntime does what a function runtime would for the External
+// runtime: for every FunctionRevision it creates the TLS Secret and writes
+// the endpoint and RuntimeHealthy into the revision's status.
+func (cp *controlPlane) playFunctionRuntime(ctx context.Context) error {
+	revs := cp.dyn.Resource(schema.GroupVersionResource{Group: "pkg.crossplane.io", Version: "v1", Resource: "functionrevisions"})
+	var list *unstructured.UnstructuredList
+	if err := poll(ctx, time.Minute, 300*time.Millisecond, "a FunctionRevision", func() (bool, error) {
+		var err error
+		list, err = revs.List(ctx, metav1.ListOptions{})
+		return err == nil && len(list.Items) > 0, err
+	}); err != nil {
+		return err
+	}
+	secretName := "function-eks-gitops-tls-server"
+	data := map[string][]byte{}
+	for _, k := range []string{"tls.crt", "tls.key", "ca.crt"} {
+		b, err := os.ReadFile(filepath.Join(cp.fnDir, k)) //nolint:gosec // The harness's own files.
+		if err != nil {
+			return err
+		}
+		data[k] = b
+	}
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: secretName, Namespace: "crossplane-system"}, Data: data}
+	if _, err := cp.kube.CoreV1().Secrets("crossplane-system").Create(ctx, s, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	for _, rev := range list.Items {
+		patch := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "pkg.crossplane.io/v1", "kind": "FunctionRevision",
+			"metadata": map[string]any{"name": rev.GetName()},
+			"status": map[string]any{
+				"endpoint":            fmt.Sprintf("dns:///127.0.0.1:%d", cp.fnPort),
+				"tlsServerSecretName": secretName,
+				"conditions": []any{map[string]any{
+					"type": "RuntimeHealthy", "status": "True", "reason": "HealthyPackageRevision",
+					"lastTransitionTime": time.Now().UTC().Format(time.RFC3339),
+				}},
+			},
+		}}
+		if _, err := revs.ApplyStatus(ctx, rev.GetName(), patch, metav1.ApplyOptions{FieldManager: "e2e-runtime", Force: true}); err != nil {
+			return fmt.Errorf("writing FunctionRevision %s status: %w", rev.GetName(), err)
+		}
+	}
+	return nil
+}
+
+// deleteAndWait deletes an object and waits until it is gone.
+func (cp *controlPlane) deleteAndWait(ctx context.Context, gvk schema.GroupVersionKind, ns, name string, timeout time.Duration) error {
+	r, err := cp.resource(gvk, ns)
+	if err != nil {
+		return err
+	}
+	fg := metav1.DeletePropagationForeground
+	if err := r.Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &fg}); err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	return poll(ctx, timeout, 300*time.Millisecond, "deletion of "+name, func() (bool, error) {
+		_, err := r.Get(ctx, name, metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	})
+}
+
+func mergePatch(ctx context.Context, r dynamic.ResourceInterface, name string, patch map[string]any, sub ...string) error {
+	b, err := jsonMarshal(patch)
+	if err != nil {
+		return err
+	}
+	_, err = r.Patch(ctx, name, types.MergePatchType, b, metav1.PatchOptions{FieldManager: "e2e-provider"}, sub...)
+	return err
+}
+
+var errNotFound = errors.New("not found")

@@ -1,0 +1,641 @@
+package e2e
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
+)
+
+var (
+	teamClusterGVK   = schema.GroupVersionKind{Group: "platform.eks-gitops.dev", Version: "v1alpha1", Kind: "TeamCluster"}
+	nsTeamClusterGVK = schema.GroupVersionKind{Group: "platform.eks-gitops.dev", Version: "v1alpha1", Kind: "NamespacedTeamCluster"}
+	secretGVK        = schema.GroupVersionKind{Version: "v1", Kind: "Secret"}
+	configMapGVK     = schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
+	appProjectGVK    = schema.GroupVersionKind{Group: "argoproj.io", Version: "v1alpha1", Kind: "AppProject"}
+	applicationGVK   = schema.GroupVersionKind{Group: "argoproj.io", Version: "v1alpha1", Kind: "Application"}
+)
+
+// readyTimeout bounds how long one XR may take to become Ready.
+const readyTimeout = 4 * time.Minute
+
+// moduleDir finds a module in the module cache, downloading it if needed.
+func moduleDir(dir, module string, env ...string) (string, error) {
+	cmd := exec.Command("go", "mod", "download", "-json", module)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go mod download %s: %w", module, err)
+	}
+	var m struct{ Dir string }
+	return m.Dir, json.Unmarshal(out, &m)
+}
+
+// installCRDs installs the CRDs of every kind the function composes: the
+// AWS provider's, provider-kubernetes' Object and Argo CD's.
+func (cp *controlPlane) installCRDs(ctx context.Context) error {
+	conf := filepath.Join(root, "test", "conformance")
+	aws, err := moduleDir(conf, "github.com/upbound/provider-aws/v2@v2.5.0")
+	if err != nil {
+		return err
+	}
+	k8s, err := moduleDir(conf, "github.com/crossplane-contrib/provider-kubernetes@v1.2.0")
+	if err != nil {
+		return err
+	}
+	argo, err := moduleDir(conf, "github.com/argoproj/argo-cd/v3@v3.6.1", "GOTOOLCHAIN=go1.27.3")
+	if err != nil {
+		return err
+	}
+	files := []string{
+		filepath.Join(k8s, "package", "crds", "kubernetes.m.crossplane.io_objects.yaml"),
+		filepath.Join(argo, "manifests", "crds", "application-crd.yaml"),
+		filepath.Join(argo, "manifests", "crds", "appproject-crd.yaml"),
+	}
+	for _, gvr := range managedKinds {
+		if strings.HasSuffix(gvr.Group, ".aws.m.upbound.io") {
+			files = append(files, filepath.Join(aws, "package", "crds", gvr.Group+"_"+gvr.Resource+".yaml"))
+		}
+	}
+	for _, f := range files {
+		if _, err := cp.applyFile(ctx, f); err != nil {
+			return err
+		}
+	}
+	crds := schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
+	for _, gvr := range managedKinds {
+		if err := cp.waitCondition(ctx, crds, "", gvr.Resource+"."+gvr.Group, "Established", "True", time.Minute); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// env is the running end-to-end environment.
+type env struct {
+	cp        *controlPlane
+	providers *providers
+}
+
+// setup brings up the whole control plane, installs the package and the
+// examples, and starts the simulated providers.
+func setup(ctx context.Context, t *testing.T) *env {
+	t.Helper()
+	for _, b := range []string{"kube-apiserver", "kube-controller-manager", "crossplane-core", "crossplane", "function-eks-gitops"} {
+		if _, err := os.Stat(bin(b)); err != nil {
+			t.Fatalf("%s is not built; run hack/e2e.sh, which builds it: %v", b, err)
+		}
+	}
+	dir, err := os.MkdirTemp("", "eks-gitops-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tempDirs.Lock()
+	tempDirs.list = append(tempDirs.list, dir)
+	tempDirs.Unlock()
+	keep := os.Getenv("E2E_KEEP") != ""
+	t.Cleanup(func() {
+		if keep {
+			fmt.Printf("\ne2e: the control plane stays up; press Ctrl-C to stop it and remove %s\n  kubectl --kubeconfig %s get teamclusters,managed -A\n", dir, filepath.Join(dir, "kubeconfig"))
+			select {} // The signal handler stops every process and exits.
+		}
+		stopAll()
+		_ = os.RemoveAll(dir)
+	})
+	step := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", what, err, logTails(dir))
+		}
+		t.Logf("e2e: %s", what)
+	}
+	started := time.Now()
+	cp, err := startControlPlane(ctx, dir)
+	step("etcd, kube-apiserver and crossplane core init", err)
+	step("registry", cp.startRegistry(ctx))
+	ref, err := cp.pushPackage(ctx, "v0.0.1-e2e")
+	step("package built and pushed to "+ref, err)
+	step("function started with mTLS", cp.startFunction())
+	step("crossplane core start", cp.startCrossplane())
+
+	fn := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "pkg.crossplane.io/v1", "kind": "Function",
+		"metadata": map[string]any{"name": "function-eks-gitops"},
+		"spec":     map[string]any{"package": ref},
+	}}
+	step("Function applied", cp.apply(ctx, fn))
+	step("function runtime played", cp.playFunctionRuntime(ctx))
+	step("Function healthy", cp.waitCondition(ctx, schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "Function"}, "", "function-eks-gitops", "Healthy", "True", 2*time.Minute))
+	step("CRDs of the composed kinds installed", cp.installCRDs(ctx))
+	for _, f := range []string{"xrd.yaml", "xrd-namespaced.yaml"} {
+		_, err := cp.applyFile(ctx, filepath.Join(root, "example", f))
+		step(f+" applied", err)
+	}
+	xrdGVK := schema.GroupVersionKind{Group: "apiextensions.crossplane.io", Version: "v2", Kind: "CompositeResourceDefinition"}
+	for _, n := range []string{"teamclusters.platform.eks-gitops.dev", "namespacedteamclusters.platform.eks-gitops.dev"} {
+		step("XRD "+n+" established", cp.waitCondition(ctx, xrdGVK, "", n, "Established", "True", 2*time.Minute))
+	}
+	// Started after the XRDs, so the garbage collector discovers their kinds
+	// at once instead of after its 30s rediscovery.
+	step("garbage collector started", cp.startGarbageCollector())
+	for _, f := range []string{"composition.yaml", "composition-namespaced.yaml", "rbac.yaml"} {
+		_, err := cp.applyFile(ctx, filepath.Join(root, "example", f))
+		step(f+" applied", err)
+	}
+	p := &providers{cp: cp, delay: time.Second, applied: map[string]*unstructured.Unstructured{}, generations: map[string]int64{}}
+	pctx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	go p.run(pctx)
+	t.Logf("e2e: control plane ready in %s; kubectl --kubeconfig %s get teamclusters,managed", time.Since(started).Round(time.Second), cp.kubeconfig)
+	return &env{cp: cp, providers: p}
+}
+
+// logTails returns the end of every process log, for failure reports.
+func logTails(dir string) string {
+	var b strings.Builder
+	logs, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	for _, l := range logs {
+		data, _ := os.ReadFile(l) //nolint:gosec // The harness's own logs.
+		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		fmt.Fprintf(&b, "---- %s (last 25 lines)\n%s\n", filepath.Base(l), strings.Join(lines[max(0, len(lines)-25):], "\n"))
+	}
+	return b.String()
+}
+
+// report prints what a failure needs: the XR's conditions, the events and
+// the processes' logs.
+func (e *env) report(ctx context.Context, t *testing.T, gvk schema.GroupVersionKind, ns, name string) {
+	t.Helper()
+	if !t.Failed() {
+		return
+	}
+	if r, err := e.cp.resource(gvk, ns); err == nil {
+		if xr, err := r.Get(ctx, name, metav1.GetOptions{}); err == nil {
+			conds, _, _ := unstructured.NestedSlice(xr.Object, "status", "conditions")
+			y, _ := yaml.Marshal(conds)
+			t.Logf("XR %s conditions:\n%s", name, y)
+		}
+	}
+	if ev, err := e.cp.kube.CoreV1().Events("").List(ctx, metav1.ListOptions{}); err == nil {
+		var b strings.Builder
+		for _, x := range ev.Items[max(0, len(ev.Items)-40):] {
+			fmt.Fprintf(&b, "%s %s/%s %s: %s\n", x.Type, x.InvolvedObject.Kind, x.InvolvedObject.Name, x.Reason, x.Message)
+		}
+		t.Logf("events:\n%s", b.String())
+	}
+	t.Logf("simulated provider errors: %v", e.providers.errors())
+	t.Logf("logs:\n%s", logTails(e.cp.dir))
+}
+
+func (e *env) xr(ctx context.Context, gvk schema.GroupVersionKind, ns, name string) (*unstructured.Unstructured, error) {
+	r, err := e.cp.resource(gvk, ns)
+	if err != nil {
+		return nil, err
+	}
+	return r.Get(ctx, name, metav1.GetOptions{})
+}
+
+// composed lists the XR's composed resources by composition resource name,
+// from spec.crossplane.resourceRefs.
+func (e *env) composed(ctx context.Context, xr *unstructured.Unstructured) (map[string]*unstructured.Unstructured, error) {
+	refs, _, _ := unstructured.NestedSlice(xr.Object, "spec", "crossplane", "resourceRefs")
+	out := map[string]*unstructured.Unstructured{}
+	for _, ref := range refs {
+		m, _ := ref.(map[string]any)
+		apiVersion, _ := m["apiVersion"].(string)
+		kind, _ := m["kind"].(string)
+		name, _ := m["name"].(string)
+		ns, _ := m["namespace"].(string)
+		if ns == "" {
+			ns = xr.GetNamespace()
+		}
+		r, err := e.cp.resource(schema.FromAPIVersionAndKind(apiVersion, kind), ns)
+		if err != nil {
+			return nil, err
+		}
+		o, err := r.Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[o.GetAnnotations()["crossplane.io/composition-resource-name"]] = o
+	}
+	return out, nil
+}
+
+// snapshot is each composed resource's UID and resourceVersion.
+type snapshot map[string][2]string
+
+func (e *env) snapshot(ctx context.Context, t *testing.T, gvk schema.GroupVersionKind, ns, name string) snapshot {
+	t.Helper()
+	xr, err := e.xr(ctx, gvk, ns, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.composed(ctx, xr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := snapshot{}
+	for n, o := range c {
+		s[n] = [2]string{string(o.GetUID()), o.GetResourceVersion()}
+	}
+	return s
+}
+
+// waitReady waits for an XR to be Ready, recording every condition state
+// it passes through.
+func (e *env) waitReady(ctx context.Context, gvk schema.GroupVersionKind, ns, name string) (map[string]bool, error) {
+	seen := map[string]bool{}
+	err := poll(ctx, readyTimeout, 250*time.Millisecond, name+" Ready", func() (bool, error) {
+		xr, err := e.xr(ctx, gvk, ns, name)
+		if err != nil {
+			return false, err
+		}
+		conds, _, _ := unstructured.NestedSlice(xr.Object, "status", "conditions")
+		for _, c := range conds {
+			m, _ := c.(map[string]any)
+			seen[fmt.Sprintf("%v=%v", m["type"], m["status"])] = true
+		}
+		return conditionStatus(xr, "Ready") == "True", nil
+	})
+	return seen, err
+}
+
+func (e *env) get(ctx context.Context, gvk schema.GroupVersionKind, ns, name string) (*unstructured.Unstructured, error) {
+	r, err := e.cp.resource(gvk, ns)
+	if err != nil {
+		return nil, err
+	}
+	return r.Get(ctx, name, metav1.GetOptions{})
+}
+
+func secretString(o *unstructured.Unstructured, key string) string {
+	v, _, _ := unstructured.NestedString(o.Object, "data", key)
+	b, _ := base64.StdEncoding.DecodeString(v)
+	return string(b)
+}
+
+func exampleXR(t *testing.T, file string) *unstructured.Unstructured {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "example", file)) //nolint:gosec // Repository files.
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]any{}
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return &unstructured.Unstructured{Object: m}
+}
+
+// TestEndToEnd runs the seven scenarios against one control plane.
+func TestEndToEnd(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
+	defer cancel()
+	e := setup(ctx, t)
+
+	t.Run("1-create", func(t *testing.T) {
+		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+		xr := exampleXR(t, "xr.yaml")
+		if err := e.cp.apply(ctx, xr); err != nil {
+			t.Fatal(err)
+		}
+		seen, err := e.waitReady(ctx, teamClusterGVK, "", "payments-dev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []string{"ClusterRegistered=False", "ClusterRegistered=True", "UserAccessConfigured=True", "ArgoCDAccessGranted=True", "RepositoryBootstrapped=False", "RepositoryBootstrapped=True"} {
+			if !seen[c] {
+				t.Errorf("the XR never showed %s; it showed %v", c, seen)
+			}
+		}
+		cluster, err := e.get(ctx, schema.GroupVersionKind{Group: "eks.aws.m.upbound.io", Version: "v1beta1", Kind: "Cluster"}, "crossplane-system", "payments-dev-eks")
+		if err != nil {
+			t.Fatal(err)
+		}
+		endpoint, _, _ := unstructured.NestedString(cluster.Object, "status", "atProvider", "endpoint")
+		ca, _ := cluster.Object["status"].(map[string]any)["atProvider"].(map[string]any)["certificateAuthority"].([]any)[0].(map[string]any)["data"].(string)
+		secret, err := e.get(ctx, secretGVK, "argocd", "cluster-payments-dev")
+		if err != nil {
+			t.Fatalf("no Argo CD cluster Secret: %v", err)
+		}
+		if got := secretString(secret, "server"); got != endpoint || endpoint == "" {
+			t.Errorf("cluster Secret server %q, want the observed endpoint %q", got, endpoint)
+		}
+		if !strings.Contains(secretString(secret, "config"), `"caData":"`+ca+`"`) {
+			t.Errorf("cluster Secret config does not carry the observed CA verbatim: %s", secretString(secret, "config"))
+		}
+		if _, err := e.get(ctx, appProjectGVK, "argocd", "payments-dev"); err != nil {
+			t.Errorf("no AppProject: %v", err)
+		}
+		repo, err := e.get(ctx, secretGVK, "argocd", "repo-payments-dev")
+		if err != nil {
+			t.Fatalf("no repository Secret: %v", err)
+		}
+		cred, err := e.cp.kube.CoreV1().Secrets("crossplane-system").Get(ctx, "payments-dev-git-credential", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := secretString(repo, "password"); got == "" || got != string(cred.Data["attribute.service_password"]) {
+			t.Error("the repository Secret does not hold the credential's password")
+		}
+		if _, err := e.get(ctx, applicationGVK, "argocd", "payments-dev-bootstrap"); err != nil {
+			t.Errorf("no bootstrap Application: %v", err)
+		}
+		cm, err := e.get(ctx, configMapGVK, "crossplane-system", "cluster-creation-event-payments-dev")
+		if err != nil {
+			t.Fatalf("no cluster-creation-event ConfigMap: %v", err)
+		}
+		if got, _, _ := unstructured.NestedString(cm.Object, "data", "productTeamMembers"); got != "alice,bob.smith,carol@example.com" {
+			t.Errorf("productTeamMembers %q", got)
+		}
+	})
+
+	t.Run("2-change", func(t *testing.T) {
+		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+		r, _ := e.cp.resource(teamClusterGVK, "")
+		edit := func(spec map[string]any) {
+			t.Helper()
+			if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": spec}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitFor := func(what string, f func(snapshot) bool) snapshot {
+			t.Helper()
+			var s snapshot
+			if err := poll(ctx, 2*time.Minute, 300*time.Millisecond, what, func() (bool, error) {
+				s = e.snapshot(ctx, t, teamClusterGVK, "", "payments-dev")
+				return f(s), nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.waitReady(ctx, teamClusterGVK, "", "payments-dev"); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(3 * time.Second) // Let Crossplane settle, then look again.
+			return e.snapshot(ctx, t, teamClusterGVK, "", "payments-dev")
+		}
+		// changed returns the resources whose UID or resourceVersion moved.
+		changed := func(before, after snapshot) (recreated, updated, added, removed []string) {
+			for n, a := range after {
+				b, ok := before[n]
+				switch {
+				case !ok:
+					added = append(added, n)
+				case a[0] != b[0]:
+					recreated = append(recreated, n)
+				case a[1] != b[1]:
+					updated = append(updated, n)
+				}
+			}
+			for n := range before {
+				if _, ok := after[n]; !ok {
+					removed = append(removed, n)
+				}
+			}
+			slices.Sort(updated)
+			slices.Sort(added)
+			slices.Sort(removed)
+			return
+		}
+		hasPrefix := func(prefix string) func(snapshot) bool {
+			return func(s snapshot) bool {
+				for n := range s {
+					if strings.HasPrefix(n, prefix) {
+						return true
+					}
+				}
+				return false
+			}
+		}
+
+		before := e.snapshot(ctx, t, teamClusterGVK, "", "payments-dev")
+		edit(map[string]any{"team": map[string]any{"name": "payments", "members": []any{"alice", "bob.smith", "carol@example.com", "dave"}}})
+		after := waitFor("dave's membership", hasPrefix("cognito-member-dave-"))
+		recreated, updated, added, removed := changed(before, after)
+		if len(recreated) > 0 || len(removed) > 0 || len(added) != 1 || !strings.HasPrefix(added[0], "cognito-member-dave-") || !slices.Equal(updated, []string{"cluster-creation-event"}) {
+			t.Errorf("adding a member: recreated %v, removed %v, added %v, updated %v; want only dave's membership added and the ConfigMap updated", recreated, removed, added, updated)
+		}
+
+		before = after
+		edit(map[string]any{"team": map[string]any{"name": "payments", "members": []any{"alice", "carol@example.com", "dave"}}})
+		after = waitFor("bob.smith's membership gone", func(s snapshot) bool { return !hasPrefix("cognito-member-bob-smith-")(s) })
+		recreated, updated, added, removed = changed(before, after)
+		if len(recreated) > 0 || len(added) > 0 || len(removed) != 1 || !strings.HasPrefix(removed[0], "cognito-member-bob-smith-") || !slices.Equal(updated, []string{"cluster-creation-event"}) {
+			t.Errorf("removing a member: recreated %v, removed %v, added %v, updated %v; want only bob.smith's membership removed", recreated, removed, added, updated)
+		}
+
+		before = after
+		xr, _ := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+		pools, _, _ := unstructured.NestedSlice(xr.Object, "spec", "nodePools")
+		pools = append(pools, map[string]any{"name": "batch", "instanceTypes": []any{"c6i.large"}, "minSize": int64(0), "maxSize": int64(3)})
+		edit(map[string]any{"nodePools": pools})
+		after = waitFor("the batch node group", hasPrefix("eks-nodegroup-batch"))
+		recreated, _, added, removed = changed(before, after)
+		if len(recreated) > 0 || len(removed) > 0 || !slices.Equal(added, []string{"eks-nodegroup-batch"}) {
+			t.Errorf("adding a node pool: recreated %v, removed %v, added %v; want only the new node group", recreated, removed, added)
+		}
+
+		before = after
+		edit(map[string]any{"tags": map[string]any{"owner": "payments-platform"}})
+		after = waitFor("the new tag", func(snapshot) bool {
+			vpc, err := e.get(ctx, schema.GroupVersionKind{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Kind: "VPC"}, "crossplane-system", "payments-dev-vpc")
+			if err != nil {
+				return false
+			}
+			v, _, _ := unstructured.NestedString(vpc.Object, "spec", "forProvider", "tags", "owner")
+			return v == "payments-platform"
+		})
+		recreated, _, added, removed = changed(before, after)
+		if len(recreated) > 0 || len(removed) > 0 || len(added) > 0 {
+			t.Errorf("changing a tag recreated %v, removed %v, added %v", recreated, removed, added)
+		}
+	})
+
+	t.Run("3-bad-edit", func(t *testing.T) {
+		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+		r, _ := e.cp.resource(teamClusterGVK, "")
+		before := e.snapshot(ctx, t, teamClusterGVK, "", "payments-dev")
+		// Valid for the XRD's schema, refused by the function: the service
+		// CIDR overlaps the VPC.
+		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"network": map[string]any{"serviceCidr": "10.20.0.0/20"}}}); err != nil {
+			t.Fatal(err)
+		}
+		var msg string
+		if err := poll(ctx, time.Minute, 300*time.Millisecond, "the XR to report the bad edit", func() (bool, error) {
+			xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+			if err != nil {
+				return false, err
+			}
+			msg = conditionMessage(xr, "Synced")
+			return conditionStatus(xr, "Synced") == "False" && strings.Contains(msg, "serviceCidr"), nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("the XR says: %s", msg)
+		time.Sleep(5 * time.Second)
+		after := e.snapshot(ctx, t, teamClusterGVK, "", "payments-dev")
+		for n, b := range before {
+			if a, ok := after[n]; !ok || a != b {
+				t.Errorf("%s changed after a refused edit (%v -> %v)", n, b, a)
+			}
+		}
+		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"network": map[string]any{"serviceCidr": nil}}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.cp.waitCondition(ctx, teamClusterGVK, "", "payments-dev", "Synced", "True", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("7-restart", func(t *testing.T) {
+		defer e.report(ctx, t, teamClusterGVK, "", "search-dev")
+		if err := e.cp.apply(ctx, exampleXR(t, "xr-minimal.yaml")); err != nil {
+			t.Fatal(err)
+		}
+		// Kill the function once convergence is under way.
+		if err := poll(ctx, time.Minute, 200*time.Millisecond, "search-dev's cluster", func() (bool, error) {
+			_, err := e.get(ctx, schema.GroupVersionKind{Group: "eks.aws.m.upbound.io", Version: "v1beta1", Kind: "Cluster"}, "crossplane-system", "search-dev-eks")
+			return err == nil, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		e.cp.fn.stop()
+		time.Sleep(5 * time.Second)
+		xr, _ := e.xr(ctx, teamClusterGVK, "", "search-dev")
+		if conditionStatus(xr, "Ready") == "True" {
+			t.Fatal("the XR became Ready with the function down; the restart proves nothing")
+		}
+		if err := e.cp.startFunction(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.waitReady(ctx, teamClusterGVK, "", "search-dev"); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	teams := []string{"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett"}
+	t.Run("4-several", func(t *testing.T) {
+		for i, team := range teams {
+			xr := exampleXR(t, "xr.yaml")
+			xr.SetName(team + "-prod")
+			_ = unstructured.SetNestedField(xr.Object, team, "spec", "team", "name")
+			_ = unstructured.SetNestedField(xr.Object, "prod", "spec", "environment")
+			_ = unstructured.SetNestedField(xr.Object, fmt.Sprintf("5000000000%02d", i), "spec", "aws", "accountId")
+			_ = unstructured.SetNestedStringSlice(xr.Object, []string{team + "-lead", team + "-dev"}, "spec", "team", "members")
+			if err := e.cp.apply(ctx, xr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, team := range teams {
+			if _, err := e.waitReady(ctx, teamClusterGVK, "", team+"-prod"); err != nil {
+				e.report(ctx, t, teamClusterGVK, "", team+"-prod")
+				t.Fatal(err)
+			}
+		}
+		for _, team := range teams {
+			xr, _ := e.xr(ctx, teamClusterGVK, "", team+"-prod")
+			objs, err := e.composed(ctx, xr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for n, o := range objs {
+				b, _ := json.Marshal(map[string]any{"metadata": o.Object["metadata"], "spec": o.Object["spec"], "data": o.Object["data"]})
+				for _, other := range append(slices.Clone(teams), "payments", "search") {
+					if other != team && strings.Contains(string(b), other+"-") {
+						t.Errorf("%s's %s mentions team %s", team, n, other)
+					}
+				}
+			}
+		}
+	})
+
+	t.Run("5-namespaced", func(t *testing.T) {
+		defer e.report(ctx, t, nsTeamClusterGVK, "team-analytics", "analytics-dev")
+		if err := e.cp.apply(ctx, exampleXR(t, "xr-namespaced.yaml")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.waitReady(ctx, nsTeamClusterGVK, "team-analytics", "analytics-dev"); err != nil {
+			t.Fatal(err)
+		}
+		xr, _ := e.xr(ctx, nsTeamClusterGVK, "team-analytics", "analytics-dev")
+		objs, err := e.composed(ctx, xr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n, o := range objs {
+			if o.GetNamespace() != "team-analytics" {
+				t.Errorf("%s is in namespace %q, want the XR's", n, o.GetNamespace())
+			}
+		}
+		repo, err := e.get(ctx, secretGVK, "argocd", "repo-team-analytics-analytics-dev")
+		if err != nil {
+			t.Fatalf("provider-kubernetes did not write the repository Secret: %v", err)
+		}
+		if secretString(repo, "password") == "" {
+			t.Error("the repository Secret has no password patched in")
+		}
+	})
+
+	t.Run("6-delete", func(t *testing.T) {
+		type xrRef struct {
+			gvk      schema.GroupVersionKind
+			ns, name string
+		}
+		all := []xrRef{{teamClusterGVK, "", "payments-dev"}, {teamClusterGVK, "", "search-dev"}, {nsTeamClusterGVK, "team-analytics", "analytics-dev"}}
+		for _, team := range teams {
+			all = append(all, xrRef{teamClusterGVK, "", team + "-prod"})
+		}
+		for _, x := range all {
+			if err := e.cp.deleteAndWait(ctx, x.gvk, x.ns, x.name, 3*time.Minute); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var left []string
+		if err := poll(ctx, 2*time.Minute, time.Second, "every composed resource to be garbage collected", func() (bool, error) {
+			left = nil
+			for _, gvr := range managedKinds {
+				list, err := e.cp.dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
+				if err != nil {
+					return false, err
+				}
+				for _, o := range list.Items {
+					left = append(left, gvr.Resource+"/"+o.GetName())
+				}
+			}
+			for _, gvk := range []schema.GroupVersionKind{secretGVK, configMapGVK, appProjectGVK, applicationGVK, {Group: "protection.crossplane.io", Version: "v1beta1", Kind: "Usage"}} {
+				r, err := e.cp.resource(gvk, "")
+				if err != nil {
+					return false, err
+				}
+				list, err := r.List(ctx, metav1.ListOptions{LabelSelector: "eks-gitops.dev/team"})
+				if err != nil {
+					return false, err
+				}
+				for _, o := range list.Items {
+					left = append(left, gvk.Kind+"/"+o.GetNamespace()+"/"+o.GetName())
+				}
+			}
+			return len(left) == 0, nil
+		}); err != nil {
+			t.Fatalf("%v; left behind: %v", err, left)
+		}
+	})
+}

@@ -1,0 +1,235 @@
+package e2e
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/providersim"
+)
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// managedKinds are the managed resource kinds the function composes, which
+// the simulated providers reconcile.
+var managedKinds = []schema.GroupVersionResource{
+	{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Resource: "vpcs"},
+	{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Resource: "subnets"},
+	{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Resource: "internetgateways"},
+	{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Resource: "eips"},
+	{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Resource: "natgateways"},
+	{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Resource: "routetables"},
+	{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Resource: "routes"},
+	{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Resource: "routetableassociations"},
+	{Group: "iam.aws.m.upbound.io", Version: "v1beta1", Resource: "roles"},
+	{Group: "iam.aws.m.upbound.io", Version: "v1beta1", Resource: "rolepolicyattachments"},
+	{Group: "iam.aws.m.upbound.io", Version: "v1beta1", Resource: "users"},
+	{Group: "iam.aws.m.upbound.io", Version: "v1beta1", Resource: "policies"},
+	{Group: "iam.aws.m.upbound.io", Version: "v1beta1", Resource: "userpolicyattachments"},
+	{Group: "iam.aws.m.upbound.io", Version: "v1beta1", Resource: "servicespecificcredentials"},
+	{Group: "eks.aws.m.upbound.io", Version: "v1beta1", Resource: "clusters"},
+	{Group: "eks.aws.m.upbound.io", Version: "v1beta1", Resource: "nodegroups"},
+	{Group: "eks.aws.m.upbound.io", Version: "v1beta1", Resource: "addons"},
+	{Group: "eks.aws.m.upbound.io", Version: "v1beta1", Resource: "accessentries"},
+	{Group: "eks.aws.m.upbound.io", Version: "v1beta1", Resource: "accesspolicyassociations"},
+	{Group: "cognitoidp.aws.m.upbound.io", Version: "v1beta1", Resource: "usergroups"},
+	{Group: "cognitoidp.aws.m.upbound.io", Version: "v1beta1", Resource: "useringroups"},
+	{Group: "codecommit.aws.m.upbound.io", Version: "v1beta1", Resource: "repositories"},
+	{Group: "kubernetes.m.crossplane.io", Version: "v1alpha1", Resource: "objects"},
+}
+
+// providers plays the AWS provider and provider-kubernetes: after a short
+// delay it marks each new managed resource ready with realistic
+// status.atProvider fields and the external-name annotation, writes the Git
+// credential's connection Secret, and applies provider-kubernetes Objects'
+// manifests for real.
+type providers struct {
+	cp    *controlPlane
+	delay time.Duration
+
+	mu sync.Mutex
+	// applied are the manifests written for Objects, by Object, so they can
+	// be removed when the Object goes.
+	applied map[string]*unstructured.Unstructured
+	// generations are the Object generations last applied.
+	generations map[string]int64
+	errs        []string
+}
+
+var accountInName = regexp.MustCompile(`^aws-([0-9]{12})$`)
+
+// accountOf reads the account a managed resource lives in from its
+// ProviderConfig's name (aws-<account>), as the example Composition names
+// them; the central ProviderConfig is the hub account.
+func accountOf(o *unstructured.Unstructured) string {
+	name, _, _ := unstructured.NestedString(o.Object, "spec", "providerConfigRef", "name")
+	if m := accountInName.FindStringSubmatch(name); m != nil {
+		return m[1]
+	}
+	return "111122223333"
+}
+
+func (p *providers) run(ctx context.Context) {
+	for {
+		for _, gvr := range managedKinds {
+			p.reconcileKind(ctx, gvr)
+		}
+		p.removeOrphans(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+}
+
+func (p *providers) fail(format string, a ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.errs) < 50 {
+		p.errs = append(p.errs, fmt.Sprintf(format, a...))
+	}
+}
+
+func (p *providers) reconcileKind(ctx context.Context, gvr schema.GroupVersionResource) {
+	list, err := p.cp.dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return // The CRD may not be established yet.
+	}
+	for i := range list.Items {
+		o := &list.Items[i]
+		if o.GetDeletionTimestamp() != nil || time.Since(o.GetCreationTimestamp().Time) < p.delay {
+			continue
+		}
+		key := gvr.Resource + "/" + o.GetNamespace() + "/" + o.GetName()
+		if o.GetKind() == "Object" {
+			p.mu.Lock()
+			done := p.generations[key] == o.GetGeneration()
+			p.mu.Unlock()
+			if done {
+				continue
+			}
+			if err := p.applyObject(ctx, key, o); err != nil {
+				p.fail("applying Object %s: %v", key, err)
+				continue
+			}
+		} else if conditionStatus(o, "Ready") == "True" {
+			continue
+		}
+		if err := p.markReady(ctx, gvr, o); err != nil && !apierrors.IsNotFound(err) {
+			p.fail("marking %s ready: %v", key, err)
+		}
+	}
+}
+
+func (p *providers) markReady(ctx context.Context, gvr schema.GroupVersionResource, o *unstructured.Unstructured) error {
+	region, _, _ := unstructured.NestedString(o.Object, "spec", "forProvider", "region")
+	sim := providersim.Provider{AccountID: accountOf(o), Region: region, Partition: "aws"}
+	obs := sim.Observe(o.Object, true)
+	r := p.cp.dyn.Resource(gvr).Namespace(o.GetNamespace())
+	ext, _, _ := unstructured.NestedString(obs.Object, "metadata", "annotations", "crossplane.io/external-name")
+	if ext != "" && o.GetAnnotations()["crossplane.io/external-name"] != ext {
+		if err := mergePatch(ctx, r, o.GetName(), map[string]any{"metadata": map[string]any{"annotations": map[string]any{"crossplane.io/external-name": ext}}}); err != nil {
+			return err
+		}
+	}
+	if len(obs.ConnectionDetails) > 0 {
+		ref, _, _ := unstructured.NestedString(o.Object, "spec", "writeConnectionSecretToRef", "name")
+		if ref != "" {
+			// Owned by the managed resource, as the provider writes it, so it
+			// goes with it.
+			owner := metav1.OwnerReference{APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Name: o.GetName(), UID: o.GetUID()}
+			s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: ref, Namespace: o.GetNamespace(), OwnerReferences: []metav1.OwnerReference{owner}}, Data: obs.ConnectionDetails}
+			if _, err := p.cp.kube.CoreV1().Secrets(o.GetNamespace()).Create(ctx, s, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+				return err
+			}
+		}
+	}
+	status := obs.Object["status"]
+	if o.GetKind() == "Object" {
+		status = map[string]any{"conditions": obs.Object["status"].(map[string]any)["conditions"]} //nolint:forcetypeassert // Built by providersim.
+	}
+	return mergePatch(ctx, r, o.GetName(), map[string]any{"status": status}, "status")
+}
+
+// applyObject does what provider-kubernetes does for an Object: resolve its
+// patchesFrom references and server-side apply the manifest.
+func (p *providers) applyObject(ctx context.Context, key string, o *unstructured.Unstructured) error {
+	manifest, _, _ := unstructured.NestedMap(o.Object, "spec", "forProvider", "manifest")
+	m := &unstructured.Unstructured{Object: manifest}
+	refs, _, _ := unstructured.NestedSlice(o.Object, "spec", "references")
+	for _, ref := range refs {
+		pf, _ := ref.(map[string]any)["patchesFrom"].(map[string]any)
+		to, _ := ref.(map[string]any)["toFieldPath"].(string)
+		if pf == nil || to != "data.password" {
+			return fmt.Errorf("unsupported reference %v", ref)
+		}
+		name, _ := pf["name"].(string)
+		ns, _ := pf["namespace"].(string)
+		field, _ := pf["fieldPath"].(string)
+		key := strings.TrimSuffix(strings.TrimPrefix(field, "data["), "]")
+		s, err := p.cp.kube.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return fmt.Errorf("reference %s/%s: %w", ns, name, err)
+		}
+		v, ok := s.Data[key]
+		if !ok {
+			return fmt.Errorf("reference %s/%s has no key %s", ns, name, key)
+		}
+		if err := unstructured.SetNestedField(m.Object, base64.StdEncoding.EncodeToString(v), "data", "password"); err != nil {
+			return err
+		}
+	}
+	if err := p.cp.apply(ctx, m); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.applied[key] = m
+	p.generations[key] = o.GetGeneration()
+	return nil
+}
+
+// removeOrphans deletes what an Object wrote once the Object is gone.
+func (p *providers) removeOrphans(ctx context.Context) {
+	p.mu.Lock()
+	keys := make(map[string]*unstructured.Unstructured, len(p.applied))
+	for k, v := range p.applied {
+		keys[k] = v
+	}
+	p.mu.Unlock()
+	objects := p.cp.dyn.Resource(schema.GroupVersionResource{Group: "kubernetes.m.crossplane.io", Version: "v1alpha1", Resource: "objects"})
+	for key, m := range keys {
+		parts := strings.SplitN(key, "/", 3)
+		if _, err := objects.Namespace(parts[1]).Get(ctx, parts[2], metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			continue
+		}
+		r, err := p.cp.resource(m.GroupVersionKind(), m.GetNamespace())
+		if err == nil {
+			err = r.Delete(ctx, m.GetName(), metav1.DeleteOptions{})
+		}
+		if err == nil || apierrors.IsNotFound(err) {
+			p.mu.Lock()
+			delete(p.applied, key)
+			delete(p.generations, key)
+			p.mu.Unlock()
+		}
+	}
+}
+
+func (p *providers) errors() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.errs...)
+}
