@@ -2,37 +2,135 @@ package fn
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/request"
+	"github.com/crossplane/function-sdk-go/response"
 )
 
-// BenchmarkRunFunctionConverged measures one call for the default example at
-// full convergence: everything observed and ready.
-func BenchmarkRunFunctionConverged(b *testing.B) {
-	s := newState(b, "xr.yaml", "composition.yaml")
-	rsps := converge(b, s)
-	for _, rsp := range rsps[:len(rsps)-1] {
-		s = next(b, s, rsp, allReady)
+// floor is the least a composition function can do: decode the request the
+// way every SDK function does and return the desired state unchanged. Our
+// time is reported as a ratio to it.
+type floor struct {
+	fnv1.UnimplementedFunctionRunnerServiceServer
+}
+
+func (floor) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+	rsp := response.To(req, response.DefaultTTL)
+	if _, err := request.GetObservedCompositeResource(req); err != nil {
+		return nil, err
 	}
-	req := requestOf(b, s)
-	f := New(WithClock(func() time.Time { return testNow }))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := f.RunFunction(context.Background(), req); err != nil {
-			b.Fatal(err)
-		}
+	if _, err := request.GetObservedComposedResources(req); err != nil {
+		return nil, err
+	}
+	if _, err := request.GetDesiredComposedResources(req); err != nil {
+		return nil, err
+	}
+	return rsp, nil
+}
+
+// benchCase is a request to measure.
+type benchCase struct {
+	name string
+	req  func(b *testing.B) *fnv1.RunFunctionRequest
+}
+
+// members returns n Cognito usernames.
+func members(n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("member-%04d@example.com", i)
+	}
+	return out
+}
+
+// pools returns n node pools.
+func pools(n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = map[string]any{"name": fmt.Sprintf("pool-%d", i), "instanceTypes": []any{"m6i.large"}, "minSize": int64(1), "maxSize": int64(3)}
+	}
+	return out
+}
+
+// converged returns the request of a fully converged XR edited by edit.
+func convergedRequest(b *testing.B, edit func(xr map[string]any)) *fnv1.RunFunctionRequest {
+	b.Helper()
+	s := newState(b, "xr.yaml", "composition.yaml")
+	edit(s.XR)
+	return requestOf(b, stateBefore(b, s, converge(b, s)))
+}
+
+var benchCases = []benchCase{
+	{name: "FirstRender", req: func(b *testing.B) *fnv1.RunFunctionRequest {
+		return requestOf(b, newState(b, "xr.yaml", "composition.yaml"))
+	}},
+	{name: "Converged", req: func(b *testing.B) *fnv1.RunFunctionRequest { return convergedRequest(b, func(map[string]any) {}) }},
+	{name: "Converged/Members=3", req: func(b *testing.B) *fnv1.RunFunctionRequest {
+		return convergedRequest(b, func(xr map[string]any) { set(xr, "spec.team.members", members(3)) })
+	}},
+	{name: "Converged/Members=500", req: func(b *testing.B) *fnv1.RunFunctionRequest {
+		return convergedRequest(b, func(xr map[string]any) { set(xr, "spec.team.members", members(500)) })
+	}},
+	{name: "Converged/Pools=1", req: func(b *testing.B) *fnv1.RunFunctionRequest {
+		return convergedRequest(b, func(xr map[string]any) { set(xr, "spec.nodePools", pools(1)) })
+	}},
+	{name: "Converged/Pools=5", req: func(b *testing.B) *fnv1.RunFunctionRequest {
+		return convergedRequest(b, func(xr map[string]any) { set(xr, "spec.nodePools", pools(5)) })
+	}},
+}
+
+func benchmark(b *testing.B, f fnv1.FunctionRunnerServiceServer) {
+	for _, bc := range benchCases {
+		b.Run(bc.name, func(b *testing.B) {
+			req := bc.req(b)
+			b.SetBytes(int64(proto.Size(req)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := f.RunFunction(context.Background(), req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
-// BenchmarkRunFunctionFirstRender measures the first call, nothing observed.
-func BenchmarkRunFunctionFirstRender(b *testing.B) {
-	s := newState(b, "xr.yaml", "composition.yaml")
-	req := requestOf(b, s)
-	f := New(WithClock(func() time.Time { return testNow }))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := f.RunFunction(context.Background(), req); err != nil {
-			b.Fatal(err)
-		}
+// BenchmarkRunFunction measures the function on each request.
+func BenchmarkRunFunction(b *testing.B) {
+	benchmark(b, New(WithClock(func() time.Time { return testNow })))
+}
+
+// BenchmarkFloor measures the floor function on the same requests.
+func BenchmarkFloor(b *testing.B) { benchmark(b, floor{}) }
+
+// BenchmarkFullConvergence measures a whole convergence: every call from
+// nothing observed to a Ready XR, with the provider simulation between calls
+// excluded from the timing.
+func BenchmarkFullConvergence(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		f    fnv1.FunctionRunnerServiceServer
+	}{{"Function", New(WithClock(func() time.Time { return testNow }))}, {"Floor", floor{}}} {
+		b.Run(tc.name, func(b *testing.B) {
+			s := newState(b, "xr.yaml", "composition.yaml")
+			var reqs []*fnv1.RunFunctionRequest
+			for _, rsp := range converge(b, s) {
+				reqs = append(reqs, requestOf(b, s))
+				s = next(b, s, rsp, allReady)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, req := range reqs {
+					if _, err := tc.f.RunFunction(context.Background(), req); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
 	}
 }

@@ -198,7 +198,7 @@ func TestResultsOnlyOnTransitions(t *testing.T) {
 	}
 }
 
-func stateBefore(t *testing.T, s state, rsps []*fnv1.RunFunctionResponse) state {
+func stateBefore(t testing.TB, s state, rsps []*fnv1.RunFunctionResponse) state {
 	t.Helper()
 	for _, rsp := range rsps[:len(rsps)-1] {
 		s = next(t, s, rsp, allReady)

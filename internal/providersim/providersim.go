@@ -183,12 +183,16 @@ func (p Provider) atProvider(kind, name, extName, region string, fp map[string]a
 	return at, extName, nil
 }
 
-// withoutRefs drops reference and selector fields, which the provider
-// resolves and does not report back.
+// withoutRefs drops reference and selector fields, at any depth, which the
+// provider resolves and does not report back.
 func withoutRefs(fp map[string]any) map[string]any {
 	out := map[string]any{}
 	for _, k := range slices.Sorted(maps.Keys(fp)) {
 		if strings.HasSuffix(k, "Ref") || strings.HasSuffix(k, "Refs") || strings.HasSuffix(k, "Selector") {
+			continue
+		}
+		if m, ok := fp[k].(map[string]any); ok {
+			out[k] = withoutRefs(m)
 			continue
 		}
 		out[k] = runtime.DeepCopyJSONValue(fp[k])

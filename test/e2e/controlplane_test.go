@@ -125,7 +125,7 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()                     //nolint:errcheck // Only the port is wanted.
+	defer l.Close()                          //nolint:errcheck // Only the port is wanted.
 	return l.Addr().(*net.TCPAddr).Port, nil //nolint:forcetypeassert // A TCP listener.
 }
 
@@ -170,7 +170,9 @@ type controlPlane struct {
 	xp     *process
 }
 
-func pemEncode(typ string, b []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b}) }
+func pemEncode(typ string, b []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b})
+}
 
 func writeFile(path string, b []byte) error { return os.WriteFile(path, b, 0o600) }
 
@@ -450,7 +452,12 @@ func (cp *controlPlane) startCrossplane() error {
 		"core", "start", "--package-runtime=Function=External", "--ca-bundle-path", cp.registryCA,
 		"--tls-client-certs-dir", filepath.Join(cp.dir, "xp-client-certs"), "--enable-webhooks=false",
 		"--xpkg-cache-dir", filepath.Join(cp.dir, "xpkg-cache"), "--xfn-cache-dir", filepath.Join(cp.dir, "xfn-cache"),
-		"--metrics-port", fmt.Sprint(metrics), "--health-probe-port", fmt.Sprint(health), "--poll-interval", "10s", "--debug")
+		"--metrics-port", fmt.Sprint(metrics), "--health-probe-port", fmt.Sprint(health), "--poll-interval", "10s", "--debug",
+		// The simulated providers answer in a second where real ones take
+		// minutes, so an XR sees far more events per second than in
+		// production; a wider circuit breaker keeps Crossplane from pausing
+		// the XR for minutes mid-scenario.
+		"--circuit-breaker-burst", "1000", "--circuit-breaker-refill-rate", "20", "--circuit-breaker-cooldown", "10s")
 	cp.xp = p
 	return err
 }

@@ -1,0 +1,274 @@
+// Command load drives the running function binary over gRPC with mutual TLS,
+// as Crossplane calls it, at several levels of concurrency, and reports
+// latency percentiles, calls per second and the process's memory: peak RSS
+// and RSS before and after a long soak, to show it does not grow.
+//
+//	go run ./test/load -binary .cache/bin/function-eks-gitops
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/protobuf/proto"
+	"sigs.k8s.io/yaml"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+
+	"github.com/eks-gitops/function-eks-gitops/fn"
+	"github.com/eks-gitops/function-eks-gitops/internal/simulate"
+)
+
+func main() {
+	binary := flag.String("binary", ".cache/bin/function-eks-gitops", "the function binary to drive")
+	examples := flag.String("examples", "example", "the example directory")
+	levels := flag.String("concurrency", "1,8,64", "concurrent callers, comma separated")
+	calls := flag.Int("calls", 3000, "calls per concurrency level")
+	soak := flag.Int("soak", 100000, "calls of the soak that checks RSS does not grow")
+	flag.Parse()
+	if err := run(*binary, *examples, *levels, *calls, *soak); err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+}
+
+func readYAML(path string) (map[string]any, error) {
+	b, err := os.ReadFile(path) //nolint:gosec // Example files.
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	return out, yaml.Unmarshal(b, &out)
+}
+
+// convergedRequest is the request Crossplane sends for the default example
+// once everything exists and is ready: the steady state of a running
+// cluster, and the largest request the example produces.
+func convergedRequest(examples string) (*fnv1.RunFunctionRequest, error) {
+	xr, err := readYAML(filepath.Join(examples, "xr.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	c, err := readYAML(filepath.Join(examples, "composition.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	in := c["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)["input"].(map[string]any) //nolint:forcetypeassert // Shipped example.
+	rounds, err := simulate.Converge(context.Background(), fn.New(), simulate.New(xr, in), 12)
+	if err != nil {
+		return nil, err
+	}
+	last := rounds[len(rounds)-1]
+	return last.State.Request()
+}
+
+type certs struct {
+	dir    string
+	client tls.Certificate
+	roots  *x509.CertPool
+}
+
+func newCerts() (certs, error) {
+	dir, err := os.MkdirTemp("", "load-certs-")
+	if err != nil {
+		return certs{}, err
+	}
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "load-ca"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
+	if err != nil {
+		return certs{}, err
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	issue := func(usage x509.ExtKeyUsage, serial int64) ([]byte, []byte, error) {
+		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "load"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+		if err != nil {
+			return nil, nil, err
+		}
+		kb, _ := x509.MarshalECPrivateKey(key)
+		return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), nil
+	}
+	sc, sk, err := issue(x509.ExtKeyUsageServerAuth, 2)
+	if err != nil {
+		return certs{}, err
+	}
+	cc, ck, err := issue(x509.ExtKeyUsageClientAuth, 3)
+	if err != nil {
+		return certs{}, err
+	}
+	for name, b := range map[string][]byte{"tls.crt": sc, "tls.key": sk, "ca.crt": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			return certs{}, err
+		}
+	}
+	pair, err := tls.X509KeyPair(cc, ck)
+	if err != nil {
+		return certs{}, err
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(caCert)
+	return certs{dir: dir, client: pair, roots: roots}, nil
+}
+
+// memory reads a process's current and peak resident set size in KiB.
+func memory(pid int) (rss, peak int, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		v, _ := strconv.Atoi(f[1])
+		switch f[0] {
+		case "VmRSS:":
+			rss = v
+		case "VmHWM:":
+			peak = v
+		}
+	}
+	return rss, peak, nil
+}
+
+// drive makes calls RunFunction calls from n goroutines and returns every
+// latency.
+func drive(ctx context.Context, c fnv1.FunctionRunnerServiceClient, req *fnv1.RunFunctionRequest, n, calls int) ([]time.Duration, error) {
+	lat := make([]time.Duration, calls)
+	var next int
+	var mu sync.Mutex
+	var first error
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= calls {
+					return
+				}
+				start := time.Now()
+				rsp, err := c.RunFunction(ctx, req)
+				lat[i] = time.Since(start)
+				if err == nil && len(rsp.GetDesired().GetResources()) == 0 {
+					err = errors.New("empty response")
+				}
+				if err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return lat, first
+}
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	return sorted[min(len(sorted)-1, int(float64(len(sorted))*p))]
+}
+
+func run(binary, examples, levels string, calls, soak int) error {
+	req, err := convergedRequest(examples)
+	if err != nil {
+		return err
+	}
+	c, err := newCerts()
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(c.dir) //nolint:errcheck // Best effort.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	cmd := exec.Command(binary, "--tls-certs-dir", c.dir, "--address", addr, "--metrics-address=")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	for i := 0; ; i++ {
+		if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			_ = conn.Close()
+			break
+		}
+		if i > 100 {
+			return errors.New("the function did not listen")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	creds := credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{c.client}, RootCAs: c.roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12})
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		return err
+	}
+	defer conn.Close() //nolint:errcheck // Best effort.
+	client := fnv1.NewFunctionRunnerServiceClient(conn)
+	ctx := context.Background()
+	pid := cmd.Process.Pid
+
+	fmt.Printf("request: converged default example, %d composed resources, %d bytes\n", len(req.GetObserved().GetResources()), proto.Size(req))
+	fmt.Printf("%-12s %10s %10s %12s %14s\n", "concurrency", "p50", "p99", "calls/s", "peak RSS MiB")
+	for _, s := range strings.Split(levels, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return err
+		}
+		if _, err := drive(ctx, client, req, n, min(calls, 200)); err != nil { // warm up
+			return err
+		}
+		start := time.Now()
+		lat, err := drive(ctx, client, req, n, calls)
+		if err != nil {
+			return err
+		}
+		elapsed := time.Since(start)
+		slices.Sort(lat)
+		_, peak, _ := memory(pid)
+		fmt.Printf("%-12d %10s %10s %12.0f %14.1f\n", n, percentile(lat, 0.50).Round(10*time.Microsecond), percentile(lat, 0.99).Round(10*time.Microsecond), float64(calls)/elapsed.Seconds(), float64(peak)/1024)
+	}
+	if soak > 0 {
+		before, _, _ := memory(pid)
+		start := time.Now()
+		if _, err := drive(ctx, client, req, 8, soak); err != nil {
+			return err
+		}
+		after, peak, _ := memory(pid)
+		fmt.Printf("soak: %d calls at 8 callers in %s; RSS %.1f MiB before, %.1f MiB after, peak %.1f MiB\n", soak, time.Since(start).Round(time.Second), float64(before)/1024, float64(after)/1024, float64(peak)/1024)
+	}
+	return nil
+}
