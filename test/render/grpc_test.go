@@ -4,16 +4,21 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"sigs.k8s.io/yaml"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
+	fnpkg "github.com/eks-gitops/function-eks-gitops/fn"
 	"github.com/eks-gitops/function-eks-gitops/internal/simulate"
 )
 
@@ -111,4 +116,46 @@ func resultsString(rsp *fnv1.RunFunctionResponse) string {
 		b.WriteString(r.String())
 	}
 	return b.String()
+}
+
+// TestLargeRequest sends a converged XR with 2,500 members, a request of a
+// few MiB near gRPC's default 4 MiB limit: it must work with the default
+// --max-recv-message-size, and be refused when the flag is set lower, which
+// shows the flag is what sets the limit.
+func TestLargeRequest(t *testing.T) {
+	xr := exampleYAML(t, "xr.yaml")
+	members := make([]any, 2500)
+	for i := range members {
+		members[i] = fmt.Sprintf("user-%04d@example.com", i)
+	}
+	xr["spec"].(map[string]any)["team"].(map[string]any)["members"] = members
+	rounds, err := simulate.Converge(context.Background(), fnpkg.New(), simulate.New(xr, compositionInput(t, "composition.yaml")), 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := rounds[len(rounds)-1].State.Request()
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := proto.Size(req)
+	t.Logf("request size: %d bytes", size)
+	if size < 2<<20 || size > 4<<20 {
+		t.Fatalf("the request is %d bytes; the test wants one between 2 and 4 MiB", size)
+	}
+	bin := build(t, root, ".", "function-eks-gitops")
+	certs := newPKI(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	rsp, err := dial(t, startFunction(t, bin, certs), certs).RunFunction(ctx, req)
+	if err != nil {
+		t.Fatalf("default limit: %v", err)
+	}
+	if n := len(rsp.GetDesired().GetResources()); n < 2500 {
+		t.Errorf("only %d resources in the response", n)
+	}
+	_, err = dial(t, startFunction(t, bin, certs, "--max-recv-message-size=1"), certs).RunFunction(ctx, req)
+	if status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("with a 1 MiB limit the call gave %v, want ResourceExhausted", err)
+	}
 }
