@@ -107,3 +107,27 @@ func FuzzParseSpec(f *testing.F) {
 		}
 	})
 }
+
+// FuzzInput feeds arbitrary JSON as the platform's Input. It must never
+// panic, and must either refuse it with a Fatal result or compose objects
+// that pass the same checks as any accepted output.
+func FuzzInput(f *testing.F) {
+	f.Add(`{"apiVersion":"eksgitops.fn.crossplane.io/v1beta1","kind":"Input","argocd":{"hubRoleArn":"arn:aws:iam::111122223333:role/hub"},"cognito":{"userPoolId":"eu-west-1_AbC","region":"eu-west-1"},"repository":{"accountId":"111122223333","region":"eu-west-1"}}`)
+	f.Add(`{"apiVersion":"eksgitops.fn.crossplane.io/v1beta1","kind":"Input","natGateways":"Single","endpointAccess":{"public":true,"publicAccessCidrs":["0.0.0.0/0"]},"argocd":{"hubRoleArn":"arn:aws-cn:iam::111122223333:role/hub","accessMode":"HubRole","clusterResourceAllowList":[{"group":"*","kind":"*"}]}}`)
+	f.Add(`{"providerConfigRef":{"name":"aws-{accountId}-{team}"},"ttl":"-5s","tags":{"aws:x":"y"},"unknown":1}`)
+	f.Fuzz(func(t *testing.T, input string) {
+		var in map[string]any
+		if err := json.Unmarshal([]byte(input), &in); err != nil || !utf8.ValidString(input) {
+			return
+		}
+		s := simulate.New(readYAML(t, "xr.yaml"), in)
+		rsp := run(t, requestOf(t, s))
+		if fatal(rsp) != "" {
+			if len(rsp.GetDesired().GetResources()) != 0 {
+				t.Fatal("a Fatal response declared resources")
+			}
+			return
+		}
+		checkComposed(t, rsp, "payments")
+	})
+}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: the same command for a new user and for CI.
-# The first run on a fresh machine builds the pinned tools (the crossplane
-# CLI, golangci-lint, controller-gen): about 6 minutes on 2 cores. Later runs
-# reuse the Go build cache and take about a minute.
+# The first run on a fresh machine installs two Debian packages and builds the
+# pinned tools, Kubernetes, Crossplane core and the AWS provider's API types:
+# about 35 minutes on 2 cores. Later runs reuse the Go caches and take a few
+# minutes.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -34,6 +35,9 @@ step "conformance: every rendered object against the providers' types and CRDs"
 
 step "package: image without Docker, xpkg build, push to and pull from a local TLS registry"
 (cd tools/image && go test -count=1 ./...)
+
+step "end to end: real kube-apiserver, Crossplane core, registry and function over mTLS"
+hack/e2e.sh
 
 step "fuzz (short)"
 hack/fuzz.sh "${FUZZTIME:-10s}"

@@ -540,6 +540,7 @@ func TestEndToEnd(t *testing.T) {
 			_ = unstructured.SetNestedField(xr.Object, "prod", "spec", "environment")
 			_ = unstructured.SetNestedField(xr.Object, fmt.Sprintf("5000000000%02d", i), "spec", "aws", "accountId")
 			_ = unstructured.SetNestedStringSlice(xr.Object, []string{team + "-lead", team + "-dev"}, "spec", "team", "members")
+			_ = unstructured.SetNestedStringMap(xr.Object, map[string]string{"owner": team + "-team"}, "spec", "tags")
 			if err := e.cp.apply(ctx, xr); err != nil {
 				t.Fatal(err)
 			}

@@ -86,6 +86,7 @@ func (p *providers) run(ctx context.Context) {
 			p.reconcileKind(ctx, gvr)
 		}
 		p.removeOrphans(ctx)
+		p.playArgoCDFinalizers(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -232,4 +233,25 @@ func (p *providers) errors() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.errs...)
+}
+
+// playArgoCDFinalizers does what Argo CD does for a deleted Application or
+// AppProject with its resources finalizer: once it has cleaned up, it
+// removes the finalizer.
+func (p *providers) playArgoCDFinalizers(ctx context.Context) {
+	for _, res := range []string{"applications", "appprojects"} {
+		r := p.cp.dyn.Resource(schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: res})
+		list, err := r.List(ctx, metav1.ListOptions{})
+		if err != nil {
+			continue
+		}
+		for _, o := range list.Items {
+			if o.GetDeletionTimestamp() == nil || len(o.GetFinalizers()) == 0 {
+				continue
+			}
+			if err := mergePatch(ctx, r.Namespace(o.GetNamespace()), o.GetName(), map[string]any{"metadata": map[string]any{"finalizers": nil}}); err != nil && !apierrors.IsNotFound(err) {
+				p.fail("removing the finalizer of %s %s: %v", res, o.GetName(), err)
+			}
+		}
+	}
 }
