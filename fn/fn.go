@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -59,6 +60,11 @@ func New(o ...Option) *Function {
 // with a nil error, so Crossplane applies nothing and shows the message.
 func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	rsp := response.To(req, v1beta1.DefaultTTL)
+	// response.To shares the request's desired state; copy it so building
+	// the response never writes into the request.
+	if d := req.GetDesired(); d != nil {
+		rsp.Desired = proto.CloneOf(d)
+	}
 
 	in, err := readInput(req)
 	if err != nil {
@@ -93,7 +99,12 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 
 	facts := factsFrom(observed)
-	progress := declare(p.Plan(facts), observed, desired)
+	plan := p.Plan(facts)
+	if errs := validation.ObjectNames(p.XRName, objectNames(plan)); len(errs) > 0 {
+		response.Fatal(rsp, invalid("invalid XR", errs))
+		return rsp, nil
+	}
+	progress := declare(plan, observed, desired)
 	if !progress.done() {
 		// Kubernetes objects (Secrets, AppProjects, Usages) change no status
 		// that would wake a realtime composition once created, so while
@@ -158,16 +169,17 @@ func invalid(what string, errs field.ErrorList) error {
 // declared again, so nothing is deleted because a prerequisite went unready.
 func declare(plan []compose.Step, observed map[resource.Name]resource.ObservedComposed, desired map[resource.Name]*resource.DesiredComposed) progress {
 	var pr progress
+	isReady := readinessOf(observed)
 	for _, step := range plan {
 		sp := stepProgress{step: step}
 		for _, o := range step.Objects {
-			oc, exists := observed[o.Name]
-			if missing := unready(o.Requires, observed); (len(missing) > 0 || o.Missing != "") && !exists {
+			_, exists := observed[o.Name]
+			if missing := unready(o.Requires, isReady); (len(missing) > 0 || o.Missing != "") && !exists {
 				sp.held = append(sp.held, heldObject{name: o.Name, waitingFor: missing, missingFact: o.Missing})
 				continue
 			}
 			ready := resource.ReadyFalse
-			if exists && isReady(oc.Resource) {
+			if isReady[o.Name] {
 				ready = resource.ReadyTrue
 			} else {
 				sp.notReady = append(sp.notReady, o.Name)
@@ -180,11 +192,22 @@ func declare(plan []compose.Step, observed map[resource.Name]resource.ObservedCo
 	return pr
 }
 
-func unready(requires []resource.Name, observed map[resource.Name]resource.ObservedComposed) []resource.Name {
+func objectNames(plan []compose.Step) []string {
+	var names []string
+	for _, s := range plan {
+		for _, o := range s.Objects {
+			md, _ := o.Body["metadata"].(map[string]any)
+			n, _ := md["name"].(string)
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+func unready(requires []resource.Name, isReady readiness) []resource.Name {
 	var missing []resource.Name
 	for _, r := range requires {
-		oc, ok := observed[r]
-		if !ok || !isReady(oc.Resource) {
+		if !isReady[r] {
 			missing = append(missing, r)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 )
 
@@ -18,7 +19,7 @@ var readyChecks = map[schema.GroupKind]readyCheck{
 	// EKS reports Ready while the cluster is still UPDATING; only ACTIVE
 	// clusters accept node groups and add-ons.
 	{Group: "eks.aws.m.upbound.io", Kind: "Cluster"}: func(u *composed.Unstructured) bool {
-		s, _ := u.GetString("status.atProvider.status")
+		s, _, _ := unstructured.NestedString(u.Object, "status", "atProvider", "status")
 		return hasReadyCondition(u) && s == "ACTIVE"
 	},
 	// Plain Kubernetes and Argo CD objects have no Ready condition: they are
@@ -33,8 +34,31 @@ var readyChecks = map[schema.GroupKind]readyCheck{
 
 func exists(u *composed.Unstructured) bool { return u.GetName() != "" }
 
+// hasReadyCondition reads the Ready condition straight from the object:
+// GetCondition round-trips every condition through JSON, which made it the
+// function's most expensive call.
 func hasReadyCondition(u *composed.Unstructured) bool {
-	return u.GetCondition(xpv2.TypeReady).Status == corev1.ConditionTrue
+	conds, _, _ := unstructured.NestedFieldNoCopy(u.Object, "status", "conditions")
+	list, _ := conds.([]any)
+	for _, c := range list {
+		m, _ := c.(map[string]any)
+		if m["type"] == string(xpv2.TypeReady) {
+			return m["status"] == string(corev1.ConditionTrue)
+		}
+	}
+	return false
+}
+
+// readiness is each observed composed resource's readiness, computed once
+// per call.
+type readiness map[resource.Name]bool
+
+func readinessOf(observed map[resource.Name]resource.ObservedComposed) readiness {
+	r := make(readiness, len(observed))
+	for name, oc := range observed {
+		r[name] = isReady(oc.Resource)
+	}
+	return r
 }
 
 // isReady reports whether an observed composed resource is ready.

@@ -80,11 +80,13 @@ func PartitionOf(region string) string {
 
 // ProviderConfigName resolves the placeholders of a ProviderConfig name.
 func (p Params) ProviderConfigName(ref *v1beta1.ProviderConfigRef) string {
-	return strings.NewReplacer(
-		"{team}", p.Spec.Team.Name,
-		"{accountId}", p.Spec.AWS.AccountID,
-		"{environment}", p.Spec.Environment,
-	).Replace(ref.Name)
+	n := ref.Name
+	if !strings.Contains(n, "{") {
+		return n
+	}
+	n = strings.ReplaceAll(n, "{team}", p.Spec.Team.Name)
+	n = strings.ReplaceAll(n, "{accountId}", p.Spec.AWS.AccountID)
+	return strings.ReplaceAll(n, "{environment}", p.Spec.Environment)
 }
 
 // Tags returns the tags for every AWS resource: the XR's, then the

@@ -507,14 +507,21 @@ func composedNames(xr Composite, s clusterspec.Spec, in *v1beta1.Input) field.Er
 	if n := p.CognitoAdminGroup(); len(n) > maxCognitoGroup {
 		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the Cognito group name %q (%d characters); Cognito allows at most %d", n, len(n), maxCognitoGroup)))
 	}
-	for _, o := range p.All() {
-		n := o.Body["metadata"].(map[string]any)["name"].(string) //nolint:forcetypeassert // Built by compose.
-		if len(validation.IsDNS1123Subdomain(n)) > 0 {
-			errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the object name %q, which is not a valid Kubernetes name (at most %d characters)", n, maxObjectName)))
-		}
-	}
 	if len(cluster) > maxLabelValue {
 		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the cluster name %q, which is longer than the %d characters of a label value", cluster, maxLabelValue)))
+	}
+	return errs
+}
+
+// ObjectNames checks the Kubernetes names of the composed resources, which
+// the function derives from the XR's name. It takes the objects the
+// function is about to declare, so the plan is built once.
+func ObjectNames(xrName string, names []string) field.ErrorList {
+	var errs field.ErrorList
+	for _, n := range names {
+		if len(validation.IsDNS1123Subdomain(n)) > 0 {
+			errs = append(errs, field.Invalid(field.NewPath("metadata", "name"), xrName, fmt.Sprintf("gives the object name %q, which is not a valid Kubernetes name (at most %d characters)", n, maxObjectName)))
+		}
 	}
 	return errs
 }
