@@ -24,8 +24,11 @@ fi
 step "go vet"
 go vet ./...
 
-step "golangci-lint"
+step "golangci-lint (the function and each test module)"
 .cache/bin/golangci-lint run ./...
+for m in test/conformance test/e2e tools/image; do
+  (cd "$m" && "$root/.cache/bin/golangci-lint" run --config "$root/.golangci.yml" ./...)
+done
 
 step "go test -race"
 go test -race -count=1 ./...

@@ -11,7 +11,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -64,11 +63,11 @@ var procs struct {
 
 func start(dir, name string, env []string, path string, args ...string) (*process, error) {
 	logPath := filepath.Join(dir, name+".log")
-	f, err := os.Create(logPath) //nolint:gosec // The harness's own temp dir.
+	f, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(path, args...) //nolint:gosec // Pinned local binaries.
+	cmd := exec.Command(path, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = f, f
 	// Pdeathsig kills the child if the test binary dies without cleaning up.
@@ -125,8 +124,8 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()                          //nolint:errcheck // Only the port is wanted.
-	return l.Addr().(*net.TCPAddr).Port, nil //nolint:forcetypeassert // A TCP listener.
+	defer l.Close() //nolint:errcheck // Only the port is wanted.
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // poll calls f until it returns true, an error, or the timeout passes.
@@ -144,7 +143,7 @@ func poll(ctx context.Context, timeout, interval time.Duration, what string, f f
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("timed out after %s waiting for %s (last error: %v)", timeout, what, last)
+			return fmt.Errorf("timed out after %s waiting for %s (last error: %w)", timeout, what, last)
 		case <-time.After(interval):
 		}
 	}
@@ -271,7 +270,7 @@ func (cp *controlPlane) initCrossplane(ctx context.Context) error {
 	env := []string{"KUBECONFIG=" + cp.kubeconfig, "POD_NAMESPACE=crossplane-system"}
 	var last []byte
 	err = poll(ctx, 2*time.Minute, 2*time.Second, "crossplane core init", func() (bool, error) {
-		cmd := exec.CommandContext(ctx, bin("crossplane-core"), "core", "init", "--cr-ds-path", crds, "--enable-webhooks=false", //nolint:gosec // Pinned binary.
+		cmd := exec.CommandContext(ctx, bin("crossplane-core"), "core", "init", "--cr-ds-path", crds, "--enable-webhooks=false",
 			"--tlsca-secret-name=crossplane-root-ca", "--tls-client-secret-name=crossplane-tls-client")
 		cmd.Env = append(os.Environ(), env...)
 		out, err := cmd.CombinedOutput()
@@ -389,7 +388,7 @@ func (cp *controlPlane) pushPackage(ctx context.Context, tag string) (string, er
 	files, _ := filepath.Glob(filepath.Join(root, "package", "input", "*.yaml"))
 	files = append(files, filepath.Join(root, "crossplane.yaml"))
 	for _, f := range files {
-		b, err := os.ReadFile(f) //nolint:gosec // Repository files.
+		b, err := os.ReadFile(f)
 		if err != nil {
 			return "", err
 		}
@@ -403,7 +402,7 @@ func (cp *controlPlane) pushPackage(ctx context.Context, tag string) (string, er
 		{"xpkg", "build", "--package-root", pkgRoot, "-o", xpkg},
 		{"xpkg", "push", "-f", xpkg, ref},
 	} {
-		cmd := exec.CommandContext(ctx, bin("crossplane"), args...) //nolint:gosec // Pinned binary.
+		cmd := exec.CommandContext(ctx, bin("crossplane"), args...)
 		cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+cp.registryCA)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return "", fmt.Errorf("crossplane %s: %w\n%s", strings.Join(args, " "), err, out)
@@ -499,33 +498,32 @@ func (cp *controlPlane) apply(ctx context.Context, o *unstructured.Unstructured)
 }
 
 // applyFile applies every document of a YAML file.
-func (cp *controlPlane) applyFile(ctx context.Context, path string) ([]*unstructured.Unstructured, error) {
-	b, err := os.ReadFile(path) //nolint:gosec // Repository files.
+func (cp *controlPlane) applyFile(ctx context.Context, path string) error {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var out []*unstructured.Unstructured
 	for _, doc := range bytes.Split(b, []byte("\n---")) {
 		m := map[string]any{}
 		if err := yaml.Unmarshal(doc, &m); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return fmt.Errorf("%s: %w", path, err)
 		}
 		if len(m) == 0 {
 			continue
 		}
 		o := &unstructured.Unstructured{Object: m}
 		if err := cp.apply(ctx, o); err != nil {
-			return nil, fmt.Errorf("applying %s %s from %s: %w", o.GetKind(), o.GetName(), path, err)
+			return fmt.Errorf("applying %s %s from %s: %w", o.GetKind(), o.GetName(), path, err)
 		}
-		out = append(out, o)
 	}
-	return out, nil
+	return nil
 }
 
-// waitCondition waits until an object has a condition with the status.
-func (cp *controlPlane) waitCondition(ctx context.Context, gvk schema.GroupVersionKind, ns, name, typ, status string, timeout time.Duration) error {
-	return poll(ctx, timeout, 300*time.Millisecond, fmt.Sprintf("%s %s/%s %s=%s", gvk.Kind, ns, name, typ, status), func() (bool, error) {
-		r, err := cp.resource(gvk, ns)
+// waitCondition waits until a cluster-scoped object has a condition with
+// the status.
+func (cp *controlPlane) waitCondition(ctx context.Context, gvk schema.GroupVersionKind, name, typ, status string, timeout time.Duration) error {
+	return poll(ctx, timeout, 300*time.Millisecond, fmt.Sprintf("%s %s %s=%s", gvk.Kind, name, typ, status), func() (bool, error) {
+		r, err := cp.resource(gvk, "")
 		if err != nil {
 			return false, err
 		}
@@ -577,7 +575,7 @@ func (cp *controlPlane) playFunctionRuntime(ctx context.Context) error {
 	secretName := "function-eks-gitops-tls-server"
 	data := map[string][]byte{}
 	for _, k := range []string{"tls.crt", "tls.key", "ca.crt"} {
-		b, err := os.ReadFile(filepath.Join(cp.fnDir, k)) //nolint:gosec // The harness's own files.
+		b, err := os.ReadFile(filepath.Join(cp.fnDir, k))
 		if err != nil {
 			return err
 		}
@@ -631,5 +629,3 @@ func mergePatch(ctx context.Context, r dynamic.ResourceInterface, name string, p
 	_, err = r.Patch(ctx, name, types.MergePatchType, b, metav1.PatchOptions{FieldManager: "e2e-provider"}, sub...)
 	return err
 }
-
-var errNotFound = errors.New("not found")

@@ -72,13 +72,13 @@ func (cp *controlPlane) installCRDs(ctx context.Context) error {
 		}
 	}
 	for _, f := range files {
-		if _, err := cp.applyFile(ctx, f); err != nil {
+		if err := cp.applyFile(ctx, f); err != nil {
 			return err
 		}
 	}
 	crds := schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
 	for _, gvr := range managedKinds {
-		if err := cp.waitCondition(ctx, crds, "", gvr.Resource+"."+gvr.Group, "Established", "True", time.Minute); err != nil {
+		if err := cp.waitCondition(ctx, crds, gvr.Resource+"."+gvr.Group, "Established", "True", time.Minute); err != nil {
 			return err
 		}
 	}
@@ -139,22 +139,20 @@ func setup(ctx context.Context, t *testing.T) *env {
 	}}
 	step("Function applied", cp.apply(ctx, fn))
 	step("function runtime played", cp.playFunctionRuntime(ctx))
-	step("Function healthy", cp.waitCondition(ctx, schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "Function"}, "", "function-eks-gitops", "Healthy", "True", 2*time.Minute))
+	step("Function healthy", cp.waitCondition(ctx, schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "Function"}, "function-eks-gitops", "Healthy", "True", 2*time.Minute))
 	step("CRDs of the composed kinds installed", cp.installCRDs(ctx))
 	for _, f := range []string{"xrd.yaml", "xrd-namespaced.yaml"} {
-		_, err := cp.applyFile(ctx, filepath.Join(root, "example", f))
-		step(f+" applied", err)
+		step(f+" applied", cp.applyFile(ctx, filepath.Join(root, "example", f)))
 	}
 	xrdGVK := schema.GroupVersionKind{Group: "apiextensions.crossplane.io", Version: "v2", Kind: "CompositeResourceDefinition"}
 	for _, n := range []string{"teamclusters.platform.eks-gitops.dev", "namespacedteamclusters.platform.eks-gitops.dev"} {
-		step("XRD "+n+" established", cp.waitCondition(ctx, xrdGVK, "", n, "Established", "True", 2*time.Minute))
+		step("XRD "+n+" established", cp.waitCondition(ctx, xrdGVK, n, "Established", "True", 2*time.Minute))
 	}
 	// Started after the XRDs, so the garbage collector discovers their kinds
 	// at once instead of after its 30s rediscovery.
 	step("garbage collector started", cp.startGarbageCollector())
 	for _, f := range []string{"composition.yaml", "composition-namespaced.yaml", "rbac.yaml"} {
-		_, err := cp.applyFile(ctx, filepath.Join(root, "example", f))
-		step(f+" applied", err)
+		step(f+" applied", cp.applyFile(ctx, filepath.Join(root, "example", f)))
 	}
 	p := &providers{cp: cp, delay: time.Second, applied: map[string]*unstructured.Unstructured{}, generations: map[string]int64{}}
 	pctx, cancel := context.WithCancel(ctx)
@@ -169,7 +167,7 @@ func logTails(dir string) string {
 	var b strings.Builder
 	logs, _ := filepath.Glob(filepath.Join(dir, "*.log"))
 	for _, l := range logs {
-		data, _ := os.ReadFile(l) //nolint:gosec // The harness's own logs.
+		data, _ := os.ReadFile(l)
 		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
 		fmt.Fprintf(&b, "---- %s (last 25 lines)\n%s\n", filepath.Base(l), strings.Join(lines[max(0, len(lines)-25):], "\n"))
 	}
@@ -242,9 +240,9 @@ func (e *env) composed(ctx context.Context, xr *unstructured.Unstructured) (map[
 // snapshot is each composed resource's UID and resourceVersion.
 type snapshot map[string][2]string
 
-func (e *env) snapshot(ctx context.Context, t *testing.T, gvk schema.GroupVersionKind, ns, name string) snapshot {
+func (e *env) snapshot(ctx context.Context, t *testing.T, gvk schema.GroupVersionKind, name string) snapshot {
 	t.Helper()
-	xr, err := e.xr(ctx, gvk, ns, name)
+	xr, err := e.xr(ctx, gvk, "", name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +292,7 @@ func secretString(o *unstructured.Unstructured, key string) string {
 
 func exampleXR(t *testing.T, file string) *unstructured.Unstructured {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root, "example", file)) //nolint:gosec // Repository files.
+	b, err := os.ReadFile(filepath.Join(root, "example", file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,7 +379,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Helper()
 			var s snapshot
 			if err := poll(ctx, 2*time.Minute, 300*time.Millisecond, what, func() (bool, error) {
-				s = e.snapshot(ctx, t, teamClusterGVK, "", "payments-dev")
+				s = e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
 				return f(s), nil
 			}); err != nil {
 				t.Fatal(err)
@@ -390,7 +388,7 @@ func TestEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			time.Sleep(3 * time.Second) // Let Crossplane settle, then look again.
-			return e.snapshot(ctx, t, teamClusterGVK, "", "payments-dev")
+			return e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
 		}
 		// changed returns the resources whose UID or resourceVersion moved.
 		changed := func(before, after snapshot) (recreated, updated, added, removed []string) {
@@ -426,7 +424,7 @@ func TestEndToEnd(t *testing.T) {
 			}
 		}
 
-		before := e.snapshot(ctx, t, teamClusterGVK, "", "payments-dev")
+		before := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
 		edit(map[string]any{"team": map[string]any{"name": "payments", "members": []any{"alice", "bob.smith", "carol@example.com", "dave"}}})
 		after := waitFor("dave's membership", hasPrefix("cognito-member-dave-"))
 		recreated, updated, added, removed := changed(before, after)
@@ -472,7 +470,7 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("3-bad-edit", func(t *testing.T) {
 		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
 		r, _ := e.cp.resource(teamClusterGVK, "")
-		before := e.snapshot(ctx, t, teamClusterGVK, "", "payments-dev")
+		before := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
 		// Valid for the XRD's schema, refused by the function: the service
 		// CIDR overlaps the VPC.
 		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"network": map[string]any{"serviceCidr": "10.20.0.0/20"}}}); err != nil {
@@ -491,7 +489,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 		t.Logf("the XR says: %s", msg)
 		time.Sleep(5 * time.Second)
-		after := e.snapshot(ctx, t, teamClusterGVK, "", "payments-dev")
+		after := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
 		for n, b := range before {
 			if a, ok := after[n]; !ok || a != b {
 				t.Errorf("%s changed after a refused edit (%v -> %v)", n, b, a)
@@ -500,7 +498,7 @@ func TestEndToEnd(t *testing.T) {
 		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"network": map[string]any{"serviceCidr": nil}}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.cp.waitCondition(ctx, teamClusterGVK, "", "payments-dev", "Synced", "True", time.Minute); err != nil {
+		if err := e.cp.waitCondition(ctx, teamClusterGVK, "payments-dev", "Synced", "True", time.Minute); err != nil {
 			t.Fatal(err)
 		}
 	})

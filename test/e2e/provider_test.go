@@ -159,7 +159,7 @@ func (p *providers) markReady(ctx context.Context, gvr schema.GroupVersionResour
 	}
 	status := obs.Object["status"]
 	if o.GetKind() == "Object" {
-		status = map[string]any{"conditions": obs.Object["status"].(map[string]any)["conditions"]} //nolint:forcetypeassert // Built by providersim.
+		status = map[string]any{"conditions": obs.Object["status"].(map[string]any)["conditions"]}
 	}
 	return mergePatch(ctx, r, o.GetName(), map[string]any{"status": status}, "status")
 }
