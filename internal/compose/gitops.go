@@ -114,11 +114,14 @@ func (p Params) ArgoCDRoleARN() string {
 
 // Onboarding returns the four GitOps onboarding steps.
 func (p Params) Onboarding(f Facts) []Step {
+	registration := p.registration(f)
 	return []Step{
-		{Condition: StepClusterRegistered, Phase: "ClusterRegistration", Objects: p.registration(f)},
+		{Condition: StepClusterRegistered, Phase: "ClusterRegistration", Objects: registration},
 		{Condition: StepUserAccessConfigured, Phase: "UserAccess", Objects: p.userAccess()},
 		{Condition: StepArgoCDAccessGranted, Phase: "ArgoCDAccess", Objects: p.argoCDProject(f)},
-		{Condition: StepRepositoryBootstrapped, Phase: "RepositoryBootstrap", Objects: p.repository(f)},
+		// The cluster Secret comes first in the registration step; the
+		// Application's Usage names it.
+		{Condition: StepRepositoryBootstrapped, Phase: "RepositoryBootstrap", Objects: p.repository(f, registration[0])},
 	}
 }
 
@@ -407,7 +410,7 @@ func (p Params) argoCDProject(f Facts) []Object {
 // repository is the CodeCommit repository, the IAM user Argo CD pulls it
 // as, that user's Git credential, the Argo CD repository Secret and the
 // bootstrap Application, with the Usages that order their deletion.
-func (p Params) repository(f Facts) []Object {
+func (p Params) repository(f Facts, clusterSecret Object) []Object {
 	r := p.Input.Repository
 	pc := r.ProviderConfigRef
 	repo := Object{Name: NameRepository, Body: withExternalName(p.managedWith(apiCodeCommit, "Repository", "repository", component(componentRepository), pc, map[string]any{
@@ -447,7 +450,6 @@ func (p Params) repository(f Facts) []Object {
 
 	repoSecret := p.repositorySecret(f)
 	app := p.application(f)
-	clusterSecret := p.registration(f)[0]
 	return []Object{
 		repo, user, policy, attachment, cred, repoSecret, app,
 		p.usage(NameUsageRepoSecretOfRepo, repo, repoSecret),
