@@ -9,30 +9,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/request"
-	"github.com/crossplane/function-sdk-go/response"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/floor"
 )
-
-// floor is the least a composition function can do: decode the request the
-// way every SDK function does and return the desired state unchanged. Our
-// time is reported as a ratio to it.
-type floor struct {
-	fnv1.UnimplementedFunctionRunnerServiceServer
-}
-
-func (floor) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
-	rsp := response.To(req, response.DefaultTTL)
-	if _, err := request.GetObservedCompositeResource(req); err != nil {
-		return nil, err
-	}
-	if _, err := request.GetObservedComposedResources(req); err != nil {
-		return nil, err
-	}
-	if _, err := request.GetDesiredComposedResources(req); err != nil {
-		return nil, err
-	}
-	return rsp, nil
-}
 
 // benchCase is a request to measure.
 type benchCase struct {
@@ -100,22 +79,37 @@ func benchmark(b *testing.B, f fnv1.FunctionRunnerServiceServer) {
 	}
 }
 
-// BenchmarkRunFunction measures the function on each request.
+// BenchmarkRunFunction measures the function on each request, called again
+// and again as Crossplane calls an XR on every poll: after the first call the
+// plan comes from the function's cache.
 func BenchmarkRunFunction(b *testing.B) {
 	benchmark(b, New(WithClock(func() time.Time { return testNow })))
 }
 
+// BenchmarkRunFunctionUncached measures the function with its plan cache
+// off: every call builds and converts its whole plan, as the first call for
+// a new spec or newly observed facts does.
+func BenchmarkRunFunctionUncached(b *testing.B) {
+	benchmark(b, New(WithClock(func() time.Time { return testNow }), WithPlanCacheSize(0)))
+}
+
 // BenchmarkFloor measures the floor function on the same requests.
-func BenchmarkFloor(b *testing.B) { benchmark(b, floor{}) }
+func BenchmarkFloor(b *testing.B) { benchmark(b, floor.Function{}) }
 
 // BenchmarkFullConvergence measures a whole convergence: every call from
 // nothing observed to a Ready XR, with the provider simulation between calls
-// excluded from the timing.
+// excluded from the timing. Each convergence gets a new Function, so its plan
+// cache starts empty as it does for a new XR.
 func BenchmarkFullConvergence(b *testing.B) {
+	clock := WithClock(func() time.Time { return testNow })
 	for _, tc := range []struct {
 		name string
-		f    fnv1.FunctionRunnerServiceServer
-	}{{"Function", New(WithClock(func() time.Time { return testNow }))}, {"Floor", floor{}}} {
+		f    func() fnv1.FunctionRunnerServiceServer
+	}{
+		{"Function", func() fnv1.FunctionRunnerServiceServer { return New(clock) }},
+		{"Function/Uncached", func() fnv1.FunctionRunnerServiceServer { return New(clock, WithPlanCacheSize(0)) }},
+		{"Floor", func() fnv1.FunctionRunnerServiceServer { return floor.Function{} }},
+	} {
 		b.Run(tc.name, func(b *testing.B) {
 			s := newState(b, "xr.yaml", "composition.yaml")
 			var reqs []*fnv1.RunFunctionRequest
@@ -125,8 +119,9 @@ func BenchmarkFullConvergence(b *testing.B) {
 			}
 			b.ReportAllocs()
 			for b.Loop() {
+				f := tc.f()
 				for _, req := range reqs {
-					if _, err := tc.f.RunFunction(context.Background(), req); err != nil {
+					if _, err := f.RunFunction(context.Background(), req); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -5,10 +5,10 @@ package fn
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"time"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -17,7 +17,6 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/request"
 	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/crossplane/function-sdk-go/resource/composed"
 	"github.com/crossplane/function-sdk-go/response"
 
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
@@ -34,8 +33,9 @@ const convergingTTL = 10 * time.Second
 type Function struct {
 	fnv1.UnimplementedFunctionRunnerServiceServer
 
-	log logging.Logger
-	now func() time.Time
+	log   logging.Logger
+	now   func() time.Time
+	plans *planCache
 }
 
 // An Option configures a Function.
@@ -47,9 +47,13 @@ func WithLogger(l logging.Logger) Option { return func(f *Function) { f.log = l 
 // WithClock sets the clock used to judge Kubernetes version support.
 func WithClock(now func() time.Time) Option { return func(f *Function) { f.now = now } }
 
+// WithPlanCacheSize sets how many compiled plans the Function keeps; zero
+// compiles every call's plan anew.
+func WithPlanCacheSize(n int) Option { return func(f *Function) { f.plans = newPlanCache(n) } }
+
 // New returns a Function.
 func New(o ...Option) *Function {
-	f := &Function{log: logging.NewNopLogger(), now: time.Now}
+	f := &Function{log: logging.NewNopLogger(), now: time.Now, plans: newPlanCache(DefaultPlanCacheSize)}
 	for _, fn := range o {
 		fn(f)
 	}
@@ -60,10 +64,12 @@ func New(o ...Option) *Function {
 // with a nil error, so Crossplane applies nothing and shows the message.
 func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	rsp := response.To(req, v1beta1.DefaultTTL)
-	// response.To shares the request's desired state; copy it so building
-	// the response never writes into the request.
-	if d := req.GetDesired(); d != nil {
-		rsp.Desired = proto.CloneOf(d)
+	// response.To shares the request's desired state. Give the response its
+	// own map of desired resources so building it never writes into the
+	// request; the earlier steps' resources themselves are passed on as is.
+	rsp.Desired = &fnv1.State{Composite: req.GetDesired().GetComposite(), Resources: maps.Clone(req.GetDesired().GetResources())}
+	if rsp.Desired.Resources == nil {
+		rsp.Desired.Resources = map[string]*fnv1.Resource{}
 	}
 
 	in, err := readInput(req)
@@ -87,36 +93,26 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return rsp, nil
 	}
 
-	observed, err := request.GetObservedComposedResources(req)
-	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot get the observed composed resources"))
-		return rsp, nil
-	}
-	desired, err := request.GetDesiredComposedResources(req)
-	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot get the desired composed resources"))
-		return rsp, nil
-	}
-
+	observed := req.GetObserved().GetResources()
 	facts := factsFrom(observed)
-	plan := p.Plan(facts)
-	if errs := validation.ObjectNames(p.XRName, objectNames(plan)); len(errs) > 0 {
-		response.Fatal(rsp, invalid("invalid XR", errs))
+	plan, err := f.plans.plan(p, facts)
+	if err != nil {
+		response.Fatal(rsp, err)
 		return rsp, nil
 	}
-	progress := declare(plan, observed, desired)
+	if len(plan.invalid) > 0 {
+		response.Fatal(rsp, invalid("invalid XR", plan.invalid))
+		return rsp, nil
+	}
+	progress := declare(plan, observed, rsp.Desired.Resources)
 	if !progress.done() {
 		// Kubernetes objects (Secrets, AppProjects, Usages) change no status
 		// that would wake a realtime composition once created, so while
 		// converging ask to be called again soon rather than after the TTL.
 		rsp.Meta.Ttl = durationpb.New(min(in.TTL.Duration, convergingTTL))
 	}
-	log.Debug("Composed", "declared", len(desired), "held", progress.held())
+	log.Debug("Composed", "declared", progress.declared(), "held", progress.held())
 
-	if err := response.SetDesiredComposedResources(rsp, desired); err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot set the desired composed resources"))
-		return rsp, nil
-	}
 	if err := writeStatus(req, rsp, oxr, p, progress, facts); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot set the desired composite resource"))
 		return rsp, nil
@@ -167,41 +163,29 @@ func invalid(what string, errs field.ErrorList) error {
 // or that already exists, marks each one's readiness from what is observed,
 // and reports the progress of each step. An object that exists is always
 // declared again, so nothing is deleted because a prerequisite went unready.
-func declare(plan []compose.Step, observed map[resource.Name]resource.ObservedComposed, desired map[resource.Name]*resource.DesiredComposed) progress {
+func declare(plan *compiledPlan, observed, desired map[string]*fnv1.Resource) progress {
 	var pr progress
 	isReady := readinessOf(observed)
-	for _, step := range plan {
+	for _, step := range plan.steps {
 		sp := stepProgress{step: step}
 		for _, o := range step.Objects {
-			_, exists := observed[o.Name]
+			_, exists := observed[string(o.Name)]
 			if missing := unready(o.Requires, isReady); (len(missing) > 0 || o.Missing != "") && !exists {
 				sp.held = append(sp.held, heldObject{name: o.Name, waitingFor: missing, missingFact: o.Missing})
 				continue
 			}
-			ready := resource.ReadyFalse
+			ready := fnv1.Ready_READY_FALSE
 			if isReady[o.Name] {
-				ready = resource.ReadyTrue
+				ready = fnv1.Ready_READY_TRUE
 			} else {
 				sp.notReady = append(sp.notReady, o.Name)
 			}
-			desired[o.Name] = &resource.DesiredComposed{Resource: &composed.Unstructured{Unstructured: unstructuredOf(o.Body)}, Ready: ready}
+			desired[string(o.Name)] = &fnv1.Resource{Resource: plan.bodies[o.Name], Ready: ready}
 			sp.declared++
 		}
 		pr.steps = append(pr.steps, sp)
 	}
 	return pr
-}
-
-func objectNames(plan []compose.Step) []string {
-	var names []string
-	for _, s := range plan {
-		for _, o := range s.Objects {
-			md, _ := o.Body["metadata"].(map[string]any)
-			n, _ := md["name"].(string)
-			names = append(names, n)
-		}
-	}
-	return names
 }
 
 func unready(requires []resource.Name, isReady readiness) []resource.Name {

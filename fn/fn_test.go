@@ -10,10 +10,9 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/durationpb"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/resource/composed"
 
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 )
@@ -345,7 +344,11 @@ func TestConvergence(t *testing.T) {
 	}
 }
 
-func observedComposed(t *testing.T, o map[string]any) *composed.Unstructured {
+func observedComposed(t *testing.T, o map[string]any) *structpb.Struct {
 	t.Helper()
-	return &composed.Unstructured{Unstructured: unstructured.Unstructured{Object: o}}
+	s, err := structpb.NewStruct(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

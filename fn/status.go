@@ -49,6 +49,14 @@ func (p progress) done() bool {
 	return true
 }
 
+func (p progress) declared() int {
+	n := 0
+	for _, s := range p.steps {
+		n += s.declared
+	}
+	return n
+}
+
 func (p progress) held() int {
 	n := 0
 	for _, s := range p.steps {
@@ -151,8 +159,9 @@ func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, ox
 		return err
 	}
 
+	observedXR := req.GetObserved().GetComposite().GetResource()
 	for _, s := range pr.steps {
-		previous := oxr.Resource.GetCondition(xpv2.ConditionType(s.step.Condition)).Status
+		previous := conditionStatus(observedXR, xpv2.ConditionType(s.step.Condition))
 		if s.done() {
 			response.ConditionTrue(rsp, s.step.Condition, reasonAvailable).WithMessage(s.message()).TargetComposite()
 			if previous != corev1.ConditionTrue {

@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -47,8 +48,10 @@ func main() {
 	levels := flag.String("concurrency", "1,8,64", "concurrent callers, comma separated")
 	calls := flag.Int("calls", 3000, "calls per concurrency level")
 	soak := flag.Int("soak", 100000, "calls of the soak that checks RSS does not grow")
+	isFloor := flag.Bool("floor", false, "the binary is the floor function (test/load/floor): check only that it answers")
+	rate := flag.Float64("rate", 0, "calls per second across all callers; 0 calls as fast as each caller can, a positive rate paces the calls as XRs polled by Crossplane are")
 	flag.Parse()
-	if err := run(*binary, *examples, *levels, *calls, *soak); err != nil {
+	if err := run(*binary, *examples, *levels, *calls, *soak, *rate, *isFloor); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
@@ -156,14 +159,85 @@ func memory(pid int) (rss, peak int, err error) {
 	return rss, peak, nil
 }
 
+// frame is an encoded protobuf message. The load tool encodes the request
+// once and keeps responses encoded, so its own protobuf work does not take
+// the CPU the function is measured on.
+type frame struct{ b []byte }
+
+// rawCodec passes frames through. It is named "proto", so the function
+// decodes the calls with its protobuf codec as it does Crossplane's.
+type rawCodec struct{}
+
+func (rawCodec) Marshal(v any) ([]byte, error) { return v.(*frame).b, nil } //nolint:forcetypeassert // Only frames are sent.
+
+func (rawCodec) Unmarshal(data []byte, v any) error {
+	v.(*frame).b = slices.Clone(data) //nolint:forcetypeassert // Only frames are received.
+	return nil
+}
+
+func (rawCodec) Name() string { return "proto" }
+
+// caller calls RunFunction with an encoded request.
+type caller struct {
+	conn *grpc.ClientConn
+	req  frame
+	// want is the first response. The function's output is deterministic,
+	// so every later response must have exactly its bytes.
+	want []byte
+}
+
+func (c *caller) call(ctx context.Context) error {
+	var rsp frame
+	if err := c.conn.Invoke(ctx, fnv1.FunctionRunnerService_RunFunction_FullMethodName, &c.req, &rsp, grpc.ForceCodec(rawCodec{})); err != nil {
+		return err
+	}
+	if !bytes.Equal(rsp.b, c.want) {
+		return errors.New("a response differs from the first: the output is not deterministic")
+	}
+	return nil
+}
+
+// check makes the first call and checks its response in full: every observed
+// resource declared again and ready, no results but Normal ones. A negative
+// observed checks only that the call succeeds.
+func (c *caller) check(ctx context.Context, observed int) error {
+	var rsp frame
+	if err := c.conn.Invoke(ctx, fnv1.FunctionRunnerService_RunFunction_FullMethodName, &c.req, &rsp, grpc.ForceCodec(rawCodec{})); err != nil {
+		return err
+	}
+	c.want = rsp.b
+	r := &fnv1.RunFunctionResponse{}
+	if err := proto.Unmarshal(rsp.b, r); err != nil || observed < 0 {
+		return err
+	}
+	for _, res := range r.GetResults() {
+		if res.GetSeverity() != fnv1.Severity_SEVERITY_NORMAL {
+			return fmt.Errorf("unexpected result: %s", res.GetMessage())
+		}
+	}
+	ready := 0
+	for _, d := range r.GetDesired().GetResources() {
+		if d.GetReady() == fnv1.Ready_READY_TRUE {
+			ready++
+		}
+	}
+	if ready != observed {
+		return fmt.Errorf("%d of %d composed resources are declared ready", ready, observed)
+	}
+	return nil
+}
+
 // drive makes calls RunFunction calls from n goroutines and returns every
-// latency.
-func drive(ctx context.Context, c fnv1.FunctionRunnerServiceClient, req *fnv1.RunFunctionRequest, n, calls int) ([]time.Duration, error) {
+// latency. With a positive rate the calls are scheduled at that rate, spread
+// over the callers, and each latency counts from the call's scheduled time,
+// so time spent behind schedule is not hidden.
+func drive(ctx context.Context, c *caller, n, calls int, rate float64) ([]time.Duration, error) {
 	lat := make([]time.Duration, calls)
 	var next int
 	var mu sync.Mutex
 	var first error
 	var wg sync.WaitGroup
+	begin := time.Now()
 	for range n {
 		wg.Go(func() {
 			for {
@@ -175,11 +249,12 @@ func drive(ctx context.Context, c fnv1.FunctionRunnerServiceClient, req *fnv1.Ru
 					return
 				}
 				start := time.Now()
-				rsp, err := c.RunFunction(ctx, req)
-				lat[i] = time.Since(start)
-				if err == nil && len(rsp.GetDesired().GetResources()) == 0 {
-					err = errors.New("empty response")
+				if rate > 0 {
+					start = begin.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+					time.Sleep(time.Until(start))
 				}
+				err := c.call(ctx)
+				lat[i] = time.Since(start)
 				if err != nil {
 					mu.Lock()
 					if first == nil {
@@ -199,7 +274,7 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[min(len(sorted)-1, int(float64(len(sorted))*p))]
 }
 
-func run(binary, examples, levels string, calls, soak int) error {
+func run(binary, examples, levels string, calls, soak int, rate float64, isFloor bool) error {
 	req, err := convergedRequest(examples)
 	if err != nil {
 		return err
@@ -237,22 +312,36 @@ func run(binary, examples, levels string, calls, soak int) error {
 		return err
 	}
 	defer conn.Close() //nolint:errcheck // Best effort.
-	client := fnv1.NewFunctionRunnerServiceClient(conn)
 	ctx := context.Background()
 	pid := cmd.Process.Pid
+	encoded, err := proto.MarshalOptions{Deterministic: true}.Marshal(req)
+	if err != nil {
+		return err
+	}
+	client := &caller{conn: conn, req: frame{b: encoded}}
+	observed := len(req.GetObserved().GetResources())
+	if isFloor {
+		observed = -1
+	}
+	if err := client.check(ctx, observed); err != nil {
+		return err
+	}
 
-	fmt.Printf("request: converged default example, %d composed resources, %d bytes\n", len(req.GetObserved().GetResources()), proto.Size(req))
+	fmt.Printf("request: converged default example, %d composed resources, %d bytes; response %d bytes\n", len(req.GetObserved().GetResources()), len(encoded), len(client.want))
+	if rate > 0 {
+		fmt.Printf("paced: %.0f calls/s spread over the callers\n", rate)
+	}
 	fmt.Printf("%-12s %10s %10s %12s %14s\n", "concurrency", "p50", "p99", "calls/s", "peak RSS MiB")
 	for _, s := range strings.Split(levels, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
 			return err
 		}
-		if _, err := drive(ctx, client, req, n, min(calls, 200)); err != nil { // warm up
+		if _, err := drive(ctx, client, n, min(calls, 200), rate); err != nil { // warm up
 			return err
 		}
 		start := time.Now()
-		lat, err := drive(ctx, client, req, n, calls)
+		lat, err := drive(ctx, client, n, calls, rate)
 		if err != nil {
 			return err
 		}
@@ -264,7 +353,7 @@ func run(binary, examples, levels string, calls, soak int) error {
 	if soak > 0 {
 		before, _, _ := memory(pid)
 		start := time.Now()
-		if _, err := drive(ctx, client, req, 8, soak); err != nil {
+		if _, err := drive(ctx, client, 8, soak, 0); err != nil {
 			return err
 		}
 		after, peak, _ := memory(pid)

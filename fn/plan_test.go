@@ -1,0 +1,131 @@
+package fn
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+)
+
+func marshal(t testing.TB, rsp *fnv1.RunFunctionResponse) []byte {
+	t.Helper()
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(rsp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestPlanCacheChangesNothing drives every example to convergence twice with
+// one cached Function, so the second pass is served from its cache, and
+// checks each response is byte for byte the one a Function without a cache
+// gives.
+func TestPlanCacheChangesNothing(t *testing.T) {
+	clock := WithClock(func() time.Time { return testNow })
+	for _, ex := range examples {
+		t.Run(ex.name, func(t *testing.T) {
+			cached, uncached := New(clock), New(clock, WithPlanCacheSize(0))
+			s := newState(t, ex.xr, ex.composition)
+			var reqs []*fnv1.RunFunctionRequest
+			for _, rsp := range converge(t, s) {
+				reqs = append(reqs, requestOf(t, s))
+				s = next(t, s, rsp, allReady)
+			}
+			for pass := range 2 {
+				for i, req := range reqs {
+					got, err := cached.RunFunction(context.Background(), req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want, err := uncached.RunFunction(context.Background(), req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if string(marshal(t, got)) != string(marshal(t, want)) {
+						t.Errorf("pass %d, round %d: the cached response differs from the uncached one", pass, i)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestPlanCacheFollowsFacts checks a new observed fact is never answered
+// from the cache: a rotated Git password must reach the repository Secret on
+// the next call.
+func TestPlanCacheFollowsFacts(t *testing.T) {
+	f := New(WithClock(func() time.Time { return testNow }))
+	s, _ := convergedState(t, exampleState(t))
+	if _, err := f.RunFunction(context.Background(), requestOf(t, s)); err != nil {
+		t.Fatal(err)
+	}
+
+	rotated := s
+	rotated.Observed = maps.Clone(s.Observed)
+	cred := rotated.Observed["codecommit-credential"]
+	cred.ConnectionDetails = map[string][]byte{"attribute.service_password": []byte("rotated-password")}
+	rotated.Observed["codecommit-credential"] = cred
+	rsp, err := f.RunFunction(context.Background(), requestOf(t, rotated))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := secretValue(t, desiredObject(t, rsp, "argocd-repository-secret"), "password"); got != "rotated-password" {
+		t.Errorf("after rotation the repository Secret holds %q, want the rotated password", got)
+	}
+}
+
+// TestPlanCacheIsBounded checks the cache never holds more plans than its
+// size, however many XRs call.
+func TestPlanCacheIsBounded(t *testing.T) {
+	const size = 3
+	f := New(WithClock(func() time.Time { return testNow }), WithPlanCacheSize(size))
+	for i := range 10 {
+		s := exampleState(t)
+		set(s.XR, "metadata.name", fmt.Sprintf("team-%d", i))
+		if rsp := run(t, requestOf(t, s)); fatal(rsp) != "" {
+			t.Fatal(fatal(rsp))
+		}
+		if _, err := f.RunFunction(context.Background(), requestOf(t, s)); err != nil {
+			t.Fatal(err)
+		}
+		if n := f.plans.lru.Len(); n > size {
+			t.Fatalf("after %d XRs the cache holds %d plans, more than its size %d", i+1, n, size)
+		}
+	}
+	if n := f.plans.lru.Len(); n != size {
+		t.Errorf("the cache holds %d plans, want it full at %d", n, size)
+	}
+}
+
+// TestConcurrentCallsShareCachedPlans makes the same converged call from
+// many goroutines and marshals every response while the others run, as the
+// gRPC server does: run with -race, it shows the shared plans are only read.
+func TestConcurrentCallsShareCachedPlans(t *testing.T) {
+	f := New(WithClock(func() time.Time { return testNow }))
+	s, _ := convergedState(t, exampleState(t))
+	req := requestOf(t, s)
+	want := marshal(t, run(t, req))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 20 {
+				rsp, err := f.RunFunction(context.Background(), req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if string(marshal(t, rsp)) != string(want) {
+					t.Error("a concurrent call's response differs")
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -1,0 +1,40 @@
+package fn
+
+import "google.golang.org/protobuf/types/known/structpb"
+
+// The function reads the observed state straight from the request's protobuf
+// Structs. Converting every observed resource to a map first, as the SDK's
+// request helpers do, cost more than everything else the function does.
+
+// valueAt walks s by field names (string) and list indexes (int) and returns
+// the value there, or nil when any step is missing.
+func valueAt(s *structpb.Struct, path ...any) *structpb.Value {
+	fields := s.GetFields()
+	var v *structpb.Value
+	for i, p := range path {
+		switch k := p.(type) {
+		case string:
+			if i > 0 {
+				fields = v.GetStructValue().GetFields()
+			}
+			v = fields[k]
+		case int:
+			l := v.GetListValue().GetValues()
+			if i == 0 || k < 0 || k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		default:
+			return nil
+		}
+		if v == nil {
+			return nil
+		}
+	}
+	return v
+}
+
+// stringAt is the string at path, or "" when there is none.
+func stringAt(s *structpb.Struct, path ...any) string {
+	return valueAt(s, path...).GetStringValue()
+}
