@@ -17,7 +17,7 @@ import (
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 )
 
-func exampleState(t *testing.T) state {
+func exampleState(t testing.TB) state {
 	t.Helper()
 	return newState(t, "xr.yaml", "composition.yaml")
 }

@@ -2,10 +2,13 @@ package fn
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -129,5 +132,42 @@ func FuzzInput(f *testing.F) {
 			return
 		}
 		checkComposed(t, rsp, "payments")
+	})
+}
+
+// FuzzObservedState replaces one observed resource of a converged XR with
+// arbitrary JSON, as a broken provider or a hand edit could leave it. The
+// function reads the observed state straight from the request's Structs; it
+// must never panic or fail, and must keep declaring every resource, since
+// all of them exist.
+func FuzzObservedState(f *testing.F) {
+	names := []string{"eks-cluster", "vpc", "codecommit-credential", "argocd-repository-secret", "codecommit-repository", "argocd-project"}
+	f.Add(uint8(0), `{"apiVersion":"eks.aws.m.upbound.io/v1beta1","kind":"Cluster","metadata":{"name":"x"},"status":{"atProvider":{"status":"ACTIVE","certificateAuthority":[]}}}`)
+	f.Add(uint8(0), `{"status":{"conditions":[{"type":"Ready"},null,7,{"type":"Ready","status":true}],"atProvider":{"certificateAuthority":[{"data":1},"x"]}}}`)
+	f.Add(uint8(1), `{"apiVersion":"/","kind":null,"status":{"atProvider":{"id":["vpc-1"]}}}`)
+	f.Add(uint8(2), `{"status":{"atProvider":{"serviceUserName":{"a":"b"}}}}`)
+	f.Add(uint8(3), `{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"},"data":{"username":"!!","password":3}}`)
+	f.Add(uint8(4), `{}`)
+	s, _ := convergedState(f, exampleState(f))
+	base := requestOf(f, s)
+	want := resourceNames(run(f, base))
+	f.Fuzz(func(t *testing.T, which uint8, observed string) {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(observed), &m); err != nil || !utf8.ValidString(observed) {
+			return
+		}
+		body, err := structpb.NewStruct(m)
+		if err != nil {
+			return
+		}
+		req := proto.CloneOf(base)
+		req.Observed.Resources[names[int(which)%len(names)]].Resource = body
+		rsp := run(t, req)
+		if msg := fatal(rsp); msg != "" {
+			t.Fatalf("an odd observed resource made the call fail: %s", msg)
+		}
+		if got := resourceNames(rsp); !slices.Equal(got, want) {
+			t.Fatalf("declared %d resources, want all %d: nothing that exists may be dropped", len(got), len(want))
+		}
 	})
 }

@@ -20,7 +20,7 @@ import (
 
 // converged returns the state just before the final, converged response and
 // that response.
-func convergedState(t *testing.T, s state) (state, *fnv1.RunFunctionResponse) {
+func convergedState(t testing.TB, s state) (state, *fnv1.RunFunctionResponse) {
 	t.Helper()
 	rsps := converge(t, s)
 	return stateBefore(t, s, rsps), rsps[len(rsps)-1]

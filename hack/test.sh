@@ -42,6 +42,14 @@ step "package: image without Docker, xpkg build, push to and pull from a local T
 step "end to end: real kube-apiserver, Crossplane core, registry and function over mTLS"
 hack/e2e.sh
 
+step "benchmarks and the load tool, once each (figures: README, Performance)"
+go test ./fn -run '^$' -bench . -benchtime 1x
+go build -o .cache/bin/function-eks-gitops .
+go build -o .cache/bin/function-floor ./test/load/floor
+go run ./test/load -binary .cache/bin/function-eks-gitops -concurrency 1,8 -calls 200 -soak 1000
+go run ./test/load -binary .cache/bin/function-floor -floor -concurrency 8 -calls 200 -soak 0
+go run ./test/load -binary .cache/bin/function-eks-gitops -concurrency 8 -calls 100 -soak 0 -rate 200
+
 step "fuzz (short)"
 hack/fuzz.sh "${FUZZTIME:-10s}"
 

@@ -3,16 +3,12 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -37,6 +33,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"sigs.k8s.io/yaml"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/testpki"
 )
 
 // root is the repository root.
@@ -158,8 +156,7 @@ type controlPlane struct {
 	dyn        dynamic.Interface
 	mapper     *restmapper.DeferredDiscoveryRESTMapper
 
-	rootCA     tls.Certificate
-	rootCACert *x509.Certificate
+	rootCA     *testpki.CA
 	registry   string
 	registryCA string
 
@@ -284,11 +281,7 @@ func (cp *controlPlane) initCrossplane(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cp.rootCA, err = tls.X509KeyPair(ca.Data["tls.crt"], ca.Data["tls.key"])
-	if err != nil {
-		return err
-	}
-	cp.rootCACert, err = x509.ParseCertificate(cp.rootCA.Certificate[0])
+	cp.rootCA, err = testpki.ParseCA(ca.Data["tls.crt"], ca.Data["tls.key"])
 	if err != nil {
 		return err
 	}
@@ -308,30 +301,6 @@ func (cp *controlPlane) initCrossplane(ctx context.Context) error {
 	return nil
 }
 
-// signServer issues a server certificate for 127.0.0.1 from the given CA.
-func signServer(ca tls.Certificate, caCert *x509.Certificate, cn string) (certPEM, keyPEM []byte, err error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, err
-	}
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{
-		SerialNumber: serial, Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, ca.PrivateKey)
-	if err != nil {
-		return nil, nil, err
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return pemEncode("CERTIFICATE", der), pemEncode("EC PRIVATE KEY", kb), nil
-}
-
 // startRegistry runs Debian's docker-registry on 127.0.0.1 with a
 // throw-away CA.
 func (cp *controlPlane) startRegistry(ctx context.Context) error {
@@ -339,22 +308,17 @@ func (cp *controlPlane) startRegistry(ctx context.Context) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "e2e-registry-ca"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	ca, err := testpki.NewCA("e2e-registry-ca")
 	if err != nil {
 		return err
 	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	cert, key, err := signServer(tls.Certificate{PrivateKey: caKey}, caCert, "registry")
+	cert, key, err := ca.Issue("registry", x509.ExtKeyUsageServerAuth)
 	if err != nil {
 		return err
 	}
 	cp.registryCA = filepath.Join(dir, "ca.pem")
-	for name, b := range map[string][]byte{"ca.pem": pemEncode("CERTIFICATE", caDER), "cert.pem": cert, "key.pem": key} {
-		if err := writeFile(filepath.Join(dir, name), b); err != nil {
-			return err
-		}
+	if err := testpki.WriteFiles(dir, map[string][]byte{"ca.pem": ca.PEM(), "cert.pem": cert, "key.pem": key}); err != nil {
+		return err
 	}
 	port, _ := freePort()
 	cp.registry = fmt.Sprintf("127.0.0.1:%d", port)
@@ -366,9 +330,7 @@ func (cp *controlPlane) startRegistry(ctx context.Context) error {
 	if _, err := start(cp.dir, "registry", nil, "docker-registry", "serve", filepath.Join(dir, "config.yml")); err != nil {
 		return err
 	}
-	pool := x509.NewCertPool()
-	pool.AddCert(caCert)
-	hc := &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	hc := &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool(), MinVersion: tls.VersionTLS12}}}
 	return poll(ctx, 30*time.Second, 200*time.Millisecond, "the registry", func() (bool, error) {
 		rsp, err := hc.Get("https://" + cp.registry + "/v2/")
 		if err != nil {
@@ -420,14 +382,12 @@ func (cp *controlPlane) startFunction() error {
 		if err := os.MkdirAll(cp.fnDir, 0o700); err != nil {
 			return err
 		}
-		cert, key, err := signServer(cp.rootCA, cp.rootCACert, "function-eks-gitops")
+		cert, key, err := cp.rootCA.Issue("function-eks-gitops", x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth)
 		if err != nil {
 			return err
 		}
-		for name, b := range map[string][]byte{"tls.crt": cert, "tls.key": key, "ca.crt": pemEncode("CERTIFICATE", cp.rootCACert.Raw)} {
-			if err := writeFile(filepath.Join(cp.fnDir, name), b); err != nil {
-				return err
-			}
+		if err := testpki.WriteFiles(cp.fnDir, map[string][]byte{"tls.crt": cert, "tls.key": key, "ca.crt": cp.rootCA.PEM()}); err != nil {
+			return err
 		}
 		cp.fnPort, _ = freePort()
 	}

@@ -9,17 +9,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -40,6 +32,7 @@ import (
 
 	"github.com/eks-gitops/function-eks-gitops/fn"
 	"github.com/eks-gitops/function-eks-gitops/internal/simulate"
+	"github.com/eks-gitops/function-eks-gitops/internal/testpki"
 )
 
 func main() {
@@ -85,56 +78,6 @@ func convergedRequest(examples string) (*fnv1.RunFunctionRequest, error) {
 	}
 	last := rounds[len(rounds)-1]
 	return last.State.Request()
-}
-
-type certs struct {
-	dir    string
-	client tls.Certificate
-	roots  *x509.CertPool
-}
-
-func newCerts() (certs, error) {
-	dir, err := os.MkdirTemp("", "load-certs-")
-	if err != nil {
-		return certs{}, err
-	}
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "load-ca"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
-	if err != nil {
-		return certs{}, err
-	}
-	caCert, _ := x509.ParseCertificate(caDER)
-	issue := func(usage x509.ExtKeyUsage, serial int64) ([]byte, []byte, error) {
-		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "load"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
-		if err != nil {
-			return nil, nil, err
-		}
-		kb, _ := x509.MarshalECPrivateKey(key)
-		return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), nil
-	}
-	sc, sk, err := issue(x509.ExtKeyUsageServerAuth, 2)
-	if err != nil {
-		return certs{}, err
-	}
-	cc, ck, err := issue(x509.ExtKeyUsageClientAuth, 3)
-	if err != nil {
-		return certs{}, err
-	}
-	for name, b := range map[string][]byte{"tls.crt": sc, "tls.key": sk, "ca.crt": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})} {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
-			return certs{}, err
-		}
-	}
-	pair, err := tls.X509KeyPair(cc, ck)
-	if err != nil {
-		return certs{}, err
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(caCert)
-	return certs{dir: dir, client: pair, roots: roots}, nil
 }
 
 // memory reads a process's current and peak resident set size in KiB.
@@ -279,18 +222,22 @@ func run(binary, examples, levels string, calls, soak int, rate float64, isFloor
 	if err != nil {
 		return err
 	}
-	c, err := newCerts()
+	dir, err := os.MkdirTemp("", "load-certs-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(c.dir) //nolint:errcheck // Best effort.
+	defer os.RemoveAll(dir) //nolint:errcheck // Best effort.
+	certs, err := testpki.NewFunction(dir)
+	if err != nil {
+		return err
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	addr := l.Addr().String()
 	_ = l.Close()
-	cmd := exec.Command(binary, "--tls-certs-dir", c.dir, "--address", addr, "--metrics-address=")
+	cmd := exec.Command(binary, "--tls-certs-dir", certs.Dir, "--address", addr, "--metrics-address=")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return err
@@ -306,8 +253,7 @@ func run(binary, examples, levels string, calls, soak int, rate float64, isFloor
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	creds := credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{c.client}, RootCAs: c.roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12})
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(certs.Client)))
 	if err != nil {
 		return err
 	}

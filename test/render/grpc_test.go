@@ -2,7 +2,6 @@ package render
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -20,6 +19,7 @@ import (
 
 	fnpkg "github.com/eks-gitops/function-eks-gitops/fn"
 	"github.com/eks-gitops/function-eks-gitops/internal/simulate"
+	"github.com/eks-gitops/function-eks-gitops/internal/testpki"
 )
 
 // grpcRunner calls the function binary over mutual TLS, as Crossplane does.
@@ -31,9 +31,9 @@ func (g grpcRunner) RunFunction(ctx context.Context, req *fnv1.RunFunctionReques
 	return g.client.RunFunction(ctx, req)
 }
 
-func dial(t *testing.T, addr string, certs pki) grpcRunner {
+func dial(t *testing.T, addr string, certs testpki.Function) grpcRunner {
 	t.Helper()
-	creds := credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{certs.clientCert}, RootCAs: certs.roots, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12})
+	creds := credentials.NewTLS(certs.Client)
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		t.Fatal(err)

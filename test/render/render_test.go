@@ -8,16 +8,9 @@ package render
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -28,6 +21,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/testpki"
 )
 
 // root is the repository root.
@@ -49,58 +44,15 @@ func build(t *testing.T, dir, pkg, out string) string {
 	return path
 }
 
-type pki struct {
-	dir        string
-	clientCert tls.Certificate
-	roots      *x509.CertPool
-}
-
 // newPKI writes a CA, a server certificate for 127.0.0.1 and a client
 // certificate, laid out as the function's --tls-certs-dir expects.
-func newPKI(t *testing.T) pki {
+func newPKI(t *testing.T) testpki.Function {
 	t.Helper()
-	dir := t.TempDir()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test-ca"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	f, err := testpki.NewFunction(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, _ := x509.ParseCertificate(caDER)
-	issue := func(cn string, usage x509.ExtKeyUsage, serial int64) ([]byte, []byte) {
-		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
-			IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		kb, _ := x509.MarshalECPrivateKey(key)
-		return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb})
-	}
-	srvCert, srvKey := issue("function", x509.ExtKeyUsageServerAuth, 2)
-	cliCert, cliKey := issue("crossplane", x509.ExtKeyUsageClientAuth, 3)
-	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
-	for name, b := range map[string][]byte{"tls.crt": srvCert, "tls.key": srvKey, "ca.crt": caPEM} {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	pair, err := tls.X509KeyPair(cliCert, cliKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := x509.NewCertPool()
-	roots.AddCert(ca)
-	return pki{dir: dir, clientCert: pair, roots: roots}
+	return f
 }
 
 func freePort(t *testing.T) int {
@@ -114,7 +66,7 @@ func freePort(t *testing.T) int {
 }
 
 // startFunction runs the function binary with mTLS and returns its address.
-func startFunction(t *testing.T, bin string, certs pki, extra ...string) string {
+func startFunction(t *testing.T, bin string, certs testpki.Function, extra ...string) string {
 	t.Helper()
 	addr, _ := startFunctionWithLogs(t, bin, certs, extra...)
 	return addr
@@ -138,11 +90,11 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func startFunctionWithLogs(t *testing.T, bin string, certs pki, extra ...string) (string, *syncBuffer) {
+func startFunctionWithLogs(t *testing.T, bin string, certs testpki.Function, extra ...string) (string, *syncBuffer) {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	logs := &syncBuffer{}
-	cmd := exec.Command(bin, append([]string{"--tls-certs-dir", certs.dir, "--address", addr, "--metrics-address="}, extra...)...)
+	cmd := exec.Command(bin, append([]string{"--tls-certs-dir", certs.Dir, "--address", addr, "--metrics-address="}, extra...)...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -169,17 +121,15 @@ func startFunctionWithLogs(t *testing.T, bin string, certs pki, extra ...string)
 }
 
 // relay accepts plaintext connections and forwards each over mutual TLS.
-func relay(t *testing.T, target string, certs pki) string {
+func relay(t *testing.T, target string, certs testpki.Function) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = l.Close() })
-	cfg := &tls.Config{
-		Certificates: []tls.Certificate{certs.clientCert}, RootCAs: certs.roots,
-		ServerName: "127.0.0.1", NextProtos: []string{"h2"}, MinVersion: tls.VersionTLS12,
-	}
+	cfg := certs.Client.Clone()
+	cfg.NextProtos = []string{"h2"}
 	go func() {
 		for {
 			in, err := l.Accept()
