@@ -5,6 +5,7 @@ package main
 
 import (
 	"errors"
+	"strconv"
 
 	"github.com/alecthomas/kong"
 
@@ -24,7 +25,7 @@ type CLI struct {
 	Insecure           bool   `help:"Run without mTLS credentials. If you supply this flag --tls-certs-dir will be ignored."`
 	MaxRecvMessageSize int    `default:"4" help:"Maximum size of received messages in MB."`
 	MetricsAddress     string `default:":8080" help:"Address at which to serve Prometheus metrics; empty turns them off."`
-	PlanCacheSize      int    `default:"64" help:"How many compiled plans to keep, so a converged XR's calls only compute readiness; about 0.3 MiB each, 0 turns the cache off."`
+	PlanCacheSize      int    `default:"${plan_cache_size}" help:"How many compiled plans to keep, so a converged XR's calls only compute readiness; about 0.3 MiB each, 0 turns the cache off."`
 }
 
 // Run this Function.
@@ -32,6 +33,12 @@ func (c *CLI) Run() error {
 	log, err := function.NewLogger(c.Debug)
 	if err != nil {
 		return err
+	}
+	if c.MaxRecvMessageSize < 1 {
+		return errors.New("--max-recv-message-size must be at least 1 (MB)")
+	}
+	if c.PlanCacheSize < 0 {
+		return errors.New("--plan-cache-size must be 0 (no cache) or more")
 	}
 	grpccodec.Register()
 	opts := []function.ServeOption{
@@ -51,6 +58,9 @@ func (c *CLI) Run() error {
 }
 
 func main() {
-	ctx := kong.Parse(&CLI{}, kong.Description("A Crossplane composition function that composes a team's EKS cluster and its GitOps onboarding."))
+	ctx := kong.Parse(&CLI{},
+		kong.Description("A Crossplane composition function that composes a team's EKS cluster and its GitOps onboarding."),
+		kong.Vars{"plan_cache_size": strconv.Itoa(fn.DefaultPlanCacheSize)},
+	)
 	ctx.FatalIfErrorf(ctx.Run())
 }

@@ -16,8 +16,9 @@ import (
 )
 
 // DefaultPlanCacheSize is how many compiled plans a Function keeps. A
-// converged plan of the default example takes about 0.3 MiB.
-const DefaultPlanCacheSize = 64
+// converged plan of the default example takes about 0.3 MiB, so a full cache
+// about 10 MiB; a team of hundreds of members makes its plan larger.
+const DefaultPlanCacheSize = 32
 
 // compiledPlan is a plan with every object's body already converted to the
 // protobuf Struct a response carries. Compiling is most of a call's work, and

@@ -283,3 +283,22 @@ func TestRefusesToStartWithoutTLS(t *testing.T) {
 		t.Fatalf("the function started with an empty certificate directory:\n%s", out)
 	}
 }
+
+// TestRefusesBadFlags checks flags that would silently misbehave are refused
+// with a message naming them.
+func TestRefusesBadFlags(t *testing.T) {
+	fn := build(t, root, ".", "function-eks-gitops")
+	for _, flag := range []string{"--plan-cache-size=-1", "--max-recv-message-size=0"} {
+		t.Run(flag, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			out, err := exec.CommandContext(ctx, fn, "--insecure", flag, "--address", fmt.Sprintf("127.0.0.1:%d", freePort(t)), "--metrics-address=").CombinedOutput()
+			if err == nil {
+				t.Fatalf("the function started with %s:\n%s", flag, out)
+			}
+			if name, _, _ := strings.Cut(flag, "="); !strings.Contains(string(out), name) {
+				t.Errorf("the refusal does not name %s:\n%s", name, out)
+			}
+		})
+	}
+}
