@@ -1,9 +1,7 @@
 package fn
 
 import (
-	"encoding/json"
 	"slices"
-	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -13,6 +11,7 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
+	"github.com/eks-gitops/function-eks-gitops/internal/fuzzcase"
 	"github.com/eks-gitops/function-eks-gitops/internal/simulate"
 )
 
@@ -20,11 +19,14 @@ import (
 // by the fuzzer. It must never panic, and must either refuse the XR with a
 // Fatal result or compose objects with valid Kubernetes names in which no
 // hostile team or member string reaches a label unchecked.
+//
+// The seeds are in internal/fuzzcase and the corpus in testdata/fuzz; the
+// conformance module converges every case of both that the function accepts
+// and validates the output against the providers' schemas.
 func FuzzRunFunction(f *testing.F) {
-	f.Add("payments", "alice,bob", "eu-west-1", "444455556666", "10.20.0.0/16", "general", int64(2), int64(3), int64(6), "dev")
-	f.Add("a", "", "us-east-1", "000000000000", "192.168.0.0/25", "p", int64(0), int64(0), int64(1), "e")
-	f.Add("team\ng, x, role:admin", "bob\n", "cn-north-1", "12", "10.0.0.0/8", "UPPER", int64(-1), int64(5), int64(2), "Prod")
-	f.Add("team*", "a,b,a", "us-gov-west-1", "123456789012", "172.16.0.0/12", "x,y", int64(3), int64(2), int64(1), "")
+	for _, s := range fuzzcase.TeamSeeds {
+		f.Add(s.Team, s.Members, s.Region, s.Account, s.CIDR, s.Pool, s.MinSize, s.DesiredSize, s.MaxSize, s.Environment)
+	}
 	f.Fuzz(func(t *testing.T, team, members, region, account, cidr, pool string, minSize, desired, maxSize int64, env string) {
 		for _, s := range []string{team, members, region, account, cidr, pool, env} {
 			if !utf8.ValidString(s) {
@@ -32,20 +34,7 @@ func FuzzRunFunction(f *testing.F) {
 				return
 			}
 		}
-		xr := map[string]any{
-			"apiVersion": "platform.eks-gitops.dev/v1alpha1",
-			"kind":       "TeamCluster",
-			"metadata":   map[string]any{"name": "fuzz"},
-			"spec": map[string]any{
-				"team":        map[string]any{"name": team, "members": splitList(members)},
-				"environment": env,
-				"aws":         map[string]any{"accountId": account, "region": region},
-				"network":     map[string]any{"vpcCidr": cidr},
-				"nodePools": []any{map[string]any{
-					"name": pool, "minSize": minSize, "desiredSize": desired, "maxSize": maxSize,
-				}},
-			},
-		}
+		xr := fuzzcase.Team{Team: team, Members: members, Region: region, Account: account, CIDR: cidr, Pool: pool, MinSize: minSize, DesiredSize: desired, MaxSize: maxSize, Environment: env}.XR()
 		s := simulate.New(xr, exampleInput(t, "composition.yaml"))
 		rsp := run(t, requestOf(t, s))
 		if msg := fatal(rsp); msg != "" {
@@ -56,17 +45,6 @@ func FuzzRunFunction(f *testing.F) {
 		}
 		checkComposed(t, rsp, team)
 	})
-}
-
-func splitList(s string) []any {
-	if s == "" {
-		return nil
-	}
-	var out []any
-	for _, p := range strings.Split(s, ",") {
-		out = append(out, p)
-	}
-	return out
 }
 
 // checkComposed checks what every accepted XR's output must satisfy.
@@ -93,17 +71,15 @@ func checkComposed(t *testing.T, rsp *fnv1.RunFunctionResponse, team string) {
 
 // FuzzParseSpec feeds arbitrary JSON as the XR's spec. It must never panic.
 func FuzzParseSpec(f *testing.F) {
-	f.Add(`{"team":{"name":"payments"},"environment":"dev","aws":{"accountId":"444455556666","region":"eu-west-1"},"network":{"vpcCidr":"10.0.0.0/16"}}`)
-	f.Add(`{"team":{"name":"a","members":[1,2]},"nodePools":[{"name":"x","minSize":1.5}]}`)
-	f.Add(`{"network":{"availabilityZones":-3,"zones":["a"]},"tags":{"aws:x":"y"}}`)
-	f.Add(`{"crossplane":{"compositionRef":{"name":"x"}},"addons":{"versions":{"vpc-cni":null}}}`)
+	for _, seed := range fuzzcase.SpecSeeds {
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, spec string) {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(spec), &m); err != nil {
+		m, ok := fuzzcase.JSONObject(spec)
+		if !ok {
 			return
 		}
-		xr := map[string]any{"apiVersion": "platform.eks-gitops.dev/v1alpha1", "kind": "TeamCluster", "metadata": map[string]any{"name": "fuzz"}, "spec": m}
-		s := simulate.New(xr, exampleInput(t, "composition.yaml"))
+		s := simulate.New(fuzzcase.SpecXR(m), exampleInput(t, "composition.yaml"))
 		rsp := run(t, requestOf(t, s))
 		if fatal(rsp) == "" {
 			checkComposed(t, rsp, rsp.GetDesired().GetResources()["vpc"].GetResource().AsMap()["metadata"].(map[string]any)["labels"].(map[string]any)["eks-gitops.dev/team"].(string))
@@ -115,12 +91,12 @@ func FuzzParseSpec(f *testing.F) {
 // panic, and must either refuse it with a Fatal result or compose objects
 // that pass the same checks as any accepted output.
 func FuzzInput(f *testing.F) {
-	f.Add(`{"apiVersion":"eksgitops.fn.crossplane.io/v1beta1","kind":"Input","argocd":{"hubRoleArn":"arn:aws:iam::111122223333:role/hub"},"cognito":{"userPoolId":"eu-west-1_AbC","region":"eu-west-1"},"repository":{"accountId":"111122223333","region":"eu-west-1"}}`)
-	f.Add(`{"apiVersion":"eksgitops.fn.crossplane.io/v1beta1","kind":"Input","natGateways":"Single","endpointAccess":{"public":true,"publicAccessCidrs":["0.0.0.0/0"]},"argocd":{"hubRoleArn":"arn:aws-cn:iam::111122223333:role/hub","accessMode":"HubRole","clusterResourceAllowList":[{"group":"*","kind":"*"}]}}`)
-	f.Add(`{"providerConfigRef":{"name":"aws-{accountId}-{team}"},"ttl":"-5s","tags":{"aws:x":"y"},"unknown":1}`)
+	for _, seed := range fuzzcase.InputSeeds {
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, input string) {
-		var in map[string]any
-		if err := json.Unmarshal([]byte(input), &in); err != nil || !utf8.ValidString(input) {
+		in, ok := fuzzcase.JSONObject(input)
+		if !ok || !utf8.ValidString(input) {
 			return
 		}
 		s := simulate.New(readYAML(t, "xr.yaml"), in)
@@ -152,8 +128,8 @@ func FuzzObservedState(f *testing.F) {
 	base := requestOf(f, s)
 	want := resourceNames(run(f, base))
 	f.Fuzz(func(t *testing.T, which uint8, observed string) {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(observed), &m); err != nil || !utf8.ValidString(observed) {
+		m, ok := fuzzcase.JSONObject(observed)
+		if !ok || !utf8.ValidString(observed) {
 			return
 		}
 		body, err := structpb.NewStruct(m)

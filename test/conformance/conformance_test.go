@@ -384,7 +384,7 @@ func TestValidateExamplesAndInput(t *testing.T) {
 
 	res := t.TempDir()
 	var objs []map[string]any
-	for _, x := range []string{"xr.yaml", "xr-minimal.yaml", "xr-full.yaml", "xr-pools.yaml", "xr-namespaced.yaml"} {
+	for _, x := range []string{"xr.yaml", "xr-minimal.yaml", "xr-full.yaml", "xr-pools.yaml", "xr-namespaced.yaml", "functions.yaml", "runtimeconfig.yaml"} {
 		objs = append(objs, readYAML(t, x))
 	}
 	for _, c := range []string{"composition.yaml", "composition-namespaced.yaml"} {

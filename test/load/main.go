@@ -42,9 +42,10 @@ func main() {
 	calls := flag.Int("calls", 3000, "calls per concurrency level")
 	soak := flag.Int("soak", 100000, "calls of the soak that checks RSS does not grow")
 	isFloor := flag.Bool("floor", false, "the binary is the floor function (test/load/floor): check only that it answers")
+	memLimit := flag.String("gomemlimit", "", "GOMEMLIMIT for the function's process (e.g. 32MiB, as example/runtimeconfig.yaml sets); empty leaves Go's default")
 	rate := flag.Float64("rate", 0, "calls per second across all callers; 0 calls as fast as each caller can, a positive rate paces the calls as XRs polled by Crossplane are")
 	flag.Parse()
-	if err := run(*binary, *examples, *levels, *calls, *soak, *rate, *isFloor); err != nil {
+	if err := run(*binary, *examples, *levels, *calls, *soak, *rate, *isFloor, *memLimit); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
@@ -217,7 +218,7 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[min(len(sorted)-1, int(float64(len(sorted))*p))]
 }
 
-func run(binary, examples, levels string, calls, soak int, rate float64, isFloor bool) error {
+func run(binary, examples, levels string, calls, soak int, rate float64, isFloor bool, memLimit string) error {
 	req, err := convergedRequest(examples)
 	if err != nil {
 		return err
@@ -239,6 +240,9 @@ func run(binary, examples, levels string, calls, soak int, rate float64, isFloor
 	_ = l.Close()
 	cmd := exec.Command(binary, "--tls-certs-dir", certs.Dir, "--address", addr, "--metrics-address=")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if memLimit != "" {
+		cmd.Env = append(os.Environ(), "GOMEMLIMIT="+memLimit)
+	}
 	if err := cmd.Start(); err != nil {
 		return err
 	}
@@ -276,6 +280,9 @@ func run(binary, examples, levels string, calls, soak int, rate float64, isFloor
 	fmt.Printf("request: converged default example, %d composed resources, %d bytes; response %d bytes\n", len(req.GetObserved().GetResources()), len(encoded), len(client.want))
 	if rate > 0 {
 		fmt.Printf("paced: %.0f calls/s spread over the callers\n", rate)
+	}
+	if memLimit != "" {
+		fmt.Printf("the function runs with GOMEMLIMIT=%s\n", memLimit)
 	}
 	fmt.Printf("%-12s %10s %10s %12s %14s\n", "concurrency", "p50", "p99", "calls/s", "peak RSS MiB")
 	for _, s := range strings.Split(levels, ",") {

@@ -1,6 +1,9 @@
 // Command renderall converges every example XR (and Input variants) with the
 // provider simulator and writes every object the function declares in every
-// round to a directory, one YAML file per scenario and round. The
+// round to a directory, one YAML file per scenario and round. It does the
+// same for every case of the fuzz targets' seeds and committed corpora that
+// the function accepts, writing the final round, so what the fuzzer found is
+// held to the same schemas. The
 // conformance module validates those files against the providers' schemas;
 // it cannot import the function because the providers' API modules pin an
 // older crossplane-runtime than function-sdk-go needs.
@@ -16,10 +19,15 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+	"unicode/utf8"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+
 	"github.com/eks-gitops/function-eks-gitops/fn"
+	"github.com/eks-gitops/function-eks-gitops/internal/fuzzcase"
 	"github.com/eks-gitops/function-eks-gitops/internal/simulate"
 )
 
@@ -56,14 +64,15 @@ func readYAML(dir, name string) (map[string]any, error) {
 func main() {
 	examples := flag.String("examples", "example", "the example directory")
 	out := flag.String("out", "", "the directory to write to")
+	corpus := flag.String("corpus", "fn/testdata/fuzz", "the fuzz targets' corpus directory")
 	flag.Parse()
-	if err := run(*examples, *out); err != nil {
+	if err := run(*examples, *corpus, *out); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
-func run(examples, out string) error {
+func run(examples, corpus, out string) error {
 	if err := os.MkdirAll(out, 0o750); err != nil {
 		return err
 	}
@@ -89,22 +98,139 @@ func run(examples, out string) error {
 			return fmt.Errorf("%s: %w", sc.name, err)
 		}
 		for i, r := range rounds {
-			res := r.Response.GetDesired().GetResources()
-			var b bytes.Buffer
-			for _, name := range slices.Sorted(maps.Keys(res)) {
-				y, err := yaml.Marshal(res[name].GetResource().AsMap())
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(&b, "---\n# %s\n", name)
-				b.Write(y)
-				total++
-			}
-			if err := os.WriteFile(filepath.Join(out, fmt.Sprintf("%s-round-%d.yaml", sc.name, i)), b.Bytes(), 0o600); err != nil {
+			n, err := write(filepath.Join(out, fmt.Sprintf("%s-round-%d.yaml", sc.name, i)), r.Response)
+			if err != nil {
 				return err
 			}
+			total += n
 		}
 	}
 	fmt.Printf("renderall: wrote %d objects of %d scenarios to %s\n", total, len(scenarios), out)
+
+	cases, err := fuzzCases(examples, corpus)
+	if err != nil {
+		return err
+	}
+	total, accepted := 0, 0
+	for _, c := range cases {
+		rounds, err := simulate.Converge(context.Background(), f, simulate.New(c.xr, c.input), 12)
+		if len(rounds) == 0 && err != nil {
+			continue // Refused with a Fatal result, as the fuzz target allows.
+		}
+		if err != nil {
+			return fmt.Errorf("fuzz case %s was accepted but did not converge: %w", c.name, err)
+		}
+		n, err := write(filepath.Join(out, fmt.Sprintf("fuzz-%s-final.yaml", c.name)), rounds[len(rounds)-1].Response)
+		if err != nil {
+			return err
+		}
+		total += n
+		accepted++
+	}
+	fmt.Printf("renderall: wrote %d objects of the %d fuzz cases the function accepts (of %d) to %s\n", total, accepted, len(cases), out)
 	return nil
 }
+
+// write writes every desired composed resource of rsp to path, in name
+// order, and returns how many.
+func write(path string, rsp *fnv1.RunFunctionResponse) (int, error) {
+	res := rsp.GetDesired().GetResources()
+	var b bytes.Buffer
+	for _, name := range slices.Sorted(maps.Keys(res)) {
+		y, err := yaml.Marshal(res[name].GetResource().AsMap())
+		if err != nil {
+			return 0, err
+		}
+		fmt.Fprintf(&b, "---\n# %s\n", name)
+		b.Write(y)
+	}
+	return len(res), os.WriteFile(path, b.Bytes(), 0o600)
+}
+
+// fuzzCase is an XR and Input a fuzz target's arguments stand for.
+type fuzzCase struct {
+	name      string
+	xr, input map[string]any
+}
+
+// fuzzCases returns the cases of the seeds and committed corpora of the fuzz
+// targets that stand for an XR and an Input, skipping what those targets
+// skip (arguments that are not UTF-8 or not JSON objects).
+func fuzzCases(examples, corpus string) ([]fuzzCase, error) {
+	exampleXR, err := readYAML(examples, "xr.yaml")
+	if err != nil {
+		return nil, err
+	}
+	c, err := readYAML(examples, "composition.yaml")
+	if err != nil {
+		return nil, err
+	}
+	exampleInput := c["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)["input"].(map[string]any) //nolint:forcetypeassert // Shipped example.
+	args := func(target string, seeds []string) ([]string, map[string][]any, error) {
+		all, err := fuzzcase.ReadCorpus(filepath.Join(corpus, target))
+		if err != nil {
+			return nil, nil, err
+		}
+		if all == nil {
+			all = map[string][]any{}
+		}
+		for i, s := range seeds {
+			all[fmt.Sprintf("seed-%d", i)] = []any{s}
+		}
+		return slices.Sorted(maps.Keys(all)), all, nil
+	}
+	var cases []fuzzCase
+	teams, err := fuzzcase.ReadCorpus(filepath.Join(corpus, fuzzcase.TargetTeam))
+	if err != nil {
+		return nil, err
+	}
+	teamCases := map[string]fuzzcase.Team{}
+	for n, a := range teams {
+		t, err := fuzzcase.TeamOf(a)
+		if err != nil {
+			return nil, fmt.Errorf("%s/%s: %w", fuzzcase.TargetTeam, n, err)
+		}
+		teamCases[n] = t
+	}
+	for i, t := range fuzzcase.TeamSeeds {
+		teamCases[fmt.Sprintf("seed-%d", i)] = t
+	}
+	for _, n := range slices.Sorted(maps.Keys(teamCases)) {
+		if t := teamCases[n]; allUTF8(t.Strings()...) {
+			cases = append(cases, fuzzCase{name: "team-" + n, xr: t.XR(), input: clone(exampleInput)})
+		}
+	}
+	names, spec, err := args(fuzzcase.TargetSpec, fuzzcase.SpecSeeds)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		s, _ := spec[n][0].(string)
+		if m, ok := fuzzcase.JSONObject(s); ok {
+			cases = append(cases, fuzzCase{name: "spec-" + n, xr: fuzzcase.SpecXR(m), input: clone(exampleInput)})
+		}
+	}
+	names, input, err := args(fuzzcase.TargetInput, fuzzcase.InputSeeds)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		s, _ := input[n][0].(string)
+		if m, ok := fuzzcase.JSONObject(s); ok && utf8.ValidString(s) {
+			cases = append(cases, fuzzCase{name: "input-" + n, xr: clone(exampleXR), input: m})
+		}
+	}
+	return cases, nil
+}
+
+func allUTF8(s ...string) bool {
+	for _, v := range s {
+		if !utf8.ValidString(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// clone deep-copies a JSON object, so no case shares maps with another.
+func clone(m map[string]any) map[string]any { return runtime.DeepCopyJSON(m) }
