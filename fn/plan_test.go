@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/request"
 )
 
 func marshal(t testing.TB, rsp *fnv1.RunFunctionResponse) []byte {
@@ -128,4 +130,102 @@ func TestConcurrentCallsShareCachedPlans(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestPlanKeyCoversEverything changes every field the builders can read,
+// one at a time, and checks the cache key changes: a field the key missed
+// would let one XR be answered with another's plan.
+func TestPlanKeyCoversEverything(t *testing.T) {
+	s, _ := convergedState(t, exampleState(t))
+	req := requestOf(t, s)
+	f := New(WithClock(func() time.Time { return testNow }))
+	in, err := readInput(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oxr, err := request.GetObservedCompositeResource(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.params(oxr, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	facts := factsFrom(req.GetObserved().GetResources())
+	base, err := keyOf(p, facts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaves := 0
+	check := func(path string) {
+		leaves++
+		k, err := keyOf(p, facts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k == base {
+			t.Errorf("changing %s leaves the plan's cache key unchanged", path)
+		}
+	}
+	forEachLeaf(reflect.ValueOf(&p).Elem(), "Params", check)
+	forEachLeaf(reflect.ValueOf(&facts).Elem(), "Facts", check)
+	t.Logf("changed %d fields one at a time", leaves)
+	if leaves < 50 {
+		t.Errorf("changed only %d fields; the walk missed most of them", leaves)
+	}
+}
+
+// forEachLeaf changes each string, number and bool reachable from v in
+// turn, calls check, and changes it back.
+func forEachLeaf(v reflect.Value, path string, check func(path string)) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			forEachLeaf(v.Elem(), path, check)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				forEachLeaf(v.Field(i), path+"."+v.Type().Field(i).Name, check)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			forEachLeaf(v.Index(i), fmt.Sprintf("%s[%d]", path, i), check)
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			old := v.MapIndex(k)
+			changed := reflect.New(old.Type()).Elem()
+			changed.Set(old)
+			forEachLeaf(changed, fmt.Sprintf("%s[%v]", path, k), func(p string) {
+				v.SetMapIndex(k, changed)
+				check(p)
+				v.SetMapIndex(k, old)
+			})
+		}
+	case reflect.String:
+		old := v.String()
+		v.SetString(old + "x")
+		check(path)
+		v.SetString(old)
+	case reflect.Bool:
+		v.SetBool(!v.Bool())
+		check(path)
+		v.SetBool(!v.Bool())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		v.SetInt(v.Int() + 1)
+		check(path)
+		v.SetInt(v.Int() - 1)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		v.SetUint(v.Uint() + 1)
+		check(path)
+		v.SetUint(v.Uint() - 1)
+	case reflect.Float32, reflect.Float64:
+		v.SetFloat(v.Float() + 1)
+		check(path)
+		v.SetFloat(v.Float() - 1)
+	case reflect.Invalid, reflect.Uintptr, reflect.Complex64, reflect.Complex128, reflect.Chan, reflect.Func, reflect.UnsafePointer:
+		// Not in Params or Facts: nothing a builder reads.
+	}
 }
