@@ -12,7 +12,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/request"
 )
 
 func marshal(t testing.TB, rsp *fnv1.RunFunctionResponse) []byte {
@@ -137,20 +136,8 @@ func TestConcurrentCallsShareCachedPlans(t *testing.T) {
 // would let one XR be answered with another's plan.
 func TestPlanKeyCoversEverything(t *testing.T) {
 	s, _ := convergedState(t, exampleState(t))
+	p := paramsOf(t, s)
 	req := requestOf(t, s)
-	f := New(WithClock(func() time.Time { return testNow }))
-	in, err := readInput(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	oxr, err := request.GetObservedCompositeResource(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := f.params(oxr, in)
-	if err != nil {
-		t.Fatal(err)
-	}
 	facts := factsFrom(req.GetObserved().GetResources())
 	base, err := keyOf(p, facts)
 	if err != nil {
