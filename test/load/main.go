@@ -130,12 +130,19 @@ type caller struct {
 	want []byte
 }
 
-func (c *caller) call(ctx context.Context) error {
+// invoke makes one call and returns the encoded response.
+func (c *caller) invoke(ctx context.Context) ([]byte, error) {
 	var rsp frame
-	if err := c.conn.Invoke(ctx, fnv1.FunctionRunnerService_RunFunction_FullMethodName, &c.req, &rsp, grpc.ForceCodec(rawCodec{})); err != nil {
+	err := c.conn.Invoke(ctx, fnv1.FunctionRunnerService_RunFunction_FullMethodName, &c.req, &rsp, grpc.ForceCodec(rawCodec{}))
+	return rsp.b, err
+}
+
+func (c *caller) call(ctx context.Context) error {
+	rsp, err := c.invoke(ctx)
+	if err != nil {
 		return err
 	}
-	if !bytes.Equal(rsp.b, c.want) {
+	if !bytes.Equal(rsp, c.want) {
 		return errors.New("a response differs from the first: the output is not deterministic")
 	}
 	return nil
@@ -145,13 +152,13 @@ func (c *caller) call(ctx context.Context) error {
 // resource declared again and ready, no results but Normal ones. A negative
 // observed checks only that the call succeeds.
 func (c *caller) check(ctx context.Context, observed int) error {
-	var rsp frame
-	if err := c.conn.Invoke(ctx, fnv1.FunctionRunnerService_RunFunction_FullMethodName, &c.req, &rsp, grpc.ForceCodec(rawCodec{})); err != nil {
+	rsp, err := c.invoke(ctx)
+	if err != nil {
 		return err
 	}
-	c.want = rsp.b
+	c.want = rsp
 	r := &fnv1.RunFunctionResponse{}
-	if err := proto.Unmarshal(rsp.b, r); err != nil || observed < 0 {
+	if err := proto.Unmarshal(rsp, r); err != nil || observed < 0 {
 		return err
 	}
 	for _, res := range r.GetResults() {

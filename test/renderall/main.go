@@ -61,6 +61,15 @@ func readYAML(dir, name string) (map[string]any, error) {
 	return out, yaml.Unmarshal(b, &out)
 }
 
+// compositionInput is the Input of a Composition's first pipeline step.
+func compositionInput(examples, composition string) (map[string]any, error) {
+	c, err := readYAML(examples, composition)
+	if err != nil {
+		return nil, err
+	}
+	return c["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)["input"].(map[string]any), nil //nolint:forcetypeassert // Shipped example.
+}
+
 func main() {
 	examples := flag.String("examples", "example", "the example directory")
 	out := flag.String("out", "", "the directory to write to")
@@ -85,11 +94,10 @@ func run(examples, corpus, out string) error {
 		if err != nil {
 			return err
 		}
-		c, err := readYAML(examples, sc.composition)
+		in, err := compositionInput(examples, sc.composition)
 		if err != nil {
 			return err
 		}
-		in := c["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)["input"].(map[string]any) //nolint:forcetypeassert // Shipped example.
 		if sc.edit != nil {
 			sc.edit(in)
 		}
@@ -161,11 +169,10 @@ func fuzzCases(examples, corpus string) ([]fuzzCase, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := readYAML(examples, "composition.yaml")
+	exampleInput, err := compositionInput(examples, "composition.yaml")
 	if err != nil {
 		return nil, err
 	}
-	exampleInput := c["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)["input"].(map[string]any) //nolint:forcetypeassert // Shipped example.
 	args := func(target string, seeds []string) ([]string, map[string][]any, error) {
 		all, err := fuzzcase.ReadCorpus(filepath.Join(corpus, target))
 		if err != nil {
