@@ -25,7 +25,9 @@ type CLI struct {
 	Insecure           bool   `help:"Run without mTLS credentials. If you supply this flag --tls-certs-dir will be ignored."`
 	MaxRecvMessageSize int    `default:"4" help:"Maximum size of received messages in MB."`
 	MetricsAddress     string `default:":8080" help:"Address at which to serve Prometheus metrics; empty turns them off."`
-	PlanCacheSize      int    `default:"${plan_cache_size}" help:"How many compiled plans to keep, so a converged XR's calls only compute readiness; about 0.3 MiB each, 0 turns the cache off."`
+	PlanCacheSize      int    `default:"${plan_cache_size}" help:"How many compiled plans to keep, so a converged XR's calls only compute readiness; 0 turns the cache off."`
+	PlanCacheMiB       int    `default:"${plan_cache_mib}" help:"How much memory, in MiB, the compiled plans may hold together."`
+	MaxResponseSize    int    `default:"4" help:"Largest response in MB; a larger one is refused with a message naming the long list (Crossplane accepts 4)."`
 }
 
 // Run this Function.
@@ -39,6 +41,12 @@ func (c *CLI) Run() error {
 	}
 	if c.PlanCacheSize < 0 {
 		return errors.New("--plan-cache-size must be 0 (no cache) or more")
+	}
+	if c.PlanCacheMiB < 1 {
+		return errors.New("--plan-cache-mib must be at least 1")
+	}
+	if c.MaxResponseSize < 1 {
+		return errors.New("--max-response-size must be at least 1 (MB)")
 	}
 	grpccodec.Register()
 	opts := []function.ServeOption{
@@ -54,13 +62,15 @@ func (c *CLI) Run() error {
 	default:
 		opts = append(opts, function.MTLSCertificates(c.TLSCertsDir))
 	}
-	return function.Serve(fn.New(fn.WithLogger(log), fn.WithPlanCacheSize(c.PlanCacheSize)), opts...)
+	return function.Serve(fn.New(fn.WithLogger(log),
+		fn.WithPlanCache(c.PlanCacheSize, int64(c.PlanCacheMiB)<<20),
+		fn.WithMaxResponseSize(c.MaxResponseSize<<20)), opts...)
 }
 
 func main() {
 	ctx := kong.Parse(&CLI{},
 		kong.Description("A Crossplane composition function that composes a team's EKS cluster and its GitOps onboarding."),
-		kong.Vars{"plan_cache_size": strconv.Itoa(fn.DefaultPlanCacheSize)},
+		kong.Vars{"plan_cache_size": strconv.Itoa(fn.DefaultPlanCacheSize), "plan_cache_mib": strconv.Itoa(fn.DefaultPlanCacheBytes >> 20)},
 	)
 	ctx.FatalIfErrorf(ctx.Run())
 }

@@ -90,7 +90,7 @@ func BenchmarkRunFunction(b *testing.B) {
 // off: every call builds and converts its whole plan, as the first call for
 // a new spec or newly observed facts does.
 func BenchmarkRunFunctionUncached(b *testing.B) {
-	benchmark(b, New(WithClock(func() time.Time { return testNow }), WithPlanCacheSize(0)))
+	benchmark(b, New(WithClock(func() time.Time { return testNow }), WithPlanCache(0, 0)))
 }
 
 // BenchmarkFloor measures the floor function on the same requests.
@@ -107,7 +107,7 @@ func BenchmarkFullConvergence(b *testing.B) {
 		f    func() fnv1.FunctionRunnerServiceServer
 	}{
 		{"Function", func() fnv1.FunctionRunnerServiceServer { return New(clock) }},
-		{"Function/Uncached", func() fnv1.FunctionRunnerServiceServer { return New(clock, WithPlanCacheSize(0)) }},
+		{"Function/Uncached", func() fnv1.FunctionRunnerServiceServer { return New(clock, WithPlanCache(0, 0)) }},
 		{"Floor", func() fnv1.FunctionRunnerServiceServer { return floor.Function{} }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {

@@ -1,33 +1,184 @@
 package fn
 
 import (
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 )
 
+// Facts that can be kept from what was last applied, as a sentence's subject.
+const (
+	factEndpoint  = "the EKS cluster's endpoint"
+	factCA        = "the EKS cluster's certificate authority"
+	factRoleARN   = "the ARN of Argo CD's IAM role"
+	factGitUser   = "the Git credential's user name"
+	factCloneURL  = "the repository's clone URL"
+	factClusterID = "the EKS cluster's ARN"
+)
+
 // factsFrom reads what the builders and the XR's status need from the
-// observed composed resources. Missing fields stay empty.
-func factsFrom(observed map[string]*fnv1.Resource) compose.Facts {
+// observed composed resources and checks each value before it is used: an
+// endpoint must be an https URL, a CA must decode to PEM certificates, an
+// ARN must parse. A fact that was observed once and is not observed now, or
+// not valid now, never becomes an empty value: the value last applied (the
+// observed cluster Secret, AppProject, Application or repository Secret
+// holds it) is kept and reported in Facts.Kept.
+func factsFrom(observed map[string]*fnv1.Resource, xr *structpb.Struct) compose.Facts {
 	var f compose.Facts
 	if vpc := observed[string(compose.NameVPC)].GetResource(); vpc != nil {
 		f.VPCID = stringAt(vpc, "status", "atProvider", "id")
 	}
+	applied := lastApplied(observed)
 	if c := observed[string(compose.NameCluster)].GetResource(); c != nil {
 		f.Cluster.Name = stringAt(c, "metadata", "annotations", compose.AnnotationExternalName)
-		f.Cluster.ARN = stringAt(c, "status", "atProvider", "arn")
-		f.Cluster.Endpoint = stringAt(c, "status", "atProvider", "endpoint")
-		f.Cluster.CAData = stringAt(c, "status", "atProvider", "certificateAuthority", 0, "data")
+		f.Cluster.ARN = validARN(stringAt(c, "status", "atProvider", "arn"), "eks", "cluster/")
+		f.Cluster.Endpoint = validEndpoint(stringAt(c, "status", "atProvider", "endpoint"))
+		f.Cluster.CAData = validCA(stringAt(c, "status", "atProvider", "certificateAuthority", 0, "data"))
 		f.Cluster.Status = stringAt(c, "status", "atProvider", "status")
 		f.Cluster.Version = stringAt(c, "status", "atProvider", "version")
 	}
+	if r := observed[string(compose.NameArgoCDRole)].GetResource(); r != nil {
+		f.ArgoCDRoleARN = validARN(stringAt(r, "status", "atProvider", "arn"), "iam", "role/")
+	}
 	if r := observed[string(compose.NameRepository)].GetResource(); r != nil {
-		f.RepositoryCloneURL = stringAt(r, "status", "atProvider", "cloneUrlHttp")
+		f.RepositoryCloneURL = validEndpoint(stringAt(r, "status", "atProvider", "cloneUrlHttp"))
 	}
 	f.Git = gitFacts(observed)
+
+	keep := func(step, fact string, have *string, last string) {
+		if *have == "" && last != "" {
+			*have = last
+			f.Kept = append(f.Kept, compose.KeptFact{Step: step, Fact: fact})
+		}
+	}
+	keep(compose.StepClusterRegistered, factEndpoint, &f.Cluster.Endpoint, applied.endpoint)
+	keep(compose.StepClusterRegistered, factCA, &f.Cluster.CAData, applied.caData)
+	keep(compose.StepClusterRegistered, factRoleARN, &f.ArgoCDRoleARN, applied.roleARN)
+	keep(compose.StepRepositoryBootstrapped, factGitUser, &f.Git.Username, applied.gitUser)
+	status := func(path ...any) string { return stringAt(xr, append([]any{"status"}, path...)...) }
+	keep(compose.StepRepositoryBootstrapped, factCloneURL, &f.RepositoryCloneURL, validEndpoint(status("repository", "cloneUrl")))
+	keep(compose.StepControlPlane, factClusterID, &f.Cluster.ARN, validARN(status("cluster", "arn"), "eks", "cluster/"))
 	return f
+}
+
+// applied are the facts the function last wrote into Argo CD's objects.
+type applied struct {
+	endpoint, caData, roleARN, gitUser string
+}
+
+// lastApplied reads the facts from the observed cluster Secret, AppProject,
+// Application and repository Secret: the objects themselves for a
+// cluster-scoped XR, the manifests of the provider-kubernetes Objects that
+// wrap them for a namespaced XR.
+func lastApplied(observed map[string]*fnv1.Resource) applied {
+	var a applied
+	if s := manifest(observed[string(compose.NameClusterSecret)].GetResource()); s != nil {
+		a.endpoint = validEndpoint(appliedSecretValue(s, "server"))
+		var cfg struct {
+			AWSAuthConfig struct {
+				RoleARN string `json:"roleARN"`
+			} `json:"awsAuthConfig"`
+			TLSClientConfig struct {
+				CAData string `json:"caData"`
+			} `json:"tlsClientConfig"`
+		}
+		if json.Unmarshal([]byte(appliedSecretValue(s, "config")), &cfg) == nil {
+			a.caData = validCA(cfg.TLSClientConfig.CAData)
+			a.roleARN = validARN(cfg.AWSAuthConfig.RoleARN, "iam", "role/")
+		}
+	}
+	if a.endpoint == "" {
+		if p := manifest(observed[string(compose.NameAppProject)].GetResource()); p != nil {
+			a.endpoint = validEndpoint(stringAt(p, "spec", "destinations", 0, "server"))
+		}
+	}
+	if a.endpoint == "" {
+		if app := manifest(observed[string(compose.NameBootstrapApplication)].GetResource()); app != nil {
+			a.endpoint = validEndpoint(stringAt(app, "spec", "destination", "server"))
+		}
+	}
+	if s := manifest(observed[string(compose.NameRepositorySecret)].GetResource()); s != nil {
+		a.gitUser = appliedSecretValue(s, "username")
+	}
+	return a
+}
+
+// manifest is the Kubernetes object an observed composed resource declares:
+// the object itself, or the manifest of the provider-kubernetes Object that
+// wraps it.
+func manifest(o *structpb.Struct) *structpb.Struct {
+	if o == nil {
+		return nil
+	}
+	if stringAt(o, "kind") == "Object" && strings.HasPrefix(stringAt(o, "apiVersion"), "kubernetes.") {
+		return valueAt(o, "spec", "forProvider", "manifest").GetStructValue()
+	}
+	return o
+}
+
+// appliedSecretValue decodes a key of a Secret's data, or "" when it is missing or
+// not base64.
+func appliedSecretValue(s *structpb.Struct, key string) string {
+	b, err := base64.StdEncoding.DecodeString(stringAt(s, "data", key))
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// validEndpoint returns u if it is an https URL with a host and nothing
+// else (no user, query or fragment), or "".
+func validEndpoint(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.Scheme != "https" || p.Host == "" || p.User != nil || p.RawQuery != "" || p.Fragment != "" || p.Opaque != "" {
+		return ""
+	}
+	return u
+}
+
+// validCA returns data if it is base64 of one or more PEM certificates that
+// parse, with nothing else in it, or "". Argo CD drops a cluster whose CA
+// does not decode.
+func validCA(data string) string {
+	b, err := base64.StdEncoding.DecodeString(data)
+	if err != nil || len(b) == 0 {
+		return ""
+	}
+	n := 0
+	for rest := b; len(strings.TrimSpace(string(rest))) > 0; n++ {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil || block.Type != "CERTIFICATE" {
+			return ""
+		}
+		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+			return ""
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return data
+}
+
+// validARN returns s if it is an ARN of the service whose resource starts
+// with the prefix, or "".
+func validARN(s, service, resourcePrefix string) string {
+	a, err := arn.Parse(s)
+	if err != nil || a.Service != service || !strings.HasPrefix(a.Resource, resourcePrefix) {
+		return ""
+	}
+	return s
 }
 
 // gitFacts reads Argo CD's Git credential: the user name the provider
@@ -47,18 +198,8 @@ func gitFacts(observed map[string]*fnv1.Resource) compose.GitFacts {
 	if s == nil || stringAt(s, "kind") != "Secret" {
 		return g
 	}
-	decode := func(k string) string {
-		b, err := base64.StdEncoding.DecodeString(stringAt(s, "data", k))
-		if err != nil {
-			return ""
-		}
-		return string(b)
-	}
-	if g.Username == "" {
-		g.Username = decode("username")
-	}
 	if g.Password == "" {
-		g.Password = decode("password")
+		g.Password = appliedSecretValue(s, "password")
 	}
 	return g
 }

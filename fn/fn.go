@@ -6,11 +6,10 @@ package fn
 import (
 	"context"
 	"maps"
-	"strings"
 	"time"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/logging"
@@ -22,6 +21,7 @@ import (
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
+	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 	"github.com/eks-gitops/function-eks-gitops/internal/validation"
 )
 
@@ -36,6 +36,9 @@ type Function struct {
 	log   logging.Logger
 	now   func() time.Time
 	plans *planCache
+	// maxResponse is the largest response Crossplane accepts.
+	maxResponse int
+	refusals    *refusals
 }
 
 // An Option configures a Function.
@@ -47,13 +50,26 @@ func WithLogger(l logging.Logger) Option { return func(f *Function) { f.log = l 
 // WithClock sets the clock used to judge Kubernetes version support.
 func WithClock(now func() time.Time) Option { return func(f *Function) { f.now = now } }
 
-// WithPlanCacheSize sets how many compiled plans the Function keeps; zero
-// compiles every call's plan anew.
-func WithPlanCacheSize(n int) Option { return func(f *Function) { f.plans = newPlanCache(n) } }
+// WithPlanCache sets how many compiled plans the Function keeps and how
+// many bytes they may take together; zero entries compiles every call's plan
+// anew.
+func WithPlanCache(entries int, bytes int64) Option {
+	return func(f *Function) { f.plans = newPlanCache(entries, bytes) }
+}
+
+// WithMaxResponseSize sets the largest response, in bytes, the Function
+// sends; a larger one becomes a Fatal result that says which list is long.
+func WithMaxResponseSize(n int) Option { return func(f *Function) { f.maxResponse = n } }
 
 // New returns a Function.
 func New(o ...Option) *Function {
-	f := &Function{log: logging.NewNopLogger(), now: time.Now, plans: newPlanCache(DefaultPlanCacheSize)}
+	f := &Function{
+		log:         logging.NewNopLogger(),
+		now:         time.Now,
+		plans:       newPlanCache(DefaultPlanCacheSize, DefaultPlanCacheBytes),
+		maxResponse: DefaultMaxResponseSize,
+		refusals:    newRefusals(),
+	}
 	for _, fn := range o {
 		fn(f)
 	}
@@ -86,25 +102,27 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	log := f.log.WithValues("xr-kind", oxr.Resource.GetKind(), "xr-name", oxr.Resource.GetName(), "xr-namespace", oxr.Resource.GetNamespace())
 
-	p, err := f.params(oxr, in)
+	observed := req.GetObserved().GetResources()
+	p, err := f.params(oxr, in, schemeOf(oxr.Resource.GetName(), observed))
 	if err != nil {
-		log.Info("Refusing invalid XR", "error", err.Error())
+		f.refusals.log(log, oxr, err)
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
 
-	observed := req.GetObserved().GetResources()
-	facts := factsFrom(observed)
+	facts := factsFrom(observed, req.GetObserved().GetComposite().GetResource())
 	plan, err := f.plans.plan(p, facts)
 	if err != nil {
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
 	if len(plan.invalid) > 0 {
-		response.Fatal(rsp, invalid("invalid XR", plan.invalid))
+		err := invalid("invalid XR", plan.invalid)
+		f.refusals.log(log, oxr, err)
+		response.Fatal(rsp, err)
 		return rsp, nil
 	}
-	progress := declare(plan, observed, rsp.Desired.Resources)
+	progress := declare(plan, observed, rsp.Desired.Resources, facts.Kept)
 	if !progress.done() {
 		// Kubernetes objects (Secrets, AppProjects, Usages) change no status
 		// that would wake a realtime composition once created, so while
@@ -115,6 +133,14 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 
 	if err := writeStatus(req, rsp, oxr, p, progress, facts); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot set the desired composite resource"))
+		return rsp, nil
+	}
+	if err := f.checkSize(rsp, progress.bytes+passedOn(req)); err != nil {
+		// Crossplane would fail the call with a transport error; say why
+		// instead, and change nothing.
+		f.refusals.log(log, oxr, err)
+		rsp = response.To(req, in.TTL.Duration)
+		response.Fatal(rsp, err)
 		return rsp, nil
 	}
 	return rsp, nil
@@ -135,39 +161,37 @@ func readInput(req *fnv1.RunFunctionRequest) (*v1beta1.Input, error) {
 }
 
 // params reads, defaults and validates the XR's spec.
-func (f *Function) params(oxr *resource.Composite, in *v1beta1.Input) (compose.Params, error) {
+func (f *Function) params(oxr *resource.Composite, in *v1beta1.Input, scheme naming.Scheme) (compose.Params, error) {
 	raw, _ := oxr.Resource.Object["spec"].(map[string]any)
 	s, err := clusterspec.Parse(raw)
 	if err != nil {
 		return compose.Params{}, errors.Wrap(err, "invalid XR")
 	}
+	// Crossplane's own machinery is not ours to read, and must not make
+	// two otherwise equal calls build (or cache) different plans.
+	s.Crossplane = nil
 	s = s.WithDefaults(in.DefaultKubernetesVersion)
-	xr := validation.Composite{Name: oxr.Resource.GetName(), Namespace: oxr.Resource.GetNamespace()}
+	xr := validation.Composite{Name: oxr.Resource.GetName(), Namespace: oxr.Resource.GetNamespace(), Scheme: scheme}
 	if errs := validation.Spec(xr, s, in, f.now()); len(errs) > 0 {
 		return compose.Params{}, invalid("invalid XR", errs)
 	}
-	return compose.Params{XRName: xr.Name, XRNamespace: xr.Namespace, Spec: s, Input: *in}, nil
-}
-
-// invalid joins every field error into one message, one per line, so the
-// XR's condition shows all of them at once.
-func invalid(what string, errs field.ErrorList) error {
-	msgs := make([]string, len(errs))
-	for i, e := range errs {
-		msgs[i] = e.Error()
-	}
-	return errors.Errorf("%s: %s", what, strings.Join(msgs, "; "))
+	return compose.Params{XRName: xr.Name, XRNamespace: xr.Namespace, Scheme: scheme, Spec: s, Input: *in}, nil
 }
 
 // declare adds to desired every planned object whose prerequisites are ready
 // or that already exists, marks each one's readiness from what is observed,
 // and reports the progress of each step. An object that exists is always
 // declared again, so nothing is deleted because a prerequisite went unready.
-func declare(plan *compiledPlan, observed, desired map[string]*fnv1.Resource) progress {
+func declare(plan *compiledPlan, observed, desired map[string]*fnv1.Resource, kept []compose.KeptFact) progress {
 	var pr progress
 	isReady := readinessOf(observed)
 	for _, step := range plan.steps {
 		sp := stepProgress{step: step}
+		for _, k := range kept {
+			if k.Step == step.Condition {
+				sp.kept = append(sp.kept, k.Fact)
+			}
+		}
 		for _, o := range step.Objects {
 			_, exists := observed[string(o.Name)]
 			if missing := unready(o.Requires, isReady); (len(missing) > 0 || o.Missing != "") && !exists {
@@ -182,10 +206,21 @@ func declare(plan *compiledPlan, observed, desired map[string]*fnv1.Resource) pr
 			}
 			desired[string(o.Name)] = &fnv1.Resource{Resource: plan.bodies[o.Name], Ready: ready}
 			sp.declared++
+			pr.bytes += plan.sizes[o.Name]
 		}
 		pr.steps = append(pr.steps, sp)
 	}
 	return pr
+}
+
+// passedOn is the encoded size of the desired resources earlier pipeline
+// steps declared.
+func passedOn(req *fnv1.RunFunctionRequest) int {
+	n := 0
+	for _, r := range req.GetDesired().GetResources() {
+		n += proto.Size(r.GetResource())
+	}
+	return n
 }
 
 func unready(requires []resource.Name, isReady readiness) []resource.Name {

@@ -255,8 +255,9 @@ func TestNamespacedXR(t *testing.T) {
 	}
 	cluster := rsps[0].GetDesired().GetResources()["eks-cluster"].GetResource().AsMap()
 	ann := cluster["metadata"].(map[string]any)["annotations"].(map[string]any)
-	if got := ann["crossplane.io/external-name"]; got != "team-analytics-analytics-dev" {
-		t.Errorf("EKS cluster name %v, want it to carry the namespace", got)
+	want := paramsOf(t, s).ClusterName()
+	if got := ann["crossplane.io/external-name"]; got != want || !strings.HasPrefix(want, "team-analytics-") {
+		t.Errorf("EKS cluster name %v, want %s, which carries the namespace", got, want)
 	}
 }
 

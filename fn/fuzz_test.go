@@ -35,7 +35,7 @@ func FuzzRunFunction(f *testing.F) {
 			}
 		}
 		xr := fuzzcase.Team{Team: team, Members: members, Region: region, Account: account, CIDR: cidr, Pool: pool, MinSize: minSize, DesiredSize: desired, MaxSize: maxSize, Environment: env}.XR()
-		s := simulate.New(xr, exampleInput(t, "composition.yaml"))
+		s := simulate.New(xr, fuzzcase.Granted(exampleInput(t, "composition.yaml"), xr))
 		rsp := run(t, requestOf(t, s))
 		if msg := fatal(rsp); msg != "" {
 			if len(rsp.GetDesired().GetResources()) != 0 {
@@ -79,7 +79,7 @@ func FuzzParseSpec(f *testing.F) {
 		if !ok {
 			return
 		}
-		s := simulate.New(fuzzcase.SpecXR(m), exampleInput(t, "composition.yaml"))
+		s := simulate.New(fuzzcase.SpecXR(m), fuzzcase.Granted(exampleInput(t, "composition.yaml"), fuzzcase.SpecXR(m)))
 		rsp := run(t, requestOf(t, s))
 		if fatal(rsp) == "" {
 			checkComposed(t, rsp, rsp.GetDesired().GetResources()["vpc"].GetResource().AsMap()["metadata"].(map[string]any)["labels"].(map[string]any)["eks-gitops.dev/team"].(string))
@@ -99,7 +99,8 @@ func FuzzInput(f *testing.F) {
 		if !ok || !utf8.ValidString(input) {
 			return
 		}
-		s := simulate.New(readYAML(t, "xr.yaml"), in)
+		xr := readYAML(t, "xr.yaml")
+		s := simulate.New(xr, fuzzcase.Granted(in, xr))
 		rsp := run(t, requestOf(t, s))
 		if fatal(rsp) != "" {
 			if len(rsp.GetDesired().GetResources()) != 0 {

@@ -63,8 +63,9 @@ func TestClusterSecret(t *testing.T) {
 	if err := json.Unmarshal([]byte(secretValue(t, secret, "config")), &cfg); err != nil {
 		t.Fatalf("config is not JSON, Argo CD would drop the cluster: %v", err)
 	}
+	p := paramsOf(t, before)
 	want := map[string]any{
-		"awsAuthConfig":   map[string]any{"clusterName": "payments-dev", "roleARN": "arn:aws:iam::444455556666:role/payments-dev-argocd"},
+		"awsAuthConfig":   map[string]any{"clusterName": p.ClusterName(), "roleARN": "arn:aws:iam::444455556666:role/eks-gitops/argocd/" + p.ClusterName() + "-argocd"},
 		"tlsClientConfig": map[string]any{"insecure": false, "caData": ca},
 	}
 	if diff := cmp.Diff(want, cfg); diff != "" {
@@ -74,8 +75,8 @@ func TestClusterSecret(t *testing.T) {
 	if md["namespace"] != "argocd" || md["labels"].(map[string]any)["argocd.argoproj.io/secret-type"] != "cluster" {
 		t.Errorf("the cluster Secret is not where and how Argo CD looks for it: %v", md)
 	}
-	if got := secretValue(t, secret, "project"); got != "payments-dev" {
-		t.Errorf("project %q", got)
+	if got := secretValue(t, secret, "project"); got != p.ProjectName() || !strings.HasPrefix(got, "eks-gitops-payments-dev-") {
+		t.Errorf("project %q, want %s", got, p.ProjectName())
 	}
 }
 
@@ -98,12 +99,14 @@ func TestClusterSecretHubRoleMode(t *testing.T) {
 // TestAppProjectPolicies parses each policy line the way Argo CD does (CSV)
 // and checks it grants exactly the team's own applications.
 func TestAppProjectPolicies(t *testing.T) {
-	_, rsp := convergedState(t, exampleState(t))
+	before, rsp := convergedState(t, exampleState(t))
+	p := paramsOf(t, before)
+	project := p.ProjectName()
 	spec := desiredObject(t, rsp, "argocd-project")["spec"].(map[string]any)
 	if spec["permitOnlyProjectScopedClusters"] != true {
 		t.Error("permitOnlyProjectScopedClusters is not true")
 	}
-	if diff := cmp.Diff([]any{"https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/payments-dev-gitops"}, spec["sourceRepos"]); diff != "" {
+	if diff := cmp.Diff([]any{"https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/" + p.RepositoryName()}, spec["sourceRepos"]); diff != "" {
 		t.Errorf("sourceRepos: -want +got:\n%s", diff)
 	}
 	for _, d := range spec["destinations"].([]any) {
@@ -122,7 +125,7 @@ func TestAppProjectPolicies(t *testing.T) {
 			for i := range fields {
 				fields[i] = strings.TrimSpace(fields[i])
 			}
-			if fields[0] != "p" || fields[1] != "proj:payments-dev:"+role["name"].(string) || fields[4] != "payments-dev/*" || fields[5] != "allow" {
+			if fields[0] != "p" || fields[1] != "proj:"+project+":"+role["name"].(string) || fields[4] != project+"/*" || fields[5] != "allow" {
 				t.Errorf("policy %q grants more than the team's own applications", p)
 			}
 		}

@@ -64,7 +64,7 @@ func paramsOf(t *testing.T, s state) compose.Params {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := New(WithClock(func() time.Time { return testNow })).params(oxr, in)
+	p, err := New(WithClock(func() time.Time { return testNow })).params(oxr, in, schemeOf(oxr.Resource.GetName(), req.GetObserved().GetResources()))
 	if err != nil {
 		t.Fatal(err)
 	}

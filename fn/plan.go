@@ -1,12 +1,13 @@
 package fn
 
 import (
+	"container/list"
 	"crypto/sha256"
-	"encoding/json"
+	"sync"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/utils/lru"
 
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/resource"
@@ -15,10 +16,19 @@ import (
 	"github.com/eks-gitops/function-eks-gitops/internal/validation"
 )
 
-// DefaultPlanCacheSize is how many compiled plans a Function keeps. A
-// converged plan of the default example takes about 0.3 MiB, so a full cache
-// about 10 MiB; a team of hundreds of members makes its plan larger.
-const DefaultPlanCacheSize = 32
+// Bounds of the plan cache. A converged plan of the default example takes
+// about 0.3 MiB in memory and one of a 1,000-member team about 4 MiB, so the
+// default holds a few dozen typical XRs in a quarter of the 256 MiB that
+// example/runtimeconfig.yaml allows, whatever their size.
+const (
+	DefaultPlanCacheSize  = 32
+	DefaultPlanCacheBytes = 64 << 20
+)
+
+// memoryPerWireByte is how many bytes of memory a compiled plan's Structs
+// take per byte of their protobuf encoding (measured by
+// TestPlanMemoryEstimate, which fails if it is too low).
+const memoryPerWireByte = 8
 
 // compiledPlan is a plan with every object's body already converted to the
 // protobuf Struct a response carries. Compiling is most of a call's work, and
@@ -34,14 +44,21 @@ type compiledPlan struct {
 	// holds them as Structs.
 	steps  []compose.Step
 	bodies map[resource.Name]*structpb.Struct
+	// sizes are the encoded size of each body, for the response size check.
+	sizes map[resource.Name]int
+	// wireBytes is the encoded size of every body together.
+	wireBytes int64
 	// invalid are the object names the XR's name would make invalid.
 	invalid field.ErrorList
 }
 
+// memoryBytes estimates the memory the plan holds.
+func (c *compiledPlan) memoryBytes() int64 { return c.wireBytes * memoryPerWireByte }
+
 // compile builds the plan for p and f and converts every body to a Struct.
 func compile(p compose.Params, f compose.Facts) (*compiledPlan, error) {
 	plan := p.Plan(f)
-	c := &compiledPlan{steps: make([]compose.Step, len(plan)), bodies: map[resource.Name]*structpb.Struct{}}
+	c := &compiledPlan{steps: make([]compose.Step, len(plan)), bodies: map[resource.Name]*structpb.Struct{}, sizes: map[resource.Name]int{}}
 	var names []string
 	for i, s := range plan {
 		objs := make([]compose.Object, len(s.Objects))
@@ -51,6 +68,9 @@ func compile(p compose.Params, f compose.Facts) (*compiledPlan, error) {
 				return nil, errors.Wrapf(err, "cannot convert %s to a protobuf Struct", o.Name)
 			}
 			c.bodies[o.Name] = body
+			size := proto.Size(body)
+			c.sizes[o.Name] = size
+			c.wireBytes += int64(size)
 			names = append(names, body.GetFields()["metadata"].GetStructValue().GetFields()["name"].GetStringValue())
 			o.Body = nil
 			objs[j] = o
@@ -62,30 +82,33 @@ func compile(p compose.Params, f compose.Facts) (*compiledPlan, error) {
 	return c, nil
 }
 
-// planCache keeps the most recently used compiled plans.
-type planCache struct{ lru *lru.Cache }
+// planCache keeps the most recently used compiled plans, bounded both in
+// number and in the memory they hold, so a few very large XRs cannot take
+// more than the budget.
+type planCache struct {
+	mu         sync.Mutex
+	order      *list.List // Front is the most recently used.
+	items      map[planKey]*list.Element
+	maxEntries int
+	maxBytes   int64
+	bytes      int64
+}
 
-func newPlanCache(size int) *planCache {
-	if size <= 0 {
+type cacheEntry struct {
+	key  planKey
+	plan *compiledPlan
+}
+
+func newPlanCache(entries int, bytes int64) *planCache {
+	if entries <= 0 || bytes <= 0 {
 		return nil
 	}
-	return &planCache{lru: lru.New(size)}
+	return &planCache{order: list.New(), items: map[planKey]*list.Element{}, maxEntries: entries, maxBytes: bytes}
 }
 
 // planKey identifies a plan by a hash of everything it is built from. The
 // hash is SHA-256 so that no two XRs can ever share a plan.
 type planKey [sha256.Size]byte
-
-func keyOf(p compose.Params, f compose.Facts) (planKey, error) {
-	b, err := json.Marshal(struct {
-		P compose.Params
-		F compose.Facts
-	}{p, f})
-	if err != nil {
-		return planKey{}, errors.Wrap(err, "cannot hash the plan's parameters")
-	}
-	return sha256.Sum256(b), nil
-}
 
 // plan returns the compiled plan for p and f, from the cache when it has it.
 // A nil cache compiles every time.
@@ -93,17 +116,61 @@ func (c *planCache) plan(p compose.Params, f compose.Facts) (*compiledPlan, erro
 	if c == nil {
 		return compile(p, f)
 	}
-	k, err := keyOf(p, f)
-	if err != nil {
-		return nil, err
-	}
-	if v, ok := c.lru.Get(k); ok {
-		return v.(*compiledPlan), nil //nolint:forcetypeassert // Only compiled plans are added.
+	k := keyOf(p, f)
+	if cp, ok := c.get(k); ok {
+		return cp, nil
 	}
 	cp, err := compile(p, f)
 	if err != nil {
 		return nil, err
 	}
-	c.lru.Add(k, cp)
+	c.add(k, cp)
 	return cp, nil
+}
+
+func (c *planCache) get(k planKey) (*compiledPlan, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.items[k]
+	if !ok {
+		return nil, false
+	}
+	c.order.MoveToFront(e)
+	return e.Value.(cacheEntry).plan, true //nolint:forcetypeassert // Only cache entries are added.
+}
+
+// add keeps the plan unless it alone exceeds the budget, and evicts the
+// least recently used plans until both bounds hold.
+func (c *planCache) add(k planKey, cp *compiledPlan) {
+	size := cp.memoryBytes()
+	if size > c.maxBytes {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.items[k]; ok {
+		return // A concurrent call compiled the same plan.
+	}
+	c.items[k] = c.order.PushFront(cacheEntry{key: k, plan: cp})
+	c.bytes += size
+	for c.order.Len() > c.maxEntries || c.bytes > c.maxBytes {
+		e := c.order.Back()
+		old := e.Value.(cacheEntry) //nolint:forcetypeassert // Only cache entries are added.
+		c.order.Remove(e)
+		delete(c.items, old.key)
+		c.bytes -= old.plan.memoryBytes()
+	}
+}
+
+// len and heldBytes report the cache's use, for tests.
+func (c *planCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len()
+}
+
+func (c *planCache) heldBytes() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytes
 }

@@ -31,7 +31,7 @@ func TestPlanCacheChangesNothing(t *testing.T) {
 	clock := WithClock(func() time.Time { return testNow })
 	for _, ex := range examples {
 		t.Run(ex.name, func(t *testing.T) {
-			cached, uncached := New(clock), New(clock, WithPlanCacheSize(0))
+			cached, uncached := New(clock), New(clock, WithPlanCache(0, 0))
 			s := newState(t, ex.xr, ex.composition)
 			var reqs []*fnv1.RunFunctionRequest
 			for _, rsp := range converge(t, s) {
@@ -85,7 +85,7 @@ func TestPlanCacheFollowsFacts(t *testing.T) {
 // size, however many XRs call.
 func TestPlanCacheIsBounded(t *testing.T) {
 	const size = 3
-	f := New(WithClock(func() time.Time { return testNow }), WithPlanCacheSize(size))
+	f := New(WithClock(func() time.Time { return testNow }), WithPlanCache(size, DefaultPlanCacheBytes))
 	for i := range 10 {
 		s := exampleState(t)
 		set(s.XR, "metadata.name", fmt.Sprintf("team-%d", i))
@@ -95,11 +95,11 @@ func TestPlanCacheIsBounded(t *testing.T) {
 		if _, err := f.RunFunction(context.Background(), requestOf(t, s)); err != nil {
 			t.Fatal(err)
 		}
-		if n := f.plans.lru.Len(); n > size {
+		if n := f.plans.len(); n > size {
 			t.Fatalf("after %d XRs the cache holds %d plans, more than its size %d", i+1, n, size)
 		}
 	}
-	if n := f.plans.lru.Len(); n != size {
+	if n := f.plans.len(); n != size {
 		t.Errorf("the cache holds %d plans, want it full at %d", n, size)
 	}
 }
@@ -138,19 +138,12 @@ func TestPlanKeyCoversEverything(t *testing.T) {
 	s, _ := convergedState(t, exampleState(t))
 	p := paramsOf(t, s)
 	req := requestOf(t, s)
-	facts := factsFrom(req.GetObserved().GetResources())
-	base, err := keyOf(p, facts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	facts := factsFrom(req.GetObserved().GetResources(), req.GetObserved().GetComposite().GetResource())
+	base := keyOf(p, facts)
 	leaves := 0
 	check := func(path string) {
 		leaves++
-		k, err := keyOf(p, facts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if k == base {
+		if k := keyOf(p, facts); k == base {
 			t.Errorf("changing %s leaves the plan's cache key unchanged", path)
 		}
 	}

@@ -20,16 +20,23 @@ const (
 	reasonAvailable = "Available"
 	reasonCreating  = "Creating"
 	reasonWaiting   = "WaitingForPrerequisites"
+	reasonFactLost  = "ObservedFactMissing"
 )
 
 // progress is how far each step of the plan has come.
-type progress struct{ steps []stepProgress }
+type progress struct {
+	steps []stepProgress
+	// bytes is the encoded size of the declared objects.
+	bytes int
+}
 
 type stepProgress struct {
 	step     compose.Step
 	declared int
 	notReady []resource.Name
 	held     []heldObject
+	// kept are facts no longer observed whose last applied value is used.
+	kept []string
 }
 
 type heldObject struct {
@@ -38,7 +45,9 @@ type heldObject struct {
 	missingFact string
 }
 
-func (s stepProgress) done() bool { return len(s.notReady) == 0 && len(s.held) == 0 }
+func (s stepProgress) done() bool {
+	return len(s.notReady) == 0 && len(s.held) == 0 && len(s.kept) == 0
+}
 
 func (p progress) done() bool {
 	for _, s := range p.steps {
@@ -65,6 +74,16 @@ func (p progress) held() int {
 	return n
 }
 
+// kept reports whether any step uses a fact no longer observed.
+func (p progress) kept() bool {
+	for _, s := range p.steps {
+		if len(s.kept) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // phase is the first step that is not done, or Ready.
 func (p progress) phase() string {
 	for _, s := range p.steps {
@@ -85,6 +104,9 @@ func (s stepProgress) message() string {
 		return fmt.Sprintf("all %d resources are ready", s.declared)
 	}
 	var parts []string
+	if len(s.kept) > 0 {
+		parts = append(parts, strings.Join(s.kept, " and ")+" can no longer be observed; the value last applied is kept until it can")
+	}
 	if len(s.notReady) > 0 {
 		parts = append(parts, fmt.Sprintf("%d of %d declared resources are not ready yet: %s", len(s.notReady), s.declared, names(s.notReady)))
 	}
@@ -170,7 +192,10 @@ func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, ox
 			continue
 		}
 		reason := reasonCreating
-		if len(s.held) > 0 {
+		switch {
+		case len(s.kept) > 0:
+			reason = reasonFactLost
+		case len(s.held) > 0:
 			reason = reasonWaiting
 		}
 		response.ConditionFalse(rsp, s.step.Condition, reason).WithMessage(s.message()).TargetComposite()
@@ -185,7 +210,7 @@ func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, ox
 	// SetDesiredCompositeResource drops what earlier steps said about the
 	// XR's readiness; carry it over unless something is held back.
 	rsp.Desired.Composite.Ready = req.GetDesired().GetComposite().GetReady()
-	if pr.held() > 0 {
+	if pr.held() > 0 || pr.kept() {
 		rsp.Desired.Composite.Ready = fnv1.Ready_READY_FALSE
 	}
 	return nil

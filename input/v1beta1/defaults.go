@@ -22,12 +22,16 @@ const (
 	DefaultBootstrapRevision        = "main"
 	DefaultBootstrapNamespace       = "{team}"
 	DefaultGroupPrefix              = "eks-gitops-"
+	DefaultNamePrefix               = "eks-gitops-"
 )
 
 // WithDefaults returns a copy of the Input with every default applied.
 func (in *Input) WithDefaults() *Input {
 	out := in.DeepCopy()
 	out.ProviderConfigRef = defaultProviderConfigRef(out.ProviderConfigRef)
+	if out.NamePrefix == "" {
+		out.NamePrefix = DefaultNamePrefix
+	}
 	if out.ManagedResourceNamespace == "" {
 		out.ManagedResourceNamespace = DefaultManagedResourceNamespace
 	}

@@ -36,6 +36,22 @@ type Input struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// Tenancy is what the platform grants each team: the only AWS accounts
+	// its XRs may ask for, and the namespaces its namespaced XRs may live
+	// in. An XR that asks for more is refused.
+	Tenancy Tenancy `json:"tenancy"`
+
+	// NamePrefix starts the name of every object the function writes into
+	// a namespace that teams share (Argo CD's), and of every Argo CD cluster
+	// and project, so no XR can name an object Argo CD or the platform
+	// already uses. It must end with a dash and must not start with
+	// "argocd" (Argo CD's own ConfigMaps and Secrets), "cluster-" or "repo-"
+	// (the names Argo CD's CLI gives cluster and repository Secrets).
+	// +optional
+	// +kubebuilder:default=eks-gitops-
+	// +kubebuilder:validation:MaxLength=16
+	NamePrefix string `json:"namePrefix,omitempty"`
+
 	// ProviderConfigRef is the AWS ProviderConfig that the team's managed
 	// resources (network, IAM, EKS) use.
 	// +optional
@@ -90,6 +106,28 @@ type Input struct {
 	// used to write objects outside a namespaced XR's namespace.
 	// +optional
 	KubernetesProviderConfigRef *ProviderConfigRef `json:"kubernetesProviderConfigRef,omitempty"`
+}
+
+// Tenancy is what the platform grants each team.
+type Tenancy struct {
+	// Teams are the teams that may have clusters, each with what it may use.
+	// +kubebuilder:validation:MinItems=1
+	Teams []TeamGrant `json:"teams"`
+}
+
+// TeamGrant is what one team may use.
+type TeamGrant struct {
+	// Name is the team's name, as its XRs write it in spec.team.name.
+	Name string `json:"name"`
+
+	// AccountIDs are the AWS accounts the team's clusters may live in.
+	// +kubebuilder:validation:MinItems=1
+	AccountIDs []string `json:"accountIds"`
+
+	// Namespaces are where the team's namespaced XRs may live; a namespaced
+	// XR elsewhere is refused. Each namespace belongs to one team.
+	// +optional
+	Namespaces []string `json:"namespaces,omitempty"`
 }
 
 // ProviderConfigRef names a ProviderConfig or ClusterProviderConfig.

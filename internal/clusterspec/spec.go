@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/crossplane/function-sdk-go/errors"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/awszones"
 )
 
 // Defaults for what a product engineer may leave out.
@@ -252,13 +254,19 @@ func (p NodePool) withDefaults() NodePool {
 }
 
 // ZoneNames returns the availability zones the network spans: the explicit
-// list, or the region's first zones by letter.
+// list, or the region's first zones by letter (from the dated zone table, so
+// a region whose zone b does not exist gets a, c, d).
 func (s Spec) ZoneNames() []string {
 	if len(s.Network.Zones) > 0 {
 		return s.Network.Zones
 	}
 	zones := make([]string, 0, s.Network.AvailabilityZones)
+	known := awszones.Zones(s.AWS.Region)
 	for i := range s.Network.AvailabilityZones {
+		if i < len(known) {
+			zones = append(zones, known[i])
+			continue
+		}
 		zones = append(zones, s.AWS.Region+string(rune('a'+i)))
 	}
 	return zones

@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
+	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
 )
 
@@ -103,7 +104,7 @@ func TestBuilders(t *testing.T) {
 				if str(t, priv, "spec", "forProvider", "tags", "kubernetes.io/role/internal-elb") != "1" {
 					t.Error("private subnet lacks kubernetes.io/role/internal-elb")
 				}
-				if str(t, priv, "spec", "forProvider", "tags", "kubernetes.io/cluster/payments-dev") != "shared" {
+				if str(t, priv, "spec", "forProvider", "tags", "kubernetes.io/cluster/"+params(func(*Params) {}).ClusterName()) != "shared" {
 					t.Error("private subnet lacks the cluster tag")
 				}
 				if str(t, priv, fp("cidrBlock")...) != "10.20.0.0/19" || str(t, pub, fp("cidrBlock")...) != "10.20.128.0/19" {
@@ -118,7 +119,7 @@ func TestBuilders(t *testing.T) {
 				t.Helper()
 				c := find(t, objs, "eks-cluster")
 				refs, _, _ := unstructured.NestedSlice(c.Object, "spec", "forProvider", "vpcConfig", "subnetIdRefs")
-				want := []any{map[string]any{"name": "payments-dev-subnet-private-a"}, map[string]any{"name": "payments-dev-subnet-private-b"}, map[string]any{"name": "payments-dev-subnet-private-c"}}
+				want := []any{map[string]any{"name": "payments-dev.subnet-private-a"}, map[string]any{"name": "payments-dev.subnet-private-b"}, map[string]any{"name": "payments-dev.subnet-private-c"}}
 				if diff := cmp.Diff(want, refs); diff != "" {
 					t.Errorf("-want +got:\n%s", diff)
 				}
@@ -153,8 +154,31 @@ func TestBuilders(t *testing.T) {
 				if got := str(t, r, fp("assumeRolePolicy")...); got != want {
 					t.Errorf("trust policy:\n got %s\nwant %s", got, want)
 				}
-				if got := r.GetAnnotations()[AnnotationExternalName]; got != "payments-dev-argocd" {
+				if got := r.GetAnnotations()[AnnotationExternalName]; got != params(func(*Params) {}).ClusterName()+"-argocd" {
 					t.Errorf("role name %q", got)
+				}
+				if got := str(t, r, fp("path")...); got != ArgoCDRolePath {
+					t.Errorf("role path %q, want %q so the hub role's permission can name it", got, ArgoCDRolePath)
+				}
+			},
+		},
+		"LegacyNames": {
+			reason: "A Legacy XR keeps the names and root role paths its resources were created with.",
+			edit:   func(p *Params) { p.Scheme = naming.Legacy },
+			check: func(t *testing.T, objs []Object) {
+				t.Helper()
+				r := find(t, objs, "iam-role-argocd")
+				if got := r.GetAnnotations()[AnnotationExternalName]; got != "payments-dev-argocd" {
+					t.Errorf("role name %q, want the Legacy payments-dev-argocd", got)
+				}
+				if _, ok, _ := unstructured.NestedString(r.Object, fp("path")...); ok {
+					t.Error("a Legacy role got a path; a path change replaces the role")
+				}
+				if got := find(t, objs, "vpc").GetName(); got != "payments-dev-vpc" {
+					t.Errorf("VPC object %q, want the Legacy payments-dev-vpc", got)
+				}
+				if got := find(t, objs, "argocd-project").GetName(); got != "payments-dev" {
+					t.Errorf("project %q, want the Legacy payments-dev", got)
 				}
 			},
 		},

@@ -4,6 +4,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
+	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 )
 
 // Composition resource names of the EKS resources.
@@ -33,8 +34,14 @@ func NameNodeGroup(pool string) resource.Name { return resource.Name("eks-nodegr
 // NameAddon is the composition resource name of an EKS add-on.
 func NameAddon(addon string) resource.Name { return resource.Name("eks-addon-" + addon) }
 
-// NodeGroupName is the AWS name of a node pool's node group.
-func (p Params) NodeGroupName(pool string) string { return p.ClusterName() + "-" + pool }
+// NodeGroupName is the AWS name of a node pool's node group. Node group
+// names are unique within their cluster, which is the XR's own.
+func (p Params) NodeGroupName(pool string) string {
+	if p.Scheme == naming.Legacy {
+		return p.ClusterName() + "-" + pool
+	}
+	return pool
+}
 
 // ClusterAdminPolicyARN is the EKS access policy Argo CD gets.
 func (p Params) ClusterAdminPolicyARN() string {

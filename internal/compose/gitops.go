@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/crossplane/function-sdk-go/resource"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 )
 
 // Composition resource names of the GitOps onboarding.
@@ -73,7 +75,9 @@ type GitFacts struct {
 
 // ProjectName is the Argo CD project, and the Argo CD cluster name: one per
 // cluster, so a team with two clusters never shares a policy between them.
-func (p Params) ProjectName() string { return p.ClusterName() }
+// It starts with the platform's prefix, so it is never Argo CD's own
+// "default" project or its "in-cluster" cluster.
+func (p Params) ProjectName() string { return p.SharedName("") }
 
 // CognitoGroup is the team's Cognito group for this cluster.
 func (p Params) CognitoGroup() string { return p.Input.Cognito.GroupPrefix + p.ClusterName() }
@@ -102,14 +106,11 @@ func (p Params) RepositoryARN() string {
 	return "arn:" + PartitionOf(r.Region) + ":codecommit:" + r.Region + ":" + r.AccountID + ":" + p.RepositoryName()
 }
 
-// ArgoCDRoleARN is the role Argo CD assumes for this cluster, or "" when it
-// uses its hub role directly.
-func (p Params) ArgoCDRoleARN() string {
-	name, ok := p.RoleNames()[NameArgoCDRole]
-	if !ok {
-		return ""
-	}
-	return "arn:" + p.Partition() + ":iam::" + p.Spec.AWS.AccountID + ":role/" + name
+// UsesArgoCDRole reports whether Argo CD reaches the cluster through a role
+// of its own in the team account (ClusterRole mode).
+func (p Params) UsesArgoCDRole() bool {
+	_, ok := p.RoleNames()[NameArgoCDRole]
+	return ok
 }
 
 // Onboarding returns the four GitOps onboarding steps.
@@ -171,7 +172,7 @@ func (p Params) usage(name resource.Name, of, by Object) Object {
 	return Object{Name: name, Requires: []resource.Name{of.Name, by.Name}, Body: map[string]any{
 		"apiVersion": apiUsage,
 		"kind":       "Usage",
-		"metadata":   p.meta(p.ObjectName(string(name)), ns, nil),
+		"metadata":   p.meta(p.usageName(name, ns), ns, nil),
 		"spec": map[string]any{
 			"of":             p.kubeRef(of),
 			"by":             byRef,
@@ -181,6 +182,16 @@ func (p Params) usage(name resource.Name, of, by Object) Object {
 	}}
 }
 
+// usageName names a Usage. One in a shared namespace (Argo CD's, for a
+// cluster-scoped XR) carries the platform's prefix and the cluster's name
+// like every other object there.
+func (p Params) usageName(name resource.Name, ns string) string {
+	if p.Scheme == naming.Legacy || ns == p.Namespace() {
+		return p.ObjectName(string(name))
+	}
+	return p.SharedName(string(name))
+}
+
 // clusterLabels follow the gitops-bridge convention, so ApplicationSet
 // cluster generators can select on them. Values are label-safe: the names
 // and version are validated.
@@ -188,7 +199,7 @@ func (p Params) clusterLabels() map[string]string {
 	a := p.Spec.Addons
 	l := map[string]string{
 		argoSecretTypeLabel:                   "cluster",
-		"cluster_name":                        p.ClusterName(),
+		"cluster_name":                        p.ProjectName(),
 		"aws_cluster_name":                    p.ClusterName(),
 		"environment":                         p.Spec.Environment,
 		"team":                                p.Spec.Team.Name,
@@ -247,15 +258,21 @@ func (p Params) argoMeta(name string, labels, annotations map[string]string) map
 // Secret needs the observed endpoint and CA, and Argo CD's access policy in
 // place, or Argo CD would register a cluster it cannot reach.
 func (p Params) registration(f Facts) []Object {
+	// The role ARN is the one the provider observed, not one rebuilt from
+	// the account ID: it is what exists, path included.
+	roleARN := ""
+	if p.UsesArgoCDRole() {
+		roleARN = f.ArgoCDRoleARN
+	}
 	cfg, _ := json.Marshal(clusterConfig{ //nolint:errchkjson // Plain strings always encode.
-		AWSAuthConfig:   awsAuthConfig{ClusterName: p.ClusterName(), RoleARN: p.ArgoCDRoleARN()},
+		AWSAuthConfig:   awsAuthConfig{ClusterName: p.ClusterName(), RoleARN: roleARN},
 		TLSClientConfig: tlsClientConfig{CAData: f.Cluster.CAData},
 	})
 	secret := p.kube(NameClusterSecret, string(NameClusterSecret), map[string]any{
 		"apiVersion": "v1",
 		"kind":       "Secret",
 		"type":       "Opaque",
-		"metadata": p.argoMeta("cluster-"+p.ClusterName(), p.clusterLabels(), map[string]string{
+		"metadata": p.argoMeta(p.SharedName(SuffixClusterSecret), p.clusterLabels(), map[string]string{
 			"aws_cluster_name":       p.ClusterName(),
 			"aws_region":             p.Spec.AWS.Region,
 			"aws_account_id":         p.Spec.AWS.AccountID,
@@ -272,8 +289,11 @@ func (p Params) registration(f Facts) []Object {
 			"config":  string(cfg),
 		}),
 	}, []resource.Name{NameCluster, NameAccessAssociation})
-	if f.Cluster.Endpoint == "" || f.Cluster.CAData == "" {
-		secret.Missing = "the EKS cluster's observed endpoint and CA"
+	switch {
+	case f.Cluster.Endpoint == "" || f.Cluster.CAData == "":
+		secret.Missing = "the EKS cluster's endpoint and certificate authority"
+	case p.UsesArgoCDRole() && f.ArgoCDRoleARN == "":
+		secret.Missing = "the ARN of Argo CD's IAM role"
 	}
 
 	objs := []Object{secret, p.usage(NameUsageSecretOfCluster, p.cluster(), secret)}
@@ -402,7 +422,7 @@ func (p Params) argoCDProject(f Facts) []Object {
 	}
 	o := p.kube(NameAppProject, string(NameAppProject), manifest, []resource.Name{NameClusterSecret, NameCognitoGroup, NameCognitoAdminGroup})
 	if f.Cluster.Endpoint == "" {
-		o.Missing = "the EKS cluster's observed endpoint"
+		o.Missing = "the EKS cluster's endpoint"
 	}
 	return []Object{o}
 }
@@ -420,7 +440,7 @@ func (p Params) repository(f Facts, clusterSecret Object) []Object {
 		"tags":          p.awsTags(p.RepositoryName()),
 	}), p.RepositoryName())}
 	user := Object{Name: NameGitUser, Body: withExternalName(p.managedWith(apiIAM, "User", "git-user", component(componentGitUser), pc, map[string]any{
-		"path": "/eks-gitops/",
+		"path": IAMPath,
 		"tags": p.awsTags(p.GitUserName()),
 	}), p.GitUserName())}
 	doc, _ := json.Marshal(map[string]any{ //nolint:errchkjson // Plain maps always encode.
@@ -433,7 +453,7 @@ func (p Params) repository(f Facts, clusterSecret Object) []Object {
 	})
 	policy := Object{Name: NameGitPolicy, Body: withExternalName(p.managedWith(apiIAM, "Policy", "git-pull", component(componentGitPolicy), pc, map[string]any{
 		"description": "Argo CD may pull " + p.RepositoryName() + " and nothing else",
-		"path":        "/eks-gitops/",
+		"path":        IAMPath,
 		"policy":      string(doc),
 		"tags":        p.awsTags(p.GitUserName() + "-pull"),
 	}), p.GitUserName()+"-pull")}
@@ -496,11 +516,11 @@ func (p Params) repositorySecret(f Facts) Object {
 		"apiVersion": "v1",
 		"kind":       "Secret",
 		"type":       "Opaque",
-		"metadata":   p.argoMeta("repo-"+p.ClusterName(), map[string]string{argoSecretTypeLabel: "repository"}, nil),
+		"metadata":   p.argoMeta(p.SharedName(SuffixRepositorySecret), map[string]string{argoSecretTypeLabel: "repository"}, nil),
 		"data":       secretData(data),
 	}, []resource.Name{NameGitCredential, NameRepository}, refs...)
 	if missing {
-		o.Missing = "the Git credential's observed user name and password"
+		o.Missing = "the Git credential's user name and password"
 	}
 	return o
 }
@@ -513,7 +533,7 @@ func (p Params) application(f Facts) Object {
 	if *b.Automated {
 		sync["automated"] = map[string]any{"prune": true, "selfHeal": true}
 	}
-	md := p.argoMeta(p.ClusterName()+"-bootstrap", nil, nil)
+	md := p.argoMeta(p.SharedName(SuffixBootstrap), nil, nil)
 	md["finalizers"] = []any{argoFinalizer}
 	o := p.kube(NameBootstrapApplication, string(NameBootstrapApplication), map[string]any{
 		"apiVersion": apiArgo,
@@ -534,7 +554,7 @@ func (p Params) application(f Facts) Object {
 		},
 	}, []resource.Name{NameClusterSecret, NameAppProject, NameRepositorySecret})
 	if f.Cluster.Endpoint == "" {
-		o.Missing = "the EKS cluster's observed endpoint"
+		o.Missing = "the EKS cluster's endpoint"
 	}
 	return o
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
+	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 )
 
 // Composition resource names of the IAM roles.
@@ -33,6 +34,14 @@ var (
 )
 
 type policy struct{ key, name string }
+
+// IAM paths of what the function creates in the Hashed naming scheme. The
+// hub role's permission to assume roles can name ArgoCDRolePath instead of a
+// name pattern, and nothing outside these paths is ever the function's.
+const (
+	IAMPath        = "/eks-gitops/"
+	ArgoCDRolePath = "/eks-gitops/argocd/"
+)
 
 // RoleNames are the IAM role names of a cluster, by composition resource.
 func (p Params) RoleNames() map[resource.Name]string {
@@ -64,23 +73,29 @@ func attachmentName(role string, pol policy) resource.Name {
 // in ClusterRole mode, the role Argo CD assumes from the hub account.
 func (p Params) IAM() []Object {
 	names := p.RoleNames()
-	objs := []Object{p.role(NameClusterRole, names[NameClusterRole], componentClusterRole, "EKS control plane of "+p.ClusterName(), servicePrincipal("eks.amazonaws.com"))}
+	objs := []Object{p.role(NameClusterRole, names[NameClusterRole], IAMPath, componentClusterRole, "EKS control plane of "+p.ClusterName(), servicePrincipal("eks.amazonaws.com"))}
 	objs = append(objs, p.attachments("cluster", componentClusterRole, clusterPolicies)...)
-	objs = append(objs, p.role(NameNodeRole, names[NameNodeRole], componentNodeRole, "EKS nodes of "+p.ClusterName(), servicePrincipal("ec2.amazonaws.com")))
+	objs = append(objs, p.role(NameNodeRole, names[NameNodeRole], IAMPath, componentNodeRole, "EKS nodes of "+p.ClusterName(), servicePrincipal("ec2.amazonaws.com")))
 	objs = append(objs, p.attachments("node", componentNodeRole, nodePolicies)...)
 	if name, ok := names[NameArgoCDRole]; ok {
-		objs = append(objs, p.role(NameArgoCDRole, name, componentArgoCDRole, "Central Argo CD's access to "+p.ClusterName(),
+		objs = append(objs, p.role(NameArgoCDRole, name, ArgoCDRolePath, componentArgoCDRole, "Central Argo CD's access to "+p.ClusterName(),
 			map[string]any{"AWS": p.Input.ArgoCD.HubRoleARN}))
 	}
 	return objs
 }
 
-func (p Params) role(name resource.Name, awsName, comp, description string, principal map[string]any) Object {
-	body := p.managed(apiIAM, "Role", string(name), component(comp), map[string]any{
+// role is an IAM role. Its path is part of its identity in AWS and cannot
+// change, so roles of Legacy XRs keep the root path they were created with.
+func (p Params) role(name resource.Name, awsName, path, comp, description string, principal map[string]any) Object {
+	fp := map[string]any{
 		"assumeRolePolicy": trustPolicy(principal),
 		"description":      description,
 		"tags":             p.awsTags(awsName),
-	})
+	}
+	if p.Scheme != naming.Legacy {
+		fp["path"] = path
+	}
+	body := p.managed(apiIAM, "Role", string(name), component(comp), fp)
 	return Object{Name: name, Body: withExternalName(body, awsName)}
 }
 

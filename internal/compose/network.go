@@ -131,7 +131,10 @@ func (p Params) vpc() Object {
 	})}
 }
 
-func (p Params) subnet(z Zone, tier string, cidr netip.Prefix) Object {
+// subnetTags are a subnet's tags, the largest set the function writes: the
+// XR's, the platform's, the function's own and the load balancer discovery
+// tags.
+func (p Params) subnetTags(z Zone, tier string) map[string]any {
 	tags := p.awsTags(p.ClusterName() + "-" + tier + "-" + z.Name)
 	tags["kubernetes.io/cluster/"+p.ClusterName()] = "shared"
 	if tier == tierPublic {
@@ -139,6 +142,15 @@ func (p Params) subnet(z Zone, tier string, cidr netip.Prefix) Object {
 	} else {
 		tags["kubernetes.io/role/internal-elb"] = "1"
 	}
+	return tags
+}
+
+// MaxTagCount is how many tags the resource with the most tags gets. AWS
+// allows 50 per resource.
+func (p Params) MaxTagCount() int { return len(p.subnetTags(Zone{Name: "z", Key: "z"}, tierPrivate)) }
+
+func (p Params) subnet(z Zone, tier string, cidr netip.Prefix) Object {
+	tags := p.subnetTags(z, tier)
 	name := NameSubnet(tier, z)
 	return Object{Name: name, Body: p.managed(apiEC2, "Subnet", string(name), tiered(componentSubnet, tier, &z), map[string]any{
 		"region":              p.Spec.AWS.Region,

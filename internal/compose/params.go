@@ -10,6 +10,7 @@ import (
 
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
+	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 )
 
 // Labels the function puts on what it composes. Selectors match on them
@@ -33,8 +34,16 @@ type Params struct {
 	// cluster-scoped XR.
 	XRName      string
 	XRNamespace string
-	Spec        clusterspec.Spec
-	Input       v1beta1.Input
+	// Scheme is how names are derived: Hashed for every new XR, Legacy for
+	// XRs whose resources already exist under the names of earlier versions.
+	Scheme naming.Scheme
+	Spec   clusterspec.Spec
+	Input  v1beta1.Input
+}
+
+// Identity is the XR's identity, which every derived name comes from.
+func (p Params) Identity() naming.Identity {
+	return naming.Identity{Namespace: p.XRNamespace, Name: p.XRName}
 }
 
 // Namespace is where the XR's managed resources go.
@@ -48,20 +57,54 @@ func (p Params) Namespace() string {
 // Namespaced reports whether the XR is namespaced.
 func (p Params) Namespaced() bool { return p.XRNamespace != "" }
 
-// ClusterName is the EKS cluster's name. A namespaced XR's cluster name
-// carries its namespace, so two namespaces that use the same name and account
-// can never adopt each other's cluster.
+// ClusterName is the EKS cluster's name, which the names of the cluster's
+// IAM roles, Git user, repository and Cognito groups start with. It carries
+// a hash of the XR's identity, so no two XRs share it.
 func (p Params) ClusterName() string {
-	if p.XRNamespace != "" {
-		return p.XRNamespace + "-" + p.XRName
+	if p.Scheme == naming.Legacy {
+		return p.Identity().LegacyBase()
 	}
-	return p.XRName
+	return p.Identity().Base()
 }
 
-// ObjectName is the Kubernetes name of a composed resource.
+// ObjectName is the Kubernetes name of a composed resource in the managed
+// resource namespace. XR names hold no dot, so "<xr>.<suffix>" never equals
+// another XR's name for any suffix (a pool named "eks" in XR "a" and the
+// cluster of XR "a-ng" would both be "a-ng-eks" with a dash).
 func (p Params) ObjectName(suffix string) string {
-	return p.XRName + "-" + suffix
+	if p.Scheme == naming.Legacy {
+		return p.XRName + "-" + suffix
+	}
+	return p.XRName + "." + suffix
 }
+
+// SharedName is the name of an object in a namespace other teams' objects
+// share (Argo CD's): the platform's prefix, the cluster's name and a suffix
+// for the kind of object, so it can be neither Argo CD's own object nor
+// another team's.
+func (p Params) SharedName(suffix string) string {
+	if p.Scheme == naming.Legacy {
+		switch suffix {
+		case "":
+			return p.ClusterName()
+		case SuffixClusterSecret, SuffixRepositorySecret:
+			return suffix + "-" + p.ClusterName()
+		default:
+			return p.ClusterName() + "-" + suffix
+		}
+	}
+	if suffix == "" {
+		return p.Input.NamePrefix + p.ClusterName()
+	}
+	return p.Input.NamePrefix + p.ClusterName() + "-" + suffix
+}
+
+// Suffixes of the objects in Argo CD's namespace.
+const (
+	SuffixClusterSecret    = "cluster"
+	SuffixRepositorySecret = "repo"
+	SuffixBootstrap        = "bootstrap"
+)
 
 // Partition is the AWS partition of the team's region.
 func (p Params) Partition() string { return PartitionOf(p.Spec.AWS.Region) }

@@ -29,6 +29,23 @@ type Facts struct {
 	Git GitFacts
 	// RepositoryCloneURL is the observed repository's HTTPS clone URL.
 	RepositoryCloneURL string
+	// ArgoCDRoleARN is the observed ARN of the role Argo CD assumes in the
+	// team account (ClusterRole mode).
+	ArgoCDRoleARN string
+	// Kept are the facts that were observed once but are not observed now
+	// (the provider re-observing, a cluster being replaced). The builders
+	// use the value last applied instead, and the step that uses it is
+	// reported not ready until the fact is observed again.
+	Kept []KeptFact
+}
+
+// KeptFact is a fact the function no longer observes and whose last
+// applied value it keeps.
+type KeptFact struct {
+	// Step is the condition type of the step that uses the fact.
+	Step string
+	// Fact says which fact, as a sentence's subject.
+	Fact string
 }
 
 // ClusterFacts are the observed EKS cluster's atProvider fields.

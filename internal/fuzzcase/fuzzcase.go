@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // Targets whose cases stand for an XR and an Input.
@@ -225,4 +227,41 @@ func parseArg(line string) (any, error) {
 		return uint8(n), err
 	}
 	return nil, fmt.Errorf("unsupported argument type %s", typ)
+}
+
+// Granted returns a copy of the Input that also grants the XR's team the
+// account the XR asks for, so a fuzzed XR is judged on everything else; the
+// grant rules have their own tests. An XR without a string team name and
+// account is left to be refused.
+func Granted(input, xr map[string]any) map[string]any {
+	out, _ := runtime.DeepCopyJSONValue(input).(map[string]any)
+	spec, _ := xr["spec"].(map[string]any)
+	team, _ := spec["team"].(map[string]any)
+	aws, _ := spec["aws"].(map[string]any)
+	name, ok1 := team["name"].(string)
+	account, ok2 := aws["accountId"].(string)
+	if out == nil || !ok1 || !ok2 {
+		return out
+	}
+	tenancy, _ := out["tenancy"].(map[string]any)
+	if tenancy == nil {
+		tenancy = map[string]any{}
+		out["tenancy"] = tenancy
+	}
+	teams, _ := tenancy["teams"].([]any)
+	grant := map[string]any{"name": name, "accountIds": []any{account}}
+	if md, _ := xr["metadata"].(map[string]any); md != nil {
+		if ns, ok := md["namespace"].(string); ok && ns != "" {
+			grant["namespaces"] = []any{ns}
+		}
+	}
+	// Replace an existing grant of the same team, so the Input stays valid.
+	kept := []any{}
+	for _, t := range teams {
+		if m, _ := t.(map[string]any); m == nil || m["name"] != name {
+			kept = append(kept, t)
+		}
+	}
+	tenancy["teams"] = append(kept, grant)
+	return out
 }

@@ -7,13 +7,19 @@
 package providersim
 
 import (
+	"crypto/ed25519"
 	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/pem"
 	"fmt"
 	"maps"
+	"math/big"
 	"slices"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 )
@@ -122,7 +128,11 @@ func (p Provider) atProvider(kind, name, extName, region string, fp map[string]a
 	case "RouteTableAssociation":
 		extName = "rtbassoc-" + h[:17]
 	case "Role":
-		at["arn"] = fmt.Sprintf("arn:%s:iam::%s:role/%s", p.Partition, p.AccountID, extName)
+		path, _ := fp["path"].(string)
+		if path == "" {
+			path = "/"
+		}
+		at["arn"] = fmt.Sprintf("arn:%s:iam::%s:role%s%s", p.Partition, p.AccountID, path, extName)
 		at["uniqueId"] = "AROA" + strings.ToUpper(h[:17])
 	case "RolePolicyAttachment", "UserPolicyAttachment":
 		extName = name + "-" + h[:8]
@@ -131,7 +141,7 @@ func (p Provider) atProvider(kind, name, extName, region string, fp map[string]a
 	case "User":
 		at["arn"] = fmt.Sprintf("arn:%s:iam::%s:user/%s", p.Partition, p.AccountID, extName)
 	case "ServiceSpecificCredential":
-		user := strings.TrimSuffix(name, "-git-credential") + "-argocd-git"
+		user := strings.TrimSuffix(strings.TrimSuffix(name, "-git-credential"), ".git-credential") + "-argocd-git"
 		extName = "codecommit.amazonaws.com:" + user + ":ACCA" + strings.ToUpper(h[:17])
 		at["serviceUserName"] = user + "-at-" + p.AccountID
 		at["status"] = "Active"
@@ -210,10 +220,32 @@ func uid(s string) string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// caData is base64 of a PEM block, the form EKS reports the cluster CA in.
-// The certificate bytes are made up: nothing parses them in tests.
+// caData is base64 of a PEM certificate, the form EKS reports the cluster
+// CA in: a real self-signed certificate, the same for the same name, so the
+// function's check that the CA parses sees what it would see in AWS.
 func caData(name string) string {
-	body := base64.StdEncoding.EncodeToString([]byte("simulated certificate of " + name))
-	pem := "-----BEGIN CERTIFICATE-----\n" + body + "\n-----END CERTIFICATE-----\n"
-	return base64.StdEncoding.EncodeToString([]byte(pem))
+	seed := sha256.Sum256([]byte("ca/" + name))
+	key := ed25519.NewKeyFromSeed(seed[:])
+	tmpl := &x509.Certificate{
+		SerialNumber:          new(big.Int).SetBytes(seed[:8]),
+		Subject:               pkix.Name{CommonName: "kubernetes"},
+		NotBefore:             time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		NotAfter:              time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+	}
+	// Ed25519 signatures are deterministic; the reader is never used.
+	der, err := x509.CreateCertificate(zeroReader{}, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		panic(err)
+	}
+	return base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(b []byte) (int, error) {
+	clear(b)
+	return len(b), nil
 }

@@ -19,9 +19,11 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
+	"github.com/eks-gitops/function-eks-gitops/internal/awszones"
 	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 	"github.com/eks-gitops/function-eks-gitops/internal/eksversion"
+	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 	"github.com/eks-gitops/function-eks-gitops/internal/netplan"
 )
 
@@ -69,6 +71,8 @@ var (
 func Input(in *v1beta1.Input) field.ErrorList {
 	var errs field.ErrorList
 	root := field.NewPath("input")
+	errs = append(errs, tenancy(root.Child("tenancy"), in)...)
+	errs = append(errs, namePrefix(root.Child("namePrefix"), in.NamePrefix)...)
 	errs = append(errs, providerConfigRef(root.Child("providerConfigRef"), in.ProviderConfigRef)...)
 	if ns := in.ManagedResourceNamespace; len(validation.IsDNS1123Label(ns)) > 0 {
 		errs = append(errs, field.Invalid(root.Child("managedResourceNamespace"), ns, "must be a Kubernetes namespace name (DNS-1123 label)"))
@@ -216,6 +220,8 @@ func roleARN(s string) error {
 type Composite struct {
 	Name      string
 	Namespace string
+	// Scheme is how the XR's names are derived.
+	Scheme naming.Scheme
 }
 
 // Spec checks a defaulted XR spec for the given XR and Input on day now.
@@ -234,10 +240,19 @@ func Spec(xr Composite, s clusterspec.Spec, in *v1beta1.Input, now time.Time) fi
 	errs = append(errs, addons(spec.Child("addons"), s.Addons)...)
 	errs = append(errs, tags(spec.Child("tags"), s.Tags)...)
 	if len(errs) > 0 {
-		// Composed names are only meaningful once their parts are valid.
+		// Grants, composed names and tag counts are only meaningful once
+		// their parts are valid.
 		return errs
 	}
-	return append(errs, composedNames(xr, s, in)...)
+	if errs := grant(xr, s, in); len(errs) > 0 {
+		// Nothing else matters about an XR that asks for what is not its own.
+		return errs
+	}
+	p := compose.Params{XRName: xr.Name, XRNamespace: xr.Namespace, Scheme: xr.Scheme, Spec: s, Input: *in}
+	errs = append(errs, composedNames(xr, p)...)
+	errs = append(errs, sharedNames(xr, p)...)
+	errs = append(errs, tagCount(spec.Child("tags"), p)...)
+	return append(errs, subnetSize(spec, p)...)
 }
 
 func names(xr Composite) field.ErrorList {
@@ -253,6 +268,16 @@ func team(p *field.Path, t clusterspec.Team) field.ErrorList {
 	var errs field.ErrorList
 	if !safeName.MatchString(t.Name) || len(t.Name) > maxTeamName {
 		errs = append(errs, field.Invalid(p.Child("name"), t.Name, fmt.Sprintf("must be 1-%d lowercase letters, digits and inner dashes, starting with a letter; it is written into Argo CD RBAC and Cognito group names, where other characters are unsafe", maxTeamName)))
+	}
+	if len(t.Members) > MaxMembers {
+		errs = append(errs, field.TooMany(p.Child("members"), len(t.Members), MaxMembers))
+	}
+	if len(t.Admins) > MaxAdmins {
+		errs = append(errs, field.TooMany(p.Child("admins"), len(t.Admins), MaxAdmins))
+	}
+	if len(errs) > 0 {
+		// Checking every name of an oversized list would only repeat this.
+		return errs
 	}
 	errs = append(errs, usernames(p.Child("members"), t.Members)...)
 	return append(errs, usernames(p.Child("admins"), t.Admins)...)
@@ -283,6 +308,10 @@ func aws(p *field.Path, a clusterspec.AWS, in *v1beta1.Input) field.ErrorList {
 	}
 	if !regionRe.MatchString(a.Region) {
 		errs = append(errs, field.Invalid(p.Child("region"), a.Region, "must be an AWS region of the aws, aws-cn or aws-us-gov partition, e.g. eu-west-1"))
+		return errs
+	}
+	if !awszones.Known(a.Region) {
+		errs = append(errs, field.Invalid(p.Child("region"), a.Region, fmt.Sprintf("is not a region of the zone table of %s (internal/awszones); if AWS opened it since, the table needs updating", awszones.TableDate)))
 		return errs
 	}
 	if hub, err := arn.Parse(in.ArgoCD.HubRoleARN); err == nil && hub.Partition != compose.PartitionOf(a.Region) {
@@ -323,6 +352,8 @@ func network(p *field.Path, s clusterspec.Spec) field.ErrorList {
 	}
 	if n.AvailabilityZones < minZones || n.AvailabilityZones > netplan.MaxZones {
 		errs = append(errs, field.Invalid(p.Child("availabilityZones"), n.AvailabilityZones, fmt.Sprintf("must be between %d (EKS needs subnets in two zones) and %d", minZones, netplan.MaxZones)))
+	} else if have := len(awszones.Zones(s.AWS.Region)); len(n.Zones) == 0 && have > 0 && n.AvailabilityZones > have {
+		errs = append(errs, field.Invalid(p.Child("availabilityZones"), n.AvailabilityZones, fmt.Sprintf("region %s has only %d zones (%s; zone table of %s)", s.AWS.Region, have, strings.Join(awszones.Zones(s.AWS.Region), ", "), awszones.TableDate)))
 	}
 	if len(n.Zones) > 0 && len(n.Zones) != n.AvailabilityZones {
 		errs = append(errs, field.Invalid(p.Child("zones"), strings.Join(n.Zones, ","), fmt.Sprintf("lists %d zones but availabilityZones is %d", len(n.Zones), n.AvailabilityZones)))
@@ -332,6 +363,8 @@ func network(p *field.Path, s clusterspec.Spec) field.ErrorList {
 		suffix, ok := strings.CutPrefix(z, s.AWS.Region)
 		if !ok || len(suffix) != 1 || suffix[0] < 'a' || suffix[0] > 'z' {
 			errs = append(errs, field.Invalid(p.Child("zones").Index(i), z, fmt.Sprintf("must be a zone of region %s: the region followed by one letter", s.AWS.Region)))
+		} else if awszones.Known(s.AWS.Region) && !awszones.Has(s.AWS.Region, z) {
+			errs = append(errs, field.Invalid(p.Child("zones").Index(i), z, fmt.Sprintf("is not a zone of %s; its zones are %s (zone table of %s)", s.AWS.Region, strings.Join(awszones.Zones(s.AWS.Region), ", "), awszones.TableDate)))
 		} else if seen[z] {
 			errs = append(errs, field.Duplicate(p.Child("zones").Index(i), z))
 		}
@@ -456,9 +489,8 @@ func addons(p *field.Path, a clusterspec.Addons) field.ErrorList {
 
 func tags(p *field.Path, t map[string]string) field.ErrorList {
 	var errs field.ErrorList
-	if len(t) > maxTags-10 {
-		// The function adds its own tags; AWS allows 50 in all.
-		errs = append(errs, field.TooMany(p, len(t), maxTags-10))
+	if len(t) > maxTags {
+		errs = append(errs, field.TooMany(p, len(t), maxTags))
 	}
 	for _, k := range sortedKeys(t) {
 		v := t[k]
@@ -477,10 +509,11 @@ func tags(p *field.Path, t map[string]string) field.ErrorList {
 }
 
 // composedNames checks the names the function derives from the XR's name and
-// the spec, against the limits of where they end up.
-func composedNames(xr Composite, s clusterspec.Spec, in *v1beta1.Input) field.ErrorList {
+// the spec, against the limits of where they end up. Hashed names always fit;
+// Legacy names carry the whole XR name and may not.
+func composedNames(xr Composite, p compose.Params) field.ErrorList {
 	var errs field.ErrorList
-	p := compose.Params{XRName: xr.Name, XRNamespace: xr.Namespace, Spec: s, Input: *in}
+	s := p.Spec
 	nameField := field.NewPath("metadata", "name")
 	cluster := p.ClusterName()
 	if len(cluster) > maxEKSClusterName || !eksName.MatchString(cluster) {
@@ -503,6 +536,9 @@ func composedNames(xr Composite, s clusterspec.Spec, in *v1beta1.Input) field.Er
 	}
 	if n := p.RepositoryName(); len(n) > maxRepositoryName {
 		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the CodeCommit repository name %q (%d characters); CodeCommit allows at most %d", n, len(n), maxRepositoryName)))
+	}
+	if n := p.ProjectName(); len(n) > maxLabelValue {
+		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the Argo CD cluster name %q, which is longer than the %d characters of a label value", n, maxLabelValue)))
 	}
 	if n := p.CognitoAdminGroup(); len(n) > maxCognitoGroup {
 		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the Cognito group name %q (%d characters); Cognito allows at most %d", n, len(n), maxCognitoGroup)))
@@ -555,4 +591,55 @@ func amiTypes() []string {
 
 func sortedKeys[K ~string, V any](m map[K]V) []K {
 	return slices.Sorted(maps.Keys(m))
+}
+
+// tagCount checks that no AWS resource gets more than the 50 tags AWS
+// allows: the XR's, the platform's and the function's own together.
+func tagCount(p *field.Path, params compose.Params) field.ErrorList {
+	if n := params.MaxTagCount(); n > maxTags {
+		own := n - len(params.Spec.Tags)
+		return field.ErrorList{field.TooMany(p, len(params.Spec.Tags), max(0, maxTags-own))}
+	}
+	return nil
+}
+
+// Subnet sizing for the VPC CNI. EKS needs at least 6 free addresses in each
+// subnet it places control plane network interfaces in, and recommends 16;
+// the VPC CNI gives every pod an address of the node's subnet and, by
+// default (WARM_ENI_TARGET=1), keeps a whole spare network interface of
+// addresses per node: at least 12 on the smallest instance types EKS node
+// groups run well on (t3.medium: 6 addresses per interface). AWS reserves 5
+// addresses per subnet.
+const (
+	eksReservedAddresses = 16
+	addressesPerNode     = 12
+	awsReservedAddresses = 5
+)
+
+// subnetSize checks that each private subnet, which holds the control
+// plane's interfaces, the nodes and their pods, has room for its share of
+// every pool at its maximum size.
+func subnetSize(p *field.Path, params compose.Params) field.ErrorList {
+	vpc, err := netplan.ParseCanonical(params.Spec.Network.VPCCIDR)
+	if err != nil {
+		return nil // Reported by network.
+	}
+	sn, err := netplan.Carve(vpc, 0)
+	if err != nil {
+		return nil
+	}
+	var nodes int
+	for _, pool := range params.Spec.NodePools {
+		nodes += int(*pool.MaxSize)
+	}
+	zones := len(params.Zones())
+	perZone := (nodes + zones - 1) / zones
+	usable := 1<<(32-sn.Private.Bits()) - awsReservedAddresses
+	need := eksReservedAddresses + addressesPerNode*perZone
+	if usable >= need {
+		return nil
+	}
+	return field.ErrorList{field.Invalid(p.Child("network", "vpcCidr"), params.Spec.Network.VPCCIDR, fmt.Sprintf(
+		"gives private subnets of %s (%d usable addresses), too small for %d nodes per zone at the pools' maxSize: the VPC CNI needs about %d addresses per node and EKS %d per subnet, %d in all; use a larger VPC or smaller pools",
+		sn.Private, usable, perZone, addressesPerNode, eksReservedAddresses, need))}
 }

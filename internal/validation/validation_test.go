@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
+	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 )
 
 var day = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
@@ -19,6 +21,10 @@ func validInput() *v1beta1.Input {
 		ArgoCD:     v1beta1.ArgoCD{HubRoleARN: "arn:aws:iam::111122223333:role/argocd-hub"},
 		Cognito:    &v1beta1.Cognito{UserPoolID: "eu-west-1_AbCdEfGhI", Region: "eu-west-1"},
 		Repository: &v1beta1.Repository{AccountID: "111122223333", Region: "eu-west-1"},
+		Tenancy: v1beta1.Tenancy{Teams: []v1beta1.TeamGrant{
+			{Name: "payments", AccountIDs: []string{"444455556666", "444455557777"}, Namespaces: []string{"team-payments"}},
+			{Name: "search", AccountIDs: []string{"777788889999"}, Namespaces: []string{"team-search"}},
+		}},
 	}).WithDefaults()
 }
 
@@ -249,7 +255,7 @@ func TestSpec(t *testing.T) {
 		},
 		"XRNameTooLongForIAM": {
 			reason: "IAM role names derived from the XR's name must fit 64 characters.",
-			xr:     Composite{Name: strings.Repeat("a", 60)},
+			xr:     Composite{Name: strings.Repeat("a", 60), Scheme: naming.Legacy},
 			mutate: func(*clusterspec.Spec) {},
 			want:   want{fields: []string{"metadata.name", "metadata.name", "metadata.name", "spec.nodePools[0].name", "metadata.name"}, rule: "IAM role name"},
 		},
@@ -261,9 +267,138 @@ func TestSpec(t *testing.T) {
 		},
 		"PoolNameTooLongForNodeGroup": {
 			reason: "EKS node group names have at most 63 characters.",
-			xr:     Composite{Name: strings.Repeat("a", 40)},
+			xr:     Composite{Name: strings.Repeat("a", 40), Scheme: naming.Legacy},
 			mutate: func(s *clusterspec.Spec) { s.NodePools[0].Name = strings.Repeat("p", 30) },
 			want:   want{fields: []string{"spec.nodePools[0].name"}, rule: "node group name"},
+		},
+		"HashedNamesAlwaysFit": {
+			reason: "In the Hashed scheme a 63-character XR name and a 32-character pool give names within every limit.",
+			xr:     Composite{Name: strings.Repeat("a", 63)},
+			mutate: func(s *clusterspec.Spec) { s.NodePools[0].Name = strings.Repeat("p", 32) },
+		},
+		"LegacyXRNamedDefault": {
+			reason: "A Legacy XR named default would own Argo CD's default project.",
+			xr:     Composite{Name: "default", Scheme: naming.Legacy},
+			mutate: func(*clusterspec.Spec) {},
+			want:   want{fields: []string{"metadata.name"}, rule: "Argo CD's own"},
+		},
+		"LegacyXRNamedInCluster": {
+			reason: "A Legacy XR named in-cluster would take Argo CD's in-cluster name.",
+			xr:     Composite{Name: "in-cluster", Scheme: naming.Legacy},
+			mutate: func(*clusterspec.Spec) {},
+			want:   want{fields: []string{"metadata.name"}, rule: "Argo CD's own"},
+		},
+		"HashedXRNamedDefault": {
+			reason: "A new XR named default gets prefixed, hashed names and is accepted.",
+			xr:     Composite{Name: "default"},
+			mutate: func(*clusterspec.Spec) {},
+		},
+		"TeamNotGranted": {
+			reason: "A team the platform granted nothing to is refused.",
+			mutate: func(s *clusterspec.Spec) { s.Team.Name = "intruders" },
+			want:   want{fields: []string{"spec.team.name"}, rule: "not a team the platform granted"},
+		},
+		"AccountNotGranted": {
+			reason: "Another team's account is refused.",
+			mutate: func(s *clusterspec.Spec) { s.AWS.AccountID = "777788889999" },
+			want:   want{fields: []string{"spec.aws.accountId"}, rule: "not granted to team payments"},
+		},
+		"SecondGrantedAccount": {
+			reason: "Any of the team's accounts may be used.",
+			mutate: func(s *clusterspec.Spec) { s.AWS.AccountID = "444455557777" },
+		},
+		"NamespaceNotGranted": {
+			reason: "A namespaced XR in a namespace granted to no team is refused.",
+			xr:     Composite{Name: "payments-dev", Namespace: "somewhere"},
+			mutate: func(*clusterspec.Spec) {},
+			want:   want{fields: []string{"metadata.namespace"}, rule: "not granted to any team"},
+		},
+		"NamespaceOfAnotherTeam": {
+			reason: "A namespaced XR cannot claim another team in a namespace granted to its own.",
+			xr:     Composite{Name: "payments-dev", Namespace: "team-search"},
+			mutate: func(*clusterspec.Spec) {},
+			want:   want{fields: []string{"spec.team.name"}, rule: "belongs to team search"},
+		},
+		"NamespaceAccountNotGranted": {
+			reason: "A namespaced XR in its team's namespace still gets only the team's accounts.",
+			xr:     Composite{Name: "payments-dev", Namespace: "team-payments"},
+			mutate: func(s *clusterspec.Spec) { s.AWS.AccountID = "777788889999" },
+			want:   want{fields: []string{"spec.aws.accountId"}, rule: "not granted to team payments"},
+		},
+		"NamespacedGranted": {
+			reason: "A namespaced XR in its team's namespace with its account is accepted.",
+			xr:     Composite{Name: "payments-dev", Namespace: "team-payments"},
+			mutate: func(*clusterspec.Spec) {},
+		},
+		"TooManyMembers": {
+			reason: "Members are bounded, so a response stays far below Crossplane's 4 MiB.",
+			mutate: func(s *clusterspec.Spec) {
+				s.Team.Members = nil
+				for i := range MaxMembers + 1 {
+					s.Team.Members = append(s.Team.Members, fmt.Sprintf("user%d", i))
+				}
+			},
+			want: want{fields: []string{"spec.team.members"}, rule: "must have at most 1000 items"},
+		},
+		"TooManyAdmins": {
+			reason: "Admins are bounded too.",
+			mutate: func(s *clusterspec.Spec) {
+				for i := range MaxAdmins + 1 {
+					s.Team.Admins = append(s.Team.Admins, fmt.Sprintf("admin%d", i))
+				}
+			},
+			want: want{fields: []string{"spec.team.admins"}, rule: "must have at most 200 items"},
+		},
+		"TooManyTagsTogether": {
+			reason: "The XR's tags, the platform's and the function's own must fit AWS's 50 per resource.",
+			mutate: func(s *clusterspec.Spec) {
+				s.Tags = map[string]string{}
+				for i := range 44 {
+					s.Tags[fmt.Sprintf("t%02d", i)] = "v"
+				}
+			},
+			want: want{fields: []string{"spec.tags"}, rule: "must have at most 43 items"},
+		},
+		"MostTagsThatFit": {
+			reason: "43 tags of the XR's own and the function's 7 make exactly 50.",
+			mutate: func(s *clusterspec.Spec) {
+				s.Tags = map[string]string{}
+				for i := range 43 {
+					s.Tags[fmt.Sprintf("t%02d", i)] = "v"
+				}
+			},
+		},
+		"ZoneNotInRegion": {
+			reason: "ap-northeast-1b does not exist for new accounts.",
+			mutate: func(s *clusterspec.Spec) {
+				s.AWS.Region = "ap-northeast-1"
+				s.Network.Zones = []string{"ap-northeast-1a", "ap-northeast-1b"}
+				s.Network.AvailabilityZones = 2
+			},
+			want: want{fields: []string{"spec.network.zones[1]"}, rule: "ap-northeast-1a, ap-northeast-1c, ap-northeast-1d"},
+		},
+		"MoreZonesThanTheRegionHas": {
+			reason: "us-west-1 offers two zones to an account.",
+			mutate: func(s *clusterspec.Spec) { s.AWS.Region = "us-west-1"; s.Network.AvailabilityZones = 3 },
+			want:   want{fields: []string{"spec.network.availabilityZones"}, rule: "has only 2 zones"},
+		},
+		"RegionNotInZoneTable": {
+			reason: "A region the zone table does not know is refused rather than guessed at.",
+			mutate: func(s *clusterspec.Spec) { s.AWS.Region = "eu-west-9" },
+			want:   want{fields: []string{"spec.aws.region"}, rule: "zone table"},
+		},
+		"SubnetsTooSmallForPools": {
+			reason: "A /25 VPC gives /28 private subnets, too small for the VPC CNI.",
+			mutate: func(s *clusterspec.Spec) { s.Network.VPCCIDR = "10.20.0.0/25" },
+			want:   want{fields: []string{"spec.network.vpcCidr"}, rule: "too small"},
+		},
+		"SubnetsTooSmallForLargePools": {
+			reason: "A /22 VPC cannot hold 1,000 nodes.",
+			mutate: func(s *clusterspec.Spec) {
+				s.Network.VPCCIDR = "10.20.0.0/22"
+				s.NodePools[0].MaxSize = ptr(int32(1000))
+			},
+			want: want{fields: []string{"spec.network.vpcCidr"}, rule: "334 nodes per zone"},
 		},
 		"UnknownAddonVersion": {
 			reason: "Only known add-ons may be pinned.",
@@ -299,6 +434,61 @@ func TestInput(t *testing.T) {
 		"Valid": {
 			reason: "The defaults plus a hub role are valid.",
 			mutate: func(*v1beta1.Input) {},
+		},
+		"NoTeams": {
+			reason: "The platform must grant teams explicitly; nothing is open by default.",
+			mutate: func(in *v1beta1.Input) { in.Tenancy.Teams = nil },
+			want:   []string{"input.tenancy.teams"},
+		},
+		"TeamWithoutAccounts": {
+			reason: "A team needs an account.",
+			mutate: func(in *v1beta1.Input) { in.Tenancy.Teams[0].AccountIDs = nil },
+			want:   []string{"input.tenancy.teams[0].accountIds"},
+		},
+		"GrantedBadAccount": {
+			reason: "Granted accounts are 12 digits.",
+			mutate: func(in *v1beta1.Input) { in.Tenancy.Teams[0].AccountIDs = []string{"1234"} },
+			want:   []string{"input.tenancy.teams[0].accountIds[0]"},
+		},
+		"TeamGrantedTwice": {
+			reason: "A team is granted once.",
+			mutate: func(in *v1beta1.Input) { in.Tenancy.Teams[1].Name = "payments" },
+			want:   []string{"input.tenancy.teams[1].name"},
+		},
+		"NamespaceOfTwoTeams": {
+			reason: "A namespace belongs to one team.",
+			mutate: func(in *v1beta1.Input) { in.Tenancy.Teams[1].Namespaces = []string{"team-payments"} },
+			want:   []string{"input.tenancy.teams[1].namespaces[0]"},
+		},
+		"SharedNamespaceGranted": {
+			reason: "Argo CD's namespace cannot be a team's.",
+			mutate: func(in *v1beta1.Input) { in.Tenancy.Teams[0].Namespaces = []string{"argocd"} },
+			want:   []string{"input.tenancy.teams[0].namespaces[0]"},
+		},
+		"ManagedResourceNamespaceGranted": {
+			reason: "The namespace of cluster-scoped XRs' managed resources cannot be a team's.",
+			mutate: func(in *v1beta1.Input) { in.Tenancy.Teams[0].Namespaces = []string{"crossplane-system"} },
+			want:   []string{"input.tenancy.teams[0].namespaces[0]"},
+		},
+		"PrefixArgoCD": {
+			reason: "A prefix starting like Argo CD's own objects is refused.",
+			mutate: func(in *v1beta1.Input) { in.NamePrefix = "argocd-" },
+			want:   []string{"input.namePrefix"},
+		},
+		"PrefixClusterSecret": {
+			reason: "cluster- is how Argo CD's CLI names cluster Secrets.",
+			mutate: func(in *v1beta1.Input) { in.NamePrefix = "cluster-" },
+			want:   []string{"input.namePrefix"},
+		},
+		"PrefixWithoutDash": {
+			reason: "The prefix ends with a dash, so it reads apart from the name.",
+			mutate: func(in *v1beta1.Input) { in.NamePrefix = "teams" },
+			want:   []string{"input.namePrefix"},
+		},
+		"PrefixTooLong": {
+			reason: "A long prefix would push project names past 63 characters.",
+			mutate: func(in *v1beta1.Input) { in.NamePrefix = "a-very-long-prefix-" },
+			want:   []string{"input.namePrefix"},
 		},
 		"NoHubRole": {
 			reason: "The hub role is required.",

@@ -204,7 +204,7 @@ func fuzzCases(examples, corpus string) ([]fuzzCase, error) {
 	}
 	for _, n := range slices.Sorted(maps.Keys(teamCases)) {
 		if t := teamCases[n]; allUTF8(t.Strings()...) {
-			cases = append(cases, fuzzCase{name: "team-" + n, xr: t.XR(), input: clone(exampleInput)})
+			cases = append(cases, fuzzCase{name: "team-" + n, xr: t.XR(), input: fuzzcase.Granted(exampleInput, t.XR())})
 		}
 	}
 	names, spec, err := args(fuzzcase.TargetSpec, fuzzcase.SpecSeeds)
@@ -214,7 +214,7 @@ func fuzzCases(examples, corpus string) ([]fuzzCase, error) {
 	for _, n := range names {
 		s, _ := spec[n][0].(string)
 		if m, ok := fuzzcase.JSONObject(s); ok {
-			cases = append(cases, fuzzCase{name: "spec-" + n, xr: fuzzcase.SpecXR(m), input: clone(exampleInput)})
+			cases = append(cases, fuzzCase{name: "spec-" + n, xr: fuzzcase.SpecXR(m), input: fuzzcase.Granted(exampleInput, fuzzcase.SpecXR(m))})
 		}
 	}
 	names, input, err := args(fuzzcase.TargetInput, fuzzcase.InputSeeds)
@@ -224,7 +224,7 @@ func fuzzCases(examples, corpus string) ([]fuzzCase, error) {
 	for _, n := range names {
 		s, _ := input[n][0].(string)
 		if m, ok := fuzzcase.JSONObject(s); ok && utf8.ValidString(s) {
-			cases = append(cases, fuzzCase{name: "input-" + n, xr: clone(exampleXR), input: m})
+			cases = append(cases, fuzzCase{name: "input-" + n, xr: clone(exampleXR), input: fuzzcase.Granted(m, exampleXR)})
 		}
 	}
 	return cases, nil

@@ -1,0 +1,86 @@
+package fn
+
+import (
+	"crypto/sha256"
+	"strings"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/utils/lru"
+
+	"github.com/crossplane/function-sdk-go/errors"
+	"github.com/crossplane/function-sdk-go/logging"
+	"github.com/crossplane/function-sdk-go/resource"
+)
+
+// refusal is an invalid Input or XR: every field error, joined into one
+// message for the XR's condition, and kept as a list for the log.
+type refusal struct {
+	what string
+	errs field.ErrorList
+}
+
+// invalid joins every field error into one message, so the XR's condition
+// shows all of them at once.
+func invalid(what string, errs field.ErrorList) error { return &refusal{what: what, errs: errs} }
+
+func (r *refusal) Error() string {
+	msgs := make([]string, len(r.errs))
+	for i, e := range r.errs {
+		msgs[i] = e.Error()
+	}
+	return r.what + ": " + strings.Join(msgs, "; ")
+}
+
+// fields are the paths of the fields in error. They name fields and list
+// indexes, never values: the log never holds a member's name or address.
+func (r *refusal) fields() []string {
+	out := make([]string, len(r.errs))
+	for i, e := range r.errs {
+		out[i] = e.Field + " (" + string(e.Type) + ")"
+	}
+	return out
+}
+
+// maxRememberedRefusals bounds the XRs whose last refusal is remembered.
+const maxRememberedRefusals = 4096
+
+// refusals remembers the last refusal logged for each XR, so a refused XR
+// is logged once per change instead of on every reconcile.
+type refusals struct {
+	mu   sync.Mutex
+	last *lru.Cache
+}
+
+func newRefusals() *refusals { return &refusals{last: lru.New(maxRememberedRefusals)} }
+
+// log logs err for the XR unless it is the same refusal as last time.
+// Field errors are logged as field paths only; other errors (a malformed
+// spec) name fields and types, not values.
+func (r *refusals) log(log logging.Logger, xr *resource.Composite, err error) {
+	id := xr.Resource.GetAPIVersion() + "/" + xr.Resource.GetKind() + "/" + xr.Resource.GetNamespace() + "/" + xr.Resource.GetName()
+	sum := sha256.Sum256([]byte(err.Error()))
+	r.mu.Lock()
+	if v, ok := r.last.Get(id); ok && v.([sha256.Size]byte) == sum { //nolint:forcetypeassert // Only sums are added.
+		r.mu.Unlock()
+		return
+	}
+	r.last.Add(id, sum)
+	r.mu.Unlock()
+
+	var rf *refusal
+	if errors.As(err, &rf) {
+		log.Info("Refusing XR", "reason", rf.what, "fields", rf.fields())
+		return
+	}
+	log.Info("Refusing XR", "reason", "invalid XR", "fields", []string{redactedReason(err)})
+}
+
+// redactedReason is the part of a parse error before the first value.
+func redactedReason(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, ": Invalid value"); i >= 0 {
+		return s[:i] + ": Invalid value"
+	}
+	return s
+}

@@ -1,0 +1,152 @@
+package compose
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/naming"
+)
+
+// identities are pairs and groups of XRs whose names a careless scheme would
+// derive alike: namespace/name splits, names that differ only after the
+// readable prefix is cut, a pool name that completes another XR's name, and
+// Argo CD's own names.
+var identities = []naming.Identity{
+	{Name: "team-a-prod-eu"},
+	{Namespace: "team-a", Name: "prod-eu"},
+	{Namespace: "team-a-prod", Name: "eu"},
+	{Namespace: "team-a-prod-eu", Name: "x"},
+	{Namespace: "team", Name: "a-prod-eu"},
+	{Name: "a"},
+	{Name: "a-ng"},
+	{Namespace: "a", Name: "ng"},
+	{Namespace: "a-ng", Name: "a"},
+	{Name: "payments-production-eu-west-1-blue"},
+	{Name: "payments-production-eu-west-1-green"},
+	{Namespace: "payments-production-eu-west-1", Name: "blue"},
+	{Namespace: "payments-production-eu-west-1", Name: "green"},
+	{Name: strings.Repeat("a", 63)},
+	{Name: strings.Repeat("a", 62) + "b"},
+	{Namespace: strings.Repeat("a", 63), Name: strings.Repeat("a", 63)},
+	{Namespace: strings.Repeat("a", 63), Name: strings.Repeat("a", 62) + "b"},
+	{Name: "default"},
+	{Name: "in-cluster"},
+	{Namespace: "argocd", Name: "default"},
+	{Name: "crossplane-system"},
+	{Name: "payments-dev"},
+	// A namespaced XR in the managed resource namespace of cluster-scoped
+	// XRs would share its object names with the cluster-scoped XR of the
+	// same name: no team can be granted that namespace (see
+	// validation.TestInput/ManagedResourceNamespaceGranted).
+}
+
+// derivedNames returns every name an XR's objects take in a space other
+// XRs' objects share, keyed by that space: AWS names by service and kind,
+// Kubernetes names by namespace and kind.
+func derivedNames(p Params) map[string]string {
+	out := map[string]string{}
+	add := func(space, name string) { out[space+"\x00"+name] = space + " " + name }
+	for _, o := range p.All() {
+		kind, _ := o.Body["kind"].(string)
+		md, _ := o.Body["metadata"].(map[string]any)
+		ns, _ := md["namespace"].(string)
+		add("k8s/"+ns+"/"+kind, md["name"].(string))
+		if a, ok := md["annotations"].(map[string]any); ok {
+			if ext, ok := a[AnnotationExternalName].(string); ok {
+				space := "aws/" + kind
+				if kind == "NodeGroup" {
+					// Node group names are unique within their cluster.
+					space += "/" + p.ClusterName()
+				}
+				add(space, ext)
+			}
+		}
+		spec, _ := o.Body["spec"].(map[string]any)
+		fp, _ := spec["forProvider"].(map[string]any)
+		if m, ok := fp["manifest"].(map[string]any); ok {
+			mmd, _ := m["metadata"].(map[string]any)
+			add("k8s/"+mmd["namespace"].(string)+"/"+m["kind"].(string), mmd["name"].(string))
+		}
+		if kind == "UserGroup" {
+			add("aws/cognito-group", fp["name"].(string))
+		}
+	}
+	add("argocd/cluster-name", p.ProjectName())
+	add("argocd/project", p.ProjectName())
+	return out
+}
+
+func paramsOf(id naming.Identity) Params {
+	return params(func(p *Params) { p.XRName, p.XRNamespace = id.Name, id.Namespace })
+}
+
+// TestNamesNeverCollide derives every shared name of every identity above and
+// shows no two XRs share one: no XR can adopt or overwrite another's cluster,
+// role, user, repository, group or Argo CD object.
+func TestNamesNeverCollide(t *testing.T) {
+	owner := map[string]naming.Identity{}
+	for _, id := range identities {
+		for key, shown := range derivedNames(paramsOf(id)) {
+			if other, ok := owner[key]; ok && other != id {
+				t.Errorf("%+v and %+v both derive %s", other, id, shown)
+			}
+			owner[key] = id
+		}
+	}
+}
+
+// TestLegacyNamesCollide shows why the Legacy scheme is kept only for XRs
+// that already exist: under it, the XRs of the issue derive the same names.
+func TestLegacyNamesCollide(t *testing.T) {
+	legacy := func(id naming.Identity) Params {
+		p := paramsOf(id)
+		p.Scheme = naming.Legacy
+		return p
+	}
+	a := legacy(naming.Identity{Namespace: "team-a", Name: "prod-eu"})
+	b := legacy(naming.Identity{Namespace: "team-a-prod", Name: "eu"})
+	if a.ClusterName() != b.ClusterName() || a.RepositoryName() != b.RepositoryName() {
+		t.Fatal("the Legacy scheme no longer collides; this test documents why it is not used for new XRs")
+	}
+}
+
+// TestHashedNamesFitEveryLimit checks the longest identities against each
+// service's limits and character sets.
+func TestHashedNamesFitEveryLimit(t *testing.T) {
+	for _, id := range identities {
+		p := paramsOf(id)
+		p.Spec.NodePools[0].Name = strings.Repeat("p", 32)
+		limits := map[string]struct {
+			name string
+			max  int
+		}{
+			"EKS cluster":          {p.ClusterName(), 100},
+			"node group":           {p.NodeGroupName(p.Spec.NodePools[0].Name), 63},
+			"IAM role":             {p.RoleNames()[NameArgoCDRole], 64},
+			"IAM user":             {p.GitUserName(), 64},
+			"IAM policy":           {p.GitUserName() + "-pull", 128},
+			"CodeCommit":           {p.RepositoryName(), 100},
+			"Cognito group":        {p.CognitoAdminGroup(), 128},
+			"Argo CD cluster name": {p.ProjectName(), 63},
+		}
+		for what, l := range limits {
+			if len(l.name) > l.max || !strings.HasPrefix(l.name, strings.TrimSpace(l.name)) || strings.ContainsAny(l.name, " ,\"'/*\n") {
+				t.Errorf("%+v: %s %q (%d characters) breaks the limit of %d", id, what, l.name, len(l.name), l.max)
+			}
+		}
+		if !strings.HasPrefix(p.ProjectName(), p.Input.NamePrefix) {
+			t.Errorf("%+v: project %q lacks the platform prefix", id, p.ProjectName())
+		}
+	}
+}
+
+func ExampleParams_ClusterName() {
+	for _, id := range []naming.Identity{{Namespace: "team-a", Name: "prod-eu"}, {Namespace: "team-a-prod", Name: "eu"}, {Name: "team-a-prod-eu"}} {
+		fmt.Println(paramsOf(id).ClusterName())
+	}
+	// Output:
+	// team-a-prod-eu-83a25ef50e308f4b
+	// team-a-prod-eu-66089ef902883f6a
+	// team-a-prod-eu-f153888473abfd15
+}

@@ -1,0 +1,157 @@
+package validation
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
+	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
+	"github.com/eks-gitops/function-eks-gitops/internal/compose"
+)
+
+// Bounds on the work one XR may cause. Each member and admin is one
+// composed resource, and a response over the 4 MiB that Crossplane's gRPC
+// client accepts fails the XR with a transport error; 1,000 members and 200
+// admins make a response of about 1 MiB.
+const (
+	MaxMembers = 1000
+	MaxAdmins  = 200
+)
+
+// maxNamePrefix bounds Input.namePrefix, so a project name (prefix and the
+// cluster's name) stays a valid 63-character label value.
+const maxNamePrefix = 16
+
+// namePrefixRe is a DNS label prefix that ends in a dash.
+var namePrefixRe = regexp.MustCompile(`^[a-z][a-z0-9-]*-$`)
+
+// reservedPrefixes are names Argo CD gives its own objects in its namespace
+// (argocd-cm, argocd-secret, argocd-rbac-cm, argocd-tls-certs-cm, ...) and
+// the Secrets its CLI writes (cluster-<host>-<hash>, repo-<hash>).
+var reservedPrefixes = []string{"argocd", "cluster-", "repo-", "creds-"}
+
+// reservedNames are Argo CD's own project and cluster names.
+var reservedNames = []string{"default", "in-cluster"}
+
+func namePrefix(p *field.Path, prefix string) field.ErrorList {
+	switch {
+	case len(prefix) > maxNamePrefix || !namePrefixRe.MatchString(prefix):
+		return field.ErrorList{field.Invalid(p, prefix, fmt.Sprintf("must be 2-%d lowercase letters, digits and dashes, starting with a letter and ending with a dash", maxNamePrefix))}
+	case reservedPrefix(prefix) != "":
+		return field.ErrorList{field.Invalid(p, prefix, fmt.Sprintf("must not start with %q: Argo CD names its own objects that way", reservedPrefix(prefix)))}
+	}
+	return nil
+}
+
+func reservedPrefix(name string) string {
+	for _, r := range reservedPrefixes {
+		if strings.HasPrefix(name, r) {
+			return r
+		}
+	}
+	return ""
+}
+
+// tenancy checks the platform's grants: every team once, at least one
+// account each, and every namespace granted to one team and not shared.
+func tenancy(p *field.Path, in *v1beta1.Input) field.ErrorList {
+	var errs field.ErrorList
+	teams := p.Child("teams")
+	if len(in.Tenancy.Teams) == 0 {
+		return append(errs, field.Required(teams, "the platform must grant each team the AWS accounts its clusters may use; an XR of a team not listed here is refused"))
+	}
+	shared := map[string]string{
+		in.ArgoCD.Namespace:               "Argo CD's namespace",
+		in.ManagedResourceNamespace:       "the managed resource namespace of cluster-scoped XRs",
+		in.ClusterCreationEvent.Namespace: "the cluster-creation-event namespace",
+	}
+	seenTeam := map[string]bool{}
+	seenNS := map[string]string{}
+	for i, t := range in.Tenancy.Teams {
+		tp := teams.Index(i)
+		switch {
+		case !safeName.MatchString(t.Name) || len(t.Name) > maxTeamName:
+			errs = append(errs, field.Invalid(tp.Child("name"), t.Name, fmt.Sprintf("must be 1-%d lowercase letters, digits and inner dashes, starting with a letter", maxTeamName)))
+		case seenTeam[t.Name]:
+			errs = append(errs, field.Duplicate(tp.Child("name"), t.Name))
+		}
+		seenTeam[t.Name] = true
+		if len(t.AccountIDs) == 0 {
+			errs = append(errs, field.Required(tp.Child("accountIds"), "a team needs at least one AWS account"))
+		}
+		for j, a := range t.AccountIDs {
+			if !accountIDRe.MatchString(a) {
+				errs = append(errs, field.Invalid(tp.Child("accountIds").Index(j), a, "must be exactly 12 digits"))
+			}
+		}
+		for j, ns := range t.Namespaces {
+			np := tp.Child("namespaces").Index(j)
+			switch {
+			case len(validation.IsDNS1123Label(ns)) > 0:
+				errs = append(errs, field.Invalid(np, ns, "must be a Kubernetes namespace name (DNS-1123 label)"))
+			case shared[ns] != "":
+				errs = append(errs, field.Invalid(np, ns, "is "+shared[ns]+", which every team shares; a team's XRs there could write over other teams' objects"))
+			case seenNS[ns] != "":
+				errs = append(errs, field.Invalid(np, ns, "is already granted to team "+seenNS[ns]+"; a namespace belongs to one team"))
+			}
+			if seenNS[ns] == "" {
+				seenNS[ns] = t.Name
+			}
+		}
+	}
+	return errs
+}
+
+// grant checks that the XR asks only for what the platform granted its
+// team: the team exists, the XR lives in one of the team's namespaces (a
+// namespaced XR), and the account is one of the team's.
+func grant(xr Composite, s clusterspec.Spec, in *v1beta1.Input) field.ErrorList {
+	team := field.NewPath("spec", "team", "name")
+	account := field.NewPath("spec", "aws", "accountId")
+	teams := make([]string, len(in.Tenancy.Teams))
+	for i, t := range in.Tenancy.Teams {
+		teams[i] = t.Name
+	}
+	if xr.Namespace != "" {
+		for _, t := range in.Tenancy.Teams {
+			if !slices.Contains(t.Namespaces, xr.Namespace) {
+				continue
+			}
+			if t.Name != s.Team.Name {
+				return field.ErrorList{field.Invalid(team, s.Team.Name, fmt.Sprintf("namespace %s belongs to team %s (input.tenancy.teams); an XR there can only be that team's", xr.Namespace, t.Name))}
+			}
+			return account1(account, s.AWS.AccountID, t)
+		}
+		return field.ErrorList{field.Forbidden(field.NewPath("metadata", "namespace"), fmt.Sprintf("namespace %s is not granted to any team (input.tenancy.teams[].namespaces); ask the platform team to grant it", xr.Namespace))}
+	}
+	for _, t := range in.Tenancy.Teams {
+		if t.Name == s.Team.Name {
+			return account1(account, s.AWS.AccountID, t)
+		}
+	}
+	return field.ErrorList{field.Invalid(team, s.Team.Name, "is not a team the platform granted anything to (input.tenancy.teams); ask the platform team to add it")}
+}
+
+func account1(p *field.Path, id string, t v1beta1.TeamGrant) field.ErrorList {
+	if slices.Contains(t.AccountIDs, id) {
+		return nil
+	}
+	return field.ErrorList{field.Forbidden(p, fmt.Sprintf("account %s is not granted to team %s (input.tenancy.teams); its accounts are %s", id, t.Name, strings.Join(t.AccountIDs, ", ")))}
+}
+
+// sharedNames checks the Argo CD project and cluster name against the
+// ones Argo CD uses itself. In the Hashed scheme every shared name starts
+// with the platform's prefix and cannot match; a Legacy XR named "default"
+// or "in-cluster" would take over Argo CD's own project or cluster.
+func sharedNames(xr Composite, p compose.Params) field.ErrorList {
+	if n := p.ProjectName(); slices.Contains(reservedNames, n) {
+		return field.ErrorList{field.Invalid(field.NewPath("metadata", "name"), xr.Name,
+			fmt.Sprintf("gives the Argo CD project and cluster name %q, which is Argo CD's own (reserved: %s)", n, strings.Join(reservedNames, ", ")))}
+	}
+	return nil
+}
