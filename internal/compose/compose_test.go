@@ -7,8 +7,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
-	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
+	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 )
 
 func params(edit func(p *Params)) Params {
