@@ -235,7 +235,7 @@ current-context: e2e
 	}); err != nil {
 		return nil, err
 	}
-	for _, ns := range []string{"crossplane-system", "argocd", "team-analytics"} {
+	for _, ns := range []string{"crossplane-system", "argocd", "team-analytics", "team-a", "team-a-prod"} {
 		if _, err := cp.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return nil, err
 		}
@@ -492,6 +492,22 @@ func (cp *controlPlane) waitCondition(ctx context.Context, gvk schema.GroupVersi
 			return false, err
 		}
 		return conditionStatus(o, typ) == status, nil
+	})
+}
+
+// waitConditionMessage waits for a cluster-scoped object's condition to have
+// the status and a message that contains text.
+func (cp *controlPlane) waitConditionMessage(ctx context.Context, gvk schema.GroupVersionKind, name, typ, status, text string, timeout time.Duration) error {
+	return poll(ctx, timeout, 300*time.Millisecond, fmt.Sprintf("%s %s %s=%s with %q", gvk.Kind, name, typ, status, text), func() (bool, error) {
+		r, err := cp.resource(gvk, "")
+		if err != nil {
+			return false, err
+		}
+		o, err := r.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		return conditionStatus(o, typ) == status && strings.Contains(conditionMessage(o, typ), text), nil
 	})
 }
 

@@ -18,6 +18,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 )
 
 var (
@@ -151,9 +153,10 @@ func setup(ctx context.Context, t *testing.T) *env {
 	// Started after the XRDs, so the garbage collector discovers their kinds
 	// at once instead of after its 30s rediscovery.
 	step("garbage collector started", cp.startGarbageCollector())
-	for _, f := range []string{"composition.yaml", "composition-namespaced.yaml", "rbac.yaml"} {
-		step(f+" applied", cp.applyFile(ctx, filepath.Join(root, "example", f)))
+	for _, f := range []string{"composition.yaml", "composition-namespaced.yaml"} {
+		step(f+" applied with the suite's teams granted", cp.applyComposition(ctx, filepath.Join(root, "example", f)))
 	}
+	step("rbac.yaml applied", cp.applyFile(ctx, filepath.Join(root, "example", "rbac.yaml")))
 	p := &providers{cp: cp, delay: time.Second, applied: map[string]*unstructured.Unstructured{}, generations: map[string]int64{}}
 	pctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
@@ -303,7 +306,48 @@ func exampleXR(t *testing.T, file string) *unstructured.Unstructured {
 	return &unstructured.Unstructured{Object: m}
 }
 
-// TestEndToEnd runs the seven scenarios against one control plane.
+// The suite's own teams, granted in the Compositions next to the example's:
+// ten teams of one account each for the several-teams scenario, and team
+// collide, whose XRs would have shared names before hashed names.
+var (
+	teams       = []string{"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett"}
+	collideAcct = "600000000001"
+)
+
+func teamAccount(i int) string { return fmt.Sprintf("5000000000%02d", i) }
+
+// applyComposition applies an example Composition with the suite's teams
+// added to its Input's grants.
+func (cp *controlPlane) applyComposition(ctx context.Context, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	m := map[string]any{}
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	in := m["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)["input"].(map[string]any)
+	tenancy := in["tenancy"].(map[string]any)
+	grants := tenancy["teams"].([]any)
+	for i, team := range teams {
+		grants = append(grants, map[string]any{"name": team, "accountIds": []any{teamAccount(i)}})
+	}
+	grants = append(grants, map[string]any{"name": "collide", "accountIds": []any{collideAcct}, "namespaces": []any{"team-a", "team-a-prod"}})
+	tenancy["teams"] = grants
+	return cp.apply(ctx, &unstructured.Unstructured{Object: m})
+}
+
+// sharedNames are the names an XR's objects get outside its own
+// namespace, derived as the function derives them.
+type sharedNames struct{ cluster, project string }
+
+func namesOf(ns, name string) sharedNames {
+	base := naming.Identity{Namespace: ns, Name: name}.Base()
+	return sharedNames{cluster: base, project: "eks-gitops-" + base}
+}
+
+// TestEndToEnd runs the scenarios against one control plane.
 func TestEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
@@ -324,13 +368,17 @@ func TestEndToEnd(t *testing.T) {
 				t.Errorf("the XR never showed %s; it showed %v", c, seen)
 			}
 		}
-		cluster, err := e.get(ctx, schema.GroupVersionKind{Group: "eks.aws.m.upbound.io", Version: "v1beta1", Kind: "Cluster"}, "crossplane-system", "payments-dev-eks")
+		n := namesOf("", "payments-dev")
+		cluster, err := e.get(ctx, schema.GroupVersionKind{Group: "eks.aws.m.upbound.io", Version: "v1beta1", Kind: "Cluster"}, "crossplane-system", "payments-dev.eks")
 		if err != nil {
 			t.Fatal(err)
 		}
 		endpoint, _, _ := unstructured.NestedString(cluster.Object, "status", "atProvider", "endpoint")
 		ca, _ := cluster.Object["status"].(map[string]any)["atProvider"].(map[string]any)["certificateAuthority"].([]any)[0].(map[string]any)["data"].(string)
-		secret, err := e.get(ctx, secretGVK, "argocd", "cluster-payments-dev")
+		if got := cluster.GetAnnotations()["crossplane.io/external-name"]; got != n.cluster {
+			t.Errorf("EKS cluster name %q, want %q", got, n.cluster)
+		}
+		secret, err := e.get(ctx, secretGVK, "argocd", n.project+"-cluster")
 		if err != nil {
 			t.Fatalf("no Argo CD cluster Secret: %v", err)
 		}
@@ -340,24 +388,24 @@ func TestEndToEnd(t *testing.T) {
 		if !strings.Contains(secretString(secret, "config"), `"caData":"`+ca+`"`) {
 			t.Errorf("cluster Secret config does not carry the observed CA verbatim: %s", secretString(secret, "config"))
 		}
-		if _, err := e.get(ctx, appProjectGVK, "argocd", "payments-dev"); err != nil {
+		if _, err := e.get(ctx, appProjectGVK, "argocd", n.project); err != nil {
 			t.Errorf("no AppProject: %v", err)
 		}
-		repo, err := e.get(ctx, secretGVK, "argocd", "repo-payments-dev")
+		repo, err := e.get(ctx, secretGVK, "argocd", n.project+"-repo")
 		if err != nil {
 			t.Fatalf("no repository Secret: %v", err)
 		}
-		cred, err := e.cp.kube.CoreV1().Secrets("crossplane-system").Get(ctx, "payments-dev-git-credential", metav1.GetOptions{})
+		cred, err := e.cp.kube.CoreV1().Secrets("crossplane-system").Get(ctx, "payments-dev.git-credential", metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := secretString(repo, "password"); got == "" || got != string(cred.Data["attribute.service_password"]) {
 			t.Error("the repository Secret does not hold the credential's password")
 		}
-		if _, err := e.get(ctx, applicationGVK, "argocd", "payments-dev-bootstrap"); err != nil {
+		if _, err := e.get(ctx, applicationGVK, "argocd", n.project+"-bootstrap"); err != nil {
 			t.Errorf("no bootstrap Application: %v", err)
 		}
-		cm, err := e.get(ctx, configMapGVK, "crossplane-system", "cluster-creation-event-payments-dev")
+		cm, err := e.get(ctx, configMapGVK, "crossplane-system", "cluster-creation-event-"+n.cluster)
 		if err != nil {
 			t.Fatalf("no cluster-creation-event ConfigMap: %v", err)
 		}
@@ -454,7 +502,7 @@ func TestEndToEnd(t *testing.T) {
 		before = after
 		edit(map[string]any{"tags": map[string]any{"owner": "payments-platform"}})
 		after = waitFor("the new tag", func(snapshot) bool {
-			vpc, err := e.get(ctx, schema.GroupVersionKind{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Kind: "VPC"}, "crossplane-system", "payments-dev-vpc")
+			vpc, err := e.get(ctx, schema.GroupVersionKind{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Kind: "VPC"}, "crossplane-system", "payments-dev.vpc")
 			if err != nil {
 				return false
 			}
@@ -529,14 +577,13 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
-	teams := []string{"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett"}
 	t.Run("4-several", func(t *testing.T) {
 		for i, team := range teams {
 			xr := exampleXR(t, "xr.yaml")
 			xr.SetName(team + "-prod")
 			_ = unstructured.SetNestedField(xr.Object, team, "spec", "team", "name")
 			_ = unstructured.SetNestedField(xr.Object, "prod", "spec", "environment")
-			_ = unstructured.SetNestedField(xr.Object, fmt.Sprintf("5000000000%02d", i), "spec", "aws", "accountId")
+			_ = unstructured.SetNestedField(xr.Object, teamAccount(i), "spec", "aws", "accountId")
 			_ = unstructured.SetNestedStringSlice(xr.Object, []string{team + "-lead", team + "-dev"}, "spec", "team", "members")
 			_ = unstructured.SetNestedStringMap(xr.Object, map[string]string{"owner": team + "-team"}, "spec", "tags")
 			if err := e.cp.apply(ctx, xr); err != nil {
@@ -584,12 +631,103 @@ func TestEndToEnd(t *testing.T) {
 				t.Errorf("%s is in namespace %q, want the XR's", n, o.GetNamespace())
 			}
 		}
-		repo, err := e.get(ctx, secretGVK, "argocd", "repo-team-analytics-analytics-dev")
+		repo, err := e.get(ctx, secretGVK, "argocd", namesOf("team-analytics", "analytics-dev").project+"-repo")
 		if err != nil {
 			t.Fatalf("provider-kubernetes did not write the repository Secret: %v", err)
 		}
 		if secretString(repo, "password") == "" {
 			t.Error("the repository Secret has no password patched in")
+		}
+	})
+
+	type collider struct{ ns, name string }
+	colliders := []collider{{"team-a", "prod-eu"}, {"team-a-prod", "eu"}, {"", "team-a-prod-eu"}}
+	t.Run("8-tenancy", func(t *testing.T) {
+		// An XR asking for another team's account is refused and composes
+		// nothing at all.
+		intruder := exampleXR(t, "xr.yaml")
+		intruder.SetName("intruder-dev")
+		_ = unstructured.SetNestedField(intruder.Object, "777788889999", "spec", "aws", "accountId")
+		_ = unstructured.SetNestedField(intruder.Object, "10.99.0.0/16", "spec", "network", "vpcCidr")
+		if err := e.cp.apply(ctx, intruder); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.cp.waitConditionMessage(ctx, teamClusterGVK, "intruder-dev", "Synced", "False", "account 777788889999 is not granted to team payments", time.Minute); err != nil {
+			e.report(ctx, t, teamClusterGVK, "", "intruder-dev")
+			t.Fatal(err)
+		}
+		xr, _ := e.xr(ctx, teamClusterGVK, "", "intruder-dev")
+		if refs, _, _ := unstructured.NestedSlice(xr.Object, "spec", "crossplane", "resourceRefs"); len(refs) > 0 {
+			t.Errorf("the refused XR composed %d resources", len(refs))
+		}
+		if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "intruder-dev", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+
+		// The three XRs whose names collided before get names of their own:
+		// each its own EKS cluster, repository, Git user and Argo CD objects,
+		// and each cluster Secret points at its own cluster.
+		for _, c := range colliders {
+			file, gvk := "xr.yaml", teamClusterGVK
+			if c.ns != "" {
+				file, gvk = "xr-namespaced.yaml", nsTeamClusterGVK
+			}
+			xr := exampleXR(t, file)
+			xr.SetName(c.name)
+			xr.SetNamespace(c.ns)
+			_ = unstructured.SetNestedField(xr.Object, "collide", "spec", "team", "name")
+			_ = unstructured.SetNestedField(xr.Object, collideAcct, "spec", "aws", "accountId")
+			if err := e.cp.apply(ctx, xr); err != nil {
+				t.Fatalf("%s: %v", gvk.Kind, err)
+			}
+		}
+		owner := map[string]collider{}
+		for _, c := range colliders {
+			gvk := teamClusterGVK
+			if c.ns != "" {
+				gvk = nsTeamClusterGVK
+			}
+			if _, err := e.waitReady(ctx, gvk, c.ns, c.name); err != nil {
+				e.report(ctx, t, gvk, c.ns, c.name)
+				t.Fatal(err)
+			}
+			xr, _ := e.xr(ctx, gvk, c.ns, c.name)
+			objs, err := e.composed(ctx, xr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var endpoint string
+			for _, o := range objs {
+				key := ""
+				if ext := o.GetAnnotations()["crossplane.io/external-name"]; ext != "" && o.GetKind() != "NodeGroup" {
+					key = "aws " + o.GetKind() + " " + ext
+				}
+				if o.GetKind() == "Cluster" {
+					endpoint, _, _ = unstructured.NestedString(o.Object, "status", "atProvider", "endpoint")
+				}
+				if key == "" {
+					continue
+				}
+				if other, ok := owner[key]; ok {
+					t.Errorf("%v and %v share %s", other, c, key)
+				}
+				owner[key] = c
+			}
+			n := namesOf(c.ns, c.name)
+			secret, err := e.get(ctx, secretGVK, "argocd", n.project+"-cluster")
+			if err != nil {
+				t.Fatalf("%v: no cluster Secret %s: %v", c, n.project+"-cluster", err)
+			}
+			if got := secretString(secret, "server"); got != endpoint || got == "" {
+				t.Errorf("%v: cluster Secret server %q, want its own cluster's endpoint %q", c, got, endpoint)
+			}
+			if other, ok := owner["argocd "+n.project]; ok {
+				t.Errorf("%v and %v share the Argo CD project %s", other, c, n.project)
+			}
+			owner["argocd "+n.project] = c
+		}
+		if len(owner) < 3*8 {
+			t.Errorf("compared only %d names", len(owner))
 		}
 	})
 
@@ -601,6 +739,13 @@ func TestEndToEnd(t *testing.T) {
 		all := []xrRef{{teamClusterGVK, "", "payments-dev"}, {teamClusterGVK, "", "search-dev"}, {nsTeamClusterGVK, "team-analytics", "analytics-dev"}}
 		for _, team := range teams {
 			all = append(all, xrRef{teamClusterGVK, "", team + "-prod"})
+		}
+		for _, c := range colliders {
+			gvk := teamClusterGVK
+			if c.ns != "" {
+				gvk = nsTeamClusterGVK
+			}
+			all = append(all, xrRef{gvk, c.ns, c.name})
 		}
 		for _, x := range all {
 			if err := e.cp.deleteAndWait(ctx, x.gvk, x.ns, x.name, 3*time.Minute); err != nil {

@@ -118,17 +118,24 @@ func resultsString(rsp *fnv1.RunFunctionResponse) string {
 	return b.String()
 }
 
-// TestLargeRequest sends a converged XR with 2,500 members, a request of a
-// few MiB near gRPC's default 4 MiB limit: it must work with the default
-// --max-recv-message-size, and be refused when the flag is set lower, which
-// shows the flag is what sets the limit.
+// TestLargeRequest sends a converged XR with as many members and admins as
+// the function allows (1,000 and 200), the largest request an XR can make:
+// it must work with the default --max-recv-message-size, and be refused when
+// the flag is set lower, which shows the flag is what sets the limit. With
+// --max-response-size set below its response, the XR gets a Fatal result that
+// names the long list instead of a transport error.
 func TestLargeRequest(t *testing.T) {
 	xr := exampleYAML(t, "xr.yaml")
-	members := make([]any, 2500)
+	members := make([]any, 1000)
 	for i := range members {
-		members[i] = fmt.Sprintf("user-%04d@example.com", i)
+		members[i] = fmt.Sprintf("member.with.a.much.longer.address.than.most.people.have-%04d@example-company.com", i)
+	}
+	admins := make([]any, 200)
+	for i := range admins {
+		admins[i] = fmt.Sprintf("admin.with.a.much.longer.address.than.most.people.have-%04d@example-company.com", i)
 	}
 	xr["spec"].(map[string]any)["team"].(map[string]any)["members"] = members
+	xr["spec"].(map[string]any)["team"].(map[string]any)["admins"] = admins
 	rounds, err := simulate.Converge(context.Background(), fnpkg.New(), simulate.New(xr, compositionInput(t, "composition.yaml")), 12)
 	if err != nil {
 		t.Fatal(err)
@@ -139,8 +146,8 @@ func TestLargeRequest(t *testing.T) {
 	}
 	size := proto.Size(req)
 	t.Logf("request size: %d bytes", size)
-	if size < 2<<20 || size > 4<<20 {
-		t.Fatalf("the request is %d bytes; the test wants one between 2 and 4 MiB", size)
+	if size < 1<<20 || size > 4<<20 {
+		t.Fatalf("the request is %d bytes; the test wants one between 1 and 4 MiB", size)
 	}
 	bin := build(t, root, ".", "function-eks-gitops")
 	certs := newPKI(t)
@@ -151,11 +158,19 @@ func TestLargeRequest(t *testing.T) {
 	if err != nil {
 		t.Fatalf("default limit: %v", err)
 	}
-	if n := len(rsp.GetDesired().GetResources()); n < 2500 {
+	if n := len(rsp.GetDesired().GetResources()); n < 1200 {
 		t.Errorf("only %d resources in the response", n)
 	}
+	t.Logf("response size: %d bytes", proto.Size(rsp))
 	_, err = dial(t, startFunction(t, bin, certs, "--max-recv-message-size=1"), certs).RunFunction(ctx, req)
 	if status.Code(err) != codes.ResourceExhausted {
 		t.Errorf("with a 1 MiB limit the call gave %v, want ResourceExhausted", err)
+	}
+	rsp, err = dial(t, startFunction(t, bin, certs, "--max-response-size=1"), certs).RunFunction(ctx, req)
+	if err != nil {
+		t.Fatalf("with a 1 MB response limit the call failed instead of answering: %v", err)
+	}
+	if msg := resultsString(rsp); !strings.Contains(msg, "spec.team.members has 1000 entries") || len(rsp.GetDesired().GetResources()) != 0 {
+		t.Errorf("with a 1 MB response limit: %d resources, results %s; want a Fatal result naming spec.team.members", len(rsp.GetDesired().GetResources()), msg)
 	}
 }
