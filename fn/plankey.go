@@ -80,7 +80,7 @@ func (e keyEncoder) value(v reflect.Value) {
 		e.uint(tagPointer, 0)
 		e.value(v.Elem())
 	case reflect.Struct:
-		e.uint(tagStruct, uint64(v.NumField()))
+		e.uint(tagStruct, uint64(v.NumField())) //nolint:gosec // A field count is never negative.
 		for i := range v.NumField() {
 			f := v.Type().Field(i)
 			if !f.IsExported() {
@@ -94,7 +94,7 @@ func (e keyEncoder) value(v reflect.Value) {
 			e.uint(tagNil, 0)
 			return
 		}
-		e.uint(tagList, uint64(v.Len()))
+		e.uint(tagList, uint64(v.Len())) //nolint:gosec // A length is never negative.
 		for i := range v.Len() {
 			e.value(v.Index(i))
 		}
@@ -119,9 +119,9 @@ func (e keyEncoder) value(v reflect.Value) {
 			e.h.Write(en.k)
 			e.h.Write(en.v)
 		}
-	default:
-		// Channels, functions and unsafe pointers are in neither Params nor
-		// Facts; TestPlanKeyEncodesEveryKind keeps it so.
+	case reflect.Invalid, reflect.Uintptr, reflect.Complex64, reflect.Complex128, reflect.Chan, reflect.Func, reflect.UnsafePointer:
+		// In neither Params nor Facts: TestPlanKeyCoversEverything walks
+		// every field, so adding one of these kinds fails there first.
 		panic("plan key: cannot encode a " + v.Kind().String())
 	}
 }
@@ -129,6 +129,6 @@ func (e keyEncoder) value(v reflect.Value) {
 // bytesHash collects an encoding instead of hashing it.
 type bytesHash struct{ bytes.Buffer }
 
-func (b *bytesHash) Sum(in []byte) []byte { return append(in, b.Buffer.Bytes()...) }
+func (b *bytesHash) Sum(in []byte) []byte { return append(in, b.Bytes()...) }
 func (b *bytesHash) Size() int            { return b.Len() }
 func (b *bytesHash) BlockSize() int       { return 1 }

@@ -523,7 +523,7 @@ func TestPlanMemoryEstimate(t *testing.T) {
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&ms1)
-	held := int64(ms1.HeapAlloc-ms0.HeapAlloc) / n //nolint:gosec // Heap sizes fit.
+	held := int64(ms1.HeapAlloc-ms0.HeapAlloc) / n
 	est := plans[0].memoryBytes()
 	t.Logf("a 1,000-member plan: %d bytes encoded, %d bytes held, estimated %d", plans[0].wireBytes, held, est)
 	if est < held {
@@ -536,4 +536,3 @@ func withMembers(m ...string) (s clusterspec.Spec) {
 	s.Team.Members = m
 	return s
 }
-

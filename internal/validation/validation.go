@@ -361,11 +361,12 @@ func network(p *field.Path, s clusterspec.Spec) field.ErrorList {
 	seen := map[string]bool{}
 	for i, z := range n.Zones {
 		suffix, ok := strings.CutPrefix(z, s.AWS.Region)
-		if !ok || len(suffix) != 1 || suffix[0] < 'a' || suffix[0] > 'z' {
+		switch {
+		case !ok || len(suffix) != 1 || suffix[0] < 'a' || suffix[0] > 'z':
 			errs = append(errs, field.Invalid(p.Child("zones").Index(i), z, fmt.Sprintf("must be a zone of region %s: the region followed by one letter", s.AWS.Region)))
-		} else if awszones.Known(s.AWS.Region) && !awszones.Has(s.AWS.Region, z) {
+		case awszones.Known(s.AWS.Region) && !awszones.Has(s.AWS.Region, z):
 			errs = append(errs, field.Invalid(p.Child("zones").Index(i), z, fmt.Sprintf("is not a zone of %s; its zones are %s (zone table of %s)", s.AWS.Region, strings.Join(awszones.Zones(s.AWS.Region), ", "), awszones.TableDate)))
-		} else if seen[z] {
+		case seen[z]:
 			errs = append(errs, field.Duplicate(p.Child("zones").Index(i), z))
 		}
 		seen[z] = true
