@@ -54,6 +54,8 @@ func factsFrom(observed map[string]*fnv1.Resource, xr *structpb.Struct) compose.
 		f.RepositoryCloneURL = validEndpoint(stringAt(r, "status", "atProvider", "cloneUrlHttp"))
 	}
 	f.Git = gitFacts(observed)
+	f.NodeGroups = nodeGroupFacts(observed)
+	f.AddonVersions = addonVersions(observed)
 
 	keep := func(step, fact string, have *string, last string) {
 		if *have == "" && last != "" {

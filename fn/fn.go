@@ -21,6 +21,7 @@ import (
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
+	"github.com/eks-gitops/function-eks-gitops/internal/guard"
 	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 	"github.com/eks-gitops/function-eks-gitops/internal/validation"
 )
@@ -111,6 +112,13 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 
 	facts := factsFrom(observed, req.GetObserved().GetComposite().GetResource())
+	if errs := guard.Check(p, facts, liveOf(observed)); len(errs) > 0 {
+		// An edit the running cluster cannot take: change nothing.
+		err := invalid("refused edit of a running cluster", errs)
+		f.refusals.log(log, oxr, err)
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
 	plan, err := f.plans.plan(p, facts)
 	if err != nil {
 		response.Fatal(rsp, err)
@@ -131,7 +139,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	log.Debug("Composed", "declared", progress.declared(), "held", progress.held())
 
-	if err := writeStatus(req, rsp, oxr, p, progress, facts); err != nil {
+	if err := writeStatus(req, rsp, oxr, p, progress, facts, plan.upgrade); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot set the desired composite resource"))
 		return rsp, nil
 	}
@@ -209,6 +217,11 @@ func declare(plan *compiledPlan, observed, desired map[string]*fnv1.Resource, ke
 			pr.bytes += plan.sizes[o.Name]
 		}
 		pr.steps = append(pr.steps, sp)
+	}
+	for i, sp := range pr.steps {
+		if sp.step.Condition == compose.StepCompute {
+			pr.steps[i].replacing = retiredNodeGroups(plan, observed, isReady, desired)
+		}
 	}
 	return pr
 }

@@ -125,7 +125,7 @@ func TestGoldenStagesShowProgress(t *testing.T) {
 	if strings.Contains(names, "eks-addon-coredns") {
 		t.Error("coredns is declared before any node group is ready")
 	}
-	if !bytes.Contains(renderYAML(t, active), []byte("held until")) {
+	if !bytes.Contains(renderYAML(t, active), []byte("to be ready.")) {
 		t.Error("the ComputeReady condition does not say what it waits for")
 	}
 }

@@ -50,6 +50,8 @@ type compiledPlan struct {
 	wireBytes int64
 	// invalid are the object names the XR's name would make invalid.
 	invalid field.ErrorList
+	// upgrade is where a Kubernetes upgrade stands.
+	upgrade compose.Upgrade
 }
 
 // memoryBytes estimates the memory the plan holds.
@@ -79,6 +81,7 @@ func compile(p compose.Params, f compose.Facts) (*compiledPlan, error) {
 		c.steps[i] = s
 	}
 	c.invalid = validation.ObjectNames(p.XRName, names)
+	c.upgrade = p.Upgrade(f)
 	return c, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"google.golang.org/protobuf/types/known/structpb"
+
 	corev1 "k8s.io/api/core/v1"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
@@ -37,6 +39,8 @@ type stepProgress struct {
 	held     []heldObject
 	// kept are facts no longer observed whose last applied value is used.
 	kept []string
+	// replacing are old node groups kept until their replacement is ready.
+	replacing []string
 }
 
 type heldObject struct {
@@ -46,7 +50,7 @@ type heldObject struct {
 }
 
 func (s stepProgress) done() bool {
-	return len(s.notReady) == 0 && len(s.held) == 0 && len(s.kept) == 0
+	return len(s.notReady) == 0 && len(s.held) == 0 && len(s.kept) == 0 && len(s.replacing) == 0
 }
 
 func (p progress) done() bool {
@@ -97,18 +101,21 @@ func (p progress) phase() string {
 // maxNamesInMessage bounds how many resource names a condition message lists.
 const maxNamesInMessage = 4
 
-// message says what a step is waiting for. The lists are in plan order, so
-// the message is the same for the same observed state.
+// message says what a step is waiting for, in sentences. The lists are in
+// plan order, so the message is the same for the same observed state.
 func (s stepProgress) message() string {
 	if s.done() {
-		return fmt.Sprintf("all %d resources are ready", s.declared)
+		return fmt.Sprintf("All %s ready.", plural(s.declared, "resource is", "resources are"))
 	}
 	var parts []string
 	if len(s.kept) > 0 {
-		parts = append(parts, strings.Join(s.kept, " and ")+" can no longer be observed; the value last applied is kept until it can")
+		parts = append(parts, capitalize(joinList(s.kept))+" can no longer be observed; the value last applied is kept until it can.")
+	}
+	if len(s.replacing) > 0 {
+		parts = append(parts, "Replacing node groups: keeping "+strings.Join(s.replacing, ", ")+".")
 	}
 	if len(s.notReady) > 0 {
-		parts = append(parts, fmt.Sprintf("%d of %d declared resources are not ready yet: %s", len(s.notReady), s.declared, names(s.notReady)))
+		parts = append(parts, fmt.Sprintf("%d of %s not ready yet: %s.", len(s.notReady), plural(s.declared, "declared resource is", "declared resources are"), names(s.notReady)))
 	}
 	if len(s.held) > 0 {
 		var waiting []resource.Name
@@ -127,13 +134,40 @@ func (s stepProgress) message() string {
 			}
 		}
 		if len(waiting) > 0 {
-			parts = append(parts, fmt.Sprintf("%d resources are held until %s are ready", len(s.held), names(waiting)))
+			verb := "wait"
+			if len(s.held) == 1 {
+				verb = "waits"
+			}
+			parts = append(parts, fmt.Sprintf("%s %s for %s to be ready.", plural(len(s.held), "resource", "resources"), verb, names(waiting)))
 		}
 		if len(facts) > 0 {
-			parts = append(parts, "waiting to observe "+strings.Join(facts, " and "))
+			parts = append(parts, "Waiting to observe "+joinList(facts)+".")
 		}
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, " ")
+}
+
+// joinList joins items as a sentence does: "a", "a and b", "a, b and c".
+func joinList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// plural is "1 resource" or "3 resources".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func names(n []resource.Name) string {
@@ -142,18 +176,20 @@ func names(n []resource.Name) string {
 	for i, v := range shown {
 		s[i] = string(v)
 	}
-	out := strings.Join(s, ", ")
 	if more := len(n) - len(shown); more > 0 {
-		out += fmt.Sprintf(" and %d more", more)
+		return strings.Join(s, ", ") + fmt.Sprintf(" and %d more", more)
 	}
-	return out
+	if len(s) > 1 {
+		return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+	}
+	return strings.Join(s, ", ")
 }
 
 // writeStatus sets the XR's status fields, one condition per step, Normal or
 // Warning results only when a step's condition changes, and holds the XR
 // unready while anything is held back (held objects are not declared, so
 // Crossplane cannot see them).
-func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, oxr *resource.Composite, p compose.Params, pr progress, facts compose.Facts) error {
+func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, oxr *resource.Composite, p compose.Params, pr progress, facts compose.Facts, up compose.Upgrade) error {
 	dxr, err := request.GetDesiredCompositeResource(req)
 	if err != nil {
 		return err
@@ -177,11 +213,12 @@ func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, ox
 	if facts.RepositoryCloneURL != "" {
 		status["repository"] = map[string]any{"cloneUrl": facts.RepositoryCloneURL}
 	}
+	observedXR := req.GetObserved().GetComposite().GetResource()
+	upgradeStatus(rsp, observedXR, status, up, facts)
 	if err := dxr.Resource.SetValue("status", mergeStatus(dxr.Resource.Object["status"], status)); err != nil {
 		return err
 	}
 
-	observedXR := req.GetObserved().GetComposite().GetResource()
 	for _, s := range pr.steps {
 		previous := conditionStatus(observedXR, xpv2.ConditionType(s.step.Condition))
 		if s.done() {
@@ -210,10 +247,60 @@ func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, ox
 	// SetDesiredCompositeResource drops what earlier steps said about the
 	// XR's readiness; carry it over unless something is held back.
 	rsp.Desired.Composite.Ready = req.GetDesired().GetComposite().GetReady()
-	if pr.held() > 0 || pr.kept() {
+	if pr.held() > 0 || pr.kept() || up.Stage != "" {
 		rsp.Desired.Composite.Ready = fnv1.Ready_READY_FALSE
 	}
 	return nil
+}
+
+// Upgrade condition and reasons.
+const (
+	conditionUpgraded = "KubernetesUpgraded"
+	reasonUpgrading   = "Upgrading"
+	reasonCurrent     = "Current"
+)
+
+// upgradeStatus reports a Kubernetes upgrade in status.upgrade and the
+// KubernetesUpgraded condition, with an event each time its stage changes.
+// Where the upgrade started is remembered in the XR's status, since once
+// the control plane has moved nothing observed says it.
+func upgradeStatus(rsp *fnv1.RunFunctionResponse, observedXR *structpb.Struct, status map[string]any, up compose.Upgrade, facts compose.Facts) {
+	previousStage := stringAt(observedXR, "status", "upgrade", "stage")
+	if up.Stage == "" {
+		msg := fmt.Sprintf("Kubernetes %s runs on the control plane, on every node group and with its add-ons.", up.To)
+		response.ConditionTrue(rsp, conditionUpgraded, reasonCurrent).WithMessage(msg).TargetComposite()
+		if previousStage != "" {
+			response.Normalf(rsp, "Upgrade to Kubernetes %s is complete.", up.To).TargetComposite()
+		}
+		return
+	}
+	from := stringAt(observedXR, "status", "upgrade", "from")
+	if from == "" || stringAt(observedXR, "status", "upgrade", "to") != up.To {
+		from = facts.Cluster.Version
+		if up.Stage != compose.StageControlPlane || from == up.To {
+			from = up.AddonMinor
+		}
+	}
+	status["upgrade"] = map[string]any{
+		"from":       from,
+		"to":         up.To,
+		"stage":      up.Stage,
+		"waitingFor": up.Waiting,
+		"nodeGroups": fmt.Sprintf("%d of %d upgraded", up.Done, up.Total),
+	}
+	stage := map[string]string{
+		compose.StageControlPlane: "the control plane is being upgraded",
+		compose.StageNodeGroups:   fmt.Sprintf("the node groups are being upgraded (%d of %d done)", up.Done, up.Total),
+		compose.StageAddons:       "the add-ons are moving to their versions for the new release",
+	}[up.Stage]
+	msg := fmt.Sprintf("Upgrading Kubernetes from %s to %s: %s; waiting for %s.", from, up.To, stage, up.Waiting)
+	if from == up.To {
+		msg = fmt.Sprintf("Moving the add-ons to their versions for Kubernetes %s; waiting for %s.", up.To, up.Waiting)
+	}
+	response.ConditionFalse(rsp, conditionUpgraded, reasonUpgrading).WithMessage(msg).TargetComposite()
+	if previousStage != up.Stage {
+		response.Normalf(rsp, "%s", strings.SplitN(msg, "; waiting", 2)[0]+".").TargetComposite()
+	}
 }
 
 // mergeStatus adds this function's status fields to what earlier pipeline

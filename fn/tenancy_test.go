@@ -309,7 +309,7 @@ func TestFactsNeverRegress(t *testing.T) {
 					}
 				}
 				c := condition(t, rsp, compose.StepClusterRegistered)
-				if c.GetStatus() != fnv1.Status_STATUS_CONDITION_FALSE || c.GetReason() != reasonFactLost || !strings.Contains(c.GetMessage(), "the EKS cluster's endpoint") {
+				if c.GetStatus() != fnv1.Status_STATUS_CONDITION_FALSE || c.GetReason() != reasonFactLost || !strings.Contains(c.GetMessage(), "EKS cluster's endpoint") {
 					t.Errorf("ClusterRegistered is %v %s %q, want False %s naming the endpoint", c.GetStatus(), c.GetReason(), c.GetMessage(), reasonFactLost)
 				}
 				if rsp.GetDesired().GetComposite().GetReady() != fnv1.Ready_READY_FALSE {

@@ -100,6 +100,24 @@ func (in *Input) WithDefaults() *Input {
 		out.Repository = &Repository{}
 	}
 	out.Repository.ProviderConfigRef = defaultProviderConfigRef(out.Repository.ProviderConfigRef)
+	if out.Repository.DeletionPolicy == "" {
+		out.Repository.DeletionPolicy = RepositoryOrphan
+	}
+	if out.Upgrade == nil {
+		out.Upgrade = &Upgrade{}
+	}
+	if out.Upgrade.MaxParallelNodeGroups == 0 {
+		out.Upgrade.MaxParallelNodeGroups = 1
+	}
+	if out.Upgrade.NodeGroupUpdate == nil {
+		out.Upgrade.NodeGroupUpdate = &NodeGroupUpdate{}
+	}
+	if u := out.Upgrade.NodeGroupUpdate; u.MaxUnavailable == nil && u.MaxUnavailablePercentage == nil {
+		u.MaxUnavailable = ptr(int64(1))
+	}
+	if out.Upgrade.NodeGroupUpdate.UpdateStrategy == "" {
+		out.Upgrade.NodeGroupUpdate.UpdateStrategy = "DEFAULT"
+	}
 	out.KubernetesProviderConfigRef = defaultProviderConfigRef(out.KubernetesProviderConfigRef)
 	return out
 }

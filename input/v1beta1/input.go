@@ -102,6 +102,10 @@ type Input struct {
 	// Repository configures the team's GitOps repository in CodeCommit.
 	Repository *Repository `json:"repository"`
 
+	// Upgrade sets how Kubernetes upgrades roll through node groups.
+	// +optional
+	Upgrade *Upgrade `json:"upgrade,omitempty"`
+
 	// KubernetesProviderConfigRef is the provider-kubernetes ProviderConfig
 	// used to write objects outside a namespaced XR's namespace.
 	// +optional
@@ -265,8 +269,58 @@ type Cognito struct {
 	GroupPrefix string `json:"groupPrefix,omitempty"`
 }
 
+// Upgrade sets how Kubernetes upgrades roll through node groups.
+type Upgrade struct {
+	// MaxParallelNodeGroups is how many node groups of a cluster move to a
+	// new Kubernetes version at once.
+	// +optional
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=1
+	MaxParallelNodeGroups int `json:"maxParallelNodeGroups,omitempty"`
+
+	// NodeGroupUpdate is every node group's updateConfig: how many nodes
+	// are replaced at once during an upgrade.
+	// +optional
+	NodeGroupUpdate *NodeGroupUpdate `json:"nodeGroupUpdate,omitempty"`
+}
+
+// NodeGroupUpdate is a managed node group's updateConfig.
+type NodeGroupUpdate struct {
+	// MaxUnavailable is how many nodes may be unavailable at once. Set it or
+	// MaxUnavailablePercentage, not both; the default is 1.
+	// +optional
+	MaxUnavailable *int64 `json:"maxUnavailable,omitempty"`
+
+	// MaxUnavailablePercentage is the share of nodes that may be
+	// unavailable at once.
+	// +optional
+	MaxUnavailablePercentage *int64 `json:"maxUnavailablePercentage,omitempty"`
+
+	// UpdateStrategy is DEFAULT (new nodes before old ones go) or MINIMAL.
+	// +optional
+	// +kubebuilder:validation:Enum=DEFAULT;MINIMAL
+	// +kubebuilder:default=DEFAULT
+	UpdateStrategy string `json:"updateStrategy,omitempty"`
+}
+
+// Repository deletion policies.
+const (
+	// RepositoryOrphan leaves the repository, and the team's history in it,
+	// when the XR is deleted.
+	RepositoryOrphan = "Orphan"
+	// RepositoryDelete deletes the repository with the XR.
+	RepositoryDelete = "Delete"
+)
+
 // Repository configures the team's CodeCommit repository.
 type Repository struct {
+	// DeletionPolicy is Orphan (the repository outlives the XR, the
+	// default) or Delete.
+	// +optional
+	// +kubebuilder:validation:Enum=Orphan;Delete
+	// +kubebuilder:default=Orphan
+	DeletionPolicy string `json:"deletionPolicy,omitempty"`
+
 	// Region of the repository.
 	Region string `json:"region"`
 

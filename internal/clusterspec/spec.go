@@ -49,9 +49,18 @@ type Spec struct {
 	Addons Addons `json:"addons,omitempty"`
 	// Tags are added to every AWS resource.
 	Tags map[string]string `json:"tags,omitempty"`
+	// ConfirmRemoval names the zones and node pools that may be removed
+	// although nodes still run there: without it such an edit is refused.
+	ConfirmRemoval ConfirmRemoval `json:"confirmRemoval,omitempty"`
 
 	// Crossplane holds Crossplane's own XR machinery; it is not ours to read.
 	Crossplane json.RawMessage `json:"crossplane,omitempty"`
+}
+
+// ConfirmRemoval names what may be removed while it still holds nodes.
+type ConfirmRemoval struct {
+	Zones     []string `json:"zones,omitempty"`
+	NodePools []string `json:"nodePools,omitempty"`
 }
 
 // Team is the product team.

@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -28,6 +29,22 @@ func params(edit func(p *Params)) Params {
 	}
 	edit(&p)
 	return p
+}
+
+// findPrefix finds the one object whose name starts with prefix, for
+// names that end with a hash.
+func findPrefix(t *testing.T, objs []Object, prefix string) *unstructured.Unstructured {
+	t.Helper()
+	var found []Object
+	for _, o := range objs {
+		if strings.HasPrefix(string(o.Name), prefix) {
+			found = append(found, o)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d objects start with %s", len(found), prefix)
+	}
+	return &unstructured.Unstructured{Object: found[0].Body}
 }
 
 func find(t *testing.T, objs []Object, name string) *unstructured.Unstructured {
@@ -198,7 +215,7 @@ func TestBuilders(t *testing.T) {
 			edit:   func(p *Params) { p.Spec.NodePools[0].Autoscaled = true },
 			check: func(t *testing.T, objs []Object) {
 				t.Helper()
-				ng := find(t, objs, "eks-nodegroup-default")
+				ng := findPrefix(t, objs, "eks-nodegroup-default-")
 				if _, ok, _ := unstructured.NestedFieldNoCopy(ng.Object, "spec", "forProvider", "scalingConfig", "desiredSize"); ok {
 					t.Error("desiredSize is in forProvider")
 				}

@@ -1,10 +1,12 @@
 package compose
 
 import (
+	"maps"
+
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
-	"github.com/eks-gitops/function-eks-gitops/internal/naming"
+	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
 )
 
 // Composition resource names of the EKS resources.
@@ -28,19 +30,13 @@ var (
 	addonsWithNodes   = []string{"coredns"}
 )
 
-// NameNodeGroup is the composition resource name of a node pool.
-func NameNodeGroup(pool string) resource.Name { return resource.Name("eks-nodegroup-" + pool) }
-
 // NameAddon is the composition resource name of an EKS add-on.
 func NameAddon(addon string) resource.Name { return resource.Name("eks-addon-" + addon) }
 
-// NodeGroupName is the AWS name of a node pool's node group. Node group
-// names are unique within their cluster, which is the XR's own.
-func (p Params) NodeGroupName(pool string) string {
-	if p.Scheme == naming.Legacy {
-		return p.ClusterName() + "-" + pool
-	}
-	return pool
+// NodeGroupName is the AWS name a new node group of the pool gets with the
+// pool's current shape.
+func (p Params) NodeGroupName(pool clusterspec.NodePool) string {
+	return p.newNodeGroupName(pool.Name, p.shapeOf(pool))
 }
 
 // ClusterAdminPolicyARN is the EKS access policy Argo CD gets.
@@ -99,19 +95,30 @@ func (p Params) cluster() Object {
 }
 
 // Compute returns the node groups, add-ons and Argo CD's access entry, which
-// all need an ACTIVE cluster.
-func (p Params) Compute() []Object {
+// all need an ACTIVE cluster. Versions follow the upgrade's stage: node
+// groups move only once the control plane runs the new version, add-ons
+// only once every node group does.
+func (p Params) Compute(f Facts) []Object {
 	region := p.Spec.AWS.Region
 	clusterSel := selector(component(componentCluster))
+	up := p.Upgrade(f)
+	upd := p.Input.Upgrade.NodeGroupUpdate
+	updateConfig := map[string]any{"updateStrategy": upd.UpdateStrategy}
+	if upd.MaxUnavailablePercentage != nil {
+		updateConfig["maxUnavailablePercentage"] = *upd.MaxUnavailablePercentage
+	} else {
+		updateConfig["maxUnavailable"] = *upd.MaxUnavailable
+	}
 	var objs []Object
 	nodeGroups := make([]resource.Name, 0, len(p.Spec.NodePools))
 	for _, pool := range p.Spec.NodePools {
-		name := NameNodeGroup(pool.Name)
+		ref := p.NodeGroupOf(pool, f)
+		name, awsName := ref.Resource, ref.AWS
 		nodeGroups = append(nodeGroups, name)
 		scaling := map[string]any{"minSize": int64(*pool.MinSize), "maxSize": int64(*pool.MaxSize)}
 		fp := map[string]any{
 			"region":              region,
-			"version":             p.Spec.KubernetesVersion,
+			"version":             up.NodeGroupVersions[name],
 			"clusterNameSelector": clusterSel,
 			"nodeRoleArnSelector": selector(component(componentNodeRole)),
 			"subnetIdRefs":        refs(p.PrivateSubnetObjectNames()...),
@@ -120,8 +127,8 @@ func (p Params) Compute() []Object {
 			"capacityType":        pool.CapacityType,
 			"amiType":             pool.AMIType,
 			"diskSize":            int64(*pool.DiskSizeGiB),
-			"updateConfig":        map[string]any{"maxUnavailable": int64(1)},
-			"tags":                p.awsTags(p.NodeGroupName(pool.Name)),
+			"updateConfig":        maps.Clone(updateConfig),
+			"tags":                p.awsTags(awsName),
 		}
 		if len(pool.Labels) > 0 {
 			fp["labels"] = strMap(pool.Labels)
@@ -133,7 +140,8 @@ func (p Params) Compute() []Object {
 			}
 			fp["taint"] = taints
 		}
-		body := p.managed(apiEKS, "NodeGroup", "ng-"+pool.Name, map[string]string{LabelComponent: "node-group", LabelNodePool: pool.Name}, fp)
+		body := p.managed(apiEKS, "NodeGroup", "", map[string]string{LabelComponent: "node-group", LabelNodePool: pool.Name}, fp)
+		body["metadata"].(map[string]any)["name"] = ref.Object //nolint:forcetypeassert // Built by meta.
 		spec := body["spec"].(map[string]any) //nolint:forcetypeassert // Built by managed.
 		if pool.Autoscaled {
 			// The autoscaler owns the desired size; setting it here would
@@ -144,32 +152,30 @@ func (p Params) Compute() []Object {
 		}
 		objs = append(objs, Object{
 			Name:     name,
-			Body:     withExternalName(body, p.NodeGroupName(pool.Name)),
+			Body:     withExternalName(body, awsName),
 			Requires: append([]resource.Name{NameCluster}, p.NodeRoleNames()...),
 		})
 	}
 
 	withCluster, withNodes := p.Addons()
 	for _, a := range withCluster {
-		objs = append(objs, p.addon(a, []resource.Name{NameCluster}))
+		objs = append(objs, p.addon(a, p.addonVersionFor(a, up.AddonMinor, f), []resource.Name{NameCluster}))
 	}
 	for _, a := range withNodes {
-		objs = append(objs, p.addon(a, append([]resource.Name{NameCluster}, nodeGroups...)))
+		objs = append(objs, p.addon(a, p.addonVersionFor(a, up.AddonMinor, f), append([]resource.Name{NameCluster}, nodeGroups...)))
 	}
 	return append(objs, p.argoCDAccess()...)
 }
 
-func (p Params) addon(name string, requires []resource.Name) Object {
+func (p Params) addon(name, version string, requires []resource.Name) Object {
 	fp := map[string]any{
 		"region":                   p.Spec.AWS.Region,
 		"addonName":                name,
+		"addonVersion":             version,
 		"clusterNameSelector":      selector(component(componentCluster)),
 		"resolveConflictsOnCreate": "OVERWRITE",
 		"resolveConflictsOnUpdate": "PRESERVE",
 		"tags":                     p.awsTags(p.ClusterName() + "-" + name),
-	}
-	if v, ok := p.Spec.Addons.Versions[name]; ok {
-		fp["addonVersion"] = v
 	}
 	return Object{
 		Name:     NameAddon(name),

@@ -10,6 +10,7 @@ import (
 
 	"github.com/crossplane/function-sdk-go/resource"
 
+	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 )
 
@@ -439,6 +440,11 @@ func (p Params) repository(f Facts, clusterSecret Object) []Object {
 		"defaultBranch": p.Input.ArgoCD.Bootstrap.Revision,
 		"tags":          p.awsTags(p.RepositoryName()),
 	}), p.RepositoryName())}
+	if r.DeletionPolicy == v1beta1.RepositoryOrphan {
+		// The repository holds the team's history: deleting the XR leaves
+		// it in place. Without Delete the provider never deletes it.
+		repo.Body["spec"].(map[string]any)["managementPolicies"] = []any{"Observe", "Create", "Update", "LateInitialize"} //nolint:forcetypeassert // Built by managedWith.
+	}
 	user := Object{Name: NameGitUser, Body: withExternalName(p.managedWith(apiIAM, "User", "git-user", component(componentGitUser), pc, map[string]any{
 		"path": IAMPath,
 		"tags": p.awsTags(p.GitUserName()),

@@ -122,7 +122,7 @@ func TestHashedNamesFitEveryLimit(t *testing.T) {
 			max  int
 		}{
 			"EKS cluster":          {p.ClusterName(), 100},
-			"node group":           {p.NodeGroupName(p.Spec.NodePools[0].Name), 63},
+			"node group":           {p.NodeGroupName(p.Spec.NodePools[0]), 63},
 			"IAM role":             {p.RoleNames()[NameArgoCDRole], 64},
 			"IAM user":             {p.GitUserName(), 64},
 			"IAM policy":           {p.GitUserName() + "-pull", 128},

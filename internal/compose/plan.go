@@ -1,5 +1,7 @@
 package compose
 
+import "github.com/crossplane/function-sdk-go/resource"
+
 // Condition types of the XR, one per step of provisioning, in order.
 const (
 	StepNetwork      = "NetworkReady"
@@ -32,6 +34,10 @@ type Facts struct {
 	// ArgoCDRoleARN is the observed ARN of the role Argo CD assumes in the
 	// team account (ClusterRole mode).
 	ArgoCDRoleARN string
+	// NodeGroups are the observed node groups by composition resource name.
+	NodeGroups map[resource.Name]NodeGroupFacts
+	// AddonVersions are the observed add-on versions by add-on name.
+	AddonVersions map[string]string
 	// Kept are the facts that were observed once but are not observed now
 	// (the provider re-observing, a cluster being replaced). The builders
 	// use the value last applied instead, and the step that uses it is
@@ -65,7 +71,7 @@ func (p Params) Plan(f Facts) []Step {
 	steps := []Step{
 		{Condition: StepNetwork, Phase: "Network", Objects: p.Network()},
 		{Condition: StepControlPlane, Phase: "ControlPlane", Objects: append(p.IAM(), p.EKS()...)},
-		{Condition: StepCompute, Phase: "Compute", Objects: p.Compute()},
+		{Condition: StepCompute, Phase: "Compute", Objects: p.Compute(f)},
 	}
 	return append(steps, p.Onboarding(f)...)
 }

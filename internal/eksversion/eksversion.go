@@ -78,3 +78,28 @@ func SupportedOn(now time.Time) string {
 	}
 	return strings.Join(v, ", ")
 }
+
+// Minor returns the minor number of a version such as "1.35", or -1.
+func Minor(version string) int {
+	major, minor, ok := strings.Cut(version, ".")
+	if !ok || major != "1" {
+		return -1
+	}
+	n := 0
+	for _, c := range minor {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	if minor == "" {
+		return -1
+	}
+	return n
+}
+
+// Next returns the minor version after version, e.g. "1.36" after "1.35".
+func Next(version string) string { return fmt.Sprintf("1.%d", Minor(version)+1) }
+
+// Previous returns the minor version before version, e.g. "1.34" before "1.35".
+func Previous(version string) string { return fmt.Sprintf("1.%d", Minor(version)-1) }

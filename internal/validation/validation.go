@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
+	"github.com/eks-gitops/function-eks-gitops/internal/addonversion"
 	"github.com/eks-gitops/function-eks-gitops/internal/awszones"
 	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
@@ -103,6 +104,7 @@ func Input(in *v1beta1.Input) field.ErrorList {
 	errs = append(errs, cognito(root.Child("cognito"), in.Cognito)...)
 	errs = append(errs, repository(root.Child("repository"), in.Repository)...)
 	errs = append(errs, providerConfigRef(root.Child("kubernetesProviderConfigRef"), in.KubernetesProviderConfigRef)...)
+	errs = append(errs, upgrade(root.Child("upgrade"), in.Upgrade)...)
 	ev := root.Child("clusterCreationEvent")
 	if len(validation.IsDNS1123Subdomain(in.ClusterCreationEvent.Name)) > 0 {
 		errs = append(errs, field.Invalid(ev.Child("name"), in.ClusterCreationEvent.Name, "must be a Kubernetes object name"))
@@ -141,8 +143,32 @@ func cognito(p *field.Path, c *v1beta1.Cognito) field.ErrorList {
 	return append(errs, providerConfigRef(p.Child("providerConfigRef"), c.ProviderConfigRef)...)
 }
 
+func upgrade(p *field.Path, u *v1beta1.Upgrade) field.ErrorList {
+	var errs field.ErrorList
+	if u.MaxParallelNodeGroups < 1 || u.MaxParallelNodeGroups > 100 {
+		errs = append(errs, field.Invalid(p.Child("maxParallelNodeGroups"), u.MaxParallelNodeGroups, "must be between 1 and 100"))
+	}
+	n := u.NodeGroupUpdate
+	np := p.Child("nodeGroupUpdate")
+	switch {
+	case n.MaxUnavailable != nil && n.MaxUnavailablePercentage != nil:
+		errs = append(errs, field.Invalid(np, "maxUnavailable and maxUnavailablePercentage", "set one of them, not both (EKS takes one)"))
+	case n.MaxUnavailable != nil && (*n.MaxUnavailable < 1 || *n.MaxUnavailable > 100):
+		errs = append(errs, field.Invalid(np.Child("maxUnavailable"), *n.MaxUnavailable, "must be between 1 and 100 (EKS)"))
+	case n.MaxUnavailablePercentage != nil && (*n.MaxUnavailablePercentage < 1 || *n.MaxUnavailablePercentage > 100):
+		errs = append(errs, field.Invalid(np.Child("maxUnavailablePercentage"), *n.MaxUnavailablePercentage, "must be between 1 and 100"))
+	}
+	if n.UpdateStrategy != "DEFAULT" && n.UpdateStrategy != "MINIMAL" {
+		errs = append(errs, field.NotSupported(np.Child("updateStrategy"), n.UpdateStrategy, []string{"DEFAULT", "MINIMAL"}))
+	}
+	return errs
+}
+
 func repository(p *field.Path, r *v1beta1.Repository) field.ErrorList {
 	var errs field.ErrorList
+	if r.DeletionPolicy != v1beta1.RepositoryOrphan && r.DeletionPolicy != v1beta1.RepositoryDelete {
+		errs = append(errs, field.NotSupported(p.Child("deletionPolicy"), r.DeletionPolicy, []string{v1beta1.RepositoryOrphan, v1beta1.RepositoryDelete}))
+	}
 	if !accountIDRe.MatchString(r.AccountID) {
 		errs = append(errs, field.Invalid(p.Child("accountId"), r.AccountID, "must be exactly 12 digits"))
 	}
@@ -237,7 +263,8 @@ func Spec(xr Composite, s clusterspec.Spec, in *v1beta1.Input, now time.Time) fi
 	errs = append(errs, version(spec, s, now)...)
 	errs = append(errs, network(spec.Child("network"), s)...)
 	errs = append(errs, nodePools(spec.Child("nodePools"), s.NodePools)...)
-	errs = append(errs, addons(spec.Child("addons"), s.Addons)...)
+	errs = append(errs, addons(spec.Child("addons"), s.Addons, s.KubernetesVersion)...)
+	errs = append(errs, confirmRemoval(spec.Child("confirmRemoval"), s)...)
 	errs = append(errs, tags(spec.Child("tags"), s.Tags)...)
 	if len(errs) > 0 {
 		// Grants, composed names and tag counts are only meaningful once
@@ -470,19 +497,20 @@ func labels(p *field.Path, l map[string]string) field.ErrorList {
 	return errs
 }
 
-// knownAddons are the EKS add-ons whose versions may be pinned.
-var knownAddons = []string{"coredns", "eks-pod-identity-agent", "kube-proxy", "metrics-server", "vpc-cni"}
-
-func addons(p *field.Path, a clusterspec.Addons) field.ErrorList {
+func addons(p *field.Path, a clusterspec.Addons, k8s string) field.ErrorList {
 	var errs field.ErrorList
+	known := addonversion.Addons()
 	for _, k := range sortedKeys(a.Versions) {
 		vp := p.Child("versions").Key(k)
-		if !enumHas(knownAddons, k) {
-			errs = append(errs, field.NotSupported(vp, k, knownAddons))
-			continue
-		}
-		if !addonVersionRe.MatchString(a.Versions[k]) {
-			errs = append(errs, field.Invalid(vp, a.Versions[k], "must be an EKS add-on version such as v1.19.2-eksbuild.1"))
+		v := a.Versions[k]
+		switch {
+		case !enumHas(known, k):
+			errs = append(errs, field.NotSupported(vp, k, known))
+		case !addonVersionRe.MatchString(v):
+			errs = append(errs, field.Invalid(vp, v, "must be an EKS add-on version such as v1.19.2-eksbuild.1"))
+		case !addonversion.Supports(k, v, k8s):
+			def, _ := addonversion.Default(k, k8s)
+			errs = append(errs, field.Invalid(vp, v, fmt.Sprintf("does not support Kubernetes %s (add-on table of %s, whose version for %s is %s); pin a version that does, or remove the pin", k8s, addonversion.TableDate, k8s, def)))
 		}
 	}
 	return errs
@@ -527,7 +555,7 @@ func composedNames(xr Composite, p compose.Params) field.ErrorList {
 		}
 	}
 	for i, pool := range s.NodePools {
-		if n := p.NodeGroupName(pool.Name); len(n) > maxNodeGroupName {
+		if n := p.NodeGroupName(pool); len(n) > maxNodeGroupName {
 			errs = append(errs, field.Invalid(field.NewPath("spec", "nodePools").Index(i).Child("name"), pool.Name,
 				fmt.Sprintf("gives the EKS node group name %q (%d characters); EKS allows at most %d", n, len(n), maxNodeGroupName)))
 		}
@@ -643,4 +671,21 @@ func subnetSize(p *field.Path, params compose.Params) field.ErrorList {
 	return field.ErrorList{field.Invalid(p.Child("network", "vpcCidr"), params.Spec.Network.VPCCIDR, fmt.Sprintf(
 		"gives private subnets of %s (%d usable addresses), too small for %d nodes per zone at the pools' maxSize: the VPC CNI needs about %d addresses per node and EKS %d per subnet, %d in all; use a larger VPC or smaller pools",
 		sn.Private, usable, perZone, addressesPerNode, eksReservedAddresses, need))}
+}
+
+// confirmRemoval checks the names the XR confirms removing are zones of its
+// region and pool names; whether anything is removed is the guards' to say.
+func confirmRemoval(p *field.Path, s clusterspec.Spec) field.ErrorList {
+	var errs field.ErrorList
+	for i, z := range s.ConfirmRemoval.Zones {
+		if !strings.HasPrefix(z, s.AWS.Region) || len(z) != len(s.AWS.Region)+1 {
+			errs = append(errs, field.Invalid(p.Child("zones").Index(i), z, fmt.Sprintf("must be a zone of region %s", s.AWS.Region)))
+		}
+	}
+	for i, n := range s.ConfirmRemoval.NodePools {
+		if !safeName.MatchString(n) || len(n) > maxPoolName {
+			errs = append(errs, field.Invalid(p.Child("nodePools").Index(i), n, "must be a node pool name"))
+		}
+	}
+	return errs
 }

@@ -1,0 +1,297 @@
+package compose
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strings"
+
+	"github.com/crossplane/function-sdk-go/resource"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/addonversion"
+	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
+	"github.com/eks-gitops/function-eks-gitops/internal/eksversion"
+	"github.com/eks-gitops/function-eks-gitops/internal/naming"
+)
+
+// NodeGroupFacts are what is observed of one node group.
+type NodeGroupFacts struct {
+	// Pool is the node pool the node group serves.
+	Pool string
+	// ExternalName is its name in EKS; ObjectName its Kubernetes name.
+	ExternalName string
+	ObjectName   string
+	// SpecVersion is the version last asked for; Version the version EKS
+	// reports.
+	SpecVersion string
+	Version     string
+	// Ready is whether the node group is ready.
+	Ready bool
+	// Nodes is its desired size: whether nodes run on it.
+	Nodes int64
+	// Shape is the canonical form of the fields EKS cannot change in place.
+	Shape string
+}
+
+// NodeGroupPrefix starts every node group's composition resource name.
+const NodeGroupPrefix = "eks-nodegroup-"
+
+// Shape is the canonical form of what a managed node group cannot change in
+// place: instance types, AMI type, capacity type, disk size and subnets.
+// Two node groups of the same shape are interchangeable; a pool whose shape
+// changes gets a new node group.
+func Shape(instanceTypes []string, amiType, capacityType string, diskSize int64, subnets []string) string {
+	b, _ := json.Marshal(struct { //nolint:errchkjson // Plain values always encode.
+		I []string `json:"i"`
+		A string   `json:"a"`
+		C string   `json:"c"`
+		D int64    `json:"d"`
+		S []string `json:"s"`
+	}{instanceTypes, amiType, capacityType, diskSize, subnets})
+	return string(b)
+}
+
+func (p Params) shapeOf(pool clusterspec.NodePool) string {
+	return Shape(pool.InstanceTypes, pool.AMIType, pool.CapacityType, int64(*pool.DiskSizeGiB), p.PrivateSubnetObjectNames())
+}
+
+func shapeHash(shape string) string {
+	sum := sha256.Sum256([]byte(shape))
+	return hex.EncodeToString(sum[:])[:8]
+}
+
+// NodeGroupRef names a node group: its composition resource name, its
+// Kubernetes name and its name in EKS.
+type NodeGroupRef struct {
+	Resource resource.Name
+	Object   string
+	AWS      string
+}
+
+// NodeGroupOf is the node group that serves a pool now: the observed node
+// group of the pool with the pool's shape, under the names it has, or else
+// a new one whose names carry a hash of the shape. A change EKS cannot make
+// in place thus creates a new node group beside the old one.
+func (p Params) NodeGroupOf(pool clusterspec.NodePool, f Facts) NodeGroupRef {
+	shape := p.shapeOf(pool)
+	var names []resource.Name
+	for n, ng := range f.NodeGroups {
+		if ng.Pool == pool.Name && ng.Shape == shape && ng.ExternalName != "" && ng.ObjectName != "" {
+			names = append(names, n)
+		}
+	}
+	if len(names) > 0 {
+		slices.Sort(names)
+		ng := f.NodeGroups[names[0]]
+		return NodeGroupRef{Resource: names[0], Object: ng.ObjectName, AWS: ng.ExternalName}
+	}
+	h := shapeHash(shape)
+	return NodeGroupRef{
+		Resource: resource.Name(NodeGroupPrefix + pool.Name + "-" + h),
+		Object:   p.ObjectName("ng-" + pool.Name + "-" + h),
+		AWS:      p.newNodeGroupName(pool.Name, shape),
+	}
+}
+
+// newNodeGroupName is the EKS name of a new node group of the pool. Node
+// group names are unique within their cluster, which is the XR's own.
+func (p Params) newNodeGroupName(pool, shape string) string {
+	if p.Scheme == naming.Legacy {
+		return p.ClusterName() + "-" + pool + "-" + shapeHash(shape)
+	}
+	return pool + "-" + shapeHash(shape)
+}
+
+// Upgrade stages.
+const (
+	StageControlPlane = "ControlPlane"
+	StageNodeGroups   = "NodeGroups"
+	StageAddons       = "Addons"
+)
+
+// Upgrade is where a Kubernetes upgrade stands, decided from what is
+// observed alone: the control plane first, then the node groups a few at a
+// time, then the add-ons.
+type Upgrade struct {
+	// To is the version asked for; Stage is empty when everything runs it.
+	To    string
+	Stage string
+	// Waiting says what the stage waits for, as a sentence's end.
+	Waiting string
+	// NodeGroupVersions are the versions the pools' node groups get.
+	NodeGroupVersions map[resource.Name]string
+	// AddonMinor is the Kubernetes minor whose add-on versions apply.
+	AddonMinor string
+	// Done and Total count the node groups at To.
+	Done, Total int
+}
+
+// Upgrade decides the versions of the node groups and add-ons.
+func (p Params) Upgrade(f Facts) Upgrade {
+	to := p.Spec.KubernetesVersion
+	u := Upgrade{To: to, NodeGroupVersions: map[resource.Name]string{}, AddonMinor: to}
+	cv := f.Cluster.Version
+	var current []resource.Name
+	for _, pool := range p.Spec.NodePools {
+		current = append(current, p.NodeGroupOf(pool, f).Resource)
+	}
+	u.Total = len(current)
+	// The version a node group keeps while it waits: what EKS reports, or
+	// what was last asked, or the control plane's.
+	keep := func(n resource.Name) string {
+		ng, ok := f.NodeGroups[n]
+		switch {
+		case ok && ng.Version != "":
+			return ng.Version
+		case ok && ng.SpecVersion != "":
+			return ng.SpecVersion
+		case cv != "":
+			return cv
+		default:
+			return to
+		}
+	}
+	if cv == "" {
+		// Nothing runs yet: everything is created at the version asked for.
+		for _, n := range current {
+			u.NodeGroupVersions[n] = to
+		}
+		u.Done = u.Total
+		return u
+	}
+	if cv != to {
+		u.Stage = StageControlPlane
+		u.Waiting = "the control plane to run Kubernetes " + to + " and be ACTIVE"
+		for _, n := range current {
+			u.NodeGroupVersions[n] = keep(n)
+		}
+		u.AddonMinor = cv
+		if o := oldestObserved(f, current); o != "" && eksversion.Minor(o) < eksversion.Minor(cv) {
+			u.AddonMinor = o
+		}
+		u.Done = count(current, func(n resource.Name) bool { return done(f, n, to) })
+		return u
+	}
+	// The control plane runs the new version. Once it is ACTIVE, move the
+	// node groups, at most MaxParallelNodeGroups at a time, counting those
+	// already moving. A node group that does not exist yet is created at
+	// the new version.
+	slots := p.Input.Upgrade.MaxParallelNodeGroups
+	if f.Cluster.Status != "ACTIVE" {
+		slots = 0
+	}
+	var moving []string
+	for _, n := range current {
+		ng, observed := f.NodeGroups[n]
+		switch {
+		case !observed || !lagging(ng, to):
+			u.NodeGroupVersions[n] = to
+		case ng.SpecVersion == to:
+			u.NodeGroupVersions[n] = to
+			slots--
+			moving = append(moving, string(n))
+		default:
+			u.NodeGroupVersions[n] = keep(n)
+		}
+	}
+	for _, n := range current {
+		if slots <= 0 {
+			break
+		}
+		if u.NodeGroupVersions[n] != to {
+			u.NodeGroupVersions[n] = to
+			slots--
+			moving = append(moving, string(n))
+		}
+	}
+	u.Done = count(current, func(n resource.Name) bool { return !lagging(f.NodeGroups[n], to) })
+	if u.Done < u.Total {
+		u.Stage = StageNodeGroups
+		// The add-ons keep following the oldest node group that runs.
+		u.AddonMinor = cv
+		if o := oldestObserved(f, current); o != "" && eksversion.Minor(o) < eksversion.Minor(cv) {
+			u.AddonMinor = o
+		}
+		u.Waiting = "the control plane to be ACTIVE"
+		if len(moving) > 0 {
+			u.Waiting = "node groups " + strings.Join(moving, ", ") + " to run Kubernetes " + to
+		}
+		return u
+	}
+	// Every node group runs the new version: the add-ons follow.
+	var lagging []string
+	for _, a := range p.addonNames() {
+		want := p.addonVersionFor(a, to, f)
+		if have, ok := f.AddonVersions[a]; ok && have != want {
+			lagging = append(lagging, a)
+		}
+	}
+	if len(lagging) > 0 {
+		u.Stage = StageAddons
+		u.Waiting = "add-ons " + strings.Join(lagging, ", ") + " to run their versions for Kubernetes " + to
+	}
+	return u
+}
+
+// done reports whether node group n is observed ready at version v.
+func done(f Facts, n resource.Name, v string) bool {
+	ng, ok := f.NodeGroups[n]
+	return ok && ng.Ready && ng.Version == v
+}
+
+// lagging reports whether an observed node group still runs a version
+// other than v. EKS reports a node group's new version once its update is
+// done.
+func lagging(ng NodeGroupFacts, v string) bool {
+	return (ng.Version != "" && ng.Version != v) || (ng.Version == "" && ng.SpecVersion != "" && ng.SpecVersion != v)
+}
+
+func count(names []resource.Name, pred func(resource.Name) bool) int {
+	c := 0
+	for _, n := range names {
+		if pred(n) {
+			c++
+		}
+	}
+	return c
+}
+
+// oldestObserved is the oldest version a current node group reports.
+func oldestObserved(f Facts, current []resource.Name) string {
+	out := ""
+	for _, n := range current {
+		v := f.NodeGroups[n].Version
+		if v != "" && (out == "" || eksversion.Minor(v) < eksversion.Minor(out)) {
+			out = v
+		}
+	}
+	return out
+}
+
+// addonNames are every managed add-on the cluster gets.
+func (p Params) addonNames() []string {
+	withCluster, withNodes := p.Addons()
+	return append(slices.Clone(withCluster), withNodes...)
+}
+
+// AddonVersion is the version an add-on gets now (see addonVersionFor).
+func (p Params) AddonVersion(addon string, f Facts) string {
+	return p.addonVersionFor(addon, p.Upgrade(f).AddonMinor, f)
+}
+
+// addonVersionFor is the version an add-on gets when the add-ons follow
+// Kubernetes minor: the XR's pin, or the table's version for that minor, or
+// a newer version that already runs and supports it (an add-on is never
+// moved backwards).
+func (p Params) addonVersionFor(addon, minor string, f Facts) string {
+	if v, ok := p.Spec.Addons.Versions[addon]; ok {
+		return v
+	}
+	v, _ := addonversion.Default(addon, minor)
+	if have := f.AddonVersions[addon]; have != "" && addonversion.Compare(have, v) > 0 && addonversion.Supports(addon, have, minor) {
+		return have
+	}
+	return v
+}
+

@@ -1,0 +1,161 @@
+// Package guard decides which edits of an XR a running cluster can take. It
+// compares the XR, read into compose.Params, with what exists: an edit AWS
+// cannot apply in place, or that would destroy or orphan something that
+// holds state, is refused with the field, the value in use, the value asked
+// for and what to do instead.
+package guard
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/compose"
+	"github.com/eks-gitops/function-eks-gitops/internal/eksversion"
+	"github.com/eks-gitops/function-eks-gitops/internal/netplan"
+)
+
+// Live is what exists of the XR's network and cluster, as observed.
+type Live struct {
+	// Region, AccountID and VPCCIDR are the VPC's and cluster's; empty
+	// until they exist.
+	Region      string
+	AccountID   string
+	VPCCIDR     string
+	ServiceCIDR string
+	// Subnets are the observed subnets by composition resource name.
+	Subnets map[string]Subnet
+}
+
+// Subnet is an observed subnet.
+type Subnet struct {
+	CIDR string
+	Zone string
+}
+
+// Check returns every edit the running cluster cannot take.
+func Check(p compose.Params, f compose.Facts, live Live) field.ErrorList {
+	var errs field.ErrorList
+	spec := field.NewPath("spec")
+	immutable := func(path *field.Path, inUse, asked, why string) {
+		if inUse != "" && asked != inUse {
+			errs = append(errs, field.Forbidden(path, fmt.Sprintf("the cluster runs with %s, and this XR asks for %s: %s", inUse, asked, why)))
+		}
+	}
+	moveAdvice := "create a new XR with the new value, move the workloads, then delete this one"
+	immutable(spec.Child("aws", "region"), live.Region, p.Spec.AWS.Region,
+		"the provider would create a second VPC and cluster there and orphan these, and Argo CD would be pointed at the empty one; "+moveAdvice)
+	immutable(spec.Child("aws", "accountId"), live.AccountID, p.Spec.AWS.AccountID,
+		"the provider would create everything again in that account and orphan what runs here; "+moveAdvice)
+	immutable(spec.Child("network", "vpcCidr"), live.VPCCIDR, p.Spec.Network.VPCCIDR,
+		"AWS cannot change a VPC's primary CIDR, so the VPC and every subnet would have to be replaced under running nodes; "+moveAdvice)
+	if p.Spec.Network.ServiceCIDR != "" {
+		immutable(spec.Child("network", "serviceCidr"), live.ServiceCIDR, p.Spec.Network.ServiceCIDR,
+			"EKS cannot change a cluster's service CIDR; leave the field as it was (or unset, to keep what EKS chose)")
+	}
+	errs = append(errs, zones(p, live)...)
+	errs = append(errs, pools(p, f)...)
+	return append(errs, version(p, f)...)
+}
+
+// zones refuses a zone whose subnets would move (a reordered or replaced
+// zone) and a removed zone unless spec.confirmRemoval.zones names it.
+func zones(p compose.Params, live Live) field.ErrorList {
+	var errs field.ErrorList
+	zp := field.NewPath("spec", "network", "zones")
+	planned := map[string]compose.Zone{}
+	for _, z := range p.Zones() {
+		for _, tier := range []string{"private", "public"} {
+			planned[string(compose.NameSubnet(tier, z))] = z
+		}
+	}
+	vpc, err := netip.ParsePrefix(p.Spec.Network.VPCCIDR)
+	if err != nil {
+		return nil
+	}
+	removed := map[string]bool{}
+	for _, name := range sortedKeys(live.Subnets) {
+		s := live.Subnets[name]
+		z, ok := planned[name]
+		if !ok {
+			removed[s.Zone] = true
+			continue
+		}
+		sn, err := netplan.Carve(vpc, z.Index)
+		if err != nil {
+			continue
+		}
+		cidr := sn.Private.String()
+		if strings.HasPrefix(name, "subnet-public-") {
+			cidr = sn.Public.String()
+		}
+		if s.Zone != z.Name || (s.CIDR != "" && s.CIDR != cidr) {
+			errs = append(errs, field.Forbidden(zp, fmt.Sprintf("subnet %s is in %s with %s, and this XR would put it in %s with %s: a subnet cannot move, so nodes would lose their network; keep the zones in the order they were first listed and add new zones at the end", name, s.Zone, s.CIDR, z.Name, cidr)))
+		}
+	}
+	for _, zone := range sortedKeys(removed) {
+		if !slices.Contains(p.Spec.ConfirmRemoval.Zones, zone) {
+			errs = append(errs, field.Forbidden(zp, fmt.Sprintf("zone %s has subnets, a NAT gateway and nodes, and this XR removes it: its network would be deleted under running nodes; if that is intended, drain it and name it in spec.confirmRemoval.zones", zone)))
+		}
+	}
+	return errs
+}
+
+// pools refuses removing a pool whose node groups still run nodes, unless
+// spec.confirmRemoval.nodePools names it.
+func pools(p compose.Params, f compose.Facts) field.ErrorList {
+	var errs field.ErrorList
+	asked := map[string]bool{}
+	for _, pool := range p.Spec.NodePools {
+		asked[pool.Name] = true
+	}
+	nodes := map[string]int64{}
+	for _, ng := range f.NodeGroups {
+		if ng.Pool != "" && !asked[ng.Pool] {
+			nodes[ng.Pool] += ng.Nodes
+		}
+	}
+	for _, pool := range sortedKeys(nodes) {
+		if nodes[pool] > 0 && !slices.Contains(p.Spec.ConfirmRemoval.NodePools, pool) {
+			errs = append(errs, field.Forbidden(field.NewPath("spec", "nodePools"), fmt.Sprintf("node pool %s runs %d nodes, and this XR removes it (an empty nodePools list means one pool named default): its workloads would lose their nodes; list the pool again, scale it to 0 first, or name it in spec.confirmRemoval.nodePools", pool, nodes[pool])))
+		}
+	}
+	return errs
+}
+
+// version accepts the version that runs or the next minor after it, and
+// refuses starting an upgrade before the last one reached every node group.
+func version(p compose.Params, f compose.Facts) field.ErrorList {
+	cv := f.Cluster.Version
+	to := p.Spec.KubernetesVersion
+	if cv == "" || cv == to {
+		return nil
+	}
+	vp := field.NewPath("spec", "kubernetesVersion")
+	have, want := eksversion.Minor(cv), eksversion.Minor(to)
+	switch {
+	case want < have:
+		return field.ErrorList{field.Forbidden(vp, fmt.Sprintf("the cluster runs Kubernetes %s, and this XR asks for %s: EKS cannot downgrade a cluster; set it back to %s", cv, to, cv))}
+	case want > have+1:
+		return field.ErrorList{field.Forbidden(vp, fmt.Sprintf("the cluster runs Kubernetes %s, and this XR asks for %s: EKS upgrades one minor version at a time; ask for %s first, then %s once it is done", cv, to, eksversion.Next(cv), to))}
+	}
+	for _, n := range sortedKeys(f.NodeGroups) {
+		ng := f.NodeGroups[n]
+		if v := ng.Version; v != "" && eksversion.Minor(v) < have {
+			return field.ErrorList{field.Forbidden(vp, fmt.Sprintf("node group %s still runs Kubernetes %s while the control plane runs %s: wait until the upgrade to %s has reached every node group before asking for %s", ng.ExternalName, v, cv, cv, to))}
+		}
+	}
+	return nil
+}
+
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	out := make([]K, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
