@@ -80,9 +80,11 @@ func TestDayTwoEdits(t *testing.T) {
 			refused: []string{"spec.network.serviceCidr", "runs with 172.20.0.0/16", "cannot change a cluster's service CIDR"},
 		},
 		"ZonesReordered": {
-			reason:  "Reordering zones would move every subnet's CIDR.",
-			base:    base{"xr-full.yaml", "composition.yaml", "1.34"},
-			edit:    func(s *state) { set(s.XR, "spec.network.zones", []any{"eu-central-1b", "eu-central-1a", "eu-central-1c"}) },
+			reason: "Reordering zones would move every subnet's CIDR.",
+			base:   base{"xr-full.yaml", "composition.yaml", "1.34"},
+			edit: func(s *state) {
+				set(s.XR, "spec.network.zones", []any{"eu-central-1b", "eu-central-1a", "eu-central-1c"})
+			},
 			refused: []string{"spec.network.zones", "subnet subnet-private-a is in eu-central-1a with 10.40.0.0/19", "keep the zones in the order"},
 		},
 		"ZoneRemoved": {
@@ -437,7 +439,6 @@ func addonDefault(resourceName, minor string) string {
 	v, _ := addonDefaultOf(strings.TrimPrefix(resourceName, "eks-addon-"), minor)
 	return v
 }
-
 
 func addonDefaultOf(addon, minor string) (string, bool) { return addonversion.Default(addon, minor) }
 

@@ -142,7 +142,7 @@ func (p Params) Compute(f Facts) []Object {
 		}
 		body := p.managed(apiEKS, "NodeGroup", "", map[string]string{LabelComponent: "node-group", LabelNodePool: pool.Name}, fp)
 		body["metadata"].(map[string]any)["name"] = ref.Object //nolint:forcetypeassert // Built by meta.
-		spec := body["spec"].(map[string]any) //nolint:forcetypeassert // Built by managed.
+		spec := body["spec"].(map[string]any)                  //nolint:forcetypeassert // Built by managed.
 		if pool.Autoscaled {
 			// The autoscaler owns the desired size; setting it here would
 			// fight it on every reconcile.

@@ -294,4 +294,3 @@ func (p Params) addonVersionFor(addon, minor string, f Facts) string {
 	}
 	return v
 }
-

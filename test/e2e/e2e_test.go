@@ -157,7 +157,11 @@ func setup(ctx context.Context, t *testing.T) *env {
 		step(f+" applied with the suite's teams granted", cp.applyComposition(ctx, filepath.Join(root, "example", f)))
 	}
 	step("rbac.yaml applied", cp.applyFile(ctx, filepath.Join(root, "example", "rbac.yaml")))
-	p := &providers{cp: cp, delay: time.Second, applied: map[string]*unstructured.Unstructured{}, generations: map[string]int64{}}
+	p := &providers{
+		cp: cp, delay: time.Second, stepDelay: 3 * time.Second,
+		applied: map[string]*unstructured.Unstructured{}, generations: map[string]int64{},
+		seen: map[string]int64{}, updatingSince: map[string]time.Time{}, readyAt: map[string]time.Time{},
+	}
 	pctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
 	go p.run(pctx)
@@ -347,6 +351,30 @@ func namesOf(ns, name string) sharedNames {
 	return sharedNames{cluster: base, project: "eks-gitops-" + base}
 }
 
+// changed returns the resources whose UID or resourceVersion moved.
+func changed(before, after snapshot) (recreated, updated, added, removed []string) {
+	for n, a := range after {
+		b, ok := before[n]
+		switch {
+		case !ok:
+			added = append(added, n)
+		case a[0] != b[0]:
+			recreated = append(recreated, n)
+		case a[1] != b[1]:
+			updated = append(updated, n)
+		}
+	}
+	for n := range before {
+		if _, ok := after[n]; !ok {
+			removed = append(removed, n)
+		}
+	}
+	slices.Sort(updated)
+	slices.Sort(added)
+	slices.Sort(removed)
+	return recreated, updated, added, removed
+}
+
 // TestEndToEnd runs the scenarios against one control plane.
 func TestEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
@@ -437,29 +465,6 @@ func TestEndToEnd(t *testing.T) {
 			}
 			time.Sleep(3 * time.Second) // Let Crossplane settle, then look again.
 			return e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
-		}
-		// changed returns the resources whose UID or resourceVersion moved.
-		changed := func(before, after snapshot) (recreated, updated, added, removed []string) {
-			for n, a := range after {
-				b, ok := before[n]
-				switch {
-				case !ok:
-					added = append(added, n)
-				case a[0] != b[0]:
-					recreated = append(recreated, n)
-				case a[1] != b[1]:
-					updated = append(updated, n)
-				}
-			}
-			for n := range before {
-				if _, ok := after[n]; !ok {
-					removed = append(removed, n)
-				}
-			}
-			slices.Sort(updated)
-			slices.Sort(added)
-			slices.Sort(removed)
-			return
 		}
 		hasPrefix := func(prefix string) func(snapshot) bool {
 			return func(s snapshot) bool {
@@ -728,6 +733,131 @@ func TestEndToEnd(t *testing.T) {
 		}
 		if len(owner) < 3*8 {
 			t.Errorf("compared only %d names", len(owner))
+		}
+	})
+
+	t.Run("9-upgrade", func(t *testing.T) {
+		// payments-dev runs 1.35; an upgrade to 1.36 is carried out in order
+		// by a provider that takes 3 s per version change: the control plane,
+		// then each node group, then the add-ons.
+		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+		r, err := e.cp.resource(teamClusterGVK, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"kubernetesVersion": "1.36"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.cp.waitCondition(ctx, teamClusterGVK, "payments-dev", "KubernetesUpgraded", "False", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if err := poll(ctx, readyTimeout, 500*time.Millisecond, "the upgrade to finish", func() (bool, error) {
+			xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+			if err != nil {
+				return false, err
+			}
+			return conditionStatus(xr, "KubernetesUpgraded") == "True" && conditionStatus(xr, "Ready") == "True", nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var order []string
+		var clusterAt, lastNodeGroupAt time.Time
+		nodeGroups := 0
+		for _, c := range e.providers.versionChanges() {
+			if c.at.Before(start) {
+				continue
+			}
+			order = append(order, c.kind+" "+c.name+" "+c.version)
+			switch c.kind {
+			case "Cluster":
+				clusterAt = c.at
+			case "NodeGroup":
+				nodeGroups++
+				if !clusterAt.IsZero() && c.at.Before(clusterAt.Add(e.providers.stepDelay)) {
+					t.Errorf("node group %s was asked for %s before the control plane had it", c.name, c.version)
+				}
+				lastNodeGroupAt = c.at
+			case "Addon":
+				if lastNodeGroupAt.IsZero() || c.at.Before(lastNodeGroupAt.Add(e.providers.stepDelay)) {
+					t.Errorf("add-on %s was asked for %s before every node group ran 1.36", c.name, c.version)
+				}
+			}
+		}
+		t.Logf("spec changes in order: %s", strings.Join(order, "; "))
+		if clusterAt.IsZero() || nodeGroups == 0 || len(order) < 3 {
+			t.Errorf("the upgrade changed %v; want the cluster, the node groups and add-ons", order)
+		}
+		if len(order) > 0 && !strings.HasPrefix(order[0], "Cluster ") {
+			t.Errorf("the first change was %s, want the cluster", order[0])
+		}
+	})
+
+	t.Run("10-replace-node-group", func(t *testing.T) {
+		// An instance type change makes a new node group; the old one is
+		// deleted only once the new one is ready.
+		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+		before := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+		var old string
+		for n := range before {
+			if strings.HasPrefix(n, "eks-nodegroup-general-") {
+				old = n
+			}
+		}
+		xr, _ := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+		pools, _, _ := unstructured.NestedSlice(xr.Object, "spec", "nodePools")
+		pools[0].(map[string]any)["instanceTypes"] = []any{"m7i.large"}
+		r, _ := e.cp.resource(teamClusterGVK, "")
+		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"nodePools": pools}}); err != nil {
+			t.Fatal(err)
+		}
+		var newName, newKey string
+		var oldGoneAt time.Time
+		if err := poll(ctx, readyTimeout, 200*time.Millisecond, "the old node group to go", func() (bool, error) {
+			xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+			if err != nil {
+				return false, err
+			}
+			objs, err := e.composed(ctx, xr)
+			if err != nil {
+				return false, err
+			}
+			for n, o := range objs {
+				if strings.HasPrefix(n, "eks-nodegroup-general-") && n != old {
+					newName, newKey = n, "nodegroups/"+o.GetNamespace()+"/"+o.GetName()
+				}
+			}
+			o, present := objs[old]
+			if newName != "" && (!present || o.GetDeletionTimestamp() != nil) {
+				oldGoneAt = time.Now()
+				return true, nil
+			}
+			return false, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		readyAt, ok := e.providers.readyTime(newKey)
+		if !ok || readyAt.After(oldGoneAt) {
+			t.Errorf("%s was deleted at %s, before the new node group %s was ready (%v, %v)", old, oldGoneAt, newName, readyAt, ok)
+		}
+		if _, err := e.waitReady(ctx, teamClusterGVK, "", "payments-dev"); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("11-region-refused", func(t *testing.T) {
+		// A region change never reaches the cluster: the XRD refuses it, and
+		// every composed object keeps its UID and resourceVersion.
+		before := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+		r, _ := e.cp.resource(teamClusterGVK, "")
+		err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"aws": map[string]any{"region": "eu-central-1"}}})
+		if err == nil || !strings.Contains(err.Error(), "region of a running cluster cannot change") {
+			t.Fatalf("the region change gave %v, want it refused by the XRD", err)
+		}
+		time.Sleep(3 * time.Second)
+		after := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+		if recreated, updated, added, removed := changed(before, after); len(recreated)+len(updated)+len(added)+len(removed) > 0 {
+			t.Errorf("a refused region change changed recreated %v, updated %v, added %v, removed %v", recreated, updated, added, removed)
 		}
 	})
 

@@ -65,6 +65,55 @@ type providers struct {
 	// generations are the Object generations last applied.
 	generations map[string]int64
 	errs        []string
+
+	// stepDelay is how long a version change of a cluster, node group or
+	// add-on takes, during which it reports the old version and is not
+	// ready, as EKS does while UPDATING.
+	stepDelay time.Duration
+	// seen are the managed resource generations last carried out;
+	// updatingSince when a version change started.
+	seen          map[string]int64
+	updatingSince map[string]time.Time
+	// changes are the version changes, in the order they were asked for.
+	changes []versionChange
+	// readyAt is when each managed resource was last marked ready.
+	readyAt map[string]time.Time
+}
+
+// versionChange is one spec change of a cluster's, node group's or add-on's
+// version, as the provider saw it.
+type versionChange struct {
+	at      time.Time
+	kind    string
+	name    string
+	version string
+}
+
+// versionOf is the version a cluster, node group or add-on asks for, and
+// whether o is one of those.
+func versionOf(o *unstructured.Unstructured) (string, bool) {
+	switch o.GetKind() {
+	case "Cluster", "NodeGroup":
+		v, _, _ := unstructured.NestedString(o.Object, "spec", "forProvider", "version")
+		return v, true
+	case "Addon":
+		v, _, _ := unstructured.NestedString(o.Object, "spec", "forProvider", "addonVersion")
+		return v, true
+	}
+	return "", false
+}
+
+func (p *providers) versionChanges() []versionChange {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]versionChange(nil), p.changes...)
+}
+
+func (p *providers) readyTime(key string) (time.Time, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t, ok := p.readyAt[key]
+	return t, ok
 }
 
 var accountInName = regexp.MustCompile(`^aws-([0-9]{12})$`)
@@ -125,13 +174,65 @@ func (p *providers) reconcileKind(ctx context.Context, gvr schema.GroupVersionRe
 				p.fail("applying Object %s: %v", key, err)
 				continue
 			}
-		} else if conditionStatus(o, "Ready") == "True" {
+		} else if !p.due(ctx, gvr, key, o) {
 			continue
 		}
 		if err := p.markReady(ctx, gvr, o); err != nil && !apierrors.IsNotFound(err) {
 			p.fail("marking %s ready: %v", key, err)
+			continue
 		}
+		p.mu.Lock()
+		p.seen[key] = o.GetGeneration()
+		p.readyAt[key] = time.Now()
+		delete(p.updatingSince, key)
+		p.mu.Unlock()
 	}
+}
+
+// due reports whether a managed resource is to be observed now: it is new,
+// or its spec changed. A version change of a cluster, node group or add-on
+// first makes it UPDATING and not ready, and is carried out stepDelay later.
+func (p *providers) due(ctx context.Context, gvr schema.GroupVersionResource, key string, o *unstructured.Unstructured) bool {
+	p.mu.Lock()
+	last, seen := p.seen[key]
+	since, updating := p.updatingSince[key]
+	p.mu.Unlock()
+	if !seen {
+		return true
+	}
+	if last == o.GetGeneration() {
+		return false
+	}
+	version, versioned := versionOf(o)
+	if !versioned {
+		return true
+	}
+	at := "version"
+	if o.GetKind() == "Addon" {
+		at = "addonVersion"
+	}
+	running, _, _ := unstructured.NestedString(o.Object, "status", "atProvider", at)
+	if running == version {
+		return true
+	}
+	if !updating {
+		p.mu.Lock()
+		p.updatingSince[key] = time.Now()
+		p.changes = append(p.changes, versionChange{at: time.Now(), kind: o.GetKind(), name: o.GetName(), version: version})
+		p.mu.Unlock()
+		status := map[string]any{"conditions": []any{
+			map[string]any{"type": "Ready", "status": "False", "reason": "Updating", "lastTransitionTime": time.Now().UTC().Format(time.RFC3339)},
+			map[string]any{"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": time.Now().UTC().Format(time.RFC3339)},
+		}}
+		if o.GetKind() != "Addon" {
+			status["atProvider"] = map[string]any{"status": "UPDATING"}
+		}
+		if err := mergePatch(ctx, p.cp.dyn.Resource(gvr).Namespace(o.GetNamespace()), o.GetName(), map[string]any{"status": status}, "status"); err != nil && !apierrors.IsNotFound(err) {
+			p.fail("marking %s updating: %v", key, err)
+		}
+		return false
+	}
+	return time.Since(since) >= p.stepDelay
 }
 
 func (p *providers) markReady(ctx context.Context, gvr schema.GroupVersionResource, o *unstructured.Unstructured) error {
