@@ -14,6 +14,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -37,7 +38,7 @@ type Team struct {
 // TeamSeeds are FuzzRunFunction's seeds.
 var TeamSeeds = []Team{
 	{"payments", "alice,bob", "eu-west-1", "444455556666", "10.20.0.0/16", "general", 2, 3, 6, "dev"},
-	{"a", "", "us-east-1", "000000000000", "192.168.0.0/25", "p", 0, 0, 1, "e"},
+	{"a", "", "us-east-1", "000000000000", "192.168.0.0/23", "p", 0, 0, 1, "e"},
 	{"team\ng, x, role:admin", "bob\n", "cn-north-1", "12", "10.0.0.0/8", "UPPER", -1, 5, 2, "Prod"},
 	{"team*", "a,b,a", "us-gov-west-1", "123456789012", "172.16.0.0/12", "x,y", 3, 2, 1, ""},
 }
@@ -229,6 +230,11 @@ func parseArg(line string) (any, error) {
 	return nil, fmt.Errorf("unsupported argument type %s", typ)
 }
 
+var (
+	grantable = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
+	accountRe = regexp.MustCompile(`^[0-9]{12}$`)
+)
+
 // Granted returns a copy of the Input that also grants the XR's team the
 // account the XR asks for, so a fuzzed XR is judged on everything else; the
 // grant rules have their own tests. An XR without a string team name and
@@ -240,7 +246,9 @@ func Granted(input, xr map[string]any) map[string]any {
 	aws, _ := spec["aws"].(map[string]any)
 	name, ok1 := team["name"].(string)
 	account, ok2 := aws["accountId"].(string)
-	if out == nil || !ok1 || !ok2 {
+	if out == nil || !ok1 || !ok2 || !grantable.MatchString(name) || len(name) > 32 || !accountRe.MatchString(account) {
+		// A grant the Input would refuse would hide what is wrong with
+		// the XR: the XR is refused for its team or account instead.
 		return out
 	}
 	tenancy, _ := out["tenancy"].(map[string]any)
