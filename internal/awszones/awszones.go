@@ -20,10 +20,11 @@ const Source = "https://docs.aws.amazon.com/global-infrastructure/latest/regions
 // letters are the zone letters of each region. Local Zones and Wavelength
 // Zones are left out: EKS control planes cannot use them.
 var letters = map[string]string{
-	"af-south-1":     "abc",
-	"ap-east-1":      "abc",
-	"ap-east-2":      "abc",
-	"ap-northeast-1": "acd", // 1b is closed to accounts made since 2012.
+	"af-south-1": "abc",
+	"ap-east-1":  "abc",
+	"ap-east-2":  "abc",
+	// 1b is open only to accounts made before 2012; it exists.
+	"ap-northeast-1": "abcd",
 	"ap-northeast-2": "abcd",
 	"ap-northeast-3": "abc",
 	"ap-south-1":     "abc",
@@ -52,14 +53,26 @@ var letters = map[string]string{
 	"sa-east-1":      "abc",
 	"us-east-1":      "abcdef",
 	"us-east-2":      "abc",
-	// us-west-1 has three zones, but each account sees only two of them
-	// (a and c for most): a third zone there cannot be asked for.
-	"us-west-1":      "ac",
+	// us-west-1 has three zone names, but each account sees only two of
+	// them (see perAccount).
+	"us-west-1":      "abc",
 	"us-west-2":      "abcd",
 	"cn-north-1":     "abd",
 	"cn-northwest-1": "abc",
 	"us-gov-east-1":  "abc",
 	"us-gov-west-1":  "abc",
+}
+
+// perAccount bounds how many zones one account can use where that is fewer
+// than the region's zone names.
+var perAccount = map[string]int{"us-west-1": 2}
+
+// Usable returns how many zones of the region one account can use.
+func Usable(region string) int {
+	if n, ok := perAccount[region]; ok {
+		return n
+	}
+	return len(letters[region])
 }
 
 // Known reports whether the table knows the region.

@@ -379,8 +379,8 @@ func network(p *field.Path, s clusterspec.Spec) field.ErrorList {
 	}
 	if n.AvailabilityZones < minZones || n.AvailabilityZones > netplan.MaxZones {
 		errs = append(errs, field.Invalid(p.Child("availabilityZones"), n.AvailabilityZones, fmt.Sprintf("must be between %d (EKS needs subnets in two zones) and %d", minZones, netplan.MaxZones)))
-	} else if have := len(awszones.Zones(s.AWS.Region)); len(n.Zones) == 0 && have > 0 && n.AvailabilityZones > have {
-		errs = append(errs, field.Invalid(p.Child("availabilityZones"), n.AvailabilityZones, fmt.Sprintf("region %s has only %d zones (%s; zone table of %s)", s.AWS.Region, have, strings.Join(awszones.Zones(s.AWS.Region), ", "), awszones.TableDate)))
+	} else if have := awszones.Usable(s.AWS.Region); have > 0 && n.AvailabilityZones > have {
+		errs = append(errs, field.Invalid(p.Child("availabilityZones"), n.AvailabilityZones, fmt.Sprintf("an account can use only %d zones of region %s (%s; zone table of %s)", have, s.AWS.Region, strings.Join(awszones.Zones(s.AWS.Region), ", "), awszones.TableDate)))
 	}
 	if len(n.Zones) > 0 && len(n.Zones) != n.AvailabilityZones {
 		errs = append(errs, field.Invalid(p.Child("zones"), strings.Join(n.Zones, ","), fmt.Sprintf("lists %d zones but availabilityZones is %d", len(n.Zones), n.AvailabilityZones)))

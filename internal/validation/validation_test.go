@@ -369,18 +369,22 @@ func TestSpec(t *testing.T) {
 			},
 		},
 		"ZoneNotInRegion": {
-			reason: "ap-northeast-1b does not exist for new accounts.",
+			reason: "ca-central-1c does not exist.",
 			mutate: func(s *clusterspec.Spec) {
-				s.AWS.Region = "ap-northeast-1"
-				s.Network.Zones = []string{"ap-northeast-1a", "ap-northeast-1b"}
+				s.AWS.Region = "ca-central-1"
+				s.Network.Zones = []string{"ca-central-1a", "ca-central-1c"}
 				s.Network.AvailabilityZones = 2
 			},
-			want: want{fields: []string{"spec.network.zones[1]"}, rule: "ap-northeast-1a, ap-northeast-1c, ap-northeast-1d"},
+			want: want{fields: []string{"spec.network.zones[1]"}, rule: "ca-central-1a, ca-central-1b, ca-central-1d"},
+		},
+		"DefaultZonesSkipMissingLetters": {
+			reason: "Three default zones of ca-central-1 are a, b and d.",
+			mutate: func(s *clusterspec.Spec) { s.AWS.Region = "ca-central-1" },
 		},
 		"MoreZonesThanTheRegionHas": {
 			reason: "us-west-1 offers two zones to an account.",
 			mutate: func(s *clusterspec.Spec) { s.AWS.Region = "us-west-1"; s.Network.AvailabilityZones = 3 },
-			want:   want{fields: []string{"spec.network.availabilityZones"}, rule: "has only 2 zones"},
+			want:   want{fields: []string{"spec.network.availabilityZones"}, rule: "only 2 zones"},
 		},
 		"RegionNotInZoneTable": {
 			reason: "A region the zone table does not know is refused rather than guessed at.",
