@@ -283,6 +283,22 @@ type slowProvider struct {
 	running map[string]string
 }
 
+// newSlowProvider returns a slow provider that knows what runs in s, with a
+// lag of three rounds.
+func newSlowProvider(s state) *slowProvider {
+	sp := &slowProvider{lag: 3, pending: map[string]int{}, running: map[string]string{}}
+	for name, o := range s.Observed {
+		st, _ := o.Object["status"].(map[string]any)
+		at, _ := st["atProvider"].(map[string]any)
+		if v, ok := at["version"].(string); ok {
+			sp.running[name] = v
+		} else if v, ok := at["addonVersion"].(string); ok {
+			sp.running[name] = v
+		}
+	}
+	return sp
+}
+
 func (sp *slowProvider) next(t *testing.T, s state, rsp *fnv1.RunFunctionResponse) state {
 	t.Helper()
 	out := next(t, s, rsp, allReady)
@@ -334,16 +350,7 @@ func TestUpgradeOrder(t *testing.T) {
 	pools := s.XR["spec"].(map[string]any)["nodePools"].([]any)
 	set(s.XR, "spec.nodePools", append(pools, map[string]any{"name": "batch"}))
 	before, converged := convergedState(t, s)
-	sp := &slowProvider{lag: 3, pending: map[string]int{}, running: map[string]string{}}
-	for name, o := range before.Observed {
-		st, _ := o.Object["status"].(map[string]any)
-		at, _ := st["atProvider"].(map[string]any)
-		if v, ok := at["version"].(string); ok {
-			sp.running[name] = v
-		} else if v, ok := at["addonVersion"].(string); ok {
-			sp.running[name] = v
-		}
-	}
+	sp := newSlowProvider(before)
 	before = next(t, before, converged, allReady)
 	set(before.XR, "spec.kubernetesVersion", "1.35")
 

@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/utils/lru"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
@@ -38,7 +40,6 @@ func factsFrom(observed map[string]*fnv1.Resource, xr *structpb.Struct) compose.
 	if vpc := observed[string(compose.NameVPC)].GetResource(); vpc != nil {
 		f.VPCID = stringAt(vpc, "status", "atProvider", "id")
 	}
-	applied := lastApplied(observed)
 	if c := observed[string(compose.NameCluster)].GetResource(); c != nil {
 		f.Cluster.Name = stringAt(c, "metadata", "annotations", compose.AnnotationExternalName)
 		f.Cluster.ARN = validARN(stringAt(c, "status", "atProvider", "arn"), "eks", "cluster/")
@@ -63,10 +64,15 @@ func factsFrom(observed map[string]*fnv1.Resource, xr *structpb.Struct) compose.
 			f.Kept = append(f.Kept, compose.KeptFact{Step: step, Fact: fact})
 		}
 	}
-	keep(compose.StepClusterRegistered, factEndpoint, &f.Cluster.Endpoint, applied.endpoint)
-	keep(compose.StepClusterRegistered, factCA, &f.Cluster.CAData, applied.caData)
-	keep(compose.StepClusterRegistered, factRoleARN, &f.ArgoCDRoleARN, applied.roleARN)
-	keep(compose.StepRepositoryBootstrapped, factGitUser, &f.Git.Username, applied.gitUser)
+	if f.Cluster.Endpoint == "" || f.Cluster.CAData == "" || f.ArgoCDRoleARN == "" || f.Git.Username == "" {
+		// Read back only when something is missing: a converged XR's calls
+		// skip decoding the applied objects.
+		applied := lastApplied(observed)
+		keep(compose.StepClusterRegistered, factEndpoint, &f.Cluster.Endpoint, applied.endpoint)
+		keep(compose.StepClusterRegistered, factCA, &f.Cluster.CAData, applied.caData)
+		keep(compose.StepClusterRegistered, factRoleARN, &f.ArgoCDRoleARN, applied.roleARN)
+		keep(compose.StepRepositoryBootstrapped, factGitUser, &f.Git.Username, applied.gitUser)
+	}
 	status := func(path ...any) string { return stringAt(xr, append([]any{"status"}, path...)...) }
 	keep(compose.StepRepositoryBootstrapped, factCloneURL, &f.RepositoryCloneURL, validEndpoint(status("repository", "cloneUrl")))
 	keep(compose.StepControlPlane, factClusterID, &f.Cluster.ARN, validARN(status("cluster", "arn"), "eks", "cluster/"))
@@ -148,10 +154,30 @@ func validEndpoint(u string) string {
 	return u
 }
 
+// checkedCAs remembers which CAs were checked, so a converged XR's CA is
+// parsed once, not on every poll.
+var checkedCAs = lru.New(256)
+
 // validCA returns data if it is base64 of one or more PEM certificates that
 // parse, with nothing else in it, or "". Argo CD drops a cluster whose CA
 // does not decode.
 func validCA(data string) string {
+	if data == "" {
+		return ""
+	}
+	key := sha256.Sum256([]byte(data))
+	if ok, found := checkedCAs.Get(key); found {
+		if ok.(bool) { //nolint:forcetypeassert // Only bools are added.
+			return data
+		}
+		return ""
+	}
+	v := parseCA(data)
+	checkedCAs.Add(key, v != "")
+	return v
+}
+
+func parseCA(data string) string {
 	b, err := base64.StdEncoding.DecodeString(data)
 	if err != nil || len(b) == 0 {
 		return ""

@@ -5,11 +5,15 @@ package fn
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"maps"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/utils/lru"
 
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/logging"
@@ -37,6 +41,8 @@ type Function struct {
 	log   logging.Logger
 	now   func() time.Time
 	plans *planCache
+	// inputs are validated Inputs and specs, by validationKey.
+	inputs *lru.Cache
 	// maxResponse is the largest response Crossplane accepts.
 	maxResponse int
 	refusals    *refusals
@@ -55,7 +61,12 @@ func WithClock(now func() time.Time) Option { return func(f *Function) { f.now =
 // many bytes they may take together; zero entries compiles every call's plan
 // anew.
 func WithPlanCache(entries int, bytes int64) Option {
-	return func(f *Function) { f.plans = newPlanCache(entries, bytes) }
+	return func(f *Function) {
+		f.plans = newPlanCache(entries, bytes)
+		if f.plans == nil {
+			f.inputs = nil
+		}
+	}
 }
 
 // WithMaxResponseSize sets the largest response, in bytes, the Function
@@ -68,6 +79,7 @@ func New(o ...Option) *Function {
 		log:         logging.NewNopLogger(),
 		now:         time.Now,
 		plans:       newPlanCache(DefaultPlanCacheSize, DefaultPlanCacheBytes),
+		inputs:      lru.New(maxValidated),
 		maxResponse: DefaultMaxResponseSize,
 		refusals:    newRefusals(),
 	}
@@ -89,24 +101,20 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		rsp.Desired.Resources = map[string]*fnv1.Resource{}
 	}
 
-	in, err := readInput(req)
-	if err != nil {
-		response.Fatal(rsp, err)
+	observedXR := req.GetObserved().GetComposite().GetResource()
+	if observedXR == nil {
+		response.Fatal(rsp, errors.New("the request has no observed composite resource"))
 		return rsp, nil
 	}
-	rsp.Meta.Ttl = durationpb.New(in.TTL.Duration)
-
-	oxr, err := request.GetObservedCompositeResource(req)
-	if err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot get the observed composite resource"))
-		return rsp, nil
-	}
-	log := f.log.WithValues("xr-kind", oxr.Resource.GetKind(), "xr-name", oxr.Resource.GetName(), "xr-namespace", oxr.Resource.GetNamespace())
-
+	xr := compositeOf(observedXR)
+	log := f.log.WithValues("xr-kind", xr.kind, "xr-name", xr.name, "xr-namespace", xr.namespace)
 	observed := req.GetObserved().GetResources()
-	p, err := f.params(oxr, in, schemeOf(oxr.Resource.GetName(), observed))
+	in, p, err := f.validated(req, xr, schemeOf(xr.name, observed))
+	if in != nil {
+		rsp.Meta.Ttl = durationpb.New(in.TTL.Duration)
+	}
 	if err != nil {
-		f.refusals.log(log, oxr, err)
+		f.refusals.log(log, xr, err)
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
@@ -115,7 +123,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	if errs := guard.Check(p, facts, liveOf(observed)); len(errs) > 0 {
 		// An edit the running cluster cannot take: change nothing.
 		err := invalid("refused edit of a running cluster", errs)
-		f.refusals.log(log, oxr, err)
+		f.refusals.log(log, xr, err)
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
@@ -126,7 +134,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	if len(plan.invalid) > 0 {
 		err := invalid("invalid XR", plan.invalid)
-		f.refusals.log(log, oxr, err)
+		f.refusals.log(log, xr, err)
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
@@ -139,14 +147,14 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	log.Debug("Composed", "declared", progress.declared(), "held", progress.held())
 
-	if err := writeStatus(req, rsp, oxr, p, progress, facts, plan.upgrade); err != nil {
+	if err := writeStatus(req, rsp, xr, p, progress, facts, p.Upgrade(facts)); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot set the desired composite resource"))
 		return rsp, nil
 	}
 	if err := f.checkSize(rsp, progress.bytes+passedOn(req)); err != nil {
 		// Crossplane would fail the call with a transport error; say why
 		// instead, and change nothing.
-		f.refusals.log(log, oxr, err)
+		f.refusals.log(log, xr, err)
 		rsp = response.To(req, in.TTL.Duration)
 		response.Fatal(rsp, err)
 		return rsp, nil
@@ -168,10 +176,87 @@ func readInput(req *fnv1.RunFunctionRequest) (*v1beta1.Input, error) {
 	return in, nil
 }
 
+// composite identifies the XR a call is for.
+type composite struct {
+	apiVersion, kind, namespace, name string
+	// spec is the XR's spec as the request carries it.
+	spec *structpb.Struct
+}
+
+func compositeOf(s *structpb.Struct) composite {
+	return composite{
+		apiVersion: stringAt(s, "apiVersion"),
+		kind:       stringAt(s, "kind"),
+		namespace:  stringAt(s, "metadata", "namespace"),
+		name:       stringAt(s, "metadata", "name"),
+		spec:       valueAt(s, "spec").GetStructValue(),
+	}
+}
+
+// validatedXR is an Input and XR spec that passed validation.
+type validatedXR struct {
+	in *v1beta1.Input
+	p  compose.Params
+}
+
+// maxValidated bounds how many validated Inputs and specs are kept.
+const maxValidated = 256
+
+// validated reads and validates the Input and the XR's spec. Reading and
+// validating are most of a converged call's work and depend only on the
+// Input, the spec, the XR's identity, its naming scheme and the day, so a
+// result is kept under a hash of exactly those and the next poll of the
+// same XR reuses it. Only accepted ones are kept; a refusal is worked out
+// again on every call.
+func (f *Function) validated(req *fnv1.RunFunctionRequest, xr composite, scheme naming.Scheme) (*v1beta1.Input, compose.Params, error) {
+	day := f.now().UTC().Format(time.DateOnly)
+	var key [sha256.Size]byte
+	if f.inputs != nil {
+		k, err := validationKey(req.GetInput(), xr, scheme, day)
+		if err == nil {
+			key = k
+			if v, ok := f.inputs.Get(key); ok {
+				vx := v.(validatedXR) //nolint:forcetypeassert // Only validated XRs are added.
+				return vx.in, vx.p, nil
+			}
+		}
+	}
+	in, err := readInput(req)
+	if err != nil {
+		return nil, compose.Params{}, err
+	}
+	p, err := f.params(xr, in, scheme)
+	if err != nil {
+		return in, compose.Params{}, err
+	}
+	if f.inputs != nil && key != [sha256.Size]byte{} {
+		f.inputs.Add(key, validatedXR{in: in, p: p})
+	}
+	return in, p, nil
+}
+
+// validationKey hashes what validation depends on, each part length-prefixed.
+func validationKey(input *structpb.Struct, xr composite, scheme naming.Scheme, day string) ([sha256.Size]byte, error) {
+	det := proto.MarshalOptions{Deterministic: true}
+	in, err := det.Marshal(input)
+	if err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	spec, err := det.Marshal(xr.spec)
+	if err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	var b []byte
+	for _, part := range [][]byte{in, spec, []byte(xr.apiVersion), []byte(xr.kind), []byte(xr.namespace), []byte(xr.name), []byte(scheme.String()), []byte(day)} {
+		b = binary.BigEndian.AppendUint64(b, uint64(len(part)))
+		b = append(b, part...)
+	}
+	return sha256.Sum256(b), nil
+}
+
 // params reads, defaults and validates the XR's spec.
-func (f *Function) params(oxr *resource.Composite, in *v1beta1.Input, scheme naming.Scheme) (compose.Params, error) {
-	raw, _ := oxr.Resource.Object["spec"].(map[string]any)
-	s, err := clusterspec.Parse(raw)
+func (f *Function) params(xr composite, in *v1beta1.Input, scheme naming.Scheme) (compose.Params, error) {
+	s, err := clusterspec.Parse(xr.spec.AsMap())
 	if err != nil {
 		return compose.Params{}, errors.Wrap(err, "invalid XR")
 	}
@@ -179,11 +264,11 @@ func (f *Function) params(oxr *resource.Composite, in *v1beta1.Input, scheme nam
 	// two otherwise equal calls build (or cache) different plans.
 	s.Crossplane = nil
 	s = s.WithDefaults(in.DefaultKubernetesVersion)
-	xr := validation.Composite{Name: oxr.Resource.GetName(), Namespace: oxr.Resource.GetNamespace(), Scheme: scheme}
-	if errs := validation.Spec(xr, s, in, f.now()); len(errs) > 0 {
+	c := validation.Composite{Name: xr.name, Namespace: xr.namespace, Scheme: scheme}
+	if errs := validation.Spec(c, s, in, f.now()); len(errs) > 0 {
 		return compose.Params{}, invalid("invalid XR", errs)
 	}
-	return compose.Params{XRName: xr.Name, XRNamespace: xr.Namespace, Scheme: scheme, Spec: s, Input: *in}, nil
+	return compose.Params{XRName: c.Name, XRNamespace: c.Namespace, Scheme: scheme, Spec: s, Input: *in}.WithDerivedNames(), nil
 }
 
 // declare adds to desired every planned object whose prerequisites are ready

@@ -11,8 +11,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/crossplane/function-sdk-go/request"
-
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 )
 
@@ -60,11 +58,8 @@ func paramsOf(t *testing.T, s state) compose.Params {
 	if err != nil {
 		t.Fatal(err)
 	}
-	oxr, err := request.GetObservedCompositeResource(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := New(WithClock(func() time.Time { return testNow })).params(oxr, in, schemeOf(oxr.Resource.GetName(), req.GetObserved().GetResources()))
+	xr := compositeOf(req.GetObserved().GetComposite().GetResource())
+	p, err := New(WithClock(func() time.Time { return testNow })).params(xr, in, schemeOf(xr.name, req.GetObserved().GetResources()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 )
@@ -21,6 +23,44 @@ func marshal(t testing.TB, rsp *fnv1.RunFunctionResponse) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestPlanCacheChangesNothingDuringUpgrade plays an upgrade with a slow
+// provider (TestUpgradeOrder's) through one cached Function and one without
+// a cache, and checks every response is the same byte for byte: the plan
+// key leaves out node group readiness, which must not matter beyond the
+// upgrade decisions in the key.
+func TestPlanCacheChangesNothingDuringUpgrade(t *testing.T) {
+	clock := WithClock(func() time.Time { return testNow })
+	cached, uncached := New(clock), New(clock, WithPlanCache(0, 0))
+	s := newState(t, "xr.yaml", "composition.yaml")
+	set(s.XR, "spec.kubernetesVersion", "1.34")
+	pools := s.XR["spec"].(map[string]any)["nodePools"].([]any)
+	set(s.XR, "spec.nodePools", append(pools, map[string]any{"name": "batch"}))
+	before, converged := convergedState(t, s)
+	sp := newSlowProvider(before)
+	st := next(t, before, converged, allReady)
+	set(st.XR, "spec.kubernetesVersion", "1.35")
+	for round := range 40 {
+		req := requestOf(t, st)
+		got, err := cached.RunFunction(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := uncached.RunFunction(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(marshal(t, got)) != string(marshal(t, want)) {
+			t.Fatalf("round %d: the cached response differs from the uncached one", round)
+		}
+		if condition(t, want, "KubernetesUpgraded").GetStatus() == fnv1.Status_STATUS_CONDITION_TRUE {
+			return
+		}
+		st = sp.next(t, st, want)
+		st.XR = withUpgradeStatus(st.XR, want)
+	}
+	t.Fatal("the upgrade did not finish")
 }
 
 // TestPlanCacheChangesNothing drives every example to convergence twice with
@@ -148,7 +188,18 @@ func TestPlanKeyCoversEverything(t *testing.T) {
 		}
 	}
 	forEachLeaf(reflect.ValueOf(&p).Elem(), "Params", check)
-	forEachLeaf(reflect.ValueOf(&facts).Elem(), "Facts", check)
+	forEachLeaf(reflect.ValueOf(&facts).Elem(), "Facts", func(path string) {
+		// A node group's version, readiness and size reach the plan only
+		// through the upgrade's decisions, which are in the key:
+		// TestPlanCacheChangesNothingDuringUpgrade checks those.
+		for _, f := range []string{".SpecVersion", ".Ready", ".Nodes"} {
+			if strings.HasPrefix(path, "Facts.NodeGroups[") && strings.HasSuffix(path, f) {
+				leaves++
+				return
+			}
+		}
+		check(path)
+	})
 	t.Logf("changed %d fields one at a time", leaves)
 	if leaves < 50 {
 		t.Errorf("changed only %d fields; the walk missed most of them", leaves)
@@ -207,5 +258,33 @@ func forEachLeaf(v reflect.Value, path string, check func(path string)) {
 		v.SetFloat(v.Float() - 1)
 	case reflect.Invalid, reflect.Uintptr, reflect.Complex64, reflect.Complex128, reflect.Chan, reflect.Func, reflect.UnsafePointer:
 		// Not in Params or Facts: nothing a builder reads.
+	}
+}
+
+// TestStructSizeEstimate checks toStruct builds what structpb.NewStruct
+// builds, and that its size estimate is at least the encoded size (the
+// response check and the cache budget rely on it) and not far above it.
+func TestStructSizeEstimate(t *testing.T) {
+	s, _ := convergedState(t, exampleState(t))
+	p := paramsOf(t, s)
+	req := requestOf(t, s)
+	facts := factsFrom(req.GetObserved().GetResources(), req.GetObserved().GetComposite().GetResource())
+	for _, step := range p.Plan(facts) {
+		for _, o := range step.Objects {
+			got, est, err := toStruct(o.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := structpb.NewStruct(o.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !proto.Equal(got, want) {
+				t.Errorf("%s: toStruct differs from structpb.NewStruct", o.Name)
+			}
+			if size := proto.Size(want); est < size || est > 2*size {
+				t.Errorf("%s: estimated %d bytes, encoded %d", o.Name, est, size)
+			}
+		}
 	}
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/logging"
-	"github.com/crossplane/function-sdk-go/resource"
 )
 
 // refusal is an invalid Input or XR: every field error, joined into one
@@ -57,8 +56,8 @@ func newRefusals() *refusals { return &refusals{last: lru.New(maxRememberedRefus
 // log logs err for the XR unless it is the same refusal as last time.
 // Field errors are logged as field paths only; other errors (a malformed
 // spec) name fields and types, not values.
-func (r *refusals) log(log logging.Logger, xr *resource.Composite, err error) {
-	id := xr.Resource.GetAPIVersion() + "/" + xr.Resource.GetKind() + "/" + xr.Resource.GetNamespace() + "/" + xr.Resource.GetName()
+func (r *refusals) log(log logging.Logger, xr composite, err error) {
+	id := xr.apiVersion + "/" + xr.kind + "/" + xr.namespace + "/" + xr.name
 	sum := sha256.Sum256([]byte(err.Error()))
 	r.mu.Lock()
 	if v, ok := r.last.Get(id); ok && v.([sha256.Size]byte) == sum { //nolint:forcetypeassert // Only sums are added.

@@ -189,13 +189,13 @@ func names(n []resource.Name) string {
 // Warning results only when a step's condition changes, and holds the XR
 // unready while anything is held back (held objects are not declared, so
 // Crossplane cannot see them).
-func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, oxr *resource.Composite, p compose.Params, pr progress, facts compose.Facts, up compose.Upgrade) error {
+func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, xr composite, p compose.Params, pr progress, facts compose.Facts, up compose.Upgrade) error {
 	dxr, err := request.GetDesiredCompositeResource(req)
 	if err != nil {
 		return err
 	}
-	dxr.Resource.SetAPIVersion(oxr.Resource.GetAPIVersion())
-	dxr.Resource.SetKind(oxr.Resource.GetKind())
+	dxr.Resource.SetAPIVersion(xr.apiVersion)
+	dxr.Resource.SetKind(xr.kind)
 	status := map[string]any{"phase": pr.phase()}
 	if c := nonEmpty(map[string]string{
 		"name":     facts.Cluster.Name,

@@ -98,10 +98,11 @@ func (p Params) cluster() Object {
 // all need an ACTIVE cluster. Versions follow the upgrade's stage: node
 // groups move only once the control plane runs the new version, add-ons
 // only once every node group does.
-func (p Params) Compute(f Facts) []Object {
+func (p Params) Compute(f Facts) []Object { return p.compute(f, p.Upgrade(f)) }
+
+func (p Params) compute(f Facts, up Upgrade) []Object {
 	region := p.Spec.AWS.Region
 	clusterSel := selector(component(componentCluster))
-	up := p.Upgrade(f)
 	upd := p.Input.Upgrade.NodeGroupUpdate
 	updateConfig := map[string]any{"updateStrategy": upd.UpdateStrategy}
 	if upd.MaxUnavailablePercentage != nil {
@@ -111,8 +112,8 @@ func (p Params) Compute(f Facts) []Object {
 	}
 	var objs []Object
 	nodeGroups := make([]resource.Name, 0, len(p.Spec.NodePools))
-	for _, pool := range p.Spec.NodePools {
-		ref := p.NodeGroupOf(pool, f)
+	for i, pool := range p.Spec.NodePools {
+		ref := up.nodeGroups[i]
 		name, awsName := ref.Resource, ref.AWS
 		nodeGroups = append(nodeGroups, name)
 		scaling := map[string]any{"minSize": int64(*pool.MinSize), "maxSize": int64(*pool.MaxSize)}

@@ -39,6 +39,17 @@ type Params struct {
 	Scheme naming.Scheme
 	Spec   clusterspec.Spec
 	Input  v1beta1.Input
+
+	// clusterName is ClusterName, worked out once by WithDerivedNames: the
+	// builders ask for it hundreds of times per plan.
+	clusterName string
+}
+
+// WithDerivedNames returns p with its derived names worked out once.
+func (p Params) WithDerivedNames() Params {
+	p.clusterName = ""
+	p.clusterName = p.ClusterName()
+	return p
 }
 
 // Identity is the XR's identity, which every derived name comes from.
@@ -61,6 +72,9 @@ func (p Params) Namespaced() bool { return p.XRNamespace != "" }
 // IAM roles, Git user, repository and Cognito groups start with. It carries
 // a hash of the XR's identity, so no two XRs share it.
 func (p Params) ClusterName() string {
+	if p.clusterName != "" {
+		return p.clusterName
+	}
 	if p.Scheme == naming.Legacy {
 		return p.Identity().LegacyBase()
 	}

@@ -3,8 +3,8 @@ package compose
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/crossplane/function-sdk-go/resource"
@@ -42,14 +42,17 @@ const NodeGroupPrefix = "eks-nodegroup-"
 // Two node groups of the same shape are interchangeable; a pool whose shape
 // changes gets a new node group.
 func Shape(instanceTypes []string, amiType, capacityType string, diskSize int64, subnets []string) string {
-	b, _ := json.Marshal(struct { //nolint:errchkjson // Plain values always encode.
-		I []string `json:"i"`
-		A string   `json:"a"`
-		C string   `json:"c"`
-		D int64    `json:"d"`
-		S []string `json:"s"`
-	}{instanceTypes, amiType, capacityType, diskSize, subnets})
-	return string(b)
+	var b strings.Builder
+	for _, t := range instanceTypes {
+		b.WriteString(strconv.Quote(t))
+		b.WriteByte(',')
+	}
+	b.WriteString("|" + strconv.Quote(amiType) + "|" + strconv.Quote(capacityType) + "|" + strconv.FormatInt(diskSize, 10) + "|")
+	for _, s := range subnets {
+		b.WriteString(strconv.Quote(s))
+		b.WriteByte(',')
+	}
+	return b.String()
 }
 
 func (p Params) shapeOf(pool clusterspec.NodePool) string {
@@ -125,6 +128,8 @@ type Upgrade struct {
 	AddonMinor string
 	// Done and Total count the node groups at To.
 	Done, Total int
+	// nodeGroups are the pools' node groups, in pool order.
+	nodeGroups []NodeGroupRef
 }
 
 // Upgrade decides the versions of the node groups and add-ons.
@@ -134,7 +139,9 @@ func (p Params) Upgrade(f Facts) Upgrade {
 	cv := f.Cluster.Version
 	var current []resource.Name
 	for _, pool := range p.Spec.NodePools {
-		current = append(current, p.NodeGroupOf(pool, f).Resource)
+		ref := p.NodeGroupOf(pool, f)
+		u.nodeGroups = append(u.nodeGroups, ref)
+		current = append(current, ref.Resource)
 	}
 	u.Total = len(current)
 	// The version a node group keeps while it waits: what EKS reports, or

@@ -71,14 +71,14 @@ func (id Identity) Hash() string {
 	if id.Namespaced() {
 		scope = "Namespaced"
 	}
-	h := sha256.New()
+	var buf [256]byte
+	b := buf[:0]
 	for _, part := range []string{hashVersion, scope, id.Namespace, id.Name} {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(part)))
-		h.Write(n[:])
-		h.Write([]byte(part))
+		b = binary.BigEndian.AppendUint64(b, uint64(len(part)))
+		b = append(b, part...)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:HashLength]
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:HashLength/2])
 }
 
 // Readable is the identity as people write it, cut to MaxReadable
