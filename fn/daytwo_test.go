@@ -497,3 +497,61 @@ func isReadyObserved(s state, name string) bool {
 	}
 	return false
 }
+
+// undeclared returns the paths of v that the OpenAPI schema s does not
+// declare: the API server refuses a status patch with such a field.
+func undeclared(path string, v any, s map[string]any) []string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	props, _ := s["properties"].(map[string]any)
+	if props == nil {
+		if s["x-kubernetes-preserve-unknown-fields"] == true {
+			return nil
+		}
+		return []string{path}
+	}
+	var out []string
+	for k, child := range m {
+		ps, ok := props[k].(map[string]any)
+		if !ok {
+			out = append(out, path+"."+k)
+			continue
+		}
+		out = append(out, undeclared(path+"."+k, child, ps)...)
+	}
+	return out
+}
+
+// TestStatusFieldsDeclaredInXRDs checks every status field the function
+// writes, during a convergence and during an upgrade, is declared in both
+// XRDs: Crossplane's status patch fails on an undeclared field, and the XR
+// then shows nothing of what happens.
+func TestStatusFieldsDeclaredInXRDs(t *testing.T) {
+	var statuses []any
+	s := newState(t, "xr.yaml", "composition.yaml")
+	set(s.XR, "spec.kubernetesVersion", "1.34")
+	for _, rsp := range converge(t, s) {
+		statuses = append(statuses, rsp.GetDesired().GetComposite().GetResource().AsMap()["status"])
+	}
+	before, converged := convergedState(t, s)
+	st := next(t, before, converged, allReady)
+	set(st.XR, "spec.kubernetesVersion", "1.35")
+	rsp := run(t, requestOf(t, st))
+	status := rsp.GetDesired().GetComposite().GetResource().AsMap()["status"]
+	if _, ok := status.(map[string]any)["upgrade"]; !ok {
+		t.Fatal("an upgrade shows no status.upgrade")
+	}
+	statuses = append(statuses, status)
+	for _, xrd := range []string{"xrd.yaml", "xrd-namespaced.yaml"} {
+		x := readYAML(t, xrd)
+		schema := x["spec"].(map[string]any)["versions"].([]any)[0].(map[string]any)["schema"].(map[string]any)["openAPIV3Schema"].(map[string]any)
+		statusSchema := schema["properties"].(map[string]any)["status"].(map[string]any)
+		for _, s := range statuses {
+			for _, p := range undeclared("status", s, statusSchema) {
+				t.Errorf("%s does not declare %s, which the function writes", xrd, p)
+			}
+		}
+	}
+}

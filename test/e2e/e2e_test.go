@@ -563,7 +563,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 		// Kill the function once convergence is under way.
 		if err := poll(ctx, time.Minute, 200*time.Millisecond, "search-dev's cluster", func() (bool, error) {
-			_, err := e.get(ctx, schema.GroupVersionKind{Group: "eks.aws.m.upbound.io", Version: "v1beta1", Kind: "Cluster"}, "crossplane-system", "search-dev-eks")
+			_, err := e.get(ctx, schema.GroupVersionKind{Group: "eks.aws.m.upbound.io", Version: "v1beta1", Kind: "Cluster"}, "crossplane-system", "search-dev.eks")
 			return err == nil, nil
 		}); err != nil {
 			t.Fatal(err)
@@ -749,15 +749,25 @@ func TestEndToEnd(t *testing.T) {
 		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"kubernetesVersion": "1.36"}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.cp.waitCondition(ctx, teamClusterGVK, "payments-dev", "KubernetesUpgraded", "False", time.Minute); err != nil {
-			t.Fatal(err)
-		}
-		if err := poll(ctx, readyTimeout, 500*time.Millisecond, "the upgrade to finish", func() (bool, error) {
+		// Follow the XR until the upgrade is done, logging each state it
+		// shows; it must show the upgrade in progress on the way.
+		var states []string
+		sawUpgrading := false
+		if err := poll(ctx, readyTimeout, 200*time.Millisecond, "the upgrade to finish", func() (bool, error) {
 			xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
 			if err != nil {
 				return false, err
 			}
-			return conditionStatus(xr, "KubernetesUpgraded") == "True" && conditionStatus(xr, "Ready") == "True", nil
+			state := fmt.Sprintf("Synced=%s KubernetesUpgraded=%s Ready=%s: %s %s", conditionStatus(xr, "Synced"), conditionStatus(xr, "KubernetesUpgraded"), conditionStatus(xr, "Ready"),
+				conditionMessage(xr, "Synced"), conditionMessage(xr, "KubernetesUpgraded"))
+			if len(states) == 0 || states[len(states)-1] != state {
+				states = append(states, state)
+				t.Logf("%s %s", time.Since(start).Round(100*time.Millisecond), state)
+			}
+			if conditionStatus(xr, "KubernetesUpgraded") == "False" {
+				sawUpgrading = true
+			}
+			return sawUpgrading && conditionStatus(xr, "KubernetesUpgraded") == "True" && conditionStatus(xr, "Ready") == "True", nil
 		}); err != nil {
 			t.Fatal(err)
 		}
