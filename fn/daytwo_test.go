@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -554,4 +555,69 @@ func TestStatusFieldsDeclaredInXRDs(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestVersionsNeverMoveBackwards plays an upgrade and, in every round,
+// also calls the function with the cluster observed at the old version, as
+// a stale cache can show it: no node group or add-on version asked for
+// before is ever taken back.
+func TestVersionsNeverMoveBackwards(t *testing.T) {
+	s := newState(t, "xr.yaml", "composition.yaml")
+	set(s.XR, "spec.kubernetesVersion", "1.34")
+	pools := s.XR["spec"].(map[string]any)["nodePools"].([]any)
+	set(s.XR, "spec.nodePools", append(pools, map[string]any{"name": "batch"}))
+	before, converged := convergedState(t, s)
+	sp := newSlowProvider(before)
+	st := next(t, before, converged, allReady)
+	set(st.XR, "spec.kubernetesVersion", "1.35")
+	asked := map[string]string{}
+	for round := range 40 {
+		rsp := run(t, requestOf(t, st))
+		stale := clone(map[string]any{"s": st.Observed["eks-cluster"].Object})["s"].(map[string]any)
+		set(stale, "status.atProvider.version", "1.34")
+		staleState := st
+		staleState.Observed = maps.Clone(st.Observed)
+		o := staleState.Observed["eks-cluster"]
+		o.Object = stale
+		staleState.Observed["eks-cluster"] = o
+		for _, r := range []*fnv1.RunFunctionResponse{rsp, run(t, requestOf(t, staleState))} {
+			for _, n := range declaredNames(r) {
+				if !strings.HasPrefix(n, compose.NodeGroupPrefix) && !strings.HasPrefix(n, "eks-addon-") {
+					continue
+				}
+				v := specVersion(t, r, n)
+				if prev, ok := asked[n]; ok && v != prev && versionLess(v, prev) {
+					t.Fatalf("round %d: %s went back from %s to %s", round, n, prev, v)
+				}
+			}
+		}
+		for _, n := range declaredNames(rsp) {
+			if strings.HasPrefix(n, compose.NodeGroupPrefix) || strings.HasPrefix(n, "eks-addon-") {
+				asked[n] = specVersion(t, rsp, n)
+			}
+		}
+		if condition(t, rsp, "KubernetesUpgraded").GetStatus() == fnv1.Status_STATUS_CONDITION_TRUE {
+			return
+		}
+		st = sp.next(t, st, rsp)
+		st.XR = withUpgradeStatus(st.XR, rsp)
+	}
+	t.Fatal("the upgrade did not finish")
+}
+
+// versionLess orders Kubernetes minors ("1.34") and add-on versions.
+func versionLess(a, b string) bool {
+	if !strings.HasPrefix(a, "v") {
+		return eksversionMinor(a) < eksversionMinor(b)
+	}
+	return addonversion.Compare(a, b) < 0
+}
+
+func eksversionMinor(v string) int {
+	_, m, _ := strings.Cut(v, ".")
+	n := 0
+	for _, c := range m {
+		n = n*10 + int(c-'0')
+	}
+	return n
 }

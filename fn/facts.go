@@ -56,7 +56,7 @@ func factsFrom(observed map[string]*fnv1.Resource, xr *structpb.Struct) compose.
 	}
 	f.Git = gitFacts(observed)
 	f.NodeGroups = nodeGroupFacts(observed)
-	f.AddonVersions = addonVersions(observed)
+	f.AddonVersions, f.AddonSpecVersions = addonVersions(observed)
 
 	keep := func(step, fact string, have *string, last string) {
 		if *have == "" && last != "" {

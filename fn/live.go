@@ -88,24 +88,27 @@ func nodeGroupFacts(observed map[string]*fnv1.Resource) map[resource.Name]compos
 	return out
 }
 
-// addonVersions reads the version each observed add-on runs.
-func addonVersions(observed map[string]*fnv1.Resource) map[string]string {
-	out := map[string]string{}
+// addonVersions reads the version each observed add-on runs and the
+// version last asked for.
+func addonVersions(observed map[string]*fnv1.Resource) (running, asked map[string]string) {
+	running, asked = map[string]string{}, map[string]string{}
 	for name, r := range observed {
 		addon, ok := strings.CutPrefix(name, "eks-addon-")
 		if !ok {
 			continue
 		}
 		s := r.GetResource()
-		v := stringAt(s, "status", "atProvider", "addonVersion")
-		if v == "" {
-			v = stringAt(s, "spec", "forProvider", "addonVersion")
+		if v := stringAt(s, "status", "atProvider", "addonVersion"); v != "" {
+			running[addon] = v
 		}
-		if v != "" {
-			out[addon] = v
+		if v := stringAt(s, "spec", "forProvider", "addonVersion"); v != "" {
+			asked[addon] = v
+			if running[addon] == "" {
+				running[addon] = v
+			}
 		}
 	}
-	return out
+	return running, asked
 }
 
 // retiredNodeGroups re-declares the node groups a pool's replacement has not

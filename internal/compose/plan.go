@@ -36,8 +36,10 @@ type Facts struct {
 	ArgoCDRoleARN string
 	// NodeGroups are the observed node groups by composition resource name.
 	NodeGroups map[resource.Name]NodeGroupFacts
-	// AddonVersions are the observed add-on versions by add-on name.
-	AddonVersions map[string]string
+	// AddonVersions are the observed add-on versions by add-on name, and
+	// AddonSpecVersions the versions last asked for.
+	AddonVersions     map[string]string
+	AddonSpecVersions map[string]string
 	// Kept are the facts that were observed once but are not observed now
 	// (the provider re-observing, a cluster being replaced). The builders
 	// use the value last applied instead, and the step that uses it is

@@ -146,18 +146,23 @@ func (p Params) Upgrade(f Facts) Upgrade {
 	u.Total = len(current)
 	// The version a node group keeps while it waits: what EKS reports, or
 	// what was last asked, or the control plane's.
+	// A version already asked for is never taken back, even when what is
+	// observed lags behind (a stale cache): EKS cannot downgrade.
 	keep := func(n resource.Name) string {
 		ng, ok := f.NodeGroups[n]
+		v := to
 		switch {
 		case ok && ng.Version != "":
-			return ng.Version
+			v = ng.Version
 		case ok && ng.SpecVersion != "":
-			return ng.SpecVersion
+			v = ng.SpecVersion
 		case cv != "":
-			return cv
-		default:
-			return to
+			v = cv
 		}
+		if ok && eksversion.Minor(ng.SpecVersion) > eksversion.Minor(v) {
+			v = ng.SpecVersion
+		}
+		return v
 	}
 	if cv == "" {
 		// Nothing runs yet: everything is created at the version asked for.
@@ -297,7 +302,12 @@ func (p Params) addonVersionFor(addon, minor string, f Facts) string {
 	}
 	v, _ := addonversion.Default(addon, minor)
 	if have := f.AddonVersions[addon]; have != "" && addonversion.Compare(have, v) > 0 && addonversion.Supports(addon, have, minor) {
-		return have
+		v = have
+	}
+	if asked := f.AddonSpecVersions[addon]; asked != "" && addonversion.Compare(asked, v) > 0 && addonversion.Supports(addon, asked, p.Spec.KubernetesVersion) {
+		// Asked for before, for the version being upgraded to: observed
+		// state that lags behind never takes it back.
+		v = asked
 	}
 	return v
 }
