@@ -855,7 +855,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
-	t.Run("11-region-refused", func(t *testing.T) {
+	t.Run("11-refused-edits", func(t *testing.T) {
 		// A region change never reaches the cluster: the XRD refuses it, and
 		// every composed object keeps its UID and resourceVersion.
 		before := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
@@ -868,6 +868,26 @@ func TestEndToEnd(t *testing.T) {
 		after := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
 		if recreated, updated, added, removed := changed(before, after); len(recreated)+len(updated)+len(added)+len(removed) > 0 {
 			t.Errorf("a refused region change changed recreated %v, updated %v, added %v, removed %v", recreated, updated, added, removed)
+		}
+
+		// Reordering the zones passes the XRD but not the function: the
+		// subnets would move under running nodes. Nothing changes.
+		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"network": map[string]any{"zones": []any{"eu-west-1b", "eu-west-1a", "eu-west-1c"}}}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.cp.waitConditionMessage(ctx, teamClusterGVK, "payments-dev", "Synced", "False", "keep the zones in the order they were first listed", time.Minute); err != nil {
+			e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+			t.Fatal(err)
+		}
+		after = e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+		if recreated, updated, added, removed := changed(before, after); len(recreated)+len(updated)+len(added)+len(removed) > 0 {
+			t.Errorf("a refused zone reorder changed recreated %v, updated %v, added %v, removed %v", recreated, updated, added, removed)
+		}
+		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"network": map[string]any{"zones": nil}}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.cp.waitCondition(ctx, teamClusterGVK, "payments-dev", "Synced", "True", time.Minute); err != nil {
+			t.Fatal(err)
 		}
 	})
 
