@@ -3,7 +3,7 @@
 # The first run on a fresh machine installs two Debian packages and builds the
 # pinned tools, Kubernetes, Crossplane core and the AWS provider's API types:
 # 31 minutes on 2 cores with empty Go caches (measured). Later runs reuse the
-# Go caches and take 13 to 15 minutes.
+# Go caches and take about 9 minutes.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
