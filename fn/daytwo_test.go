@@ -284,6 +284,22 @@ type slowProvider struct {
 	running map[string]string
 }
 
+// upgradeScenario is the default example with two pools, converged at
+// Kubernetes 1.34 and then asked for 1.35, with a slow provider that knows
+// what runs; converged is the last response before the upgrade.
+func upgradeScenario(t *testing.T) (state, *fnv1.RunFunctionResponse, *slowProvider) {
+	t.Helper()
+	s := newState(t, "xr.yaml", "composition.yaml")
+	set(s.XR, "spec.kubernetesVersion", "1.34")
+	pools := s.XR["spec"].(map[string]any)["nodePools"].([]any)
+	set(s.XR, "spec.nodePools", append(pools, map[string]any{"name": "batch"}))
+	before, converged := convergedState(t, s)
+	sp := newSlowProvider(before)
+	st := next(t, before, converged, allReady)
+	set(st.XR, "spec.kubernetesVersion", "1.35")
+	return st, converged, sp
+}
+
 // newSlowProvider returns a slow provider that knows what runs in s, with a
 // lag of three rounds.
 func newSlowProvider(s state) *slowProvider {
@@ -346,14 +362,7 @@ func (sp *slowProvider) next(t *testing.T, s state, rsp *fnv1.RunFunctionRespons
 // 1.35, and the XR stays not Ready with KubernetesUpgraded False until the
 // end, when everything runs 1.35's versions.
 func TestUpgradeOrder(t *testing.T) {
-	s := newState(t, "xr.yaml", "composition.yaml")
-	set(s.XR, "spec.kubernetesVersion", "1.34")
-	pools := s.XR["spec"].(map[string]any)["nodePools"].([]any)
-	set(s.XR, "spec.nodePools", append(pools, map[string]any{"name": "batch"}))
-	before, converged := convergedState(t, s)
-	sp := newSlowProvider(before)
-	before = next(t, before, converged, allReady)
-	set(before.XR, "spec.kubernetesVersion", "1.35")
+	before, converged, sp := upgradeScenario(t)
 
 	addons := []string{"eks-addon-vpc-cni", "eks-addon-kube-proxy", "eks-addon-coredns", "eks-addon-eks-pod-identity-agent", "eks-addon-metrics-server"}
 	old := map[string]string{}
@@ -562,14 +571,7 @@ func TestStatusFieldsDeclaredInXRDs(t *testing.T) {
 // a stale cache can show it: no node group or add-on version asked for
 // before is ever taken back.
 func TestVersionsNeverMoveBackwards(t *testing.T) {
-	s := newState(t, "xr.yaml", "composition.yaml")
-	set(s.XR, "spec.kubernetesVersion", "1.34")
-	pools := s.XR["spec"].(map[string]any)["nodePools"].([]any)
-	set(s.XR, "spec.nodePools", append(pools, map[string]any{"name": "batch"}))
-	before, converged := convergedState(t, s)
-	sp := newSlowProvider(before)
-	st := next(t, before, converged, allReady)
-	set(st.XR, "spec.kubernetesVersion", "1.35")
+	st, _, sp := upgradeScenario(t)
 	asked := map[string]string{}
 	for round := range 40 {
 		rsp := run(t, requestOf(t, st))

@@ -33,14 +33,7 @@ func marshal(t testing.TB, rsp *fnv1.RunFunctionResponse) []byte {
 func TestPlanCacheChangesNothingDuringUpgrade(t *testing.T) {
 	clock := WithClock(func() time.Time { return testNow })
 	cached, uncached := New(clock), New(clock, WithPlanCache(0, 0))
-	s := newState(t, "xr.yaml", "composition.yaml")
-	set(s.XR, "spec.kubernetesVersion", "1.34")
-	pools := s.XR["spec"].(map[string]any)["nodePools"].([]any)
-	set(s.XR, "spec.nodePools", append(pools, map[string]any{"name": "batch"}))
-	before, converged := convergedState(t, s)
-	sp := newSlowProvider(before)
-	st := next(t, before, converged, allReady)
-	set(st.XR, "spec.kubernetesVersion", "1.35")
+	st, _, sp := upgradeScenario(t)
 	for round := range 40 {
 		req := requestOf(t, st)
 		got, err := cached.RunFunction(context.Background(), req)

@@ -15,6 +15,7 @@
 package addonversion
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,14 +59,7 @@ var defaults = map[string]map[string]string{
 }
 
 // Addons returns the add-ons the table knows, sorted.
-func Addons() []string {
-	out := make([]string, 0, len(defaults))
-	for a := range defaults {
-		out = append(out, a)
-	}
-	slices.Sort(out)
-	return out
-}
+func Addons() []string { return slices.Sorted(maps.Keys(defaults)) }
 
 // Default returns the add-on's version for the Kubernetes minor.
 func Default(addon, minor string) (string, bool) {

@@ -4,7 +4,10 @@
 // is dated: update it when AWS opens a region or a zone.
 package awszones
 
-import "slices"
+import (
+	"maps"
+	"slices"
+)
 
 // TableDate is when the table was last checked.
 const TableDate = "2026-11-28"
@@ -99,11 +102,4 @@ func Zones(region string) []string {
 func Has(region, zone string) bool { return slices.Contains(Zones(region), zone) }
 
 // Regions returns every region of the table, sorted.
-func Regions() []string {
-	out := make([]string, 0, len(letters))
-	for r := range letters {
-		out = append(out, r)
-	}
-	slices.Sort(out)
-	return out
-}
+func Regions() []string { return slices.Sorted(maps.Keys(letters)) }

@@ -482,17 +482,7 @@ func (cp *controlPlane) applyFile(ctx context.Context, path string) error {
 // waitCondition waits until a cluster-scoped object has a condition with
 // the status.
 func (cp *controlPlane) waitCondition(ctx context.Context, gvk schema.GroupVersionKind, name, typ, status string, timeout time.Duration) error {
-	return poll(ctx, timeout, 300*time.Millisecond, fmt.Sprintf("%s %s %s=%s", gvk.Kind, name, typ, status), func() (bool, error) {
-		r, err := cp.resource(gvk, "")
-		if err != nil {
-			return false, err
-		}
-		o, err := r.Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return false, err
-		}
-		return conditionStatus(o, typ) == status, nil
-	})
+	return cp.waitConditionMessage(ctx, gvk, name, typ, status, "", timeout)
 }
 
 // waitConditionMessage waits for a cluster-scoped object's condition to have
