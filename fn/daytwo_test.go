@@ -10,6 +10,7 @@ import (
 
 	"github.com/eks-gitops/function-eks-gitops/internal/addonversion"
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
+	"github.com/eks-gitops/function-eks-gitops/internal/eksversion"
 )
 
 // declaredNames are the resource names a response declares, sorted.
@@ -453,11 +454,9 @@ func withUpgradeStatus(xr map[string]any, rsp *fnv1.RunFunctionResponse) map[str
 }
 
 func addonDefault(resourceName, minor string) string {
-	v, _ := addonDefaultOf(strings.TrimPrefix(resourceName, "eks-addon-"), minor)
+	v, _ := addonversion.Default(strings.TrimPrefix(resourceName, "eks-addon-"), minor)
 	return v
 }
-
-func addonDefaultOf(addon, minor string) (string, bool) { return addonversion.Default(addon, minor) }
 
 // TestNodeGroupReplacement changes a pool's instance types and plays the new
 // node group taking rounds to become ready: the old one stays declared until
@@ -610,16 +609,7 @@ func TestVersionsNeverMoveBackwards(t *testing.T) {
 // versionLess orders Kubernetes minors ("1.34") and add-on versions.
 func versionLess(a, b string) bool {
 	if !strings.HasPrefix(a, "v") {
-		return eksversionMinor(a) < eksversionMinor(b)
+		return eksversion.Minor(a) < eksversion.Minor(b)
 	}
 	return addonversion.Compare(a, b) < 0
-}
-
-func eksversionMinor(v string) int {
-	_, m, _ := strings.Cut(v, ".")
-	n := 0
-	for _, c := range m {
-		n = n*10 + int(c-'0')
-	}
-	return n
 }

@@ -127,7 +127,10 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
-	plan, err := f.plans.plan(p, facts)
+	// Where an upgrade stands decides the plan's versions, its cache key
+	// and the XR's status: work it out once.
+	up := p.Upgrade(facts)
+	plan, err := f.plans.plan(p, facts, up)
 	if err != nil {
 		response.Fatal(rsp, err)
 		return rsp, nil
@@ -147,7 +150,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	log.Debug("Composed", "declared", progress.declared(), "held", progress.held())
 
-	if err := writeStatus(req, rsp, xr, p, progress, facts, p.Upgrade(facts)); err != nil {
+	if err := writeStatus(req, rsp, xr, p, progress, facts, up); err != nil {
 		response.Fatal(rsp, errors.Wrap(err, "cannot set the desired composite resource"))
 		return rsp, nil
 	}

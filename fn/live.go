@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -125,7 +126,7 @@ func retiredNodeGroups(plan *compiledPlan, observed map[string]*fnv1.Resource, i
 			}
 		}
 	}
-	for _, name := range sortedNames(observed) {
+	for _, name := range slices.Sorted(maps.Keys(observed)) {
 		if !strings.HasPrefix(name, compose.NodeGroupPrefix) {
 			continue
 		}
@@ -164,13 +165,4 @@ func declaredPart(o *structpb.Struct) *structpb.Struct {
 		"metadata":   structpb.NewStructValue(&structpb.Struct{Fields: meta}),
 		"spec":       f["spec"],
 	}}
-}
-
-func sortedNames(m map[string]*fnv1.Resource) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

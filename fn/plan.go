@@ -57,9 +57,10 @@ type compiledPlan struct {
 // memoryBytes estimates the memory the plan holds.
 func (c *compiledPlan) memoryBytes() int64 { return c.wireBytes * memoryPerWireByte }
 
-// compile builds the plan for p and f and converts every body to a Struct.
-func compile(p compose.Params, f compose.Facts) (*compiledPlan, error) {
-	plan := p.Plan(f)
+// compile builds the plan for p, f and up (p.Upgrade(f)) and converts every
+// body to a Struct.
+func compile(p compose.Params, f compose.Facts, up compose.Upgrade) (*compiledPlan, error) {
+	plan := p.PlanFor(f, up)
 	c := &compiledPlan{steps: make([]compose.Step, len(plan)), bodies: map[resource.Name]*structpb.Struct{}, sizes: map[resource.Name]int{}}
 	var names []string
 	for i, s := range plan {
@@ -111,17 +112,17 @@ func newPlanCache(entries int, bytes int64) *planCache {
 // hash is SHA-256 so that no two XRs can ever share a plan.
 type planKey [sha256.Size]byte
 
-// plan returns the compiled plan for p and f, from the cache when it has it.
+// plan returns the compiled plan for p, f and up, from the cache when it has it.
 // A nil cache compiles every time.
-func (c *planCache) plan(p compose.Params, f compose.Facts) (*compiledPlan, error) {
+func (c *planCache) plan(p compose.Params, f compose.Facts, up compose.Upgrade) (*compiledPlan, error) {
 	if c == nil {
-		return compile(p, f)
+		return compile(p, f, up)
 	}
-	k := keyOf(p, f)
+	k := keyOf(p, f, up)
 	if cp, ok := c.get(k); ok {
 		return cp, nil
 	}
-	cp, err := compile(p, f)
+	cp, err := compile(p, f, up)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,22 @@ func marshal(t testing.TB, rsp *fnv1.RunFunctionResponse) []byte {
 	return b
 }
 
+// cacheChangesNothing calls a cached and an uncached Function with req and
+// reports whether their responses are the same bytes; it returns the
+// uncached one.
+func cacheChangesNothing(t *testing.T, cached, uncached *Function, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, bool) {
+	t.Helper()
+	got, err := cached.RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := uncached.RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return want, string(marshal(t, got)) == string(marshal(t, want))
+}
+
 // TestPlanCacheChangesNothingDuringUpgrade plays an upgrade with a slow
 // provider (TestUpgradeOrder's) through one cached Function and one without
 // a cache, and checks every response is the same byte for byte: the plan
@@ -35,16 +51,8 @@ func TestPlanCacheChangesNothingDuringUpgrade(t *testing.T) {
 	cached, uncached := New(clock), New(clock, WithPlanCache(0, 0))
 	st, _, sp := upgradeScenario(t)
 	for round := range 40 {
-		req := requestOf(t, st)
-		got, err := cached.RunFunction(context.Background(), req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := uncached.RunFunction(context.Background(), req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(marshal(t, got)) != string(marshal(t, want)) {
+		want, same := cacheChangesNothing(t, cached, uncached, requestOf(t, st))
+		if !same {
 			t.Fatalf("round %d: the cached response differs from the uncached one", round)
 		}
 		if condition(t, want, "KubernetesUpgraded").GetStatus() == fnv1.Status_STATUS_CONDITION_TRUE {
@@ -73,15 +81,7 @@ func TestPlanCacheChangesNothing(t *testing.T) {
 			}
 			for pass := range 2 {
 				for i, req := range reqs {
-					got, err := cached.RunFunction(context.Background(), req)
-					if err != nil {
-						t.Fatal(err)
-					}
-					want, err := uncached.RunFunction(context.Background(), req)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if string(marshal(t, got)) != string(marshal(t, want)) {
+					if _, same := cacheChangesNothing(t, cached, uncached, req); !same {
 						t.Errorf("pass %d, round %d: the cached response differs from the uncached one", pass, i)
 					}
 				}
@@ -172,11 +172,11 @@ func TestPlanKeyCoversEverything(t *testing.T) {
 	p := paramsOf(t, s)
 	req := requestOf(t, s)
 	facts := factsFrom(req.GetObserved().GetResources(), req.GetObserved().GetComposite().GetResource())
-	base := keyOf(p, facts)
+	base := keyOf(p, facts, p.Upgrade(facts))
 	leaves := 0
 	check := func(path string) {
 		leaves++
-		if k := keyOf(p, facts); k == base {
+		if k := keyOf(p, facts, p.Upgrade(facts)); k == base {
 			t.Errorf("changing %s leaves the plan's cache key unchanged", path)
 		}
 	}

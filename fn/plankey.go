@@ -16,14 +16,15 @@ import (
 // on every poll, so the key must not cost more than the plan it saves.
 var keyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
-// keyOf hashes a length-prefixed binary encoding of p and f. Every value is
+// keyOf hashes a length-prefixed binary encoding of p and f, with f's node
+// group details replaced by up, the upgrade's decisions (see planFacts). Every value is
 // written with its kind and every string and list with its length, so two
 // different Params or Facts never encode alike: unlike JSON, which replaces
 // invalid UTF-8 with U+FFFD and so maps distinct strings to one encoding.
-func keyOf(p compose.Params, f compose.Facts) planKey {
+func keyOf(p compose.Params, f compose.Facts, up compose.Upgrade) planKey {
 	bp := keyBuffers.Get().(*[]byte) //nolint:forcetypeassert // Only byte slices are pooled.
 	b := appendValue((*bp)[:0], reflect.ValueOf(p))
-	b = appendValue(b, reflect.ValueOf(planFacts(p, f)))
+	b = appendValue(b, reflect.ValueOf(planFacts(f, up)))
 	k := planKey(sha256.Sum256(b))
 	*bp = b
 	keyBuffers.Put(bp)
@@ -35,8 +36,7 @@ func keyOf(p compose.Params, f compose.Facts) planKey {
 // (which version each node group and add-on gets), so those decisions take
 // their place: a node group turning ready while nothing is upgrading does
 // not make a new plan.
-func planFacts(p compose.Params, f compose.Facts) any {
-	up := p.Upgrade(f)
+func planFacts(f compose.Facts, up compose.Upgrade) any {
 	ngs := make(map[string]compose.NodeGroupFacts, len(f.NodeGroups))
 	for n, ng := range f.NodeGroups {
 		ngs[string(n)] = compose.NodeGroupFacts{Pool: ng.Pool, ExternalName: ng.ExternalName, ObjectName: ng.ObjectName, Shape: ng.Shape}

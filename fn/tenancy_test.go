@@ -2,7 +2,6 @@ package fn
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"github.com/go-logr/logr/funcr"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/encoding/protojson"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -185,12 +185,8 @@ func grant(in map[string]any, team, account, ns string) map[string]any {
 	return out
 }
 
-func clone(m map[string]any) map[string]any {
-	b, _ := json.Marshal(m)
-	out := map[string]any{}
-	_ = json.Unmarshal(b, &out)
-	return out
-}
+// clone deep-copies a JSON object.
+func clone(m map[string]any) map[string]any { return k8sruntime.DeepCopyJSON(m) }
 
 // legacyConverged reads a converged response of an earlier version (the
 // golden file of the Legacy naming scheme) and returns the state Crossplane
@@ -459,7 +455,7 @@ func TestPlanKeyIsBinary(t *testing.T) {
 		{"two empty members", compose.Params{XRName: "a", Spec: withMembers("", "")}, compose.Facts{}},
 		{"kept fact", p, compose.Facts{Kept: []compose.KeptFact{{Step: "a", Fact: "b"}}}},
 	} {
-		k := keyOf(c.p, c.f)
+		k := keyOf(c.p, c.f, c.p.Upgrade(c.f))
 		if other, ok := keys[k]; ok {
 			t.Errorf("%s and %s share a plan key", other, c.what)
 		}
@@ -515,7 +511,7 @@ func TestPlanMemoryEstimate(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&ms0)
 	for i := range plans {
-		cp, err := compile(p, facts)
+		cp, err := compile(p, facts, p.Upgrade(facts))
 		if err != nil {
 			t.Fatal(err)
 		}

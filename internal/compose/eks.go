@@ -94,12 +94,10 @@ func (p Params) cluster() Object {
 	return Object{Name: NameCluster, Body: withExternalName(p.managed(apiEKS, "Cluster", "eks", component(componentCluster), fp), p.ClusterName())}
 }
 
-// Compute returns the node groups, add-ons and Argo CD's access entry, which
+// compute returns the node groups, add-ons and Argo CD's access entry, which
 // all need an ACTIVE cluster. Versions follow the upgrade's stage: node
 // groups move only once the control plane runs the new version, add-ons
 // only once every node group does.
-func (p Params) Compute(f Facts) []Object { return p.compute(f, p.Upgrade(f)) }
-
 func (p Params) compute(f Facts, up Upgrade) []Object {
 	region := p.Spec.AWS.Region
 	clusterSel := selector(component(componentCluster))

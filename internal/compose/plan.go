@@ -69,21 +69,17 @@ type ClusterFacts struct {
 
 // Plan returns every step with its objects, in order. The same Params and
 // Facts always give the same plan.
-func (p Params) Plan(f Facts) []Step {
-	steps, _ := p.PlanWithUpgrade(f)
-	return steps
-}
+func (p Params) Plan(f Facts) []Step { return p.PlanFor(f, p.Upgrade(f)) }
 
-// PlanWithUpgrade is Plan, and where a Kubernetes upgrade stands, which the
-// plan's versions follow.
-func (p Params) PlanWithUpgrade(f Facts) ([]Step, Upgrade) {
-	up := p.Upgrade(f)
+// PlanFor is Plan for where a Kubernetes upgrade stands (p.Upgrade(f)),
+// which the plan's versions follow, for callers that already have it.
+func (p Params) PlanFor(f Facts, up Upgrade) []Step {
 	steps := []Step{
 		{Condition: StepNetwork, Phase: "Network", Objects: p.Network()},
 		{Condition: StepControlPlane, Phase: "ControlPlane", Objects: append(p.IAM(), p.EKS()...)},
 		{Condition: StepCompute, Phase: "Compute", Objects: p.compute(f, up)},
 	}
-	return append(steps, p.Onboarding(f)...), up
+	return append(steps, p.Onboarding(f)...)
 }
 
 // All returns every object of the plan, in order.

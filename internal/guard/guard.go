@@ -7,6 +7,7 @@ package guard
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -77,7 +78,7 @@ func zones(p compose.Params, live Live) field.ErrorList {
 		return nil
 	}
 	removed := map[string]bool{}
-	for _, name := range sortedKeys(live.Subnets) {
+	for _, name := range slices.Sorted(maps.Keys(live.Subnets)) {
 		s := live.Subnets[name]
 		z, ok := planned[name]
 		if !ok {
@@ -96,7 +97,7 @@ func zones(p compose.Params, live Live) field.ErrorList {
 			errs = append(errs, field.Forbidden(zp, fmt.Sprintf("subnet %s is in %s with %s, and this XR would put it in %s with %s: a subnet cannot move, so nodes would lose their network; keep the zones in the order they were first listed and add new zones at the end", name, s.Zone, s.CIDR, z.Name, cidr)))
 		}
 	}
-	for _, zone := range sortedKeys(removed) {
+	for _, zone := range slices.Sorted(maps.Keys(removed)) {
 		if !slices.Contains(p.Spec.ConfirmRemoval.Zones, zone) {
 			errs = append(errs, field.Forbidden(zp, fmt.Sprintf("zone %s has subnets, a NAT gateway and nodes, and this XR removes it: its network would be deleted under running nodes; if that is intended, drain it and name it in spec.confirmRemoval.zones", zone)))
 		}
@@ -118,7 +119,7 @@ func pools(p compose.Params, f compose.Facts) field.ErrorList {
 			nodes[ng.Pool] += ng.Nodes
 		}
 	}
-	for _, pool := range sortedKeys(nodes) {
+	for _, pool := range slices.Sorted(maps.Keys(nodes)) {
 		if nodes[pool] > 0 && !slices.Contains(p.Spec.ConfirmRemoval.NodePools, pool) {
 			errs = append(errs, field.Forbidden(field.NewPath("spec", "nodePools"), fmt.Sprintf("node pool %s runs %d nodes, and this XR removes it (an empty nodePools list means one pool named default): its workloads would lose their nodes; list the pool again, scale it to 0 first, or name it in spec.confirmRemoval.nodePools", pool, nodes[pool])))
 		}
@@ -142,20 +143,11 @@ func version(p compose.Params, f compose.Facts) field.ErrorList {
 	case want > have+1:
 		return field.ErrorList{field.Forbidden(vp, fmt.Sprintf("the cluster runs Kubernetes %s, and this XR asks for %s: EKS upgrades one minor version at a time; ask for %s first, then %s once it is done", cv, to, eksversion.Next(cv), to))}
 	}
-	for _, n := range sortedKeys(f.NodeGroups) {
+	for _, n := range slices.Sorted(maps.Keys(f.NodeGroups)) {
 		ng := f.NodeGroups[n]
 		if v := ng.Version; v != "" && eksversion.Minor(v) < have {
 			return field.ErrorList{field.Forbidden(vp, fmt.Sprintf("node group %s still runs Kubernetes %s while the control plane runs %s: wait until the upgrade to %s has reached every node group before asking for %s", ng.ExternalName, v, cv, cv, to))}
 		}
 	}
 	return nil
-}
-
-func sortedKeys[K ~string, V any](m map[K]V) []K {
-	out := make([]K, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
