@@ -15,6 +15,7 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
+	"github.com/eks-gitops/function-eks-gitops/internal/addoniam"
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 )
 
@@ -27,6 +28,9 @@ const (
 	factCloneURL  = "the repository's clone URL"
 	factClusterID = "the EKS cluster's ARN"
 )
+
+// factAddonAccess is the kept fact of an add-on's AWS access.
+func factAddonAccess(a addoniam.Addon) string { return "the AWS access of " + a.Name }
 
 // factsFrom reads what the builders and the XR's status need from the
 // observed composed resources and checks each value before it is used: an
@@ -57,6 +61,11 @@ func factsFrom(observed map[string]*fnv1.Resource, xr *structpb.Struct) compose.
 	f.Git = gitFacts(observed)
 	f.NodeGroups = nodeGroupFacts(observed)
 	f.AddonVersions, f.AddonSpecVersions = addonVersions(observed)
+	var keptAccess []addoniam.Addon
+	f.AddonAccess, keptAccess = addonAccess(observed)
+	for _, a := range keptAccess {
+		f.Kept = append(f.Kept, compose.KeptFact{Step: compose.StepClusterRegistered, Fact: factAddonAccess(a)})
+	}
 
 	keep := func(step, fact string, have *string, last string) {
 		if *have == "" && last != "" {
@@ -230,4 +239,49 @@ func gitFacts(observed map[string]*fnv1.Resource) compose.GitFacts {
 		g.Password = appliedSecretValue(s, "password")
 	}
 	return g
+}
+
+// addonAccess finds, by gitops-bridge key, the add-ons Argo CD installs
+// whose AWS access is in place: the role's ARN is observed and its Pod
+// Identity association is ready. An add-on whose access is observed only
+// in part (the provider re-observing, a role being replaced) keeps what the
+// cluster Secret last applied if that enabled it, so a poll never makes
+// Argo CD uninstall a running add-on.
+func addonAccess(observed map[string]*fnv1.Resource) (access map[string]string, kept []addoniam.Addon) {
+	var out map[string]string
+	var partial []addoniam.Addon
+	for _, a := range addoniam.All() {
+		if a.Key == addoniam.EBSCSIDriver.Key {
+			continue
+		}
+		role := observed[string(compose.NameAddonRole(a))].GetResource()
+		assoc := observed[string(compose.NameAddonPodIdentity(a))].GetResource()
+		if role == nil && assoc == nil {
+			continue
+		}
+		arn := validARN(stringAt(role, "status", "atProvider", "arn"), "iam", "role/")
+		if arn != "" && assoc != nil && hasReadyCondition(assoc) {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[a.Key] = arn
+			continue
+		}
+		partial = append(partial, a)
+	}
+	if len(partial) == 0 {
+		return out, nil
+	}
+	s := manifest(observed[string(compose.NameClusterSecret)].GetResource())
+	for _, a := range partial {
+		if stringAt(s, "metadata", "labels", "enable_"+a.Key) != "true" {
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[a.Key] = validARN(stringAt(s, "metadata", "annotations", a.Key+"_iam_role_arn"), "iam", "role/")
+		kept = append(kept, a)
+	}
+	return out, kept
 }

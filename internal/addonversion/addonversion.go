@@ -11,7 +11,7 @@
 //	  --query 'addons[].addonVersions[?compatibilities[?defaultVersion]].addonVersion'
 //
 // and compare with the "latest version" tables of the EKS user guide
-// (managing-vpc-cni, managing-kube-proxy, managing-coredns).
+// (managing-vpc-cni, managing-kube-proxy, managing-coredns, ebs-csi).
 package addonversion
 
 import (
@@ -31,6 +31,7 @@ const (
 	CoreDNS          = "coredns"
 	PodIdentityAgent = "eks-pod-identity-agent"
 	MetricsServer    = "metrics-server"
+	EBSCSIDriver     = "aws-ebs-csi-driver"
 )
 
 // defaults are each add-on's version per Kubernetes minor: the EKS default
@@ -55,6 +56,12 @@ var defaults = map[string]map[string]string{
 	MetricsServer: {
 		"1.32": "v0.8.0-eksbuild.6", "1.33": "v0.8.0-eksbuild.6", "1.34": "v0.8.0-eksbuild.6",
 		"1.35": "v0.8.0-eksbuild.6", "1.36": "v0.9.0-eksbuild.11",
+	},
+	// The driver's own releases support every minor EKS supports; v1.64.0
+	// (kubernetes-sigs/aws-ebs-csi-driver, 2026-08-18) is the newest.
+	EBSCSIDriver: {
+		"1.32": "v1.64.0-eksbuild.1", "1.33": "v1.64.0-eksbuild.1", "1.34": "v1.64.0-eksbuild.1",
+		"1.35": "v1.64.0-eksbuild.1", "1.36": "v1.64.0-eksbuild.1",
 	},
 }
 

@@ -118,8 +118,33 @@ type Addons struct {
 	CertManager               bool `json:"certManager,omitempty"`
 	ExternalDNS               bool `json:"externalDns,omitempty"`
 	ExternalSecrets           bool `json:"externalSecrets,omitempty"`
+	// EBSCSIDriver installs the aws-ebs-csi-driver EKS add-on and the gp3
+	// StorageClass; on unless switched off.
+	EBSCSIDriver *bool `json:"ebsCsiDriver,omitempty"`
+	// HostedZones are the Route 53 zones external-dns and cert-manager may
+	// write records in, and the domains external-dns manages.
+	HostedZones []HostedZone `json:"hostedZones,omitempty"`
 	// Versions pins EKS add-on versions by add-on name.
 	Versions map[string]string `json:"versions,omitempty"`
+}
+
+// HostedZone is a Route 53 hosted zone in the team's account.
+type HostedZone struct {
+	// ID is the zone's ID, e.g. Z0123456789ABCDEFGHIJ.
+	ID string `json:"id"`
+	// Domain is the zone's domain name, e.g. payments.example.com.
+	Domain string `json:"domain"`
+}
+
+// Autoscaled reports whether any node pool is autoscaled, which gives the
+// cluster the cluster-autoscaler's AWS access.
+func (s Spec) Autoscaled() bool {
+	for _, p := range s.NodePools {
+		if p.Autoscaled {
+			return true
+		}
+	}
+	return false
 }
 
 // Parse reads the XR's spec strictly: an unknown field is an error, so a

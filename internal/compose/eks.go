@@ -6,6 +6,8 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
+	"github.com/eks-gitops/function-eks-gitops/internal/addoniam"
+	"github.com/eks-gitops/function-eks-gitops/internal/addonversion"
 	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
 )
 
@@ -23,8 +25,9 @@ const (
 
 // Add-ons every cluster gets. vpc-cni, kube-proxy and the pod identity agent
 // are DaemonSets that nodes need to become Ready, so they come with the
-// cluster; coredns and metrics-server are Deployments that stay degraded
-// until nodes exist, so they wait for the node groups.
+// cluster; coredns, metrics-server and the EBS CSI driver's controller are
+// Deployments that stay degraded until nodes exist, so they wait for the
+// node groups.
 var (
 	addonsWithCluster = []string{"vpc-cni", "kube-proxy", "eks-pod-identity-agent"}
 	addonsWithNodes   = []string{"coredns"}
@@ -47,9 +50,14 @@ func (p Params) ClusterAdminPolicyARN() string {
 // Addons returns the EKS add-ons the cluster gets, in order.
 func (p Params) Addons() (withCluster, withNodes []string) {
 	withNodes = addonsWithNodes
-	if p.Spec.Addons.MetricsServer {
+	if p.Spec.Addons.MetricsServer || p.ebsCSIDriver() {
 		withNodes = append([]string{}, addonsWithNodes...)
-		withNodes = append(withNodes, "metrics-server")
+	}
+	if p.Spec.Addons.MetricsServer {
+		withNodes = append(withNodes, addonversion.MetricsServer)
+	}
+	if p.ebsCSIDriver() {
+		withNodes = append(withNodes, addonversion.EBSCSIDriver)
 	}
 	return addonsWithCluster, withNodes
 }
@@ -161,8 +169,15 @@ func (p Params) compute(f Facts, up Upgrade) []Object {
 		objs = append(objs, p.addon(a, p.addonVersionFor(a, up.AddonMinor, f), []resource.Name{NameCluster}))
 	}
 	for _, a := range withNodes {
-		objs = append(objs, p.addon(a, p.addonVersionFor(a, up.AddonMinor, f), append([]resource.Name{NameCluster}, nodeGroups...)))
+		requires := append([]resource.Name{NameCluster}, nodeGroups...)
+		if a == addonversion.EBSCSIDriver {
+			// The controller gets AWS credentials only if its Pod Identity
+			// association exists when its pods start.
+			requires = append(requires, NameAddonPodIdentity(addoniam.EBSCSIDriver))
+		}
+		objs = append(objs, p.addon(a, p.addonVersionFor(a, up.AddonMinor, f), requires))
 	}
+	objs = append(objs, p.addonAccess()...)
 	return append(objs, p.argoCDAccess()...)
 }
 

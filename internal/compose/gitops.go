@@ -195,23 +195,20 @@ func (p Params) usageName(name resource.Name, ns string) string {
 
 // clusterLabels follow the gitops-bridge convention, so ApplicationSet
 // cluster generators can select on them. Values are label-safe: the names
-// and version are validated.
+// and version are validated. The enable_<addon> labels of the add-ons with
+// AWS access are set by addonMetadata.
 func (p Params) clusterLabels() map[string]string {
-	a := p.Spec.Addons
-	l := map[string]string{
-		argoSecretTypeLabel:                   "cluster",
-		"cluster_name":                        p.ProjectName(),
-		"aws_cluster_name":                    p.ClusterName(),
-		"environment":                         p.Spec.Environment,
-		"team":                                p.Spec.Team.Name,
-		"kubernetes_version":                  p.Spec.KubernetesVersion,
-		"enable_metrics_server":               boolString(a.MetricsServer),
-		"enable_aws_load_balancer_controller": boolString(a.AWSLoadBalancerController),
-		"enable_cert_manager":                 boolString(a.CertManager),
-		"enable_external_dns":                 boolString(a.ExternalDNS),
-		"enable_external_secrets":             boolString(a.ExternalSecrets),
+	return map[string]string{
+		argoSecretTypeLabel:     "cluster",
+		"cluster_name":          p.ProjectName(),
+		"aws_cluster_name":      p.ClusterName(),
+		"environment":           p.Spec.Environment,
+		"team":                  p.Spec.Team.Name,
+		"kubernetes_version":    p.Spec.KubernetesVersion,
+		"enable_metrics_server": boolString(p.Spec.Addons.MetricsServer),
+		// The gp3 StorageClass comes with the EBS CSI driver.
+		"enable_aws_ebs_csi_resources": boolString(p.ebsCSIDriver()),
 	}
-	return l
 }
 
 func boolString(b bool) string {
@@ -269,20 +266,22 @@ func (p Params) registration(f Facts) []Object {
 		AWSAuthConfig:   awsAuthConfig{ClusterName: p.ClusterName(), RoleARN: roleARN},
 		TLSClientConfig: tlsClientConfig{CAData: f.Cluster.CAData},
 	})
+	labels, annotations := p.clusterLabels(), map[string]string{
+		"aws_cluster_name":       p.ClusterName(),
+		"aws_region":             p.Spec.AWS.Region,
+		"aws_account_id":         p.Spec.AWS.AccountID,
+		"aws_vpc_id":             f.VPCID,
+		"workload_repo_url":      p.RepositoryURL(),
+		"workload_repo_basepath": "",
+		"workload_repo_path":     p.Input.ArgoCD.Bootstrap.Path,
+		"workload_repo_revision": p.Input.ArgoCD.Bootstrap.Revision,
+	}
+	p.addonMetadata(f, labels, annotations)
 	secret := p.kube(NameClusterSecret, string(NameClusterSecret), map[string]any{
 		"apiVersion": "v1",
 		"kind":       "Secret",
 		"type":       "Opaque",
-		"metadata": p.argoMeta(p.SharedName(SuffixClusterSecret), p.clusterLabels(), map[string]string{
-			"aws_cluster_name":       p.ClusterName(),
-			"aws_region":             p.Spec.AWS.Region,
-			"aws_account_id":         p.Spec.AWS.AccountID,
-			"aws_vpc_id":             f.VPCID,
-			"workload_repo_url":      p.RepositoryURL(),
-			"workload_repo_basepath": "",
-			"workload_repo_path":     p.Input.ArgoCD.Bootstrap.Path,
-			"workload_repo_revision": p.Input.ArgoCD.Bootstrap.Revision,
-		}),
+		"metadata": p.argoMeta(p.SharedName(SuffixClusterSecret), labels, annotations),
 		"data": secretData(map[string]string{
 			"name":    p.ProjectName(),
 			"server":  f.Cluster.Endpoint,

@@ -40,6 +40,12 @@ type Facts struct {
 	// AddonSpecVersions the versions last asked for.
 	AddonVersions     map[string]string
 	AddonSpecVersions map[string]string
+	// AddonAccess holds, by gitops-bridge key, the add-ons whose AWS access
+	// is in place: the role's observed ARN once its Pod Identity association
+	// is ready. An add-on the cluster Secret last enabled stays in, with the
+	// ARN last applied, while the provider re-observes: a poll must never
+	// make Argo CD uninstall a running add-on.
+	AddonAccess map[string]string
 	// Kept are the facts that were observed once but are not observed now
 	// (the provider re-observing, a cluster being replaced). The builders
 	// use the value last applied instead, and the step that uses it is

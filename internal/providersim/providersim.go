@@ -172,6 +172,14 @@ func (p Provider) atProvider(kind, name, extName, region string, fp map[string]a
 		}
 	case "AccessPolicyAssociation":
 		extName = "cluster#principal#policy-" + h[:8]
+	case "RolePolicy":
+		// The provider's ID is <role>:<policy name>; the role is resolved
+		// from a selector this simulation does not follow.
+		at["policy"] = fp["policy"]
+	case "PodIdentityAssociation":
+		extName = "a-" + h[:17]
+		at["associationId"] = extName
+		at["associationArn"] = arn("eks", "podidentityassociation/"+extName)
 	case "UserGroup":
 		n, _ := fp["name"].(string)
 		pool, _ := fp["userPoolId"].(string)

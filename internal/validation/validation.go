@@ -66,7 +66,16 @@ var (
 	instanceTypeRe = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
 	tagRe          = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 	addonVersionRe = regexp.MustCompile(`^v[0-9][0-9A-Za-z.+-]*$`)
+	// Route 53 hosted zone IDs: Z and uppercase letters and digits. The ID
+	// lands in an IAM policy ARN, so nothing else may get through.
+	hostedZoneIDRe = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
+	// A lowercase DNS name without the trailing dot; it becomes an
+	// external-dns domain filter, joined with commas.
+	domainRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
 )
+
+// maxHostedZones bounds the zones one cluster's DNS add-ons may write in.
+const maxHostedZones = 20
 
 // Input checks the platform's Input, after defaults.
 func Input(in *v1beta1.Input) field.ErrorList {
@@ -498,7 +507,7 @@ func labels(p *field.Path, l map[string]string) field.ErrorList {
 }
 
 func addons(p *field.Path, a clusterspec.Addons, k8s string) field.ErrorList {
-	var errs field.ErrorList
+	errs := hostedZones(p, a)
 	known := addonversion.Addons()
 	for _, k := range sortedKeys(a.Versions) {
 		vp := p.Child("versions").Key(k)
@@ -512,6 +521,41 @@ func addons(p *field.Path, a clusterspec.Addons, k8s string) field.ErrorList {
 			def, _ := addonversion.Default(k, k8s)
 			errs = append(errs, field.Invalid(vp, v, fmt.Sprintf("does not support Kubernetes %s (add-on table of %s, whose version for %s is %s); pin a version that does, or remove the pin", k8s, addonversion.TableDate, k8s, def)))
 		}
+	}
+	return errs
+}
+
+// hostedZones checks the zones external-dns and cert-manager may write in:
+// either add-on needs at least one, and without either the zones grant
+// nothing and are refused rather than silently ignored.
+func hostedZones(p *field.Path, a clusterspec.Addons) field.ErrorList {
+	var errs field.ErrorList
+	zp := p.Child("hostedZones")
+	dns := a.ExternalDNS || a.CertManager
+	switch {
+	case dns && len(a.HostedZones) == 0:
+		errs = append(errs, field.Required(zp, "externalDns and certManager need at least one Route 53 hosted zone they may write records in"))
+	case !dns && len(a.HostedZones) > 0:
+		errs = append(errs, field.Invalid(zp, len(a.HostedZones), "only externalDns and certManager use hosted zones: switch one of them on, or remove the zones"))
+	case len(a.HostedZones) > maxHostedZones:
+		errs = append(errs, field.TooMany(zp, len(a.HostedZones), maxHostedZones))
+	}
+	ids, domains := map[string]bool{}, map[string]bool{}
+	for i, z := range a.HostedZones {
+		ip := zp.Index(i)
+		switch {
+		case !hostedZoneIDRe.MatchString(z.ID):
+			errs = append(errs, field.Invalid(ip.Child("id"), z.ID, "must be a Route 53 hosted zone ID: Z followed by up to 31 uppercase letters and digits"))
+		case ids[z.ID]:
+			errs = append(errs, field.Duplicate(ip.Child("id"), z.ID))
+		}
+		switch {
+		case len(z.Domain) > 253 || !domainRe.MatchString(z.Domain):
+			errs = append(errs, field.Invalid(ip.Child("domain"), z.Domain, "must be a lowercase DNS name without the trailing dot, e.g. payments.example.com"))
+		case domains[z.Domain]:
+			errs = append(errs, field.Duplicate(ip.Child("domain"), z.Domain))
+		}
+		ids[z.ID], domains[z.Domain] = true, true
 	}
 	return errs
 }
