@@ -281,7 +281,7 @@ func (p Params) registration(f Facts) []Object {
 		"apiVersion": "v1",
 		"kind":       "Secret",
 		"type":       "Opaque",
-		"metadata": p.argoMeta(p.SharedName(SuffixClusterSecret), labels, annotations),
+		"metadata":   p.argoMeta(p.SharedName(SuffixClusterSecret), labels, annotations),
 		"data": secretData(map[string]string{
 			"name":    p.ProjectName(),
 			"server":  f.Cluster.Endpoint,
