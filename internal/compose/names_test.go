@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eks-gitops/function-eks-gitops/internal/addoniam"
 	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 )
 
@@ -129,6 +130,14 @@ func TestHashedNamesFitEveryLimit(t *testing.T) {
 			"CodeCommit":           {p.RepositoryName(), 100},
 			"Cognito group":        {p.CognitoAdminGroup(), 128},
 			"Argo CD cluster name": {p.ProjectName(), 63},
+			"add-on IAM role":      {p.AddonRoleName(addoniam.ClusterAutoscaler), 64},
+		}
+		legacy := p
+		legacy.Scheme = naming.Legacy
+		for _, a := range addoniam.All() {
+			if n := legacy.AddonRoleName(a); len(n) > 64 {
+				t.Errorf("%+v: a Legacy XR's %s role %q (%d characters) breaks IAM's limit of 64", id, a.Name, n, len(n))
+			}
 		}
 		for what, l := range limits {
 			if len(l.name) > l.max || !strings.HasPrefix(l.name, strings.TrimSpace(l.name)) || strings.ContainsAny(l.name, " ,\"'/*\n") {

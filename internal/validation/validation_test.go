@@ -409,6 +409,40 @@ func TestSpec(t *testing.T) {
 			mutate: func(s *clusterspec.Spec) { s.Addons.Versions = map[string]string{"istio": "v1.0.0"} },
 			want:   want{fields: []string{"spec.addons.versions[istio]"}, rule: "supported values"},
 		},
+		"DNSAddonWithoutZones": {
+			reason: "external-dns with no zone would get a policy that names no zone: refused, not half-built.",
+			mutate: func(s *clusterspec.Spec) { s.Addons.ExternalDNS = true },
+			want:   want{fields: []string{"spec.addons.hostedZones"}, rule: "at least one Route 53 hosted zone"},
+		},
+		"ZonesWithoutDNSAddon": {
+			reason: "Zones nothing uses are a mistake to report, not to ignore.",
+			mutate: func(s *clusterspec.Spec) { s.Addons.HostedZones = []clusterspec.HostedZone{{ID: "Z1", Domain: "a.example.com"}} },
+			want:   want{fields: []string{"spec.addons.hostedZones"}, rule: "only externalDns and certManager"},
+		},
+		"HostedZoneIDInjection": {
+			reason: "A zone ID lands in an IAM ARN: a wildcard or a path would widen the policy to every zone.",
+			mutate: func(s *clusterspec.Spec) {
+				s.Addons.CertManager = true
+				s.Addons.HostedZones = []clusterspec.HostedZone{{ID: "*", Domain: "a.example.com"}, {ID: "Z1/../*", Domain: "b.example.com"}, {ID: "z1", Domain: "c.example.com"}}
+			},
+			want: want{fields: []string{"spec.addons.hostedZones[0].id", "spec.addons.hostedZones[1].id", "spec.addons.hostedZones[2].id"}, rule: "Route 53 hosted zone ID"},
+		},
+		"DomainFilterInjection": {
+			reason: "Domains are joined with commas into external-dns's filter: a comma or a wildcard would add domains.",
+			mutate: func(s *clusterspec.Spec) {
+				s.Addons.ExternalDNS = true
+				s.Addons.HostedZones = []clusterspec.HostedZone{{ID: "Z1", Domain: "a.example.com,example.org"}, {ID: "Z2", Domain: "*.example.com"}, {ID: "Z3", Domain: "Example.com."}}
+			},
+			want: want{fields: []string{"spec.addons.hostedZones[0].domain", "spec.addons.hostedZones[1].domain", "spec.addons.hostedZones[2].domain"}, rule: "lowercase DNS name"},
+		},
+		"DuplicateZones": {
+			reason: "A zone named twice is a copy-paste mistake.",
+			mutate: func(s *clusterspec.Spec) {
+				s.Addons.ExternalDNS = true
+				s.Addons.HostedZones = []clusterspec.HostedZone{{ID: "Z1", Domain: "a.example.com"}, {ID: "Z1", Domain: "a.example.com"}}
+			},
+			want: want{fields: []string{"spec.addons.hostedZones[1].id", "spec.addons.hostedZones[1].domain"}, rule: "Duplicate"},
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
