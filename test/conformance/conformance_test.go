@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,7 @@ import (
 	eks "github.com/upbound/provider-aws/v2/apis/namespaced/eks/v1beta1"
 	iam "github.com/upbound/provider-aws/v2/apis/namespaced/iam/v1beta1"
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	kjson "sigs.k8s.io/json"
@@ -426,5 +428,103 @@ func TestValidateCatchesErrors(t *testing.T) {
 		"spec":     map[string]any{"forProvider": map[string]any{"cidr": "typo"}},
 	}); err == nil {
 		t.Error("strict decoding accepted an unknown field")
+	}
+}
+
+// addonFiles are the platform side of the add-ons: ApplicationSets, their
+// AppProject and the manifests they deliver.
+func addonFiles(t *testing.T) (argo []map[string]any, manifests []map[string]any) {
+	t.Helper()
+	for _, glob := range []string{"*.yaml", "manifests/*/*.yaml"} {
+		files, err := filepath.Glob(filepath.Join(root, "example", "addons", glob))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no files %s in example/addons: %v", glob, err)
+		}
+		for _, f := range files {
+			rel, _ := filepath.Rel(filepath.Join(root, "example"), f)
+			o := readYAML(t, rel)
+			if argoKind(o) {
+				argo = append(argo, o)
+			} else {
+				manifests = append(manifests, o)
+			}
+		}
+	}
+	return argo, manifests
+}
+
+// TestValidateAddonApplicationSets validates the shipped ApplicationSets and
+// AppProject against Argo CD's CRDs, decodes the manifests they deliver
+// into their Kubernetes types, and checks every cluster Secret annotation
+// and label they read is one the function writes for the full example:
+// an ApplicationSet reading a misspelt annotation fails at sync, far from
+// its cause.
+func TestValidateAddonApplicationSets(t *testing.T) {
+	v := newValidator(t)
+	here, _ := os.Getwd()
+	argo := moduleDir(t, here, "github.com/argoproj/argo-cd/v3@v3.6.1", "GOTOOLCHAIN=go1.27.3")
+	crds := t.TempDir()
+	copyFile(t, filepath.Join(argo, "manifests", "crds", "applicationset-crd.yaml"), filepath.Join(crds, "applicationset.yaml"))
+	copyFile(t, filepath.Join(argo, "manifests", "crds", "appproject-crd.yaml"), filepath.Join(crds, "appproject.yaml"))
+
+	appsets, manifests := addonFiles(t)
+	res := t.TempDir()
+	writeYAML(t, filepath.Join(res, "addons.yaml"), appsets...)
+	if out, err := v.validate(t, crds, res); err != nil {
+		t.Fatalf("crossplane beta validate: %v\n%s", err, out)
+	}
+
+	s := runtime.NewScheme()
+	if err := storagev1.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range manifests {
+		if err := strictDecode(s, m); err != nil {
+			t.Errorf("%v: %v", m["metadata"], err)
+		}
+	}
+
+	// The full example's converged cluster Secret.
+	var labels, annotations map[string]any
+	for _, r := range renderAll(t) {
+		o := r.object
+		if o["kind"] != "Secret" || !strings.Contains(r.where, "full") {
+			continue
+		}
+		md := o["metadata"].(map[string]any)
+		l, _ := md["labels"].(map[string]any)
+		if l["argocd.argoproj.io/secret-type"] == "cluster" && l["enable_external_dns"] == "true" {
+			labels, annotations = l, md["annotations"].(map[string]any)
+		}
+	}
+	if labels == nil {
+		t.Fatal("no cluster Secret with every add-on enabled in the full example's rendering")
+	}
+	annotationRef := regexp.MustCompile(`index \.metadata\.annotations "([a-z0-9_]+)"`)
+	selected := 0
+	for _, a := range appsets {
+		if a["kind"] != "ApplicationSet" {
+			continue
+		}
+		b, err := yaml.Marshal(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range annotationRef.FindAllStringSubmatch(string(b), -1) {
+			if _, ok := annotations[m[1]]; !ok {
+				t.Errorf("ApplicationSet %s reads annotation %s, which the function does not write", a["metadata"].(map[string]any)["name"], m[1])
+			}
+		}
+		gens := a["spec"].(map[string]any)["generators"].([]any)
+		sel := gens[0].(map[string]any)["clusters"].(map[string]any)["selector"].(map[string]any)["matchLabels"].(map[string]any)
+		for k, want := range sel {
+			if labels[k] != want {
+				t.Errorf("ApplicationSet %s selects %s=%v; the function's cluster Secret has %v", a["metadata"].(map[string]any)["name"], k, want, labels[k])
+			}
+			selected++
+		}
+	}
+	if selected != 6 {
+		t.Errorf("%d ApplicationSets select a cluster by its enable_ label, want 6", selected)
 	}
 }
