@@ -855,6 +855,110 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("12-addons", func(t *testing.T) {
+		// Every add-on on: each gets a role, a policy and a Pod Identity
+		// association, and the cluster Secret carries the role ARNs the
+		// provider reported. Switching one off removes exactly its three
+		// resources and its annotations.
+		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+		r, _ := e.cp.resource(teamClusterGVK, "")
+		xr, _ := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+		pools, _, _ := unstructured.NestedSlice(xr.Object, "spec", "nodePools")
+		pools[0].(map[string]any)["autoscaled"] = true
+		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{
+			"nodePools": pools,
+			"addons": map[string]any{
+				"awsLoadBalancerController": true, "certManager": true, "externalDns": true, "externalSecrets": true,
+				"hostedZones": []any{map[string]any{"id": "Z0PAYMENTSDEV", "domain": "payments.example.com"}},
+			},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		addons := []string{"lb-controller", "external-dns", "cert-manager", "external-secrets", "cluster-autoscaler", "ebs-csi-driver"}
+		keys := map[string]string{"lb-controller": "aws_load_balancer_controller", "external-dns": "external_dns", "cert-manager": "cert_manager", "external-secrets": "external_secrets", "cluster-autoscaler": "cluster_autoscaler"}
+		var objs map[string]*unstructured.Unstructured
+		if err := poll(ctx, readyTimeout, 300*time.Millisecond, "every add-on's access and metadata", func() (bool, error) {
+			xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+			if err != nil {
+				return false, err
+			}
+			if objs, err = e.composed(ctx, xr); err != nil {
+				return false, err
+			}
+			secret := objs["argocd-cluster-secret"]
+			if secret == nil {
+				return false, nil
+			}
+			for _, k := range keys {
+				if secret.GetLabels()["enable_"+k] != "true" {
+					return false, nil
+				}
+			}
+			return true, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		secret := objs["argocd-cluster-secret"]
+		for _, a := range addons {
+			role, policy, assoc := objs["iam-role-addon-"+a], objs["iam-policy-addon-"+a], objs["eks-pod-identity-"+a]
+			if role == nil || policy == nil || assoc == nil {
+				t.Errorf("%s: role %v, policy %v, association %v", a, role != nil, policy != nil, assoc != nil)
+				continue
+			}
+			for _, o := range []*unstructured.Unstructured{role, policy, assoc} {
+				if conditionStatus(o, "Ready") != "True" {
+					t.Errorf("%s %s is not Ready", o.GetKind(), o.GetName())
+				}
+			}
+			key, viaArgo := keys[a]
+			if !viaArgo {
+				continue
+			}
+			arn, _, _ := unstructured.NestedString(role.Object, "status", "atProvider", "arn")
+			if got := secret.GetAnnotations()[key+"_iam_role_arn"]; arn == "" || got != arn {
+				t.Errorf("%s_iam_role_arn = %q, want the observed %q", key, got, arn)
+			}
+		}
+		if _, err := e.waitReady(ctx, teamClusterGVK, "", "payments-dev"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(3 * time.Second) // Let Crossplane settle, then look again.
+
+		before := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"addons": map[string]any{"awsLoadBalancerController": false}}}); err != nil {
+			t.Fatal(err)
+		}
+		var after snapshot
+		if err := poll(ctx, readyTimeout, 300*time.Millisecond, "the load balancer controller's access to go", func() (bool, error) {
+			after = e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+			_, role := after["iam-role-addon-lb-controller"]
+			_, policy := after["iam-policy-addon-lb-controller"]
+			_, assoc := after["eks-pod-identity-lb-controller"]
+			return !role && !policy && !assoc, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.waitReady(ctx, teamClusterGVK, "", "payments-dev"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(3 * time.Second)
+		after = e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+		recreated, updated, added, removed := changed(before, after)
+		if want := []string{"eks-pod-identity-lb-controller", "iam-policy-addon-lb-controller", "iam-role-addon-lb-controller"}; len(recreated) > 0 || len(added) > 0 || !slices.Equal(removed, want) || !slices.Equal(updated, []string{"argocd-cluster-secret"}) {
+			t.Errorf("switching the load balancer controller off: recreated %v, added %v, removed %v (want %v), updated %v (want only the cluster Secret)", recreated, added, removed, want, updated)
+		}
+		xr, _ = e.xr(ctx, teamClusterGVK, "", "payments-dev")
+		objs, _ = e.composed(ctx, xr)
+		for k := range objs["argocd-cluster-secret"].GetAnnotations() {
+			if strings.HasPrefix(k, "aws_load_balancer_controller_") {
+				t.Errorf("annotation %s is still on the cluster Secret", k)
+			}
+		}
+		if l := objs["argocd-cluster-secret"].GetLabels()["enable_aws_load_balancer_controller"]; l != "false" {
+			t.Errorf("enable_aws_load_balancer_controller = %q, want false", l)
+		}
+	})
+
 	t.Run("11-refused-edits", func(t *testing.T) {
 		// A region change never reaches the cluster: the XRD refuses it, and
 		// every composed object keeps its UID and resourceVersion.
