@@ -767,7 +767,11 @@ func TestEndToEnd(t *testing.T) {
 			if conditionStatus(xr, "KubernetesUpgraded") == "False" {
 				sawUpgrading = true
 			}
-			return sawUpgrading && conditionStatus(xr, "KubernetesUpgraded") == "True" && conditionStatus(xr, "Ready") == "True", nil
+			// Done when the status says 1.36 runs: a reconcile that started
+			// from Crossplane's cache before the edit can still write the
+			// old "1.35 runs" status once after the upgrade began.
+			return sawUpgrading && conditionStatus(xr, "KubernetesUpgraded") == "True" && conditionStatus(xr, "Ready") == "True" &&
+				strings.Contains(conditionMessage(xr, "KubernetesUpgraded"), "Kubernetes 1.36 runs"), nil
 		}); err != nil {
 			t.Fatal(err)
 		}
