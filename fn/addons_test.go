@@ -215,7 +215,9 @@ func TestRunningAddonStaysEnabledWhileReobserved(t *testing.T) {
 	for _, c := range rsp.GetConditions() {
 		msgs = append(msgs, c.GetMessage())
 	}
-	if !slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, "AWS access of lb-controller can no longer be observed") }) {
+	if !slices.ContainsFunc(msgs, func(m string) bool {
+		return strings.Contains(m, "AWS access of lb-controller can no longer be observed")
+	}) {
 		t.Errorf("no condition says the access was kept: %q", msgs)
 	}
 }

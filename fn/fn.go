@@ -27,6 +27,7 @@ import (
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 	"github.com/eks-gitops/function-eks-gitops/internal/guard"
 	"github.com/eks-gitops/function-eks-gitops/internal/naming"
+	"github.com/eks-gitops/function-eks-gitops/internal/platformsettings"
 	"github.com/eks-gitops/function-eks-gitops/internal/validation"
 )
 
@@ -109,7 +110,21 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	xr := compositeOf(observedXR)
 	log := f.log.WithValues("xr-kind", xr.kind, "xr-name", xr.name, "xr-namespace", xr.namespace)
 	observed := req.GetObserved().GetResources()
-	in, p, err := f.validated(req, xr, schemeOf(xr.name, observed))
+	var ps settings
+	if name := settingsName(req.GetInput()); name != "" {
+		requireSettings(rsp, name)
+		var resolved bool
+		var err error
+		if ps, resolved, err = settingsOf(req, name); !resolved {
+			// Crossplane fetches the settings and calls again.
+			return rsp, nil
+		} else if err != nil {
+			f.refusals.log(log, xr, err)
+			response.Fatal(rsp, err)
+			return rsp, nil
+		}
+	}
+	in, p, err := f.validated(req, xr, schemeOf(xr.name, observed), ps)
 	if in != nil {
 		rsp.Meta.Ttl = durationpb.New(in.TTL.Duration)
 	}
@@ -165,16 +180,36 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	return rsp, nil
 }
 
-// readInput reads the Input strictly (unknown fields are an error), applies
-// its defaults and validates it.
-func readInput(req *fnv1.RunFunctionRequest) (*v1beta1.Input, error) {
+// readInput reads the Input strictly (unknown fields are an error), fills
+// in the platform settings it names, applies its defaults and validates it.
+// An error in a value from the settings names the settings object.
+func readInput(req *fnv1.RunFunctionRequest, ps settings) (*v1beta1.Input, error) {
 	in := &v1beta1.Input{}
-	if err := request.GetInput(req, in); err != nil {
-		return nil, errors.Wrap(err, "cannot read the function input")
+	if ps.name == "" {
+		if err := request.GetInput(req, in); err != nil {
+			return nil, errors.Wrap(err, "cannot read the function input")
+		}
+		in = in.WithDefaults()
+		if errs := validation.Input(in); len(errs) > 0 {
+			return nil, invalid("invalid function input in the Composition", errs)
+		}
+		return in, nil
+	}
+	src := platformsettings.Source{Name: ps.name}
+	merged, from, errs := platformsettings.Merge(req.GetInput().AsMap(), ps.data.AsMap(), src)
+	if len(errs) > 0 {
+		return nil, invalid("invalid platform settings", errs)
+	}
+	st, err := structpb.NewStruct(merged)
+	if err != nil {
+		return nil, errors.Wrap(err, "cannot read the platform settings")
+	}
+	if err := resource.AsObject(st, in); err != nil {
+		return nil, errors.Wrapf(err, "cannot read the function input with the platform settings of %s %s", platformsettings.Kind, ps.name)
 	}
 	in = in.WithDefaults()
 	if errs := validation.Input(in); len(errs) > 0 {
-		return nil, invalid("invalid function input in the Composition", errs)
+		return nil, invalid("invalid function input or platform settings", platformsettings.Attribute(errs, from, src))
 	}
 	return in, nil
 }
@@ -211,11 +246,11 @@ const maxValidated = 256
 // result is kept under a hash of exactly those and the next poll of the
 // same XR reuses it. Only accepted ones are kept; a refusal is worked out
 // again on every call.
-func (f *Function) validated(req *fnv1.RunFunctionRequest, xr composite, scheme naming.Scheme) (*v1beta1.Input, compose.Params, error) {
+func (f *Function) validated(req *fnv1.RunFunctionRequest, xr composite, scheme naming.Scheme, ps settings) (*v1beta1.Input, compose.Params, error) {
 	day := f.now().UTC().Format(time.DateOnly)
 	var key [sha256.Size]byte
 	if f.inputs != nil {
-		k, err := validationKey(req.GetInput(), xr, scheme, day)
+		k, err := validationKey(req.GetInput(), ps.data, xr, scheme, day)
 		if err == nil {
 			key = k
 			if v, ok := f.inputs.Get(key); ok {
@@ -224,7 +259,7 @@ func (f *Function) validated(req *fnv1.RunFunctionRequest, xr composite, scheme 
 			}
 		}
 	}
-	in, err := readInput(req)
+	in, err := readInput(req, ps)
 	if err != nil {
 		return nil, compose.Params{}, err
 	}
@@ -239,9 +274,13 @@ func (f *Function) validated(req *fnv1.RunFunctionRequest, xr composite, scheme 
 }
 
 // validationKey hashes what validation depends on, each part length-prefixed.
-func validationKey(input *structpb.Struct, xr composite, scheme naming.Scheme, day string) ([sha256.Size]byte, error) {
+func validationKey(input, settings *structpb.Struct, xr composite, scheme naming.Scheme, day string) ([sha256.Size]byte, error) {
 	det := proto.MarshalOptions{Deterministic: true}
 	in, err := det.Marshal(input)
+	if err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	set, err := det.Marshal(settings)
 	if err != nil {
 		return [sha256.Size]byte{}, err
 	}
@@ -250,7 +289,7 @@ func validationKey(input *structpb.Struct, xr composite, scheme naming.Scheme, d
 		return [sha256.Size]byte{}, err
 	}
 	var b []byte
-	for _, part := range [][]byte{in, spec, []byte(xr.apiVersion), []byte(xr.kind), []byte(xr.namespace), []byte(xr.name), []byte(scheme.String()), []byte(day)} {
+	for _, part := range [][]byte{in, set, spec, []byte(xr.apiVersion), []byte(xr.kind), []byte(xr.namespace), []byte(xr.name), []byte(scheme.String()), []byte(day)} {
 		b = binary.BigEndian.AppendUint64(b, uint64(len(part)))
 		b = append(b, part...)
 	}

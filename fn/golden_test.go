@@ -54,7 +54,7 @@ var stages = []struct {
 func paramsOf(t *testing.T, s state) compose.Params {
 	t.Helper()
 	req := requestOf(t, s)
-	in, err := readInput(req)
+	in, err := readInput(req, settings{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,9 +36,18 @@ type Input struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// PlatformSettings names the EnvironmentConfig that holds the
+	// platform's own settings (the fields platformsettings.Fields lists),
+	// so one published Composition serves every platform. Each of those
+	// fields is set either there or in this Input, never in both.
+	// +optional
+	PlatformSettings *PlatformSettings `json:"platformSettings,omitempty"`
+
 	// Tenancy is what the platform grants each team: the only AWS accounts
 	// its XRs may ask for, and the namespaces its namespaced XRs may live
-	// in. An XR that asks for more is refused.
+	// in. An XR that asks for more is refused. Required, here or in the
+	// platform settings.
+	// +optional
 	Tenancy Tenancy `json:"tenancy"`
 
 	// NamePrefix starts the name of every object the function writes into
@@ -89,6 +98,7 @@ type Input struct {
 	TTL *metav1.Duration `json:"ttl,omitempty"`
 
 	// ArgoCD describes the central Argo CD that manages the team clusters.
+	// +optional
 	ArgoCD ArgoCD `json:"argocd"`
 
 	// ClusterCreationEvent configures the compatibility ConfigMap that
@@ -97,9 +107,13 @@ type Input struct {
 	ClusterCreationEvent *ClusterCreationEvent `json:"clusterCreationEvent,omitempty"`
 
 	// Cognito is the central user pool that holds the teams' groups.
+	// Required, here or in the platform settings.
+	// +optional
 	Cognito *Cognito `json:"cognito"`
 
 	// Repository configures the team's GitOps repository in CodeCommit.
+	// Required, here or in the platform settings.
+	// +optional
 	Repository *Repository `json:"repository"`
 
 	// Upgrade sets how Kubernetes upgrades roll through node groups.
@@ -169,10 +183,20 @@ type EndpointAccess struct {
 	PublicAccessCIDRs []string `json:"publicAccessCidrs,omitempty"`
 }
 
+// PlatformSettings names where the platform's settings are read from.
+type PlatformSettings struct {
+	// EnvironmentConfigName is the cluster-scoped EnvironmentConfig
+	// (apiextensions.crossplane.io/v1beta1) whose data holds the settings.
+	// +kubebuilder:validation:MinLength=1
+	EnvironmentConfigName string `json:"environmentConfigName"`
+}
+
 // ArgoCD describes the central Argo CD.
 type ArgoCD struct {
 	// HubRoleARN is the IAM role Argo CD's controller runs as in the hub
-	// account (IRSA or EKS Pod Identity).
+	// account (IRSA or EKS Pod Identity). Required, here or in the
+	// platform settings.
+	// +optional
 	HubRoleARN string `json:"hubRoleArn"`
 
 	// AccessMode is ClusterRole (a role per team cluster, trusted by the hub

@@ -10,7 +10,7 @@ import (
 	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 )
 
-// Composition resource names of an add-on's AWS access.
+// NameAddonRole is the composition resource name of an add-on's IAM role.
 func NameAddonRole(a addoniam.Addon) resource.Name {
 	return resource.Name("iam-role-addon-" + a.Name)
 }

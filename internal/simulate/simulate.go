@@ -28,6 +28,10 @@ type State struct {
 	XR       map[string]any
 	Input    map[string]any
 	Observed map[string]providersim.Observed
+	// Required are the objects Crossplane sends for the function's
+	// requirements, by requirement name; a nil list answers a requirement
+	// with nothing found.
+	Required map[string][]map[string]any
 }
 
 // New returns the state of an XR nothing has been created for yet.
@@ -58,6 +62,20 @@ func (s State) Request() (*fnv1.RunFunctionRequest, error) {
 		}
 		req.Observed.Resources[name] = &fnv1.Resource{Resource: r, ConnectionDetails: o.ConnectionDetails}
 	}
+	for name, objs := range s.Required {
+		if req.RequiredResources == nil {
+			req.RequiredResources = map[string]*fnv1.Resources{}
+		}
+		items := &fnv1.Resources{}
+		for _, o := range objs {
+			r, err := structpb.NewStruct(o)
+			if err != nil {
+				return nil, fmt.Errorf("required %s: %w", name, err)
+			}
+			items.Items = append(items.Items, &fnv1.Resource{Resource: r})
+		}
+		req.RequiredResources[name] = items
+	}
 	return req, nil
 }
 
@@ -82,7 +100,7 @@ func (s State) Provider() providersim.Provider {
 // conditions of the response.
 func (s State) Next(rsp *fnv1.RunFunctionResponse, ready func(name string) bool) State {
 	sim := s.Provider()
-	out := State{XR: WithConditions(s.XR, rsp), Input: s.Input, Observed: map[string]providersim.Observed{}}
+	out := State{XR: WithConditions(s.XR, rsp), Input: s.Input, Required: s.Required, Observed: map[string]providersim.Observed{}}
 	for name, r := range rsp.GetDesired().GetResources() {
 		out.Observed[name] = sim.Observe(r.GetResource().AsMap(), ready(name))
 	}

@@ -416,8 +416,10 @@ func TestSpec(t *testing.T) {
 		},
 		"ZonesWithoutDNSAddon": {
 			reason: "Zones nothing uses are a mistake to report, not to ignore.",
-			mutate: func(s *clusterspec.Spec) { s.Addons.HostedZones = []clusterspec.HostedZone{{ID: "Z1", Domain: "a.example.com"}} },
-			want:   want{fields: []string{"spec.addons.hostedZones"}, rule: "only externalDns and certManager"},
+			mutate: func(s *clusterspec.Spec) {
+				s.Addons.HostedZones = []clusterspec.HostedZone{{ID: "Z1", Domain: "a.example.com"}}
+			},
+			want: want{fields: []string{"spec.addons.hostedZones"}, rule: "only externalDns and certManager"},
 		},
 		"HostedZoneIDInjection": {
 			reason: "A zone ID lands in an IAM ARN: a wildcard or a path would widen the policy to every zone.",
