@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Builds the function's package without a Docker daemon: a static binary, a
-# runtime image with the same shape as the Dockerfile's (nonroot, no shell,
-# port 9443) as an image tarball, and the xpkg with that image embedded.
-# Usage: hack/package.sh [OUTPUT_DIR]; push it with
-#   .cache/bin/crossplane xpkg push -f _output/function-eks-gitops.xpkg REGISTRY/REPO:TAG
+# Builds both packages without a Docker daemon:
+# - the function's: a static binary, a runtime image with the same shape as
+#   the Dockerfile's (nonroot, no shell, port 9443) as an image tarball, and
+#   the xpkg with that image embedded;
+# - the Configuration (package/configuration plus the XRDs of example/): the
+#   platform API with its dependencies on the function and the providers.
+# Usage: hack/package.sh [OUTPUT_DIR]; push them with
+#   .cache/bin/crossplane xpkg push -f _output/function-eks-gitops.xpkg xpkg.crossplane.io/eks-gitops/function-eks-gitops:vX.Y.Z
+#   .cache/bin/crossplane xpkg push -f _output/configuration-eks-gitops.xpkg xpkg.crossplane.io/eks-gitops/configuration-eks-gitops:vX.Y.Z
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -18,3 +22,9 @@ trap 'rm -rf "$pkgroot"' EXIT
 cp crossplane.yaml package/input/*.yaml "$pkgroot/"
 .cache/bin/crossplane xpkg build --package-root "$pkgroot" --embed-runtime-image-tarball "$out/image.tar" -o "$out/function-eks-gitops.xpkg"
 echo "package: $out/function-eks-gitops.xpkg"
+
+cfgroot=$(mktemp -d)
+trap 'rm -rf "$pkgroot" "$cfgroot"' EXIT
+cp package/configuration/*.yaml example/xrd.yaml example/xrd-namespaced.yaml "$cfgroot/"
+.cache/bin/crossplane xpkg build --package-root "$cfgroot" -o "$out/configuration-eks-gitops.xpkg"
+echo "package: $out/configuration-eks-gitops.xpkg"

@@ -386,12 +386,14 @@ func TestValidateExamplesAndInput(t *testing.T) {
 
 	res := t.TempDir()
 	var objs []map[string]any
-	for _, x := range []string{"xr.yaml", "xr-minimal.yaml", "xr-full.yaml", "xr-pools.yaml", "xr-namespaced.yaml", "functions.yaml", "runtimeconfig.yaml"} {
+	for _, x := range []string{"xr.yaml", "xr-minimal.yaml", "xr-full.yaml", "xr-pools.yaml", "xr-namespaced.yaml", "functions.yaml", "runtimeconfig.yaml",
+		"platform-settings.yaml", "composition.yaml", "composition-namespaced.yaml",
+		"../package/configuration/composition.yaml", "../package/configuration/composition-namespaced.yaml"} {
 		objs = append(objs, readYAML(t, x))
 	}
-	for _, c := range []string{"composition.yaml", "composition-namespaced.yaml"} {
+	for _, c := range []string{"composition.yaml", "composition-namespaced.yaml", "../package/configuration/composition.yaml", "../package/configuration/composition-namespaced.yaml"} {
 		in := inputOf(t, c)
-		in["metadata"] = map[string]any{"name": "input"}
+		in["metadata"] = map[string]any{"name": "input-" + strings.NewReplacer("/", "-", ".", "-").Replace(c)}
 		objs = append(objs, in)
 	}
 	writeYAML(t, filepath.Join(res, "examples.yaml"), objs...)

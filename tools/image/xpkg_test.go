@@ -209,3 +209,108 @@ func TestPackage(t *testing.T) {
 	}
 	t.Logf("pushed and pulled %s: %s", ref, joined)
 }
+
+// TestConfigurationPackage builds the Configuration the way hack/package.sh
+// does (package/configuration plus the XRDs of example/), pushes it to a
+// real registry over TLS, pulls it back and checks it holds both XRDs and
+// both Compositions and depends on the function and every provider.
+func TestConfigurationPackage(t *testing.T) {
+	work := t.TempDir()
+	cfgRoot := filepath.Join(work, "configuration")
+	must(t, os.MkdirAll(cfgRoot, 0o750))
+	files, _ := filepath.Glob(filepath.Join(root, "package", "configuration", "*.yaml"))
+	files = append(files, filepath.Join(root, "example", "xrd.yaml"), filepath.Join(root, "example", "xrd-namespaced.yaml"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		must(t, err)
+		must(t, os.WriteFile(filepath.Join(cfgRoot, filepath.Base(f)), b, 0o600))
+	}
+	cli := filepath.Join(root, ".cache", "bin", "crossplane")
+	runCmd(t, filepath.Join(root, "tools", "crossplane"), nil, "go", "build", "-o", cli, "github.com/crossplane/crossplane/v2/cmd/crank")
+	xpkg := filepath.Join(work, "configuration-eks-gitops.xpkg")
+	runCmd(t, root, nil, cli, "xpkg", "build", "--package-root", cfgRoot, "-o", xpkg)
+
+	addr, caFile := startRegistry(t)
+	ref := addr + "/eks-gitops/configuration-eks-gitops:v0.0.0-test"
+	runCmd(t, root, []string{"SSL_CERT_FILE=" + caFile}, cli, "xpkg", "push", "-f", xpkg, ref)
+	pool := x509.NewCertPool()
+	b, _ := os.ReadFile(caFile)
+	pool.AppendCertsFromPEM(b)
+	tag, err := name.NewTag(ref)
+	must(t, err)
+	img, err := remote.Image(tag, remote.WithTransport(&http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}))
+	must(t, err)
+	layers, err := img.Layers()
+	must(t, err)
+	var pkg []byte
+	for _, l := range layers {
+		rc, err := l.Uncompressed()
+		must(t, err)
+		tr := tar.NewReader(rc)
+		for {
+			h, err := tr.Next()
+			if err == io.EOF {
+				break
+			}
+			must(t, err)
+			if h.Name == "package.yaml" {
+				pkg, err = io.ReadAll(tr)
+				must(t, err)
+			}
+		}
+		_ = rc.Close()
+	}
+	var objs []string
+	var deps []string
+	for _, doc := range strings.Split(string(pkg), "\n---") {
+		var o struct {
+			Kind     string `json:"kind"`
+			Metadata struct {
+				Name string `json:"name"`
+			} `json:"metadata"`
+			Spec struct {
+				DependsOn []struct {
+					Kind    string `json:"kind"`
+					Package string `json:"package"`
+					Version string `json:"version"`
+				} `json:"dependsOn"`
+			} `json:"spec"`
+		}
+		if yaml.Unmarshal([]byte(doc), &o) != nil || o.Kind == "" {
+			continue
+		}
+		objs = append(objs, o.Kind+"/"+o.Metadata.Name)
+		for _, d := range o.Spec.DependsOn {
+			deps = append(deps, d.Kind+" "+d.Package+" "+d.Version)
+		}
+	}
+	for _, want := range []string{
+		"Configuration/configuration-eks-gitops",
+		"CompositeResourceDefinition/teamclusters.platform.eks-gitops.dev",
+		"CompositeResourceDefinition/namespacedteamclusters.platform.eks-gitops.dev",
+		"Composition/teamclusters.platform.eks-gitops.dev",
+		"Composition/namespacedteamclusters.platform.eks-gitops.dev",
+	} {
+		if !strings.Contains(strings.Join(objs, " "), want) {
+			t.Errorf("the pulled Configuration lacks %s; it has %v", want, objs)
+		}
+	}
+	for _, want := range []string{
+		"Function xpkg.crossplane.io/eks-gitops/function-eks-gitops",
+		"Provider xpkg.upbound.io/upbound/provider-aws-ec2 >=v2.5.0, <v2.6.0",
+		"Provider xpkg.upbound.io/upbound/provider-aws-iam",
+		"Provider xpkg.upbound.io/upbound/provider-aws-eks",
+		"Provider xpkg.upbound.io/upbound/provider-aws-cognitoidp",
+		"Provider xpkg.upbound.io/upbound/provider-aws-codecommit",
+		"Provider xpkg.crossplane.io/crossplane-contrib/provider-kubernetes >=v1.2.0, <v1.3.0",
+	} {
+		found := false
+		for _, d := range deps {
+			found = found || strings.HasPrefix(d, want)
+		}
+		if !found {
+			t.Errorf("the Configuration does not depend on %s; it depends on %v", want, deps)
+		}
+	}
+	t.Logf("pushed and pulled %s: %v", ref, objs)
+}
