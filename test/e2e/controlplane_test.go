@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"maps"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -341,25 +342,20 @@ func (cp *controlPlane) startRegistry(ctx context.Context) error {
 	})
 }
 
-// pushPackage builds the function's xpkg and pushes it to the registry.
-func (cp *controlPlane) pushPackage(ctx context.Context, tag string) (string, error) {
-	pkgRoot := filepath.Join(cp.dir, "package")
-	if err := os.MkdirAll(pkgRoot, 0o700); err != nil {
+// buildAndPush builds an xpkg from files and pushes it to the registry
+// under repo:tag.
+func (cp *controlPlane) buildAndPush(ctx context.Context, repo, tag string, files map[string][]byte) (string, error) {
+	pkgRoot, err := os.MkdirTemp(cp.dir, "package-")
+	if err != nil {
 		return "", err
 	}
-	files, _ := filepath.Glob(filepath.Join(root, "package", "input", "*.yaml"))
-	files = append(files, filepath.Join(root, "crossplane.yaml"))
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return "", err
-		}
-		if err := writeFile(filepath.Join(pkgRoot, filepath.Base(f)), b); err != nil {
+	for name, b := range files {
+		if err := writeFile(filepath.Join(pkgRoot, name), b); err != nil {
 			return "", err
 		}
 	}
-	xpkg := filepath.Join(cp.dir, "function.xpkg")
-	ref := cp.registry + "/eks-gitops/function-eks-gitops:" + tag
+	xpkg := pkgRoot + ".xpkg"
+	ref := cp.registry + "/" + repo + ":" + tag
 	for _, args := range [][]string{
 		{"xpkg", "build", "--package-root", pkgRoot, "-o", xpkg},
 		{"xpkg", "push", "-f", xpkg, ref},
@@ -371,6 +367,120 @@ func (cp *controlPlane) pushPackage(ctx context.Context, tag string) (string, er
 		}
 	}
 	return ref, nil
+}
+
+func readFiles(paths ...string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		out[filepath.Base(p)] = b
+	}
+	return out, nil
+}
+
+// Package sources as the Configuration names them, and the tags the suite
+// pushes: they satisfy the Configuration's version constraints.
+const (
+	functionSource      = "xpkg.crossplane.io/eks-gitops/function-eks-gitops"
+	configurationSource = "xpkg.crossplane.io/eks-gitops/configuration-eks-gitops"
+	packageTag          = "v0.1.0"
+	awsProviderTag      = "v2.5.0"
+	kubernetesTag       = "v1.2.0"
+	// functionName is the name Crossplane gives the Function it installs
+	// as the Configuration's dependency, which the package's Compositions
+	// reference.
+	functionName = "eks-gitops-function-eks-gitops"
+)
+
+// pushPackages builds and pushes every package the Configuration needs
+// under the paths ImageConfigs redirect the public registries to: the
+// function's, the Configuration (package/configuration with example's
+// XRDs, as hack/package.sh builds it), and the providers' built from the
+// real providers' CRD files of the kinds the function composes (no
+// provider controller runs; the suite plays the providers).
+func (cp *controlPlane) pushPackages(ctx context.Context) error {
+	fn, err := readFiles(filepath.Join(root, "crossplane.yaml"))
+	if err != nil {
+		return err
+	}
+	crds, _ := filepath.Glob(filepath.Join(root, "package", "input", "*.yaml"))
+	in, err := readFiles(crds...)
+	if err != nil {
+		return err
+	}
+	maps.Copy(fn, in)
+	if _, err := cp.buildAndPush(ctx, "eks-gitops/function-eks-gitops", packageTag, fn); err != nil {
+		return err
+	}
+	cfgFiles, _ := filepath.Glob(filepath.Join(root, "package", "configuration", "*.yaml"))
+	cfgFiles = append(cfgFiles, filepath.Join(root, "example", "xrd.yaml"), filepath.Join(root, "example", "xrd-namespaced.yaml"))
+	cfg, err := readFiles(cfgFiles...)
+	if err != nil {
+		return err
+	}
+	if _, err := cp.buildAndPush(ctx, "eks-gitops/configuration-eks-gitops", packageTag, cfg); err != nil {
+		return err
+	}
+	conf := filepath.Join(root, "test", "conformance")
+	aws, err := moduleDir(conf, "github.com/upbound/provider-aws/v2@v2.5.0")
+	if err != nil {
+		return err
+	}
+	k8s, err := moduleDir(conf, "github.com/crossplane-contrib/provider-kubernetes@v1.2.0")
+	if err != nil {
+		return err
+	}
+	families := map[string][]string{}
+	for _, gvr := range managedKinds {
+		if family, ok := strings.CutSuffix(gvr.Group, ".aws.m.upbound.io"); ok {
+			families[family] = append(families[family], filepath.Join(aws, "package", "crds", gvr.Group+"_"+gvr.Resource+".yaml"))
+		}
+	}
+	meta := func(name string) []byte {
+		return []byte("apiVersion: meta.pkg.crossplane.io/v1\nkind: Provider\nmetadata:\n  name: " + name + "\nspec:\n  crossplane:\n    version: \">=v2.0.0\"\n")
+	}
+	for family, files := range families {
+		pkg, err := readFiles(files...)
+		if err != nil {
+			return err
+		}
+		pkg["crossplane.yaml"] = meta("provider-aws-" + family)
+		if _, err := cp.buildAndPush(ctx, "upbound/provider-aws-"+family, awsProviderTag, pkg); err != nil {
+			return err
+		}
+	}
+	pkg, err := readFiles(filepath.Join(k8s, "package", "crds", "kubernetes.m.crossplane.io_objects.yaml"))
+	if err != nil {
+		return err
+	}
+	pkg["crossplane.yaml"] = meta("provider-kubernetes")
+	_, err = cp.buildAndPush(ctx, "crossplane-contrib/provider-kubernetes", kubernetesTag, pkg)
+	return err
+}
+
+// imageConfigs redirect the public registries the Configuration names to
+// the local one, so Crossplane never reaches another registry.
+func (cp *controlPlane) imageConfigs() []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for name, prefix := range map[string]string{
+		"e2e-eks-gitops":         "xpkg.crossplane.io/eks-gitops/",
+		"e2e-upbound":            "xpkg.upbound.io/upbound/",
+		"e2e-crossplane-contrib": "xpkg.crossplane.io/crossplane-contrib/",
+	} {
+		path := strings.SplitN(prefix, "/", 2)[1]
+		out = append(out, &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "pkg.crossplane.io/v1beta1", "kind": "ImageConfig",
+			"metadata": map[string]any{"name": name},
+			"spec": map[string]any{
+				"matchImages":  []any{map[string]any{"type": "Prefix", "prefix": prefix}},
+				"rewriteImage": map[string]any{"prefix": cp.registry + "/" + path},
+			},
+		}})
+	}
+	return out
 }
 
 // startFunction runs the function binary with a server certificate signed
@@ -408,7 +518,7 @@ func (cp *controlPlane) startCrossplane() error {
 	metrics, _ := freePort()
 	health, _ := freePort()
 	p, err := start(cp.dir, "crossplane", []string{"KUBECONFIG=" + cp.kubeconfig, "POD_NAMESPACE=crossplane-system"}, bin("crossplane-core"),
-		"core", "start", "--package-runtime=Function=External", "--ca-bundle-path", cp.registryCA,
+		"core", "start", "--package-runtime=Function=External;Provider=External", "--ca-bundle-path", cp.registryCA,
 		"--tls-client-certs-dir", filepath.Join(cp.dir, "xp-client-certs"), "--enable-webhooks=false",
 		"--xpkg-cache-dir", filepath.Join(cp.dir, "xpkg-cache"), "--xfn-cache-dir", filepath.Join(cp.dir, "xfn-cache"),
 		"--metrics-port", fmt.Sprint(metrics), "--health-probe-port", fmt.Sprint(health), "--poll-interval", "10s", "--debug",
@@ -525,50 +635,101 @@ func conditionMessage(o *unstructured.Unstructured, typ string) string {
 	return ""
 }
 
-// playFunctionRuntime does what a function runtime would for the External
-// runtime: for every FunctionRevision it creates the TLS Secret and writes
-// the endpoint and RuntimeHealthy into the revision's status.
-func (cp *controlPlane) playFunctionRuntime(ctx context.Context) error {
-	revs := cp.dyn.Resource(schema.GroupVersionResource{Group: "pkg.crossplane.io", Version: "v1", Resource: "functionrevisions"})
-	var list *unstructured.UnstructuredList
-	if err := poll(ctx, time.Minute, 300*time.Millisecond, "a FunctionRevision", func() (bool, error) {
-		var err error
-		list, err = revs.List(ctx, metav1.ListOptions{})
-		return err == nil && len(list.Items) > 0, err
-	}); err != nil {
-		return err
-	}
+// playRuntime does what a package runtime would for the External runtime:
+// for every FunctionRevision it creates the TLS Secret and writes the
+// endpoint and RuntimeHealthy into the revision's status; for every
+// ProviderRevision it writes RuntimeHealthy (no provider controller runs:
+// the suite plays the providers). It returns how many revisions it saw.
+func (cp *controlPlane) playRuntime(ctx context.Context) (int, error) {
 	secretName := "function-eks-gitops-tls-server"
 	data := map[string][]byte{}
 	for _, k := range []string{"tls.crt", "tls.key", "ca.crt"} {
 		b, err := os.ReadFile(filepath.Join(cp.fnDir, k))
 		if err != nil {
-			return err
+			return 0, err
 		}
 		data[k] = b
 	}
 	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: secretName, Namespace: "crossplane-system"}, Data: data}
 	if _, err := cp.kube.CoreV1().Secrets("crossplane-system").Create(ctx, s, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return err
+		return 0, err
 	}
-	for _, rev := range list.Items {
-		patch := &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": "pkg.crossplane.io/v1", "kind": "FunctionRevision",
-			"metadata": map[string]any{"name": rev.GetName()},
-			"status": map[string]any{
-				"endpoint":            fmt.Sprintf("dns:///127.0.0.1:%d", cp.fnPort),
-				"tlsServerSecretName": secretName,
+	seen := 0
+	for _, kind := range []string{"FunctionRevision", "ProviderRevision"} {
+		revs := cp.dyn.Resource(schema.GroupVersionResource{Group: "pkg.crossplane.io", Version: "v1", Resource: strings.ToLower(kind) + "s"})
+		list, err := revs.List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return 0, err
+		}
+		for _, rev := range list.Items {
+			seen++
+			if conditionStatus(&rev, "RuntimeHealthy") == "True" {
+				continue
+			}
+			status := map[string]any{
 				"conditions": []any{map[string]any{
 					"type": "RuntimeHealthy", "status": "True", "reason": "HealthyPackageRevision",
 					"lastTransitionTime": time.Now().UTC().Format(time.RFC3339),
 				}},
-			},
-		}}
-		if _, err := revs.ApplyStatus(ctx, rev.GetName(), patch, metav1.ApplyOptions{FieldManager: "e2e-runtime", Force: true}); err != nil {
-			return fmt.Errorf("writing FunctionRevision %s status: %w", rev.GetName(), err)
+			}
+			// Crossplane reads the revision's webhook CA from the runtime's
+			// TLS Secret before it installs a provider's CRDs.
+			status["tlsServerSecretName"] = secretName
+			if kind == "FunctionRevision" {
+				status["endpoint"] = fmt.Sprintf("dns:///127.0.0.1:%d", cp.fnPort)
+			}
+			patch := &unstructured.Unstructured{Object: map[string]any{
+				"apiVersion": "pkg.crossplane.io/v1", "kind": kind,
+				"metadata": map[string]any{"name": rev.GetName()},
+				"status":   status,
+			}}
+			if _, err := revs.ApplyStatus(ctx, rev.GetName(), patch, metav1.ApplyOptions{FieldManager: "e2e-runtime", Force: true}); err != nil {
+				return 0, fmt.Errorf("writing %s %s status: %w", kind, rev.GetName(), err)
+			}
 		}
 	}
-	return nil
+	return seen, nil
+}
+
+// installConfiguration installs the Configuration from the registry and
+// lets Crossplane's package manager resolve its dependencies (the function
+// and the providers, from the same registry through the ImageConfigs),
+// playing the runtime of each revision until everything is Healthy.
+func (cp *controlPlane) installConfiguration(ctx context.Context) error {
+	for _, ic := range cp.imageConfigs() {
+		if err := cp.apply(ctx, ic); err != nil {
+			return err
+		}
+	}
+	cfg := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "pkg.crossplane.io/v1", "kind": "Configuration",
+		"metadata": map[string]any{"name": "configuration-eks-gitops"},
+		"spec":     map[string]any{"package": configurationSource + ":" + packageTag},
+	}}
+	if err := cp.apply(ctx, cfg); err != nil {
+		return err
+	}
+	healthy := func(kind, name string) bool {
+		o, err := cp.dyn.Resource(schema.GroupVersionResource{Group: "pkg.crossplane.io", Version: "v1", Resource: strings.ToLower(kind) + "s"}).Get(ctx, name, metav1.GetOptions{})
+		return err == nil && conditionStatus(o, "Installed") == "True" && conditionStatus(o, "Healthy") == "True"
+	}
+	want := map[string]string{
+		"configuration-eks-gitops": "Configuration", functionName: "Function",
+		"upbound-provider-aws-ec2": "Provider", "upbound-provider-aws-iam": "Provider", "upbound-provider-aws-eks": "Provider",
+		"upbound-provider-aws-cognitoidp": "Provider", "upbound-provider-aws-codecommit": "Provider",
+		"crossplane-contrib-provider-kubernetes": "Provider",
+	}
+	return poll(ctx, 3*time.Minute, 500*time.Millisecond, "the Configuration and its dependencies Healthy", func() (bool, error) {
+		if _, err := cp.playRuntime(ctx); err != nil {
+			return false, err
+		}
+		for name, kind := range want {
+			if !healthy(kind, name) {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
 }
 
 // deleteAndWait deletes an object and waits until it is gone.

@@ -47,40 +47,20 @@ func moduleDir(dir, module string, env ...string) (string, error) {
 	return m.Dir, json.Unmarshal(out, &m)
 }
 
-// installCRDs installs the CRDs of every kind the function composes: the
-// AWS provider's, provider-kubernetes' Object and Argo CD's.
-func (cp *controlPlane) installCRDs(ctx context.Context) error {
-	conf := filepath.Join(root, "test", "conformance")
-	aws, err := moduleDir(conf, "github.com/upbound/provider-aws/v2@v2.5.0")
+// installArgoCDCRDs installs Argo CD's CRDs: Argo CD is no Crossplane
+// package, a platform runs it already. The providers' CRDs come with their
+// packages.
+func (cp *controlPlane) installArgoCDCRDs(ctx context.Context) error {
+	argo, err := moduleDir(filepath.Join(root, "test", "conformance"), "github.com/argoproj/argo-cd/v3@v3.6.1", "GOTOOLCHAIN=go1.27.3")
 	if err != nil {
 		return err
 	}
-	k8s, err := moduleDir(conf, "github.com/crossplane-contrib/provider-kubernetes@v1.2.0")
-	if err != nil {
-		return err
-	}
-	argo, err := moduleDir(conf, "github.com/argoproj/argo-cd/v3@v3.6.1", "GOTOOLCHAIN=go1.27.3")
-	if err != nil {
-		return err
-	}
-	files := []string{
-		filepath.Join(k8s, "package", "crds", "kubernetes.m.crossplane.io_objects.yaml"),
-		filepath.Join(argo, "manifests", "crds", "application-crd.yaml"),
-		filepath.Join(argo, "manifests", "crds", "appproject-crd.yaml"),
-	}
-	for _, gvr := range managedKinds {
-		if strings.HasSuffix(gvr.Group, ".aws.m.upbound.io") {
-			files = append(files, filepath.Join(aws, "package", "crds", gvr.Group+"_"+gvr.Resource+".yaml"))
-		}
-	}
-	for _, f := range files {
-		if err := cp.applyFile(ctx, f); err != nil {
+	crdGVK := schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
+	for _, c := range []string{"application", "appproject"} {
+		if err := cp.applyFile(ctx, filepath.Join(argo, "manifests", "crds", c+"-crd.yaml")); err != nil {
 			return err
 		}
-	}
-	crds := schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
-	for _, gvr := range managedKinds {
-		if err := cp.waitCondition(ctx, crds, gvr.Resource+"."+gvr.Group, "Established", "True", time.Minute); err != nil {
+		if err := cp.waitCondition(ctx, crdGVK, c+"s.argoproj.io", "Established", "True", time.Minute); err != nil {
 			return err
 		}
 	}
@@ -93,8 +73,9 @@ type env struct {
 	providers *providers
 }
 
-// setup brings up the whole control plane, installs the package and the
-// examples, and starts the simulated providers.
+// setup brings up the whole control plane, installs the Configuration from
+// the registry and the platform settings, and starts the simulated
+// providers.
 func setup(ctx context.Context, t *testing.T) *env {
 	t.Helper()
 	for _, b := range []string{"kube-apiserver", "kube-controller-manager", "crossplane-core", "crossplane", "function-eks-gitops"} {
@@ -129,23 +110,11 @@ func setup(ctx context.Context, t *testing.T) *env {
 	cp, err := startControlPlane(ctx, dir)
 	step("etcd, kube-apiserver and crossplane core init", err)
 	step("registry", cp.startRegistry(ctx))
-	ref, err := cp.pushPackage(ctx, "v0.0.1-e2e")
-	step("package built and pushed to "+ref, err)
+	step("packages built and pushed: the function's, the Configuration and the providers'", cp.pushPackages(ctx))
 	step("function started with mTLS", cp.startFunction())
 	step("crossplane core start", cp.startCrossplane())
-
-	fn := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "pkg.crossplane.io/v1", "kind": "Function",
-		"metadata": map[string]any{"name": "function-eks-gitops"},
-		"spec":     map[string]any{"package": ref},
-	}}
-	step("Function applied", cp.apply(ctx, fn))
-	step("function runtime played", cp.playFunctionRuntime(ctx))
-	step("Function healthy", cp.waitCondition(ctx, schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "Function"}, "function-eks-gitops", "Healthy", "True", 2*time.Minute))
-	step("CRDs of the composed kinds installed", cp.installCRDs(ctx))
-	for _, f := range []string{"xrd.yaml", "xrd-namespaced.yaml"} {
-		step(f+" applied", cp.applyFile(ctx, filepath.Join(root, "example", f)))
-	}
+	step("Configuration installed from the registry, its dependencies resolved and Healthy", cp.installConfiguration(ctx))
+	step("Argo CD's CRDs installed", cp.installArgoCDCRDs(ctx))
 	xrdGVK := schema.GroupVersionKind{Group: "apiextensions.crossplane.io", Version: "v2", Kind: "CompositeResourceDefinition"}
 	for _, n := range []string{"teamclusters.platform.eks-gitops.dev", "namespacedteamclusters.platform.eks-gitops.dev"} {
 		step("XRD "+n+" established", cp.waitCondition(ctx, xrdGVK, n, "Established", "True", 2*time.Minute))
@@ -153,9 +122,7 @@ func setup(ctx context.Context, t *testing.T) *env {
 	// Started after the XRDs, so the garbage collector discovers their kinds
 	// at once instead of after its 30s rediscovery.
 	step("garbage collector started", cp.startGarbageCollector())
-	for _, f := range []string{"composition.yaml", "composition-namespaced.yaml"} {
-		step(f+" applied with the suite's teams granted", cp.applyComposition(ctx, filepath.Join(root, "example", f)))
-	}
+	step("platform settings applied with the suite's teams granted", cp.applySettings(ctx))
 	step("rbac.yaml applied", cp.applyFile(ctx, filepath.Join(root, "example", "rbac.yaml")))
 	p := &providers{
 		cp: cp, delay: time.Second, stepDelay: 3 * time.Second,
@@ -320,10 +287,11 @@ var (
 
 func teamAccount(i int) string { return fmt.Sprintf("5000000000%02d", i) }
 
-// applyComposition applies an example Composition with the suite's teams
-// added to its Input's grants.
-func (cp *controlPlane) applyComposition(ctx context.Context, path string) error {
-	b, err := os.ReadFile(path)
+// applySettings applies example/platform-settings.yaml, which the
+// Configuration's Compositions read, with the suite's teams added to its
+// grants.
+func (cp *controlPlane) applySettings(ctx context.Context) error {
+	b, err := os.ReadFile(filepath.Join(root, "example", "platform-settings.yaml"))
 	if err != nil {
 		return err
 	}
@@ -331,8 +299,7 @@ func (cp *controlPlane) applyComposition(ctx context.Context, path string) error
 	if err := yaml.Unmarshal(b, &m); err != nil {
 		return err
 	}
-	in := m["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)["input"].(map[string]any)
-	tenancy := in["tenancy"].(map[string]any)
+	tenancy := m["data"].(map[string]any)["tenancy"].(map[string]any)
 	grants := tenancy["teams"].([]any)
 	for i, team := range teams {
 		grants = append(grants, map[string]any{"name": team, "accountIds": []any{teamAccount(i)}})
