@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"maps"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -10,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -165,7 +165,17 @@ type controlPlane struct {
 	fnPort int
 	fn     *process
 	xp     *process
+
+	// webhookPort is where Crossplane's webhook server listens; the API
+	// server reaches it through an ExternalName Service for localhost.
+	webhookPort int
 }
+
+// Crossplane's webhook Service and the Secret of its server certificate.
+const (
+	webhookService      = "crossplane-webhooks"
+	webhookServerSecret = "crossplane-tls-server"
+)
 
 func pemEncode(typ string, b []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b})
@@ -266,9 +276,26 @@ func (cp *controlPlane) initCrossplane(ctx context.Context) error {
 		return err
 	}
 	env := []string{"KUBECONFIG=" + cp.kubeconfig, "POD_NAMESPACE=crossplane-system"}
+	// Webhooks on, as in a real install: Usages block deletion only through
+	// Crossplane's webhook. The API server calls the Service; an
+	// ExternalName Service for localhost sends it to the Crossplane process
+	// on loopback, and it checks the certificate against the Service's DNS
+	// name, which Crossplane's own server certificate carries.
+	cp.webhookPort, _ = freePort()
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: webhookService, Namespace: "crossplane-system"},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost",
+			Ports: []corev1.ServicePort{{Name: "webhooks", Port: int32(cp.webhookPort)}}}, //nolint:gosec // A free TCP port.
+	}
+	if _, err := cp.kube.CoreV1().Services("crossplane-system").Create(ctx, svc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
 	var last []byte
 	err = poll(ctx, 2*time.Minute, 2*time.Second, "crossplane core init", func() (bool, error) {
-		cmd := exec.CommandContext(ctx, bin("crossplane-core"), "core", "init", "--cr-ds-path", crds, "--enable-webhooks=false",
+		cmd := exec.CommandContext(ctx, bin("crossplane-core"), "core", "init", "--cr-ds-path", crds,
+			"--enable-webhooks=true", "--webhook-configs-path", filepath.Join(filepath.Dir(crds), "webhookconfigurations"),
+			"--webhook-service-name", webhookService, "--webhook-service-namespace", "crossplane-system",
+			"--webhook-service-port", fmt.Sprint(cp.webhookPort), "--tls-server-secret-name", webhookServerSecret,
 			"--tlsca-secret-name=crossplane-root-ca", "--tls-client-secret-name=crossplane-tls-client")
 		cmd.Env = append(os.Environ(), env...)
 		out, err := cmd.CombinedOutput()
@@ -296,6 +323,19 @@ func (cp *controlPlane) initCrossplane(ctx context.Context) error {
 	}
 	for _, k := range []string{"ca.crt", "tls.crt", "tls.key"} {
 		if err := writeFile(filepath.Join(clientDir, k), client.Data[k]); err != nil {
+			return err
+		}
+	}
+	server, err := cp.kube.CoreV1().Secrets("crossplane-system").Get(ctx, webhookServerSecret, metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	serverDir := filepath.Join(cp.dir, "xp-server-certs")
+	if err := os.MkdirAll(serverDir, 0o700); err != nil {
+		return err
+	}
+	for _, k := range []string{"tls.crt", "tls.key"} {
+		if err := writeFile(filepath.Join(serverDir, k), server.Data[k]); err != nil {
 			return err
 		}
 	}
@@ -519,7 +559,9 @@ func (cp *controlPlane) startCrossplane() error {
 	health, _ := freePort()
 	p, err := start(cp.dir, "crossplane", []string{"KUBECONFIG=" + cp.kubeconfig, "POD_NAMESPACE=crossplane-system"}, bin("crossplane-core"),
 		"core", "start", "--package-runtime=Function=External;Provider=External", "--ca-bundle-path", cp.registryCA,
-		"--tls-client-certs-dir", filepath.Join(cp.dir, "xp-client-certs"), "--enable-webhooks=false",
+		"--tls-client-certs-dir", filepath.Join(cp.dir, "xp-client-certs"),
+		"--enable-webhooks=true", "--webhook-port", fmt.Sprint(cp.webhookPort),
+		"--tls-server-secret-name", webhookServerSecret, "--tls-server-certs-dir", filepath.Join(cp.dir, "xp-server-certs"),
 		"--xpkg-cache-dir", filepath.Join(cp.dir, "xpkg-cache"), "--xfn-cache-dir", filepath.Join(cp.dir, "xfn-cache"),
 		"--metrics-port", fmt.Sprint(metrics), "--health-probe-port", fmt.Sprint(health), "--poll-interval", "10s", "--debug",
 		// The simulated providers answer in a second where real ones take

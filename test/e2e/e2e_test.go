@@ -982,7 +982,8 @@ func TestEndToEnd(t *testing.T) {
 			}
 			all = append(all, xrRef{gvk, c.ns, c.name})
 		}
-		for _, x := range all {
+		e.deletionOrder(ctx, t)
+		for _, x := range all[1:] {
 			if err := e.cp.deleteAndWait(ctx, x.gvk, x.ns, x.name, 3*time.Minute); err != nil {
 				t.Fatal(err)
 			}
@@ -1017,4 +1018,92 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("%v; left behind: %v", err, left)
 		}
 	})
+}
+
+// deletionOrder checks the Usages with Crossplane's webhooks on: deleting
+// a used object directly is refused with Crossplane's message, and when
+// payments-dev is deleted its objects disappear in the Usages' order: the
+// Application and the repository Secret before the repository and the Git
+// credential, the cluster Secret before the EKS cluster, the cluster
+// before its VPC.
+func (e *env) deletionOrder(ctx context.Context, t *testing.T) {
+	t.Helper()
+	xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := e.composed(ctx, xr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	watched := []string{"argocd-bootstrap-application", "argocd-repository-secret", "codecommit-repository", "codecommit-credential", "argocd-cluster-secret", "eks-cluster", "vpc"}
+	for _, n := range watched {
+		if objs[n] == nil {
+			t.Fatalf("payments-dev has no %s", n)
+		}
+	}
+
+	for _, n := range []string{"eks-cluster", "vpc", "codecommit-repository"} {
+		o := objs[n]
+		r, err := e.cp.resource(o.GroupVersionKind(), o.GetNamespace())
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = r.Delete(ctx, o.GetName(), metav1.DeleteOptions{})
+		if err == nil || !strings.Contains(err.Error(), "This resource is in-use by") {
+			t.Errorf("deleting the used %s %s directly: %v; want Crossplane's refusal", o.GetKind(), o.GetName(), err)
+			continue
+		}
+		t.Logf("deleting %s %s directly: %v", o.GetKind(), o.GetName(), err)
+	}
+
+	gone := map[string]time.Time{}
+	start := time.Now()
+	r, err := e.cp.resource(teamClusterGVK, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fg := metav1.DeletePropagationForeground
+	if err := r.Delete(ctx, "payments-dev", metav1.DeleteOptions{PropagationPolicy: &fg}); err != nil {
+		t.Fatal(err)
+	}
+	if err := poll(ctx, 3*time.Minute, 50*time.Millisecond, "payments-dev's objects to disappear", func() (bool, error) {
+		for _, n := range watched {
+			if _, ok := gone[n]; ok {
+				continue
+			}
+			o := objs[n]
+			r, err := e.cp.resource(o.GroupVersionKind(), o.GetNamespace())
+			if err != nil {
+				return false, err
+			}
+			if _, err := r.Get(ctx, o.GetName(), metav1.GetOptions{}); apierrors.IsNotFound(err) {
+				gone[n] = time.Now()
+			}
+		}
+		return len(gone) == len(watched), nil
+	}); err != nil {
+		t.Fatalf("%v; gone so far: %v", err, gone)
+	}
+	var order []string
+	for _, n := range watched {
+		order = append(order, fmt.Sprintf("%s %s", n, gone[n].Sub(start).Round(10*time.Millisecond)))
+	}
+	t.Logf("disappeared after: %s", strings.Join(order, ", "))
+	for _, before := range [][2]string{
+		{"argocd-bootstrap-application", "codecommit-repository"},
+		{"argocd-bootstrap-application", "codecommit-credential"},
+		{"argocd-repository-secret", "codecommit-repository"},
+		{"argocd-repository-secret", "codecommit-credential"},
+		{"argocd-bootstrap-application", "argocd-cluster-secret"},
+		{"argocd-cluster-secret", "eks-cluster"},
+		{"eks-cluster", "vpc"},
+	} {
+		if !gone[before[0]].Before(gone[before[1]]) {
+			t.Errorf("%s disappeared at %s, not before %s at %s", before[0], gone[before[0]].Sub(start), before[1], gone[before[1]].Sub(start))
+		}
+	}
+	if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "payments-dev", 3*time.Minute); err != nil {
+		t.Fatal(err)
+	}
 }
