@@ -293,7 +293,7 @@ func (cp *controlPlane) initCrossplane(ctx context.Context) error {
 	var last []byte
 	err = poll(ctx, 2*time.Minute, 2*time.Second, "crossplane core init", func() (bool, error) {
 		cmd := exec.CommandContext(ctx, bin("crossplane-core"), "core", "init", "--cr-ds-path", crds,
-			"--enable-webhooks=true", "--webhook-configs-path", filepath.Join(filepath.Dir(crds), "webhookconfigurations"),
+			"--enable-webhooks=true", "--webhook-configurations-path", filepath.Join(filepath.Dir(crds), "webhookconfigurations"),
 			"--webhook-service-name", webhookService, "--webhook-service-namespace", "crossplane-system",
 			"--webhook-service-port", fmt.Sprint(cp.webhookPort), "--tls-server-secret-name", webhookServerSecret,
 			"--tlsca-secret-name=crossplane-root-ca", "--tls-client-secret-name=crossplane-tls-client")

@@ -160,8 +160,21 @@ func (c cli) render(t *testing.T, xr, composition, xrd string, extra ...string) 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	functions := filepath.Join(root, "example", "functions.yaml")
+	if strings.Contains(composition, filepath.Join("package", "configuration")) {
+		// The package's Compositions name the Function as Crossplane names
+		// the dependency it installs.
+		b, err := os.ReadFile(functions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		functions = filepath.Join(t.TempDir(), "functions.yaml")
+		if err := os.WriteFile(functions, bytes.ReplaceAll(b, []byte("name: function-eks-gitops\n"), []byte("name: eks-gitops-function-eks-gitops\n")), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	args := append([]string{
-		"render", xr, composition, filepath.Join(root, "example", "functions.yaml"),
+		"render", xr, composition, functions,
 		"--xrd", xrd, "--include-function-results",
 		"-a", "render.crossplane.io/runtime-development-target=" + c.target,
 	}, extra...)
@@ -301,4 +314,51 @@ func TestRefusesBadFlags(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRenderPackageComposition renders the example XR with the
+// Configuration package's Composition through the CLI: with the platform
+// settings as a required resource the output is the self-contained
+// example Composition's, byte for byte; without them the XR gets the
+// function's refusal naming the missing EnvironmentConfig.
+func TestRenderPackageComposition(t *testing.T) {
+	c := setup(t)
+	pkg := filepath.Join(root, "package", "configuration", "composition.yaml")
+	want, err := c.render(t, example("xr.yaml"), example("composition.yaml"), example("xrd.yaml"))
+	if err != nil {
+		t.Fatalf("crossplane render (example Composition): %v", err)
+	}
+	got, err := c.render(t, example("xr.yaml"), pkg, example("xrd.yaml"), "-e", example("platform-settings.yaml"))
+	if err != nil {
+		t.Fatalf("crossplane render (package Composition): %v", err)
+	}
+	if got != want {
+		t.Errorf("the package Composition with the settings renders differently from the example Composition:\n%s", lineDiff(want, got))
+	}
+	_, err = c.render(t, example("xr.yaml"), pkg, example("xrd.yaml"))
+	if err == nil || !strings.Contains(err.Error(), "EnvironmentConfig eks-gitops-platform not found") {
+		t.Errorf("without the settings: %v; want the refusal naming the missing EnvironmentConfig", err)
+	}
+}
+
+// lineDiff lists the lines of b that a lacks and the other way round.
+func lineDiff(a, b string) string {
+	var out []string
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < max(len(al), len(bl)); i++ {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y {
+			out = append(out, fmt.Sprintf("line %d: -%s +%s", i+1, x, y))
+		}
+		if len(out) > 20 {
+			break
+		}
+	}
+	return strings.Join(out, "\n")
 }
