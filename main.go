@@ -5,18 +5,64 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"strconv"
 
 	"github.com/alecthomas/kong"
 
 	function "github.com/crossplane/function-sdk-go"
+	"github.com/crossplane/function-sdk-go/logging"
 
 	"github.com/eks-gitops/function-eks-gitops/fn"
 	"github.com/eks-gitops/function-eks-gitops/internal/grpccodec"
+	"github.com/eks-gitops/function-eks-gitops/internal/repocheck"
 )
 
-// CLI of this Function.
+// ValidateCmd checks XR manifests as the function will, and across them.
+type ValidateCmd struct {
+	Compositions []string `help:"A Composition whose step of this function serves the XRs of its kind; repeat for each XR kind." name:"composition" required:"" short:"c" type:"existingfile"`
+	Settings     string   `help:"The platform settings (the EnvironmentConfig the Compositions' Inputs name)." short:"s" type:"existingfile"`
+	Paths        []string `arg:"" help:"XR manifests: files, or directories searched for *.yaml and *.yml files."`
+}
+
+// errProblems makes the command exit with status 1 once its findings are
+// printed.
+var errProblems = errors.New("the manifests have problems")
+
+// Run validates the manifests.
+func (c *ValidateCmd) Run() error {
+	files, err := repocheck.Files(c.Paths)
+	if err != nil {
+		return err
+	}
+	checker, err := repocheck.New(fn.New(fn.WithLogger(logging.NewNopLogger())), c.Compositions, c.Settings)
+	if err != nil {
+		return err
+	}
+	findings, err := checker.Check(files)
+	if err != nil {
+		return err
+	}
+	for _, f := range findings {
+		fmt.Println(f)
+	}
+	if len(findings) > 0 {
+		fmt.Fprintf(os.Stderr, "validate: %d problem(s) in %d file(s)\n", len(findings), len(files))
+		return errProblems
+	}
+	fmt.Fprintf(os.Stderr, "validate: %d file(s), no problems\n", len(files))
+	return nil
+}
+
+// CLI of this Function: it serves the function unless told to validate.
 type CLI struct {
+	Serve    ServeCmd    `cmd:"" default:"withargs" help:"Serve the function over gRPC (the default: the function's package runs it with flags only)."`
+	Validate ValidateCmd `cmd:"" help:"Give XR manifests the verdict the function will give them, before they are merged: one line per problem, exit status 1 if any."`
+}
+
+// ServeCmd serves the function.
+type ServeCmd struct {
 	Debug bool `help:"Emit debug logs in addition to info logs." short:"d"`
 
 	Network            string `default:"tcp"   help:"Network on which to listen for gRPC connections."`
@@ -31,7 +77,7 @@ type CLI struct {
 }
 
 // Run this Function.
-func (c *CLI) Run() error {
+func (c *ServeCmd) Run() error {
 	log, err := function.NewLogger(c.Debug)
 	if err != nil {
 		return err
@@ -72,5 +118,9 @@ func main() {
 		kong.Description("A Crossplane composition function that composes a team's EKS cluster and its GitOps onboarding."),
 		kong.Vars{"plan_cache_size": strconv.Itoa(fn.DefaultPlanCacheSize), "plan_cache_mib": strconv.Itoa(fn.DefaultPlanCacheBytes >> 20)},
 	)
-	ctx.FatalIfErrorf(ctx.Run())
+	err := ctx.Run()
+	if errors.Is(err, errProblems) {
+		os.Exit(1) // The findings are printed already.
+	}
+	ctx.FatalIfErrorf(err)
 }

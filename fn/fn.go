@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/lru"
 
 	"github.com/crossplane/function-sdk-go/errors"
@@ -93,6 +94,38 @@ func New(o ...Option) *Function {
 // RunFunction runs the function. Every failure is reported as a Fatal result
 // with a nil error, so Crossplane applies nothing and shows the message.
 func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+	rsp, err := f.run(req)
+	if err != nil {
+		response.Fatal(rsp, err)
+	}
+	return rsp, nil
+}
+
+// Verdict is what the function answers a request, without the response: the
+// error its Fatal result would carry, or nil. The validate command uses it,
+// so a pull request gets exactly the verdict the XR would get after merge.
+func (f *Function) Verdict(req *fnv1.RunFunctionRequest) error {
+	_, err := f.run(req)
+	return err
+}
+
+// Params are the XR's validated parameters, for a request Verdict accepts.
+func (f *Function) Params(req *fnv1.RunFunctionRequest) (compose.Params, error) {
+	xr := compositeOf(req.GetObserved().GetComposite().GetResource())
+	var ps settings
+	if name := settingsName(req.GetInput()); name != "" {
+		var err error
+		if ps, _, err = settingsOf(req, name); err != nil {
+			return compose.Params{}, err
+		}
+	}
+	_, p, err := f.validated(req, xr, schemeOf(xr.name, req.GetObserved().GetResources()), ps)
+	return p, err
+}
+
+// run answers a request. A refusal is returned as the error of the Fatal
+// result, with the response it replaces.
+func (f *Function) run(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	rsp := response.To(req, v1beta1.DefaultTTL)
 	// response.To shares the request's desired state. Give the response its
 	// own map of desired resources so building it never writes into the
@@ -104,8 +137,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 
 	observedXR := req.GetObserved().GetComposite().GetResource()
 	if observedXR == nil {
-		response.Fatal(rsp, errors.New("the request has no observed composite resource"))
-		return rsp, nil
+		return rsp, errors.New("the request has no observed composite resource")
 	}
 	xr := compositeOf(observedXR)
 	log := f.log.WithValues("xr-kind", xr.kind, "xr-name", xr.name, "xr-namespace", xr.namespace)
@@ -120,8 +152,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 			return rsp, nil
 		} else if err != nil {
 			f.refusals.log(log, xr, err)
-			response.Fatal(rsp, err)
-			return rsp, nil
+			return rsp, err
 		}
 	}
 	in, p, err := f.validated(req, xr, schemeOf(xr.name, observed), ps)
@@ -130,8 +161,7 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	}
 	if err != nil {
 		f.refusals.log(log, xr, err)
-		response.Fatal(rsp, err)
-		return rsp, nil
+		return rsp, err
 	}
 
 	facts := factsFrom(observed, req.GetObserved().GetComposite().GetResource())
@@ -139,22 +169,19 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		// An edit the running cluster cannot take: change nothing.
 		err := invalid("refused edit of a running cluster", errs)
 		f.refusals.log(log, xr, err)
-		response.Fatal(rsp, err)
-		return rsp, nil
+		return rsp, err
 	}
 	// Where an upgrade stands decides the plan's versions, its cache key
 	// and the XR's status: work it out once.
 	up := p.Upgrade(facts)
 	plan, err := f.plans.plan(p, facts, up)
 	if err != nil {
-		response.Fatal(rsp, err)
-		return rsp, nil
+		return rsp, err
 	}
 	if len(plan.invalid) > 0 {
 		err := invalid("invalid XR", plan.invalid)
 		f.refusals.log(log, xr, err)
-		response.Fatal(rsp, err)
-		return rsp, nil
+		return rsp, err
 	}
 	progress := declare(plan, observed, rsp.Desired.Resources, facts.Kept)
 	if !progress.done() {
@@ -166,24 +193,32 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	log.Debug("Composed", "declared", progress.declared(), "held", progress.held())
 
 	if err := writeStatus(req, rsp, xr, p, progress, facts, up); err != nil {
-		response.Fatal(rsp, errors.Wrap(err, "cannot set the desired composite resource"))
-		return rsp, nil
+		return rsp, errors.Wrap(err, "cannot set the desired composite resource")
 	}
 	if err := f.checkSize(rsp, progress.bytes+passedOn(req)); err != nil {
 		// Crossplane would fail the call with a transport error; say why
 		// instead, and change nothing.
 		f.refusals.log(log, xr, err)
-		rsp = response.To(req, in.TTL.Duration)
-		response.Fatal(rsp, err)
-		return rsp, nil
+		return response.To(req, in.TTL.Duration), err
 	}
 	return rsp, nil
 }
+
+// The function's Input: a Composition's step of this function holds it.
+const (
+	InputAPIVersion = "eksgitops.fn.crossplane.io/v1beta1"
+	InputKind       = "Input"
+)
 
 // readInput reads the Input strictly (unknown fields are an error), fills
 // in the platform settings it names, applies its defaults and validates it.
 // An error in a value from the settings names the settings object.
 func readInput(req *fnv1.RunFunctionRequest, ps settings) (*v1beta1.Input, error) {
+	// A Composition that hands this function another function's Input, or
+	// another version of this one, gets told so rather than half-read.
+	if v, k := stringAt(req.GetInput(), "apiVersion"), stringAt(req.GetInput(), "kind"); v != InputAPIVersion || k != InputKind {
+		return nil, invalid("invalid function input in the Composition", field.ErrorList{field.NotSupported(field.NewPath("input", "apiVersion"), v+", kind "+k, []string{InputAPIVersion + ", kind " + InputKind})})
+	}
 	in := &v1beta1.Input{}
 	if ps.name == "" {
 		if err := request.GetInput(req, in); err != nil {

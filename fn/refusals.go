@@ -83,3 +83,23 @@ func redactedReason(err error) string {
 	}
 	return s
 }
+
+// Refusal splits the error of a Fatal result into what was refused (e.g.
+// "invalid XR") and one message per field, as the Fatal result's message
+// joins them: what + ": " + strings.Join(details, "; "). An error that
+// names no field is one detail under what its message starts with.
+func Refusal(err error) (what string, details []string) {
+	var r *refusal
+	if errors.As(err, &r) {
+		details = make([]string, len(r.errs))
+		for i, e := range r.errs {
+			details[i] = e.Error()
+		}
+		return r.what, details
+	}
+	msg := err.Error()
+	if w, rest, ok := strings.Cut(msg, ": "); ok {
+		return w, []string{rest}
+	}
+	return "refused", []string{msg}
+}

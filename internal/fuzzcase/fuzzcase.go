@@ -12,11 +12,14 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/runtime"
 )
@@ -272,4 +275,82 @@ func Granted(input, xr map[string]any) map[string]any {
 	}
 	tenancy["teams"] = append(kept, grant)
 	return out
+}
+
+// Case is an XR and Input a fuzz target's arguments stand for.
+type Case struct {
+	Name      string
+	XR, Input map[string]any
+}
+
+// Cases returns the cases of the seeds and committed corpora (under
+// corpus) of the fuzz targets that stand for an XR and an Input, skipping
+// what those targets skip (arguments that are not UTF-8 or not JSON
+// objects). Teams and specs run with exampleInput, granted what they ask
+// for; Inputs with exampleXR.
+func Cases(corpus string, exampleXR, exampleInput map[string]any) ([]Case, error) {
+	args := func(target string, seeds []string) ([]string, map[string][]any, error) {
+		all, err := ReadCorpus(filepath.Join(corpus, target))
+		if err != nil {
+			return nil, nil, err
+		}
+		if all == nil {
+			all = map[string][]any{}
+		}
+		for i, s := range seeds {
+			all[fmt.Sprintf("seed-%d", i)] = []any{s}
+		}
+		return slices.Sorted(maps.Keys(all)), all, nil
+	}
+	var cases []Case
+	teams, err := ReadCorpus(filepath.Join(corpus, TargetTeam))
+	if err != nil {
+		return nil, err
+	}
+	teamCases := map[string]Team{}
+	for n, a := range teams {
+		t, err := TeamOf(a)
+		if err != nil {
+			return nil, fmt.Errorf("%s/%s: %w", TargetTeam, n, err)
+		}
+		teamCases[n] = t
+	}
+	for i, t := range TeamSeeds {
+		teamCases[fmt.Sprintf("seed-%d", i)] = t
+	}
+	for _, n := range slices.Sorted(maps.Keys(teamCases)) {
+		if t := teamCases[n]; allUTF8(t.Strings()...) {
+			cases = append(cases, Case{Name: "team-" + n, XR: t.XR(), Input: Granted(exampleInput, t.XR())})
+		}
+	}
+	names, spec, err := args(TargetSpec, SpecSeeds)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		s, _ := spec[n][0].(string)
+		if m, ok := JSONObject(s); ok {
+			cases = append(cases, Case{Name: "spec-" + n, XR: SpecXR(m), Input: Granted(exampleInput, SpecXR(m))})
+		}
+	}
+	names, input, err := args(TargetInput, InputSeeds)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		s, _ := input[n][0].(string)
+		if m, ok := JSONObject(s); ok && utf8.ValidString(s) {
+			cases = append(cases, Case{Name: "input-" + n, XR: runtime.DeepCopyJSON(exampleXR), Input: Granted(m, exampleXR)})
+		}
+	}
+	return cases, nil
+}
+
+func allUTF8(s ...string) bool {
+	for _, v := range s {
+		if !utf8.ValidString(v) {
+			return false
+		}
+	}
+	return true
 }

@@ -19,9 +19,7 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
-	"unicode/utf8"
 
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -115,20 +113,28 @@ func run(examples, corpus, out string) error {
 	}
 	fmt.Printf("renderall: wrote %d objects of %d scenarios to %s\n", total, len(scenarios), out)
 
-	cases, err := fuzzCases(examples, corpus)
+	exampleXR, err := readYAML(examples, "xr.yaml")
+	if err != nil {
+		return err
+	}
+	exampleInput, err := compositionInput(examples, "composition.yaml")
+	if err != nil {
+		return err
+	}
+	cases, err := fuzzcase.Cases(corpus, exampleXR, exampleInput)
 	if err != nil {
 		return err
 	}
 	total, accepted := 0, 0
 	for _, c := range cases {
-		rounds, err := simulate.Converge(context.Background(), f, simulate.New(c.xr, c.input), 12)
+		rounds, err := simulate.Converge(context.Background(), f, simulate.New(c.XR, c.Input), 12)
 		if len(rounds) == 0 && err != nil {
 			continue // Refused with a Fatal result, as the fuzz target allows.
 		}
 		if err != nil {
-			return fmt.Errorf("fuzz case %s was accepted but did not converge: %w", c.name, err)
+			return fmt.Errorf("fuzz case %s was accepted but did not converge: %w", c.Name, err)
 		}
-		n, err := write(filepath.Join(out, fmt.Sprintf("fuzz-%s-final.yaml", c.name)), rounds[len(rounds)-1].Response)
+		n, err := write(filepath.Join(out, fmt.Sprintf("fuzz-%s-final.yaml", c.Name)), rounds[len(rounds)-1].Response)
 		if err != nil {
 			return err
 		}
@@ -154,90 +160,3 @@ func write(path string, rsp *fnv1.RunFunctionResponse) (int, error) {
 	}
 	return len(res), os.WriteFile(path, b.Bytes(), 0o600)
 }
-
-// fuzzCase is an XR and Input a fuzz target's arguments stand for.
-type fuzzCase struct {
-	name      string
-	xr, input map[string]any
-}
-
-// fuzzCases returns the cases of the seeds and committed corpora of the fuzz
-// targets that stand for an XR and an Input, skipping what those targets
-// skip (arguments that are not UTF-8 or not JSON objects).
-func fuzzCases(examples, corpus string) ([]fuzzCase, error) {
-	exampleXR, err := readYAML(examples, "xr.yaml")
-	if err != nil {
-		return nil, err
-	}
-	exampleInput, err := compositionInput(examples, "composition.yaml")
-	if err != nil {
-		return nil, err
-	}
-	args := func(target string, seeds []string) ([]string, map[string][]any, error) {
-		all, err := fuzzcase.ReadCorpus(filepath.Join(corpus, target))
-		if err != nil {
-			return nil, nil, err
-		}
-		if all == nil {
-			all = map[string][]any{}
-		}
-		for i, s := range seeds {
-			all[fmt.Sprintf("seed-%d", i)] = []any{s}
-		}
-		return slices.Sorted(maps.Keys(all)), all, nil
-	}
-	var cases []fuzzCase
-	teams, err := fuzzcase.ReadCorpus(filepath.Join(corpus, fuzzcase.TargetTeam))
-	if err != nil {
-		return nil, err
-	}
-	teamCases := map[string]fuzzcase.Team{}
-	for n, a := range teams {
-		t, err := fuzzcase.TeamOf(a)
-		if err != nil {
-			return nil, fmt.Errorf("%s/%s: %w", fuzzcase.TargetTeam, n, err)
-		}
-		teamCases[n] = t
-	}
-	for i, t := range fuzzcase.TeamSeeds {
-		teamCases[fmt.Sprintf("seed-%d", i)] = t
-	}
-	for _, n := range slices.Sorted(maps.Keys(teamCases)) {
-		if t := teamCases[n]; allUTF8(t.Strings()...) {
-			cases = append(cases, fuzzCase{name: "team-" + n, xr: t.XR(), input: fuzzcase.Granted(exampleInput, t.XR())})
-		}
-	}
-	names, spec, err := args(fuzzcase.TargetSpec, fuzzcase.SpecSeeds)
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range names {
-		s, _ := spec[n][0].(string)
-		if m, ok := fuzzcase.JSONObject(s); ok {
-			cases = append(cases, fuzzCase{name: "spec-" + n, xr: fuzzcase.SpecXR(m), input: fuzzcase.Granted(exampleInput, fuzzcase.SpecXR(m))})
-		}
-	}
-	names, input, err := args(fuzzcase.TargetInput, fuzzcase.InputSeeds)
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range names {
-		s, _ := input[n][0].(string)
-		if m, ok := fuzzcase.JSONObject(s); ok && utf8.ValidString(s) {
-			cases = append(cases, fuzzCase{name: "input-" + n, xr: clone(exampleXR), input: fuzzcase.Granted(m, exampleXR)})
-		}
-	}
-	return cases, nil
-}
-
-func allUTF8(s ...string) bool {
-	for _, v := range s {
-		if !utf8.ValidString(v) {
-			return false
-		}
-	}
-	return true
-}
-
-// clone deep-copies a JSON object, so no case shares maps with another.
-func clone(m map[string]any) map[string]any { return runtime.DeepCopyJSON(m) }

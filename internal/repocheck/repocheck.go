@@ -1,0 +1,372 @@
+// Package repocheck gives a platform repository's XR manifests the verdict
+// they will get after merge, before it: each XR goes through the function's
+// own reading, defaults, validation and name derivation (fn.Function's
+// Verdict, with the Composition's Input and the platform settings), and the
+// XRs are then checked together for what only a repository-wide look can
+// see: two XRs that derive one name, and one team's clusters in one account
+// and region whose VPC CIDRs overlap.
+package repocheck
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/structpb"
+	"sigs.k8s.io/yaml"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+
+	"github.com/eks-gitops/function-eks-gitops/fn"
+	"github.com/eks-gitops/function-eks-gitops/internal/compose"
+	"github.com/eks-gitops/function-eks-gitops/internal/platformsettings"
+)
+
+// Finding is one problem in one file.
+type Finding struct {
+	File string
+	// What is the kind of problem, as the function's Fatal result names it
+	// (e.g. "invalid XR").
+	What string
+	// Detail is one field's error, or the whole message of an error that
+	// names no field.
+	Detail string
+}
+
+func (f Finding) String() string { return f.File + ": " + f.What + ": " + f.Detail }
+
+// Checker checks XR files against Compositions and platform settings.
+type Checker struct {
+	fn *fn.Function
+	// inputs are the function's Inputs by the XR apiVersion and kind their
+	// Composition serves.
+	inputs map[string]*structpb.Struct
+	// settings is the platform settings object, when one is given.
+	settings *structpb.Struct
+}
+
+// New returns a Checker for the Compositions and platform settings in the
+// given files.
+func New(f *fn.Function, compositions []string, settings string) (*Checker, error) {
+	c := &Checker{fn: f, inputs: map[string]*structpb.Struct{}}
+	for _, path := range compositions {
+		docs, err := readDocs(path)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range docs {
+			if d["kind"] != "Composition" {
+				continue
+			}
+			ref, _ := d["spec"].(map[string]any)["compositeTypeRef"].(map[string]any)
+			key := fmt.Sprint(ref["apiVersion"], "/", ref["kind"])
+			in := fnInput(d)
+			if in == nil {
+				continue
+			}
+			if _, dup := c.inputs[key]; dup {
+				return nil, fmt.Errorf("%s: a second Composition for %s: give one Composition per XR kind", path, key)
+			}
+			s, err := structpb.NewStruct(in)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			c.inputs[key] = s
+		}
+	}
+	if len(c.inputs) == 0 {
+		return nil, errors.New("no Composition with a step of this function among the given Compositions")
+	}
+	if settings != "" {
+		docs, err := readDocs(settings)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range docs {
+			if d["kind"] == platformsettings.Kind {
+				s, err := structpb.NewStruct(d)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", settings, err)
+				}
+				c.settings = s
+			}
+		}
+		if c.settings == nil {
+			return nil, fmt.Errorf("%s: no %s", settings, platformsettings.Kind)
+		}
+	}
+	return c, nil
+}
+
+// fnInput is the Input of the Composition's step that runs this function.
+func fnInput(c map[string]any) map[string]any {
+	spec, _ := c["spec"].(map[string]any)
+	steps, _ := spec["pipeline"].([]any)
+	for _, st := range steps {
+		in, _ := st.(map[string]any)["input"].(map[string]any)
+		if v, _ := in["apiVersion"].(string); v == fn.InputAPIVersion {
+			return in
+		}
+	}
+	return nil
+}
+
+// xr is one XR manifest and where it is.
+type xr struct {
+	file  string
+	obj   map[string]any
+	input *structpb.Struct
+}
+
+func (x xr) id() string {
+	md, _ := x.obj["metadata"].(map[string]any)
+	id := fmt.Sprint(x.obj["kind"], " ")
+	if ns, _ := md["namespace"].(string); ns != "" {
+		id += ns + "/"
+	}
+	return id + fmt.Sprint(md["name"])
+}
+
+// Check checks every XR in the files and returns the findings, in file
+// order: each XR's own first, then what the XRs share.
+func (c *Checker) Check(files []string) ([]Finding, error) {
+	var xrs []xr
+	var findings []Finding
+	for _, path := range files {
+		docs, err := readDocs(path)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range docs {
+			key := fmt.Sprint(d["apiVersion"], "/", d["kind"])
+			in, ok := c.inputs[key]
+			if !ok {
+				findings = append(findings, Finding{File: path, What: "not checked", Detail: fmt.Sprintf("%s is no XR kind of the given Compositions (%s)", key, strings.Join(slices.Sorted(maps.Keys(c.inputs)), ", "))})
+				continue
+			}
+			xrs = append(xrs, xr{file: path, obj: d, input: in})
+		}
+	}
+	accepted := make([]acceptedXR, 0, len(xrs))
+	for _, x := range xrs {
+		req, err := c.request(x)
+		if err != nil {
+			findings = append(findings, Finding{File: x.file, What: "invalid manifest", Detail: err.Error()})
+			continue
+		}
+		if err := c.fn.Verdict(req); err != nil {
+			findings = append(findings, findingsOf(x.file, err)...)
+			continue
+		}
+		p, err := c.fn.Params(req)
+		if err != nil {
+			return nil, fmt.Errorf("%s: accepted but its parameters are not: %w", x.file, err)
+		}
+		accepted = append(accepted, acceptedXR{xr: x, p: p})
+	}
+	findings = append(findings, sharedNames(accepted)...)
+	findings = append(findings, overlappingVPCs(accepted)...)
+	return findings, nil
+}
+
+// request is the RunFunctionRequest Crossplane would send for a new XR:
+// nothing observed yet, the Composition's Input, and the platform settings
+// when the Input names them.
+func (c *Checker) request(x xr) (*fnv1.RunFunctionRequest, error) {
+	o, err := structpb.NewStruct(x.obj)
+	if err != nil {
+		return nil, err
+	}
+	req := &fnv1.RunFunctionRequest{
+		Meta:     &fnv1.RequestMeta{Tag: "validate"},
+		Input:    x.input,
+		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: o}},
+		Desired:  &fnv1.State{},
+	}
+	if x.input.GetFields()["platformSettings"] != nil {
+		items := &fnv1.Resources{}
+		if c.settings != nil {
+			items.Items = []*fnv1.Resource{{Resource: c.settings}}
+		}
+		req.RequiredResources = map[string]*fnv1.Resources{fn.SettingsRequirement: items}
+	}
+	return req, nil
+}
+
+// findingsOf splits a refusal into one finding per field.
+func findingsOf(file string, err error) []Finding {
+	what, details := fn.Refusal(err)
+	out := make([]Finding, len(details))
+	for i, d := range details {
+		out[i] = Finding{File: file, What: what, Detail: d}
+	}
+	return out
+}
+
+type acceptedXR struct {
+	xr
+	p compose.Params
+}
+
+// sharedNames finds names two XRs would both derive: both would write the
+// same AWS resource or Argo CD object, and the later one would take the
+// earlier one's over. Hashed names make this take two manifests of one XR,
+// and the check keeps holding if naming ever changes.
+func sharedNames(xrs []acceptedXR) []Finding {
+	type owner struct {
+		index    int
+		file, id string
+	}
+	first := map[derivedName]owner{}
+	var out []Finding
+	for i, x := range xrs {
+		for _, n := range derivedNames(x.p) {
+			o, ok := first[n]
+			if !ok {
+				first[n] = owner{index: i, file: x.file, id: x.id()}
+				continue
+			}
+			if o.index == i {
+				continue
+			}
+			out = append(out, Finding{File: x.file, What: "names shared with another XR", Detail: fmt.Sprintf(
+				"%s derives the %s %q, which %s in %s derives too: one would take over the other's", x.id(), n.what, n.name, o.id, o.file)})
+		}
+	}
+	return out
+}
+
+type derivedName struct{ what, name string }
+
+// derivedNames are the names of an XR's objects in shared namespaces and
+// shared accounts.
+func derivedNames(p compose.Params) []derivedName {
+	names := []derivedName{
+		{"EKS cluster", p.Spec.AWS.AccountID + "/" + p.Spec.AWS.Region + "/" + p.ClusterName()},
+		{"Argo CD project", p.ProjectName()},
+		{"Argo CD cluster Secret", p.SharedName(compose.SuffixClusterSecret)},
+		{"CodeCommit repository", p.RepositoryName()},
+		{"Git user", p.GitUserName()},
+		{"Cognito group", p.CognitoGroup()},
+		{"Cognito group", p.CognitoAdminGroup()},
+	}
+	for _, r := range slices.Sorted(maps.Values(p.RoleNames())) {
+		names = append(names, derivedName{"IAM role", p.Spec.AWS.AccountID + "/" + r})
+	}
+	return names
+}
+
+// overlappingVPCs finds two clusters of one team in one account and region
+// whose VPC CIDRs overlap: they can never be peered or joined through a
+// transit gateway, which is how a team's clusters usually talk.
+func overlappingVPCs(xrs []acceptedXR) []Finding {
+	var out []Finding
+	for i, a := range xrs {
+		pa, err := netip.ParsePrefix(a.p.Spec.Network.VPCCIDR)
+		if err != nil {
+			continue
+		}
+		for _, b := range xrs[:i] {
+			if a.p.Spec.Team.Name != b.p.Spec.Team.Name || a.p.Spec.AWS != b.p.Spec.AWS {
+				continue
+			}
+			pb, err := netip.ParsePrefix(b.p.Spec.Network.VPCCIDR)
+			if err != nil || !pa.Overlaps(pb) {
+				continue
+			}
+			out = append(out, Finding{File: a.file, What: "overlapping networks", Detail: fmt.Sprintf(
+				"spec.network.vpcCidr: %s of %s overlaps %s of %s in %s, both team %s's in account %s, %s: choose disjoint CIDRs so the clusters can be connected",
+				pa, a.id(), pb, b.id(), b.file, a.p.Spec.Team.Name, a.p.Spec.AWS.AccountID, a.p.Spec.AWS.Region)})
+		}
+	}
+	return out
+}
+
+// readDocs reads every YAML document of a file that is an object.
+func readDocs(path string) ([]map[string]any, error) {
+	b, err := os.ReadFile(path) //nolint:gosec // The files to check are the command's arguments.
+	if err != nil {
+		return nil, err
+	}
+	return Docs(path, bytes.NewReader(b))
+}
+
+// Docs splits a YAML stream into its objects; empty documents are skipped.
+func Docs(name string, r io.Reader) ([]map[string]any, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '{' {
+		// A JSON manifest. JSON is YAML too, but the YAML reader refuses
+		// some characters JSON carries unescaped.
+		o := map[string]any{}
+		if err := json.Unmarshal(t, &o); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		return []map[string]any{o}, nil
+	}
+	var out []map[string]any
+	for i, d := range splitDocs(string(b)) {
+		o := map[string]any{}
+		if err := yaml.Unmarshal([]byte(d), &o); err != nil {
+			return nil, fmt.Errorf("%s: document %d: %w", name, i+1, err)
+		}
+		if len(o) > 0 {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+func splitDocs(s string) []string {
+	var docs []string
+	var cur []string
+	for _, line := range strings.Split(s, "\n") {
+		if strings.TrimRight(line, " \t\r") == "---" {
+			docs = append(docs, strings.Join(cur, "\n"))
+			cur = nil
+			continue
+		}
+		cur = append(cur, line)
+	}
+	return append(docs, strings.Join(cur, "\n"))
+}
+
+// Files expands the paths: a file as is, a directory into its *.yaml and
+// *.yml files, recursively, in lexical order.
+func Files(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
+				out = append(out, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,374 @@
+package repocheck
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/types/known/structpb"
+	"sigs.k8s.io/yaml"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+
+	"github.com/eks-gitops/function-eks-gitops/fn"
+	"github.com/eks-gitops/function-eks-gitops/internal/fuzzcase"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// testNow is the day the function judges version support on.
+var testNow = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+
+func newFunction() *fn.Function {
+	return fn.New(fn.WithClock(func() time.Time { return testNow }))
+}
+
+var (
+	root                = filepath.Join("..", "..")
+	exampleCompositions = []string{filepath.Join(root, "example", "composition.yaml"), filepath.Join(root, "example", "composition-namespaced.yaml")}
+	packageCompositions = []string{filepath.Join(root, "package", "configuration", "composition.yaml"), filepath.Join(root, "package", "configuration", "composition-namespaced.yaml")}
+	settings            = filepath.Join(root, "example", "platform-settings.yaml")
+)
+
+func examples(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(root, "example", "xr-*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	return append(files, filepath.Join(root, "example", "xr.yaml"))
+}
+
+func check(t *testing.T, compositions []string, settings string, files ...string) []string {
+	t.Helper()
+	c, err := New(newFunction(), compositions, settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings, err := c.Check(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(findings))
+	for i, f := range findings {
+		out[i] = f.String()
+	}
+	return out
+}
+
+// TestExamplesPass: every shipped XR passes, with the self-contained
+// Compositions and with the package's Compositions and platform settings.
+func TestExamplesPass(t *testing.T) {
+	if got := check(t, exampleCompositions, "", examples(t)...); len(got) > 0 {
+		t.Errorf("example Compositions:\n%s", strings.Join(got, "\n"))
+	}
+	if got := check(t, packageCompositions, settings, examples(t)...); len(got) > 0 {
+		t.Errorf("package Compositions:\n%s", strings.Join(got, "\n"))
+	}
+}
+
+// TestBrokenManifests pins validate's output on one broken manifest per
+// rule (testdata/broken, each file says which) and checks every file gets
+// at least one finding.
+func TestBrokenManifests(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "broken", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no broken manifests: %v", err)
+	}
+	got := check(t, packageCompositions, settings, files...)
+	for _, f := range files {
+		if !slices.ContainsFunc(got, func(l string) bool { return strings.HasPrefix(l, f+": ") }) {
+			t.Errorf("%s: no finding; every broken manifest must break a rule", f)
+		}
+	}
+	golden := filepath.Join("testdata", "broken.golden")
+	out := strings.Join(got, "\n") + "\n"
+	if *update {
+		if err := os.WriteFile(golden, []byte(out), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), out); diff != "" {
+		t.Errorf("validate's output differs from %s (-want +got; rerun with -update if intended):\n%s", golden, diff)
+	}
+}
+
+func writeXR(t *testing.T, dir, file string, edit func(spec map[string]any, md map[string]any)) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "example", "xr.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := map[string]any{}
+	if err := yaml.Unmarshal(b, &x); err != nil {
+		t.Fatal(err)
+	}
+	edit(x["spec"].(map[string]any), x["metadata"].(map[string]any))
+	out, err := yaml.Marshal(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, file)
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestRepositoryWide tries crafted pairs of XRs that pass one by one.
+func TestRepositoryWide(t *testing.T) {
+	set := func(key string, v any) func(spec, md map[string]any) {
+		return func(spec, md map[string]any) {
+			switch key {
+			case "name":
+				md["name"] = v
+			case "cidr":
+				spec["network"].(map[string]any)["vpcCidr"] = v
+			case "region":
+				spec["aws"].(map[string]any)["region"] = v
+			case "team":
+				spec["team"].(map[string]any)["name"] = v
+				spec["aws"].(map[string]any)["accountId"] = "777788889999"
+			}
+		}
+	}
+	both := func(fs ...func(spec, md map[string]any)) func(spec, md map[string]any) {
+		return func(spec, md map[string]any) {
+			for _, f := range fs {
+				f(spec, md)
+			}
+		}
+	}
+	cases := map[string]struct {
+		reason string
+		a, b   func(spec, md map[string]any)
+		want   []string
+	}{
+		"SameXRTwice": {
+			reason: "Two files holding one XR would derive every name alike: the second takes the first's cluster over.",
+			a:      set("cidr", "10.20.0.0/16"),
+			b:      set("cidr", "10.30.0.0/16"),
+			want:   []string{"b.yaml: names shared with another XR: TeamCluster payments-dev derives the EKS cluster", "b.yaml: names shared with another XR: TeamCluster payments-dev derives the Argo CD project"},
+		},
+		"OverlappingVPCs": {
+			reason: "One team's two clusters in one account and region with overlapping CIDRs can never be connected.",
+			a:      set("name", "payments-dev"),
+			b:      both(set("name", "payments-prod"), set("cidr", "10.20.128.0/17")),
+			want:   []string{"b.yaml: overlapping networks: spec.network.vpcCidr: 10.20.128.0/17 of TeamCluster payments-prod overlaps 10.20.0.0/16 of TeamCluster payments-dev"},
+		},
+		"SameCIDROtherRegion": {
+			reason: "Different regions: no finding.",
+			a:      set("name", "payments-dev"),
+			b:      both(set("name", "payments-prod"), set("region", "eu-central-1")),
+		},
+		"SameCIDROtherTeam": {
+			reason: "Another team's VPC may reuse the CIDR.",
+			a:      set("name", "payments-dev"),
+			b:      both(set("name", "search-dev"), set("team", "search")),
+		},
+		"DisjointVPCs": {
+			reason: "Disjoint CIDRs: no finding.",
+			a:      set("name", "payments-dev"),
+			b:      both(set("name", "payments-prod"), set("cidr", "10.21.0.0/16")),
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			a, b := writeXR(t, dir, "a.yaml", tc.a), writeXR(t, dir, "b.yaml", tc.b)
+			got := check(t, exampleCompositions, "", a, b)
+			if len(got) < len(tc.want) {
+				t.Fatalf("%s\ngot %d findings, want %d:\n%s", tc.reason, len(got), len(tc.want), strings.Join(got, "\n"))
+			}
+			for _, w := range tc.want {
+				if !slices.ContainsFunc(got, func(l string) bool { return strings.HasPrefix(l, filepath.Join(dir, w)) }) {
+					t.Errorf("%s\nno finding starting %q in:\n%s", tc.reason, w, strings.Join(got, "\n"))
+				}
+			}
+			if len(tc.want) == 0 && len(got) > 0 {
+				t.Errorf("%s\nunexpected findings:\n%s", tc.reason, strings.Join(got, "\n"))
+			}
+		})
+	}
+}
+
+// TestAgreesWithTheFunction: for every case of the fuzz corpora (seeds
+// and committed findings), validate refuses exactly when the function
+// answers Fatal, with the same messages.
+func TestAgreesWithTheFunction(t *testing.T) {
+	read := func(name string) map[string]any {
+		b, err := os.ReadFile(filepath.Join(root, "example", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]any{}
+		if err := yaml.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	composition := read("composition.yaml")
+	exampleInput := composition["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)["input"].(map[string]any)
+	cases, err := fuzzcase.Cases(filepath.Join(root, "fn", "testdata", "fuzz"), read("xr.yaml"), exampleInput)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFunction()
+	refused := 0
+	for _, c := range cases {
+		dir := t.TempDir()
+		comp := map[string]any{
+			"apiVersion": "apiextensions.crossplane.io/v1", "kind": "Composition",
+			"metadata": map[string]any{"name": "c"},
+			"spec": map[string]any{
+				"compositeTypeRef": map[string]any{"apiVersion": c.XR["apiVersion"], "kind": c.XR["kind"]},
+				"pipeline":         []any{map[string]any{"step": "s", "functionRef": map[string]any{"name": "f"}, "input": c.Input}},
+			},
+		}
+		compFile, xrFile := filepath.Join(dir, "composition.yaml"), filepath.Join(dir, "xr.yaml")
+		// JSON, which is YAML too: the corpora hold control characters that
+		// YAML can only carry escaped.
+		for path, o := range map[string]map[string]any{compFile: comp, xrFile: c.XR} {
+			b, err := json.Marshal(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		s, err := structFrom(c.XR, c.Input)
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		rsp, err := f.RunFunction(context.Background(), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fatal string
+		for _, r := range rsp.GetResults() {
+			if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+				fatal = r.GetMessage()
+			}
+		}
+
+		checker, err := New(f, []string{compFile}, "")
+		if v, _ := c.Input["apiVersion"].(string); v != fn.InputAPIVersion {
+			// No step of this function in the Composition: validate stops
+			// there, and the function refuses the Input.
+			if err == nil || !strings.Contains(fatal, "input.apiVersion: Unsupported value") {
+				t.Errorf("%s: an Input of %q: validate says %v, the function %q; want both to refuse", c.Name, v, err, fatal)
+			}
+			refused++
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		findings, err := checker.Check([]string{xrFile})
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		var got string
+		if len(findings) > 0 {
+			details := make([]string, len(findings))
+			for i, fd := range findings {
+				details[i] = fd.Detail
+				if fd.What != findings[0].What || fd.File != xrFile {
+					t.Errorf("%s: findings of different kinds or files: %v", c.Name, findings)
+				}
+			}
+			got = findings[0].What + ": " + strings.Join(details, "; ")
+			refused++
+		}
+		if got != fatal {
+			t.Errorf("%s:\nvalidate: %q\nfunction: %q", c.Name, got, fatal)
+		}
+	}
+	t.Logf("%d fuzz cases, %d refused by both", len(cases), refused)
+}
+
+// structFrom is the request validate builds, which the function answers.
+func structFrom(obj, input map[string]any) (*fnv1.RunFunctionRequest, error) {
+	in, err := structpb.NewStruct(input)
+	if err != nil {
+		return nil, err
+	}
+	return (&Checker{}).request(xr{obj: obj, input: in})
+}
+
+// BenchmarkCheck1000 validates 1,000 XRs of 100 teams, as a platform
+// repository's CI would on every pull request. Figures: docs/validate.md.
+func BenchmarkCheck1000(b *testing.B) {
+	dir := b.TempDir()
+	teams := make([]any, 100)
+	for i := range teams {
+		teams[i] = map[string]any{"name": fmt.Sprintf("team-%03d", i), "accountIds": []any{fmt.Sprintf("5000000%05d", i)}}
+	}
+	sb, err := os.ReadFile(settings)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := map[string]any{}
+	if err := yaml.Unmarshal(sb, &st); err != nil {
+		b.Fatal(err)
+	}
+	st["data"].(map[string]any)["tenancy"] = map[string]any{"teams": teams}
+	stFile := filepath.Join(dir, "settings.yaml")
+	if out, err := yaml.Marshal(st); err == nil {
+		err = os.WriteFile(stFile, out, 0o600)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	var files []string
+	for i := range 1000 {
+		team := fmt.Sprintf("team-%03d", i%100)
+		xr := fmt.Sprintf(`apiVersion: platform.eks-gitops.dev/v1alpha1
+kind: TeamCluster
+metadata:
+  name: %s-c%d
+spec:
+  team: {name: %s, members: [alice, bob]}
+  environment: dev
+  aws: {accountId: "5000000%05d", region: eu-west-1}
+  network: {vpcCidr: 10.%d.0.0/16}
+  nodePools: [{name: general, minSize: 2, maxSize: 6}]
+`, team, i/100, team, i%100, i/100)
+		path := filepath.Join(dir, team, fmt.Sprintf("c%d.yaml", i/100))
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(xr), 0o600); err != nil {
+			b.Fatal(err)
+		}
+		files = append(files, path)
+	}
+	b.ResetTimer()
+	for range b.N {
+		c, err := New(newFunction(), packageCompositions, stFile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		findings, err := c.Check(files)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(findings) > 0 {
+			b.Fatalf("%d findings, first: %s", len(findings), findings[0])
+		}
+	}
+}
