@@ -4,6 +4,7 @@
 package main
 
 import (
+	"embed"
 	"errors"
 	"fmt"
 	"os"
@@ -21,10 +22,17 @@ import (
 
 // ValidateCmd checks XR manifests as the function will, and across them.
 type ValidateCmd struct {
-	Compositions []string `help:"A Composition whose step of this function serves the XRs of its kind; repeat for each XR kind." name:"composition" required:"" short:"c" type:"existingfile"`
+	Compositions []string `help:"A Composition whose step of this function serves the XRs of its kind; repeat for each XR kind. Default: the Configuration package's Compositions of this version, built in." name:"composition" short:"c" type:"existingfile"`
 	Settings     string   `help:"The platform settings (the EnvironmentConfig the Compositions' Inputs name)." short:"s" type:"existingfile"`
+	Context      []string `help:"The rest of the repository (files or directories): checked with the given paths for names they share and networks that overlap, but its own problems are not reported. For pull requests: pass the changed files as paths and the repository as context." name:"context"`
 	Paths        []string `arg:"" help:"XR manifests: files, or directories searched for *.yaml and *.yml files."`
 }
+
+// packageCompositions are the Configuration package's Compositions, so
+// validate judges with exactly the Compositions of its version.
+//
+//go:embed package/configuration/composition.yaml package/configuration/composition-namespaced.yaml
+var packageCompositions embed.FS
 
 // errProblems makes the command exit with status 1 once its findings are
 // printed.
@@ -36,11 +44,29 @@ func (c *ValidateCmd) Run() error {
 	if err != nil {
 		return err
 	}
-	checker, err := repocheck.New(fn.New(fn.WithLogger(logging.NewNopLogger())), c.Compositions, c.Settings)
+	context, err := repocheck.Files(c.Context)
 	if err != nil {
 		return err
 	}
-	findings, err := checker.Check(files)
+	f := fn.New(fn.WithLogger(logging.NewNopLogger()))
+	var checker *repocheck.Checker
+	if len(c.Compositions) > 0 {
+		checker, err = repocheck.New(f, c.Compositions, c.Settings)
+	} else {
+		var sources []repocheck.Source
+		for _, name := range []string{"package/configuration/composition.yaml", "package/configuration/composition-namespaced.yaml"} {
+			b, rerr := packageCompositions.ReadFile(name)
+			if rerr != nil {
+				return rerr
+			}
+			sources = append(sources, repocheck.Source{Name: name, Data: b})
+		}
+		checker, err = repocheck.NewFromSources(f, sources, c.Settings)
+	}
+	if err != nil {
+		return err
+	}
+	findings, err := checker.CheckChanged(files, context)
 	if err != nil {
 		return err
 	}

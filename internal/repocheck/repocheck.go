@@ -57,9 +57,30 @@ type Checker struct {
 // New returns a Checker for the Compositions and platform settings in the
 // given files.
 func New(f *fn.Function, compositions []string, settings string) (*Checker, error) {
+	sources := make([]Source, len(compositions))
+	for i, path := range compositions {
+		b, err := os.ReadFile(path) //nolint:gosec // The command's arguments.
+		if err != nil {
+			return nil, err
+		}
+		sources[i] = Source{Name: path, Data: b}
+	}
+	return NewFromSources(f, sources, settings)
+}
+
+// Source is a file's name and content.
+type Source struct {
+	Name string
+	Data []byte
+}
+
+// NewFromSources is New for Compositions given as content, e.g. the ones
+// built into the binary.
+func NewFromSources(f *fn.Function, compositions []Source, settings string) (*Checker, error) {
 	c := &Checker{fn: f, inputs: map[string]*structpb.Struct{}}
-	for _, path := range compositions {
-		docs, err := readDocs(path)
+	for _, src := range compositions {
+		path := src.Name
+		docs, err := Docs(path, bytes.NewReader(src.Data))
 		if err != nil {
 			return nil, err
 		}
@@ -85,6 +106,13 @@ func New(f *fn.Function, compositions []string, settings string) (*Checker, erro
 	}
 	if len(c.inputs) == 0 {
 		return nil, errors.New("no Composition with a step of this function among the given Compositions")
+	}
+	if settings == "" {
+		for _, key := range slices.Sorted(maps.Keys(c.inputs)) {
+			if name := c.inputs[key].GetFields()["platformSettings"].GetStructValue().GetFields()["environmentConfigName"].GetStringValue(); name != "" {
+				return nil, fmt.Errorf("the Composition for %s reads the platform settings from %s %s: give that object's manifest with --settings", key, platformsettings.Kind, name)
+			}
+		}
 	}
 	if settings != "" {
 		docs, err := readDocs(settings)
@@ -139,6 +167,41 @@ func (x xr) id() string {
 // Check checks every XR in the files and returns the findings, in file
 // order: each XR's own first, then what the XRs share.
 func (c *Checker) Check(files []string) ([]Finding, error) {
+	return c.CheckChanged(files, nil)
+}
+
+// CheckChanged checks the changed files against the rest of the
+// repository: only the changed files' own findings are reported, and what
+// they share with the context files (shared names, overlapping networks),
+// so a pull request is judged on what it changes. A file in both lists
+// counts as changed.
+func (c *Checker) CheckChanged(changed, context []string) ([]Finding, error) {
+	isChanged := map[string]bool{}
+	for _, f := range changed {
+		isChanged[filepath.Clean(f)] = true
+	}
+	var files []string
+	for _, f := range context {
+		if !isChanged[filepath.Clean(f)] {
+			files = append(files, f)
+		}
+	}
+	// Context first: a name two XRs share is reported on the later one.
+	files = append(files, changed...)
+	findings, err := c.check(files)
+	if err != nil || len(context) == 0 {
+		return findings, err
+	}
+	var out []Finding
+	for _, f := range findings {
+		if isChanged[filepath.Clean(f.File)] {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+func (c *Checker) check(files []string) ([]Finding, error) {
 	var xrs []xr
 	var findings []Finding
 	for _, path := range files {

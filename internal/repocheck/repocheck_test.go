@@ -372,3 +372,44 @@ spec:
 		}
 	}
 }
+
+// TestPlatformRepoExample: the shipped platform repository passes, with
+// the package's Compositions (the ones built into the command) and its
+// settings.
+func TestPlatformRepoExample(t *testing.T) {
+	repo := filepath.Join(root, "example", "platform-repo")
+	files, err := Files([]string{filepath.Join(repo, "teams")})
+	if err != nil || len(files) < 4 {
+		t.Fatalf("the example repository's teams: %v, %v", files, err)
+	}
+	if got := check(t, packageCompositions, filepath.Join(repo, "platform", "platform-settings.yaml"), files...); len(got) > 0 {
+		t.Errorf("example/platform-repo:\n%s", strings.Join(got, "\n"))
+	}
+}
+
+// TestCheckChanged: a pull request is judged on what it changes. A broken
+// file outside the change is not reported; a changed file that overlaps
+// an unchanged one is, on the changed file.
+func TestCheckChanged(t *testing.T) {
+	dir := t.TempDir()
+	old := writeXR(t, dir, "old.yaml", func(spec, md map[string]any) {})
+	broken := writeXR(t, dir, "broken.yaml", func(spec, md map[string]any) {
+		md["name"] = "payments-qa"
+		spec["network"].(map[string]any)["vpcCidr"] = "10.99.0.0/33"
+	})
+	changed := writeXR(t, dir, "new.yaml", func(spec, md map[string]any) {
+		md["name"] = "payments-staging"
+		spec["network"].(map[string]any)["vpcCidr"] = "10.20.64.0/18"
+	})
+	c, err := New(newFunction(), exampleCompositions, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings, err := c.CheckChanged([]string{changed}, []string{old, broken, changed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(findings) != 1 || findings[0].File != changed || findings[0].What != "overlapping networks" || !strings.Contains(findings[0].Detail, "payments-dev in "+old) {
+		t.Errorf("findings %v; want only the changed file's overlap with %s", findings, old)
+	}
+}

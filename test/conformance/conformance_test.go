@@ -530,3 +530,58 @@ func TestValidateAddonApplicationSets(t *testing.T) {
 		t.Errorf("%d ApplicationSets select a cluster by its enable_ label, want 6", selected)
 	}
 }
+
+// TestValidatePlatformRepo validates the platform repository example's Argo
+// CD objects (the AppProject, the settings Application and the team
+// ApplicationSet) against Argo CD's CRDs, and its XRs and settings against
+// the XRDs and Crossplane's CRDs.
+func TestValidatePlatformRepo(t *testing.T) {
+	v := newValidator(t)
+	here, _ := os.Getwd()
+	argo := moduleDir(t, here, "github.com/argoproj/argo-cd/v3@v3.6.1", "GOTOOLCHAIN=go1.27.3")
+	crds := t.TempDir()
+	for _, c := range []string{"application", "applicationset", "appproject"} {
+		copyFile(t, filepath.Join(argo, "manifests", "crds", c+"-crd.yaml"), filepath.Join(crds, c+".yaml"))
+	}
+	copyFile(t, filepath.Join(root, "example", "xrd.yaml"), filepath.Join(crds, "xrd.yaml"))
+	copyFile(t, filepath.Join(root, "example", "xrd-namespaced.yaml"), filepath.Join(crds, "xrd-namespaced.yaml"))
+
+	var objs []map[string]any
+	repo := filepath.Join(root, "example", "platform-repo")
+	err := filepath.WalkDir(repo, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yaml") || strings.Contains(path, ".github") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, doc := range strings.Split(string(b), "\n---\n") {
+			o := map[string]any{}
+			if err := yaml.Unmarshal([]byte(doc), &o); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			if len(o) > 0 {
+				objs = append(objs, o)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, o := range objs {
+		kinds[o["kind"].(string)]++
+	}
+	for _, k := range []string{"AppProject", "Application", "ApplicationSet", "TeamCluster", "NamespacedTeamCluster", "EnvironmentConfig"} {
+		if kinds[k] == 0 {
+			t.Errorf("example/platform-repo has no %s (it has %v)", k, kinds)
+		}
+	}
+	res := t.TempDir()
+	writeYAML(t, filepath.Join(res, "platform-repo.yaml"), objs...)
+	if out, err := v.validate(t, crds, res); err != nil {
+		t.Fatalf("crossplane beta validate: %v\n%s", err, out)
+	}
+}
