@@ -983,8 +983,20 @@ func TestEndToEnd(t *testing.T) {
 			all = append(all, xrRef{gvk, c.ns, c.name})
 		}
 		e.deletionOrder(ctx, t)
+		// The rest at once: with the Usages enforced, each XR's objects go
+		// in order over tens of seconds, which the XRs may spend together.
 		for _, x := range all[1:] {
-			if err := e.cp.deleteAndWait(ctx, x.gvk, x.ns, x.name, 3*time.Minute); err != nil {
+			r, err := e.cp.resource(x.gvk, x.ns)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fg := metav1.DeletePropagationForeground
+			if err := r.Delete(ctx, x.name, metav1.DeleteOptions{PropagationPolicy: &fg}); err != nil && !apierrors.IsNotFound(err) {
+				t.Fatal(err)
+			}
+		}
+		for _, x := range all[1:] {
+			if err := e.cp.deleteAndWait(ctx, x.gvk, x.ns, x.name, 4*time.Minute); err != nil {
 				t.Fatal(err)
 			}
 		}
