@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/yaml"
 
 	"github.com/eks-gitops/function-eks-gitops/internal/naming"
@@ -1069,7 +1071,40 @@ func (e *env) deletionOrder(ctx context.Context, t *testing.T) {
 		t.Logf("deleting %s %s directly: %v", o.GetKind(), o.GetName(), err)
 	}
 
-	gone := map[string]time.Time{}
+	// Watch each object from its current version: the DELETED event's
+	// resourceVersion is etcd's revision of the deletion, which orders
+	// deletions exactly, however close together they are.
+	type deletion struct {
+		name string
+		rev  int64
+		at   time.Time
+	}
+	deleted := make(chan deletion, len(watched))
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	for _, n := range watched {
+		o := objs[n]
+		r, err := e.cp.resource(o.GroupVersionKind(), o.GetNamespace())
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := r.Watch(wctx, metav1.ListOptions{FieldSelector: "metadata.name=" + o.GetName(), ResourceVersion: o.GetResourceVersion()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			defer w.Stop()
+			for ev := range w.ResultChan() {
+				if ev.Type != watch.Deleted {
+					continue
+				}
+				u, _ := ev.Object.(*unstructured.Unstructured)
+				rev, _ := strconv.ParseInt(u.GetResourceVersion(), 10, 64)
+				deleted <- deletion{name: n, rev: rev, at: time.Now()}
+				return
+			}
+		}()
+	}
 	start := time.Now()
 	r, err := e.cp.resource(teamClusterGVK, "")
 	if err != nil {
@@ -1079,27 +1114,19 @@ func (e *env) deletionOrder(ctx context.Context, t *testing.T) {
 	if err := r.Delete(ctx, "payments-dev", metav1.DeleteOptions{PropagationPolicy: &fg}); err != nil {
 		t.Fatal(err)
 	}
-	if err := poll(ctx, 3*time.Minute, 50*time.Millisecond, "payments-dev's objects to disappear", func() (bool, error) {
-		for _, n := range watched {
-			if _, ok := gone[n]; ok {
-				continue
-			}
-			o := objs[n]
-			r, err := e.cp.resource(o.GroupVersionKind(), o.GetNamespace())
-			if err != nil {
-				return false, err
-			}
-			if _, err := r.Get(ctx, o.GetName(), metav1.GetOptions{}); apierrors.IsNotFound(err) {
-				gone[n] = time.Now()
-			}
+	gone := map[string]deletion{}
+	timeout := time.After(3 * time.Minute)
+	for len(gone) < len(watched) {
+		select {
+		case d := <-deleted:
+			gone[d.name] = d
+		case <-timeout:
+			t.Fatalf("payments-dev's objects did not all disappear in 3 minutes; gone: %v", gone)
 		}
-		return len(gone) == len(watched), nil
-	}); err != nil {
-		t.Fatalf("%v; gone so far: %v", err, gone)
 	}
 	var order []string
 	for _, n := range watched {
-		order = append(order, fmt.Sprintf("%s %s", n, gone[n].Sub(start).Round(10*time.Millisecond)))
+		order = append(order, fmt.Sprintf("%s %s (revision %d)", n, gone[n].at.Sub(start).Round(10*time.Millisecond), gone[n].rev))
 	}
 	t.Logf("disappeared after: %s", strings.Join(order, ", "))
 	for _, before := range [][2]string{
@@ -1111,8 +1138,9 @@ func (e *env) deletionOrder(ctx context.Context, t *testing.T) {
 		{"argocd-cluster-secret", "eks-cluster"},
 		{"eks-cluster", "vpc"},
 	} {
-		if !gone[before[0]].Before(gone[before[1]]) {
-			t.Errorf("%s disappeared at %s, not before %s at %s", before[0], gone[before[0]].Sub(start), before[1], gone[before[1]].Sub(start))
+		a, b := gone[before[0]], gone[before[1]]
+		if a.rev == 0 || b.rev == 0 || a.rev >= b.rev {
+			t.Errorf("%s was deleted at revision %d, not before %s at revision %d", before[0], a.rev, before[1], b.rev)
 		}
 	}
 	if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "payments-dev", 3*time.Minute); err != nil {
