@@ -18,8 +18,10 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"google.golang.org/protobuf/types/known/structpb"
 	"sigs.k8s.io/yaml"
@@ -219,22 +221,52 @@ func (c *Checker) check(files []string) ([]Finding, error) {
 			xrs = append(xrs, xr{file: path, obj: d, input: in})
 		}
 	}
+	// The XRs are judged in parallel, as the function serves calls; the
+	// findings keep the files' order.
+	type verdict struct {
+		findings []Finding
+		p        *compose.Params
+		err      error
+	}
+	verdicts := make([]verdict, len(xrs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range next {
+				x := xrs[i]
+				req, err := c.request(x)
+				if err != nil {
+					verdicts[i].findings = []Finding{{File: x.file, What: "invalid manifest", Detail: err.Error()}}
+					continue
+				}
+				if err := c.fn.Verdict(req); err != nil {
+					verdicts[i].findings = findingsOf(x.file, err)
+					continue
+				}
+				p, err := c.fn.Params(req)
+				if err != nil {
+					verdicts[i].err = fmt.Errorf("%s: accepted but its parameters are not: %w", x.file, err)
+					continue
+				}
+				verdicts[i].p = &p
+			}
+		})
+	}
+	for i := range xrs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	accepted := make([]acceptedXR, 0, len(xrs))
-	for _, x := range xrs {
-		req, err := c.request(x)
-		if err != nil {
-			findings = append(findings, Finding{File: x.file, What: "invalid manifest", Detail: err.Error()})
-			continue
+	for i, v := range verdicts {
+		if v.err != nil {
+			return nil, v.err
 		}
-		if err := c.fn.Verdict(req); err != nil {
-			findings = append(findings, findingsOf(x.file, err)...)
-			continue
+		findings = append(findings, v.findings...)
+		if v.p != nil {
+			accepted = append(accepted, acceptedXR{xr: xrs[i], p: *v.p})
 		}
-		p, err := c.fn.Params(req)
-		if err != nil {
-			return nil, fmt.Errorf("%s: accepted but its parameters are not: %w", x.file, err)
-		}
-		accepted = append(accepted, acceptedXR{xr: x, p: p})
 	}
 	findings = append(findings, sharedNames(accepted)...)
 	findings = append(findings, overlappingVPCs(accepted)...)
