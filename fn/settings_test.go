@@ -74,14 +74,14 @@ func TestPackageCompositionsHoldNoPlatformSetting(t *testing.T) {
 	for _, c := range []string{"composition.yaml", "composition-namespaced.yaml"} {
 		in := packageInput(t, c)
 		for _, f := range platformsettings.Fields {
-			if v, ok := lookupPath(in, f); ok {
+			if v, ok := platformsettings.Lookup(in, f); ok {
 				t.Errorf("package/configuration/%s sets %s = %v: a platform setting", c, strings.Join(f, "."), v)
 			}
 		}
 		ex := exampleInput(t, c)
 		for _, f := range platformsettings.Fields {
-			want, inExample := lookupPath(ex, f)
-			got, inSettings := lookupPath(data, f)
+			want, inExample := platformsettings.Lookup(ex, f)
+			got, inSettings := platformsettings.Lookup(data, f)
 			if f[0] == "tenancy" {
 				continue // The settings grant the teams of both examples.
 			}
@@ -98,20 +98,6 @@ func TestPackageCompositionsHoldNoPlatformSetting(t *testing.T) {
 			}
 		}
 	}
-}
-
-func lookupPath(m map[string]any, p []string) (any, bool) {
-	var v any = m
-	for _, k := range p {
-		mm, ok := v.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if v, ok = mm[k]; !ok {
-			return nil, false
-		}
-	}
-	return v, true
 }
 
 // TestPlatformSettingsRefusals: a missing or invalid settings object is a

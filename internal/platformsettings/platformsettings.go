@@ -65,7 +65,7 @@ func Merge(input, data map[string]any, src Source) (map[string]any, [][]string, 
 			p := append(slices.Clone(path), k)
 			switch kind(p) {
 			case leaf:
-				if _, set := lookup(input, p); set {
+				if _, set := Lookup(input, p); set {
 					errs = append(errs, field.Forbidden(fieldPath(src.Path(), p),
 						"also set in the Composition's Input (input."+strings.Join(p, ".")+"); set each value in one place"))
 					continue
@@ -158,7 +158,9 @@ func fieldPath(root *field.Path, p []string) *field.Path {
 	return root
 }
 
-func lookup(m map[string]any, p []string) (any, bool) {
+// Lookup returns the value at path p of a JSON object, and whether it is
+// set (present and not null).
+func Lookup(m map[string]any, p []string) (any, bool) {
 	var v any = m
 	for _, k := range p {
 		mm, ok := v.(map[string]any)

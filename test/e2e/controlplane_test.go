@@ -285,7 +285,7 @@ func (cp *controlPlane) initCrossplane(ctx context.Context) error {
 	svc := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: webhookService, Namespace: "crossplane-system"},
 		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost",
-			Ports: []corev1.ServicePort{{Name: "webhooks", Port: int32(cp.webhookPort)}}}, //nolint:gosec // A free TCP port.
+			Ports: []corev1.ServicePort{{Name: "webhooks", Port: int32(cp.webhookPort)}}},
 	}
 	if _, err := cp.kube.CoreV1().Services("crossplane-system").Create(ctx, svc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"sigs.k8s.io/yaml"
 
@@ -137,14 +139,7 @@ func TestPackage(t *testing.T) {
 	ref := addr + "/eks-gitops/function-eks-gitops:v0.0.0-test"
 	runCmd(t, root, []string{"SSL_CERT_FILE=" + caFile}, cli, "xpkg", "push", "-f", xpkg, ref)
 
-	pool := x509.NewCertPool()
-	b, _ := os.ReadFile(caFile)
-	pool.AppendCertsFromPEM(b)
-	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
-	tag, err := name.NewTag(ref)
-	must(t, err)
-	img, err := remote.Image(tag, remote.WithTransport(tr))
-	must(t, err)
+	img := pull(t, ref, caFile)
 
 	cfg, err := img.ConfigFile()
 	must(t, err)
@@ -155,29 +150,7 @@ func TestPackage(t *testing.T) {
 		t.Errorf("port 9443 is not exposed: %v", cfg.Config.ExposedPorts)
 	}
 
-	files := map[string][]byte{}
-	layers, err := img.Layers()
-	must(t, err)
-	for _, l := range layers {
-		rc, err := l.Uncompressed()
-		must(t, err)
-		tr := tar.NewReader(rc)
-		for {
-			h, err := tr.Next()
-			if err == io.EOF {
-				break
-			}
-			must(t, err)
-			if h.Name == "package.yaml" {
-				body, err := io.ReadAll(tr)
-				must(t, err)
-				files[h.Name] = body
-				continue
-			}
-			files[h.Name] = nil
-		}
-		_ = rc.Close()
-	}
+	files := layerFiles(t, img)
 	for _, want := range []string{"function", "etc/passwd", "package.yaml"} {
 		if _, ok := files[want]; !ok {
 			t.Errorf("the pulled package has no %s", want)
@@ -233,33 +206,7 @@ func TestConfigurationPackage(t *testing.T) {
 	addr, caFile := startRegistry(t)
 	ref := addr + "/eks-gitops/configuration-eks-gitops:v0.0.0-test"
 	runCmd(t, root, []string{"SSL_CERT_FILE=" + caFile}, cli, "xpkg", "push", "-f", xpkg, ref)
-	pool := x509.NewCertPool()
-	b, _ := os.ReadFile(caFile)
-	pool.AppendCertsFromPEM(b)
-	tag, err := name.NewTag(ref)
-	must(t, err)
-	img, err := remote.Image(tag, remote.WithTransport(&http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}))
-	must(t, err)
-	layers, err := img.Layers()
-	must(t, err)
-	var pkg []byte
-	for _, l := range layers {
-		rc, err := l.Uncompressed()
-		must(t, err)
-		tr := tar.NewReader(rc)
-		for {
-			h, err := tr.Next()
-			if err == io.EOF {
-				break
-			}
-			must(t, err)
-			if h.Name == "package.yaml" {
-				pkg, err = io.ReadAll(tr)
-				must(t, err)
-			}
-		}
-		_ = rc.Close()
-	}
+	pkg := layerFiles(t, pull(t, ref, caFile))["package.yaml"]
 	var objs []string
 	var deps []string
 	for _, doc := range strings.Split(string(pkg), "\n---") {
@@ -313,4 +260,47 @@ func TestConfigurationPackage(t *testing.T) {
 		}
 	}
 	t.Logf("pushed and pulled %s: %v", ref, objs)
+}
+
+// pull fetches an image from the test registry, trusting its CA.
+func pull(t *testing.T, ref, caFile string) v1.Image {
+	t.Helper()
+	pool := x509.NewCertPool()
+	b, err := os.ReadFile(caFile)
+	must(t, err)
+	pool.AppendCertsFromPEM(b)
+	tag, err := name.NewTag(ref)
+	must(t, err)
+	img, err := remote.Image(tag, remote.WithTransport(&http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}))
+	must(t, err)
+	return img
+}
+
+// layerFiles lists every file of the image's layers, with the content of
+// package.yaml.
+func layerFiles(t *testing.T, img v1.Image) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	layers, err := img.Layers()
+	must(t, err)
+	for _, l := range layers {
+		rc, err := l.Uncompressed()
+		must(t, err)
+		tr := tar.NewReader(rc)
+		for {
+			h, err := tr.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			must(t, err)
+			var body []byte
+			if h.Name == "package.yaml" {
+				body, err = io.ReadAll(tr)
+				must(t, err)
+			}
+			files[h.Name] = body
+		}
+		_ = rc.Close()
+	}
+	return files
 }
