@@ -298,7 +298,7 @@ func (f *Function) validated(req *fnv1.RunFunctionRequest, xr composite, scheme 
 	if err != nil {
 		return nil, compose.Params{}, err
 	}
-	p, err := f.params(xr, in, scheme)
+	p, err := f.params(xr, in, scheme, ps)
 	if err != nil {
 		return in, compose.Params{}, err
 	}
@@ -332,7 +332,7 @@ func validationKey(input, settings *structpb.Struct, xr composite, scheme naming
 }
 
 // params reads, defaults and validates the XR's spec.
-func (f *Function) params(xr composite, in *v1beta1.Input, scheme naming.Scheme) (compose.Params, error) {
+func (f *Function) params(xr composite, in *v1beta1.Input, scheme naming.Scheme, ps settings) (compose.Params, error) {
 	s, err := clusterspec.Parse(xr.spec.AsMap())
 	if err != nil {
 		return compose.Params{}, errors.Wrap(err, "invalid XR")
@@ -341,7 +341,7 @@ func (f *Function) params(xr composite, in *v1beta1.Input, scheme naming.Scheme)
 	// two otherwise equal calls build (or cache) different plans.
 	s.Crossplane = nil
 	s = s.WithDefaults(in.DefaultKubernetesVersion)
-	c := validation.Composite{Name: xr.name, Namespace: xr.namespace, Scheme: scheme}
+	c := validation.Composite{Name: xr.name, Namespace: xr.namespace, Scheme: scheme, GrantsAt: ps.grantsAt()}
 	if errs := validation.Spec(c, s, in, f.now()); len(errs) > 0 {
 		return compose.Params{}, invalid("invalid XR", errs)
 	}

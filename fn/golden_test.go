@@ -59,7 +59,7 @@ func paramsOf(t *testing.T, s state) compose.Params {
 		t.Fatal(err)
 	}
 	xr := compositeOf(req.GetObserved().GetComposite().GetResource())
-	p, err := New(WithClock(func() time.Time { return testNow })).params(xr, in, schemeOf(xr.name, req.GetObserved().GetResources()))
+	p, err := New(WithClock(func() time.Time { return testNow })).params(xr, in, schemeOf(xr.name, req.GetObserved().GetResources()), settings{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,3 +67,15 @@ func settingsOf(req *fnv1.RunFunctionRequest, name string) (s settings, resolved
 	}
 	return settings{}, true, errors.Errorf("%s %s not found: the Composition's Input reads the platform settings from it (platformSettings.environmentConfigName); apply it (see example/platform-settings.yaml)", platformsettings.Kind, name)
 }
+
+// grantsAt is where the team grants are declared, for the messages that
+// refuse an XR for asking more than its team was granted.
+func (s settings) grantsAt() string {
+	if s.name == "" {
+		return ""
+	}
+	if _, ok := platformsettings.Lookup(s.data.AsMap(), []string{"tenancy"}); !ok {
+		return ""
+	}
+	return platformsettings.Source{Name: s.name}.Path().Child("tenancy", "teams").String()
+}

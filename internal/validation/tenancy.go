@@ -123,25 +123,25 @@ func grant(xr Composite, s clusterspec.Spec, in *v1beta1.Input) field.ErrorList 
 				continue
 			}
 			if t.Name != s.Team.Name {
-				return field.ErrorList{field.Invalid(team, s.Team.Name, fmt.Sprintf("namespace %s belongs to team %s (input.tenancy.teams); an XR there can only be that team's", xr.Namespace, t.Name))}
+				return field.ErrorList{field.Invalid(team, s.Team.Name, fmt.Sprintf("namespace %s belongs to team %s (%s); an XR there can only be that team's", xr.Namespace, t.Name, xr.grants()))}
 			}
-			return account1(account, s.AWS.AccountID, t)
+			return account1(account, s.AWS.AccountID, t, xr.grants())
 		}
-		return field.ErrorList{field.Forbidden(field.NewPath("metadata", "namespace"), fmt.Sprintf("namespace %s is not granted to any team (input.tenancy.teams[].namespaces); ask the platform team to grant it", xr.Namespace))}
+		return field.ErrorList{field.Forbidden(field.NewPath("metadata", "namespace"), fmt.Sprintf("namespace %s is not granted to any team (%s[].namespaces); ask the platform team to grant it", xr.Namespace, xr.grants()))}
 	}
 	for _, t := range in.Tenancy.Teams {
 		if t.Name == s.Team.Name {
-			return account1(account, s.AWS.AccountID, t)
+			return account1(account, s.AWS.AccountID, t, xr.grants())
 		}
 	}
-	return field.ErrorList{field.Invalid(team, s.Team.Name, "is not a team the platform granted anything to (input.tenancy.teams); ask the platform team to add it")}
+	return field.ErrorList{field.Invalid(team, s.Team.Name, "is not a team the platform granted anything to ("+xr.grants()+"); ask the platform team to add it")}
 }
 
-func account1(p *field.Path, id string, t v1beta1.TeamGrant) field.ErrorList {
+func account1(p *field.Path, id string, t v1beta1.TeamGrant, grants string) field.ErrorList {
 	if slices.Contains(t.AccountIDs, id) {
 		return nil
 	}
-	return field.ErrorList{field.Forbidden(p, fmt.Sprintf("account %s is not granted to team %s (input.tenancy.teams); its accounts are %s", id, t.Name, strings.Join(t.AccountIDs, ", ")))}
+	return field.ErrorList{field.Forbidden(p, fmt.Sprintf("account %s is not granted to team %s (%s); its accounts are %s", id, t.Name, grants, strings.Join(t.AccountIDs, ", ")))}
 }
 
 // sharedNames checks the Argo CD project and cluster name against the

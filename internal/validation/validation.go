@@ -257,6 +257,16 @@ type Composite struct {
 	Namespace string
 	// Scheme is how the XR's names are derived.
 	Scheme naming.Scheme
+	// GrantsAt is where the team grants are declared, as refusals name it:
+	// the Input's tenancy.teams unless set (e.g. to the platform settings).
+	GrantsAt string
+}
+
+func (xr Composite) grants() string {
+	if xr.GrantsAt != "" {
+		return xr.GrantsAt
+	}
+	return "input.tenancy.teams"
 }
 
 // Spec checks a defaulted XR spec for the given XR and Input on day now.
