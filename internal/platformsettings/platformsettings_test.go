@@ -1,6 +1,7 @@
 package platformsettings
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -126,4 +127,49 @@ func TestAttribute(t *testing.T) {
 	if errs[0].Field != "input.cognito.userPoolId" {
 		t.Error("Attribute changed the errors it was given")
 	}
+}
+
+// FuzzMerge feeds arbitrary settings data and Inputs (as JSON) to Merge:
+// it never panics, never changes the Input it is given, never writes a
+// field that is not a platform setting, and writes every field it reports
+// as taken from the settings with the settings' value.
+func FuzzMerge(f *testing.F) {
+	f.Add(`{"ttl":"30s","argocd":{"bootstrap":{"path":"x"}}}`, `{"tenancy":{"teams":[]},"argocd":{"hubRoleArn":"a"}}`)
+	f.Add(`{"namePrefix":"a-"}`, `{"namePrefix":"b-","ttl":"1s"}`)
+	f.Add(`{}`, `{"argocd":"x","repository":{"accountId":1,"deletionPolicy":"Delete"}}`)
+	f.Add(`{"argocd":null}`, `{"argocd":{"namespace":null}}`)
+	f.Fuzz(func(t *testing.T, input, data string) {
+		var in, d map[string]any
+		if json.Unmarshal([]byte(input), &in) != nil || json.Unmarshal([]byte(data), &d) != nil || in == nil || d == nil {
+			return
+		}
+		before, _ := json.Marshal(in)
+		out, from, _ := Merge(in, d, src)
+		if after, _ := json.Marshal(in); string(after) != string(before) {
+			t.Fatalf("Merge changed its Input: %s -> %s", before, after)
+		}
+		for _, p := range from {
+			if kind(p) != leaf {
+				t.Fatalf("took %v from the settings, which is not a platform setting", p)
+			}
+			got, _ := Lookup(out, p)
+			want, _ := Lookup(d, p)
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(want)
+			if string(g) != string(w) {
+				t.Fatalf("%v is %s in the result, %s in the settings", p, g, w)
+			}
+		}
+		// Whatever the Input sets (null is unset) stays the Input's.
+		for k, v := range in {
+			if _, ok := v.(map[string]any); ok || v == nil {
+				continue
+			}
+			g, _ := json.Marshal(out[k])
+			w, _ := json.Marshal(v)
+			if string(g) != string(w) {
+				t.Fatalf("the Input's %s changed from %s to %s", k, w, g)
+			}
+		}
+	})
 }
