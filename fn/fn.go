@@ -19,7 +19,6 @@ import (
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/request"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/response"
 
@@ -219,32 +218,29 @@ func readInput(req *fnv1.RunFunctionRequest, ps settings) (*v1beta1.Input, error
 	if v, k := stringAt(req.GetInput(), "apiVersion"), stringAt(req.GetInput(), "kind"); v != InputAPIVersion || k != InputKind {
 		return nil, invalid("invalid function input in the Composition", field.ErrorList{field.NotSupported(field.NewPath("input", "apiVersion"), v+", kind "+k, []string{InputAPIVersion + ", kind " + InputKind})})
 	}
+	// The Input as the Composition holds it, or with the platform settings
+	// filled in; both are then read, defaulted and validated alike.
+	raw, what, attribute := req.GetInput(), "invalid function input in the Composition", func(errs field.ErrorList) field.ErrorList { return errs }
+	if ps.name != "" {
+		src := platformsettings.Source{Name: ps.name}
+		merged, from, errs := platformsettings.Merge(req.GetInput().AsMap(), ps.data.AsMap(), src)
+		if len(errs) > 0 {
+			return nil, invalid("invalid platform settings", errs)
+		}
+		st, err := structpb.NewStruct(merged)
+		if err != nil {
+			return nil, errors.Wrap(err, "cannot read the platform settings")
+		}
+		raw, what = st, "invalid function input or platform settings"
+		attribute = func(errs field.ErrorList) field.ErrorList { return platformsettings.Attribute(errs, from, src) }
+	}
 	in := &v1beta1.Input{}
-	if ps.name == "" {
-		if err := request.GetInput(req, in); err != nil {
-			return nil, errors.Wrap(err, "cannot read the function input")
-		}
-		in = in.WithDefaults()
-		if errs := validation.Input(in); len(errs) > 0 {
-			return nil, invalid("invalid function input in the Composition", errs)
-		}
-		return in, nil
-	}
-	src := platformsettings.Source{Name: ps.name}
-	merged, from, errs := platformsettings.Merge(req.GetInput().AsMap(), ps.data.AsMap(), src)
-	if len(errs) > 0 {
-		return nil, invalid("invalid platform settings", errs)
-	}
-	st, err := structpb.NewStruct(merged)
-	if err != nil {
-		return nil, errors.Wrap(err, "cannot read the platform settings")
-	}
-	if err := resource.AsObject(st, in); err != nil {
-		return nil, errors.Wrapf(err, "cannot read the function input with the platform settings of %s %s", platformsettings.Kind, ps.name)
+	if err := resource.AsObject(raw, in); err != nil {
+		return nil, errors.Wrap(err, "cannot read the function input")
 	}
 	in = in.WithDefaults()
 	if errs := validation.Input(in); len(errs) > 0 {
-		return nil, invalid("invalid function input or platform settings", platformsettings.Attribute(errs, from, src))
+		return nil, invalid(what, attribute(errs))
 	}
 	return in, nil
 }
