@@ -1,0 +1,233 @@
+// Package awsemu is the AWS API the real-provider suite runs the AWS
+// provider's own controllers against: moto_server, behind a layer that
+// serves, in the AWS APIs' own request and response shapes, the calls moto
+// lacks or answers unlike AWS. Everything else goes to moto unchanged.
+//
+// What the layer adds:
+//   - accounts: an access key made by AccessKeyID names its account, so one
+//     moto serves the team accounts and the central account apart;
+//   - EKS add-ons, access entries, access policy associations, Pod Identity
+//     associations and DescribeUpdate, which moto answers with 404;
+//   - EKS clusters as AWS describes them: a certificate authority that is a
+//     real PEM certificate (moto's is random text), the cluster settings
+//     moto drops (accessConfig, upgradePolicy, bootstrapSelfManagedAddons),
+//     UpdateClusterConfig answering with an update as AWS does, and a
+//     deleted cluster taking its add-ons, access entries and associations;
+//   - IAM service-specific credentials, which moto cannot parse, with
+//     DeleteUser refused while a user still has one, as IAM does;
+//   - CodeCommit tags, which moto does not keep.
+package awsemu
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultAccount is the account of a request whose access key names none.
+const DefaultAccount = "123456789012"
+
+// accessKeyPrefix starts every access key AccessKeyID makes.
+const accessKeyPrefix = "AKIAEMU"
+
+// AccessKeyID is the access key of an account: requests signed with it act
+// in that account.
+func AccessKeyID(account string) string { return accessKeyPrefix + account }
+
+// accountOf is the account an access key acts in.
+func accountOf(accessKey string) string {
+	if a, ok := strings.CutPrefix(accessKey, accessKeyPrefix); ok && len(a) == 12 {
+		return a
+	}
+	return DefaultAccount
+}
+
+var credentialScope = regexp.MustCompile(`Credential=([^/]+)/[0-9]{8}/([^/]+)/([^/]+)/aws4_request`)
+
+// call is who asks what: the request's signing scope.
+type call struct {
+	account, region, service string
+}
+
+func callOf(r *http.Request) call {
+	m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization"))
+	if m == nil {
+		return call{account: DefaultAccount, region: "us-east-1"}
+	}
+	return call{account: accountOf(m[1]), region: m[2], service: m[3]}
+}
+
+// Server is the layer in front of moto.
+type Server struct {
+	upstream *url.URL
+	proxy    *httputil.ReverseProxy
+	client   *http.Client
+	now      func() time.Time
+
+	mu         sync.Mutex
+	seq        int
+	clusters   map[clusterKey]*clusterExtra
+	addons     map[clusterKey]map[string]*addon
+	entries    map[clusterKey]map[string]*accessEntry
+	pods       map[clusterKey]map[string]*podIdentity
+	updates    map[string]map[string]any
+	creds      map[userKey][]*serviceCredential
+	repoTags   map[string]map[string]string
+	unexpected []string
+}
+
+// New returns a layer in front of the moto_server at upstream
+// (http://host:port).
+func New(upstream string) (*Server, error) {
+	u, err := url.Parse(upstream)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		upstream: u,
+		proxy:    httputil.NewSingleHostReverseProxy(u),
+		client:   &http.Client{Timeout: 30 * time.Second},
+		now:      time.Now,
+		clusters: map[clusterKey]*clusterExtra{},
+		addons:   map[clusterKey]map[string]*addon{},
+		entries:  map[clusterKey]map[string]*accessEntry{},
+		pods:     map[clusterKey]map[string]*podIdentity{},
+		updates:  map[string]map[string]any{},
+		creds:    map[userKey][]*serviceCredential{},
+		repoTags: map[string]map[string]string{},
+	}
+	return s, nil
+}
+
+// Unexpected lists the requests the layer refused as malformed: a
+// provider sending what AWS would reject is a finding.
+func (s *Server) Unexpected() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.unexpected...)
+}
+
+func (s *Server) note(format string, a ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noteLocked(format, a...)
+}
+
+func (s *Server) noteLocked(format string, a ...any) {
+	if len(s.unexpected) < 100 {
+		s.unexpected = append(s.unexpected, fmt.Sprintf(format, a...))
+	}
+}
+
+func (s *Server) nextID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	return s.seq
+}
+
+// ServeHTTP answers what the layer serves and sends the rest to moto, in
+// the account the access key names.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c := callOf(r)
+	r.Header.Set("x-moto-account-id", c.account)
+	switch c.service {
+	case "eks":
+		if s.serveEKS(w, r, c) {
+			return
+		}
+	case "iam":
+		if s.serveIAM(w, r, c) {
+			return
+		}
+	case "codecommit":
+		if s.serveCodeCommit(w, r, c) {
+			return
+		}
+	}
+	s.proxy.ServeHTTP(w, r)
+}
+
+// reply is moto's answer to a request the layer passes on and looks at.
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (rp reply) ok() bool { return rp.status >= 200 && rp.status < 300 }
+
+// forward sends a request to moto and returns its answer.
+func (s *Server) forward(r *http.Request, body []byte) (reply, error) {
+	u := *s.upstream
+	u.Path = r.URL.Path
+	u.RawPath = r.URL.RawPath
+	u.RawQuery = r.URL.RawQuery
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, u.String(), bytes.NewReader(body))
+	if err != nil {
+		return reply{}, err
+	}
+	req.Header = r.Header.Clone()
+	req.Host = r.Host
+	rsp, err := s.client.Do(req)
+	if err != nil {
+		return reply{}, err
+	}
+	defer rsp.Body.Close() //nolint:errcheck // Read to the end below.
+	b, err := io.ReadAll(rsp.Body)
+	return reply{status: rsp.StatusCode, header: rsp.Header, body: b}, err
+}
+
+// write sends moto's answer on, with body in place of its own.
+func (rp reply) write(w http.ResponseWriter, body []byte) {
+	for k, v := range rp.header {
+		if k == "Content-Length" {
+			continue
+		}
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rp.status)
+	_, _ = w.Write(body)
+}
+
+// readBody reads a request's body and puts it back for the proxy.
+func readBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b, nil
+}
+
+// writeJSON answers a JSON (REST or JSON 1.1) API call.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// restError answers a REST JSON API call with an AWS error.
+func restError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("X-Amzn-ErrorType", code)
+	writeJSON(w, status, map[string]any{"message": message})
+}
+
+// epoch is a timestamp as the REST JSON APIs send it.
+func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }

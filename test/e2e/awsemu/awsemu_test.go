@@ -1,0 +1,381 @@
+package awsemu
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/codecommit"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
+	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go"
+	"github.com/google/go-cmp/cmp"
+)
+
+// emulator is moto_server with the layer in front, for the whole package.
+var emulator string
+
+func TestMain(m *testing.M) {
+	url, stop, err := StartMoto()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	s, err := New(url)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		stop()
+		os.Exit(1)
+	}
+	srv := httptest.NewServer(s)
+	emulator = srv.URL
+	code := m.Run()
+	srv.Close()
+	stop()
+	os.Exit(code)
+}
+
+func config(account string) aws.Config {
+	return aws.Config{
+		Region:       "eu-west-1",
+		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID(account), "secret", ""),
+		BaseEndpoint: aws.String(emulator),
+	}
+}
+
+// code is an AWS error's code, or "" for no error.
+func code(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorCode()
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+func newCluster(t *testing.T, c *eks.Client, name string) {
+	t.Helper()
+	_, err := c.CreateCluster(context.Background(), &eks.CreateClusterInput{
+		Name: aws.String(name), RoleArn: aws.String("arn:aws:iam::444455556666:role/eks"),
+		ResourcesVpcConfig: &ekstypes.VpcConfigRequest{SubnetIds: []string{"subnet-1", "subnet-2"}},
+		AccessConfig:       &ekstypes.CreateAccessConfigRequest{AuthenticationMode: ekstypes.AuthenticationModeApi},
+		UpgradePolicy:      &ekstypes.UpgradePolicyRequest{SupportType: ekstypes.SupportTypeStandard},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAccountsAreApart(t *testing.T) {
+	ctx := context.Background()
+	a, b := iam.NewFromConfig(config("444455556666")), iam.NewFromConfig(config("777788889999"))
+	if _, err := a.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("apart")}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := a.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("apart")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := aws.ToString(u.User.Arn), "arn:aws:iam::444455556666:user/apart"; got != want {
+		t.Errorf("ARN: got %s, want %s", got, want)
+	}
+	if _, err := b.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("apart")}); code(err) != "NoSuchEntity" {
+		t.Errorf("another account sees the user: %v", err)
+	}
+}
+
+func TestClusterAsEKSDescribesIt(t *testing.T) {
+	ctx := context.Background()
+	c := eks.NewFromConfig(config("444455556666"))
+	newCluster(t, c, "described")
+	out, err := c.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("described")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := base64.StdEncoding.DecodeString(aws.ToString(out.Cluster.CertificateAuthority.Data))
+	if err != nil {
+		t.Fatalf("CA is not base64: %v", err)
+	}
+	if b, _ := pem.Decode(ca); b == nil || b.Type != "CERTIFICATE" {
+		t.Errorf("CA is not a PEM certificate: %.40q", ca)
+	}
+	if got := out.Cluster.AccessConfig; got == nil || got.AuthenticationMode != ekstypes.AuthenticationModeApi {
+		t.Errorf("accessConfig: got %+v, want authenticationMode API", got)
+	}
+	if got := out.Cluster.UpgradePolicy; got == nil || got.SupportType != ekstypes.SupportTypeStandard {
+		t.Errorf("upgradePolicy: got %+v, want STANDARD", got)
+	}
+	if aws.ToString(out.Cluster.ResourcesVpcConfig.ClusterSecurityGroupId) == "" {
+		t.Error("no cluster security group")
+	}
+
+	u, err := c.UpdateClusterConfig(ctx, &eks.UpdateClusterConfigInput{Name: aws.String("described"),
+		UpgradePolicy: &ekstypes.UpgradePolicyRequest{SupportType: ekstypes.SupportTypeExtended}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.DescribeUpdate(ctx, &eks.DescribeUpdateInput{Name: aws.String("described"), UpdateId: u.Update.Id})
+	if err != nil || d.Update.Status != ekstypes.UpdateStatusSuccessful {
+		t.Fatalf("DescribeUpdate: %v %+v", err, d)
+	}
+	out, _ = c.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("described")})
+	if got := out.Cluster.UpgradePolicy.SupportType; got != ekstypes.SupportTypeExtended {
+		t.Errorf("upgradePolicy after update: %s", got)
+	}
+	v, err := c.UpdateClusterVersion(ctx, &eks.UpdateClusterVersionInput{Name: aws.String("described"), Version: aws.String("1.36")})
+	if err != nil || v.Update.Type != ekstypes.UpdateTypeVersionUpdate {
+		t.Fatalf("UpdateClusterVersion: %v", err)
+	}
+	out, _ = c.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("described")})
+	if got := aws.ToString(out.Cluster.Version); got != "1.36" {
+		t.Errorf("version after update: %s", got)
+	}
+}
+
+func TestAddons(t *testing.T) {
+	ctx := context.Background()
+	c := eks.NewFromConfig(config("444455556666"))
+	if _, err := c.CreateAddon(ctx, &eks.CreateAddonInput{ClusterName: aws.String("nowhere"), AddonName: aws.String("vpc-cni")}); code(err) != "ResourceNotFoundException" {
+		t.Errorf("add-on on a missing cluster: %v", err)
+	}
+	newCluster(t, c, "addons")
+	in := &eks.CreateAddonInput{ClusterName: aws.String("addons"), AddonName: aws.String("aws-ebs-csi-driver"),
+		AddonVersion: aws.String("v1.64.0-eksbuild.1"), ResolveConflicts: ekstypes.ResolveConflictsOverwrite,
+		Tags: map[string]string{"team": "payments"}}
+	out, err := c.CreateAddon(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Addon.Status != ekstypes.AddonStatusCreating {
+		t.Errorf("new add-on: %s, want CREATING", out.Addon.Status)
+	}
+	if _, err := c.CreateAddon(ctx, in); code(err) != "ResourceInUseException" {
+		t.Errorf("second add-on of a name: %v", err)
+	}
+	bad := *in
+	bad.AddonName, bad.ServiceAccountRoleArn = aws.String("other"), aws.String("arn:aws:iam::444455556666:user/x")
+	if _, err := c.CreateAddon(ctx, &bad); code(err) != "InvalidParameterException" {
+		t.Errorf("a user as the service account role: %v", err)
+	}
+	var status ekstypes.AddonStatus
+	for range 2 {
+		d, err := c.DescribeAddon(ctx, &eks.DescribeAddonInput{ClusterName: aws.String("addons"), AddonName: aws.String("aws-ebs-csi-driver")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		status = d.Addon.Status
+	}
+	if status != ekstypes.AddonStatusActive {
+		t.Errorf("add-on: %s, want ACTIVE", status)
+	}
+	u, err := c.UpdateAddon(ctx, &eks.UpdateAddonInput{ClusterName: aws.String("addons"), AddonName: aws.String("aws-ebs-csi-driver"), AddonVersion: aws.String("v1.65.0-eksbuild.1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := c.DescribeUpdate(ctx, &eks.DescribeUpdateInput{Name: aws.String("addons"), UpdateId: u.Update.Id, AddonName: aws.String("aws-ebs-csi-driver")}); err != nil || d.Update.Status != ekstypes.UpdateStatusSuccessful {
+		t.Errorf("DescribeUpdate: %v", err)
+	}
+	if _, err := c.TagResource(ctx, &eks.TagResourceInput{ResourceArn: out.Addon.AddonArn, Tags: map[string]string{"env": "dev"}}); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := c.DescribeAddon(ctx, &eks.DescribeAddonInput{ClusterName: aws.String("addons"), AddonName: aws.String("aws-ebs-csi-driver")})
+	if diff := cmp.Diff(map[string]string{"team": "payments", "env": "dev"}, d.Addon.Tags); diff != "" {
+		t.Errorf("tags (-want +got):\n%s", diff)
+	}
+	if got := aws.ToString(d.Addon.AddonVersion); got != "v1.65.0-eksbuild.1" {
+		t.Errorf("version after update: %s", got)
+	}
+	l, _ := c.ListAddons(ctx, &eks.ListAddonsInput{ClusterName: aws.String("addons")})
+	if diff := cmp.Diff([]string{"aws-ebs-csi-driver"}, l.Addons); diff != "" {
+		t.Errorf("ListAddons (-want +got):\n%s", diff)
+	}
+	if _, err := c.DeleteAddon(ctx, &eks.DeleteAddonInput{ClusterName: aws.String("addons"), AddonName: aws.String("aws-ebs-csi-driver")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DescribeAddon(ctx, &eks.DescribeAddonInput{ClusterName: aws.String("addons"), AddonName: aws.String("aws-ebs-csi-driver")}); code(err) != "ResourceNotFoundException" {
+		t.Errorf("deleted add-on: %v", err)
+	}
+}
+
+func TestAccessEntriesAndPolicies(t *testing.T) {
+	ctx := context.Background()
+	c := eks.NewFromConfig(config("444455556666"))
+	newCluster(t, c, "access")
+	hub := "arn:aws:iam::111122223333:role/argocd-hub"
+	if _, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String("access"), PrincipalArn: aws.String("argocd-hub")}); code(err) != "InvalidParameterException" {
+		t.Errorf("a principal that is no ARN: %v", err)
+	}
+	if _, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String("access"), PrincipalArn: aws.String(hub), KubernetesGroups: []string{"system:masters"}}); code(err) != "InvalidParameterException" {
+		t.Errorf("a system: group: %v", err)
+	}
+	e, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String("access"), PrincipalArn: aws.String(hub)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := aws.ToString(e.AccessEntry.Username), "arn:aws:sts::111122223333:assumed-role/argocd-hub/{{SessionName}}"; got != want {
+		t.Errorf("user name: got %s, want %s", got, want)
+	}
+	if _, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String("access"), PrincipalArn: aws.String(hub)}); code(err) != "ResourceInUseException" {
+		t.Errorf("second entry: %v", err)
+	}
+	d, err := c.DescribeAccessEntry(ctx, &eks.DescribeAccessEntryInput{ClusterName: aws.String("access"), PrincipalArn: aws.String(hub)})
+	if err != nil || aws.ToString(d.AccessEntry.AccessEntryArn) != aws.ToString(e.AccessEntry.AccessEntryArn) {
+		t.Fatalf("DescribeAccessEntry: %v", err)
+	}
+	admin := "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+	for name, tc := range map[string]struct {
+		policy string
+		scope  ekstypes.AccessScope
+		want   string
+	}{
+		"cluster scope":                {admin, ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeCluster}, ""},
+		"namespace scope without any":  {admin, ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeNamespace}, "InvalidParameterException"},
+		"cluster scope with namespace": {admin, ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeCluster, Namespaces: []string{"a"}}, "InvalidParameterException"},
+		"an IAM policy":                {"arn:aws:iam::aws:policy/AdministratorAccess", ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeCluster}, "InvalidParameterException"},
+	} {
+		_, err := c.AssociateAccessPolicy(ctx, &eks.AssociateAccessPolicyInput{ClusterName: aws.String("access"), PrincipalArn: aws.String(hub), PolicyArn: aws.String(tc.policy), AccessScope: &tc.scope})
+		if got := code(err); got != tc.want {
+			t.Errorf("%s: got %q, want %q", name, got, tc.want)
+		}
+	}
+	l, err := c.ListAssociatedAccessPolicies(ctx, &eks.ListAssociatedAccessPoliciesInput{ClusterName: aws.String("access"), PrincipalArn: aws.String(hub)})
+	if err != nil || len(l.AssociatedAccessPolicies) != 1 || aws.ToString(l.AssociatedAccessPolicies[0].PolicyArn) != admin {
+		t.Fatalf("ListAssociatedAccessPolicies: %v %+v", err, l)
+	}
+	if _, err := c.DisassociateAccessPolicy(ctx, &eks.DisassociateAccessPolicyInput{ClusterName: aws.String("access"), PrincipalArn: aws.String(hub), PolicyArn: aws.String(admin)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteAccessEntry(ctx, &eks.DeleteAccessEntryInput{ClusterName: aws.String("access"), PrincipalArn: aws.String(hub)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DescribeAccessEntry(ctx, &eks.DescribeAccessEntryInput{ClusterName: aws.String("access"), PrincipalArn: aws.String(hub)}); code(err) != "ResourceNotFoundException" {
+		t.Errorf("deleted entry: %v", err)
+	}
+}
+
+func TestPodIdentityAssociations(t *testing.T) {
+	ctx := context.Background()
+	c := eks.NewFromConfig(config("444455556666"))
+	newCluster(t, c, "pods")
+	role := "arn:aws:iam::444455556666:role/eks-gitops/pods-ebs"
+	in := &eks.CreatePodIdentityAssociationInput{ClusterName: aws.String("pods"), Namespace: aws.String("kube-system"), ServiceAccount: aws.String("ebs-csi-controller-sa"), RoleArn: aws.String(role)}
+	p, err := c.CreatePodIdentityAssociation(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreatePodIdentityAssociation(ctx, in); code(err) != "ResourceInUseException" {
+		t.Errorf("second association of a service account: %v", err)
+	}
+	bad := *in
+	bad.ServiceAccount, bad.RoleArn = aws.String("other"), aws.String("role")
+	if _, err := c.CreatePodIdentityAssociation(ctx, &bad); code(err) != "InvalidParameterException" {
+		t.Errorf("a role that is no ARN: %v", err)
+	}
+	id := p.Association.AssociationId
+	newRole := "arn:aws:iam::444455556666:role/eks-gitops/pods-ebs-2"
+	if _, err := c.UpdatePodIdentityAssociation(ctx, &eks.UpdatePodIdentityAssociationInput{ClusterName: aws.String("pods"), AssociationId: id, RoleArn: aws.String(newRole)}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.DescribePodIdentityAssociation(ctx, &eks.DescribePodIdentityAssociationInput{ClusterName: aws.String("pods"), AssociationId: id})
+	if err != nil || aws.ToString(d.Association.RoleArn) != newRole {
+		t.Fatalf("DescribePodIdentityAssociation: %v %+v", err, d)
+	}
+	l, _ := c.ListPodIdentityAssociations(ctx, &eks.ListPodIdentityAssociationsInput{ClusterName: aws.String("pods")})
+	if len(l.Associations) != 1 || aws.ToString(l.Associations[0].AssociationId) != aws.ToString(id) {
+		t.Errorf("ListPodIdentityAssociations: %+v", l.Associations)
+	}
+	// Deleting the cluster takes its associations, add-ons and entries.
+	if _, err := c.DeleteCluster(ctx, &eks.DeleteClusterInput{Name: aws.String("pods")}); err != nil {
+		t.Fatal(err)
+	}
+	newCluster(t, c, "pods")
+	l, _ = c.ListPodIdentityAssociations(ctx, &eks.ListPodIdentityAssociationsInput{ClusterName: aws.String("pods")})
+	if len(l.Associations) != 0 {
+		t.Errorf("a new cluster of the old name has the old associations: %+v", l.Associations)
+	}
+}
+
+func TestServiceSpecificCredentials(t *testing.T) {
+	ctx := context.Background()
+	c := iam.NewFromConfig(config("111122223333"))
+	if _, err := c.CreateServiceSpecificCredential(ctx, &iam.CreateServiceSpecificCredentialInput{UserName: aws.String("ghost"), ServiceName: aws.String("codecommit.amazonaws.com")}); code(err) != "NoSuchEntity" {
+		t.Errorf("credential of a missing user: %v", err)
+	}
+	if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("git")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateServiceSpecificCredential(ctx, &iam.CreateServiceSpecificCredentialInput{UserName: aws.String("git"), ServiceName: aws.String("s3.amazonaws.com")}); code(err) != "NotSupportedService" {
+		t.Errorf("credential for S3: %v", err)
+	}
+	cr, err := c.CreateServiceSpecificCredential(ctx, &iam.CreateServiceSpecificCredentialInput{UserName: aws.String("git"), ServiceName: aws.String("codecommit.amazonaws.com")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cr.ServiceSpecificCredential
+	if aws.ToString(got.ServicePassword) == "" || aws.ToString(got.ServiceUserName) != "git-at-111122223333" || got.Status != "Active" {
+		t.Errorf("credential: %+v", got)
+	}
+	if _, err := c.CreateServiceSpecificCredential(ctx, &iam.CreateServiceSpecificCredentialInput{UserName: aws.String("git"), ServiceName: aws.String("codecommit.amazonaws.com")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateServiceSpecificCredential(ctx, &iam.CreateServiceSpecificCredentialInput{UserName: aws.String("git"), ServiceName: aws.String("codecommit.amazonaws.com")}); code(err) != "LimitExceeded" {
+		t.Errorf("third credential: %v", err)
+	}
+	l, err := c.ListServiceSpecificCredentials(ctx, &iam.ListServiceSpecificCredentialsInput{UserName: aws.String("git"), ServiceName: aws.String("codecommit.amazonaws.com")})
+	if err != nil || len(l.ServiceSpecificCredentials) != 2 || aws.ToString(l.ServiceSpecificCredentials[0].ServiceSpecificCredentialId) != aws.ToString(got.ServiceSpecificCredentialId) {
+		t.Fatalf("ListServiceSpecificCredentials: %v %+v", err, l)
+	}
+	if _, err := c.UpdateServiceSpecificCredential(ctx, &iam.UpdateServiceSpecificCredentialInput{UserName: aws.String("git"), ServiceSpecificCredentialId: got.ServiceSpecificCredentialId, Status: "Inactive"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("git")}); code(err) != "DeleteConflict" {
+		t.Errorf("deleting a user with credentials: %v", err)
+	}
+	for _, cr := range l.ServiceSpecificCredentials {
+		if _, err := c.DeleteServiceSpecificCredential(ctx, &iam.DeleteServiceSpecificCredentialInput{UserName: aws.String("git"), ServiceSpecificCredentialId: cr.ServiceSpecificCredentialId}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("git")}); err != nil {
+		t.Errorf("deleting a user without credentials: %v", err)
+	}
+}
+
+func TestCodeCommitTags(t *testing.T) {
+	ctx := context.Background()
+	c := codecommit.NewFromConfig(config("111122223333"))
+	r, err := c.CreateRepository(ctx, &codecommit.CreateRepositoryInput{RepositoryName: aws.String("gitops"), Tags: map[string]string{"team": "payments"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := r.RepositoryMetadata.Arn
+	if _, err := c.TagResource(ctx, &codecommit.TagResourceInput{ResourceArn: arn, Tags: map[string]string{"env": "dev"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UntagResource(ctx, &codecommit.UntagResourceInput{ResourceArn: arn, TagKeys: []string{"team"}}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := c.ListTagsForResource(ctx, &codecommit.ListTagsForResourceInput{ResourceArn: arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]string{"env": "dev"}, l.Tags); diff != "" {
+		t.Errorf("tags (-want +got):\n%s", diff)
+	}
+	if _, err := c.DeleteRepository(ctx, &codecommit.DeleteRepositoryInput{RepositoryName: aws.String("gitops")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListTagsForResource(ctx, &codecommit.ListTagsForResourceInput{ResourceArn: arn}); code(err) != "RepositoryDoesNotExistException" {
+		t.Errorf("tags of a deleted repository: %v", err)
+	}
+}

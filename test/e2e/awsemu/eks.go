@@ -1,0 +1,917 @@
+package awsemu
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// clusterKey names an EKS cluster.
+type clusterKey struct{ account, region, name string }
+
+// clusterExtra is what AWS keeps of a cluster and moto does not.
+type clusterExtra struct {
+	ca            string
+	accessConfig  map[string]any
+	upgradePolicy map[string]any
+	zonalShift    map[string]any
+	version       string
+}
+
+type addon struct {
+	AddonName               string            `json:"addonName"`
+	ClusterName             string            `json:"clusterName"`
+	Status                  string            `json:"status"`
+	AddonVersion            string            `json:"addonVersion,omitempty"`
+	AddonArn                string            `json:"addonArn"`
+	CreatedAt               float64           `json:"createdAt"`
+	ModifiedAt              float64           `json:"modifiedAt"`
+	ServiceAccountRoleArn   string            `json:"serviceAccountRoleArn,omitempty"`
+	ConfigurationValues     string            `json:"configurationValues,omitempty"`
+	Tags                    map[string]string `json:"tags,omitempty"`
+	Health                  map[string]any    `json:"health"`
+	PodIdentityAssociations []string          `json:"podIdentityAssociations,omitempty"`
+	described               int
+}
+
+type accessEntry struct {
+	ClusterName      string            `json:"clusterName"`
+	PrincipalArn     string            `json:"principalArn"`
+	KubernetesGroups []string          `json:"kubernetesGroups"`
+	AccessEntryArn   string            `json:"accessEntryArn"`
+	CreatedAt        float64           `json:"createdAt"`
+	ModifiedAt       float64           `json:"modifiedAt"`
+	Tags             map[string]string `json:"tags,omitempty"`
+	Username         string            `json:"username"`
+	Type             string            `json:"type"`
+	policies         map[string]*associatedPolicy
+}
+
+type associatedPolicy struct {
+	PolicyArn    string         `json:"policyArn"`
+	AccessScope  map[string]any `json:"accessScope"`
+	AssociatedAt float64        `json:"associatedAt"`
+	ModifiedAt   float64        `json:"modifiedAt"`
+}
+
+type podIdentity struct {
+	ClusterName        string            `json:"clusterName"`
+	Namespace          string            `json:"namespace"`
+	ServiceAccount     string            `json:"serviceAccount"`
+	RoleArn            string            `json:"roleArn"`
+	AssociationArn     string            `json:"associationArn"`
+	AssociationID      string            `json:"associationId"`
+	Tags               map[string]string `json:"tags,omitempty"`
+	CreatedAt          float64           `json:"createdAt"`
+	ModifiedAt         float64           `json:"modifiedAt"`
+	DisableSessionTags bool              `json:"disableSessionTags"`
+}
+
+var (
+	roleOrUserArn    = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/([\w+=,.@/-]+)$`)
+	roleArn          = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$`)
+	accessPolicyArn  = regexp.MustCompile(`^arn:aws[a-z-]*:eks::aws:cluster-access-policy/[A-Za-z]+$`)
+	kubernetesName   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
+	kubernetesGroup  = regexp.MustCompile(`^[^:]`)
+	ownedResourceArn = regexp.MustCompile(`:(addon|access-entry|podidentityassociation)/`)
+)
+
+// serveEKS answers the EKS calls the layer serves; false sends the request
+// to moto.
+func (s *Server) serveEKS(w http.ResponseWriter, r *http.Request, c call) bool {
+	seg := segments(r)
+	body, err := readBody(r)
+	if err != nil {
+		restError(w, http.StatusBadRequest, "InvalidParameterException", err.Error())
+		return true
+	}
+	if len(seg) >= 2 && seg[0] == "tags" {
+		arn := strings.Join(seg[1:], "/")
+		if !ownedResourceArn.MatchString(arn) {
+			return false
+		}
+		s.tags(w, r, body, arn)
+		return true
+	}
+	if len(seg) == 0 || seg[0] != "clusters" {
+		return false
+	}
+	if len(seg) == 1 && r.Method == http.MethodPost {
+		s.createCluster(w, r, c)
+		return true
+	}
+	if len(seg) < 2 {
+		return false
+	}
+	k := clusterKey{c.account, c.region, seg[1]}
+	rest := seg[2:]
+	switch {
+	case len(rest) == 0 && (r.Method == http.MethodGet || r.Method == http.MethodDelete):
+		s.describeCluster(w, r, k)
+	case len(rest) == 1 && rest[0] == "update-config" && r.Method == http.MethodPost:
+		s.updateClusterConfig(w, r, k)
+	case len(rest) == 1 && rest[0] == "updates" && r.Method == http.MethodPost:
+		s.updateClusterVersion(w, r, body, k)
+	case len(rest) == 2 && rest[0] == "updates" && r.Method == http.MethodGet:
+		s.describeUpdate(w, rest[1])
+	case len(rest) == 3 && rest[0] == "node-groups" && rest[2] == "update-config" && r.Method == http.MethodPost:
+		s.recordUpdate(w, r)
+	case len(rest) >= 1 && rest[0] == "addons":
+		s.addonCall(w, r, body, k, rest[1:])
+	case len(rest) >= 1 && rest[0] == "access-entries":
+		s.accessEntryCall(w, r, body, k, rest[1:])
+	case len(rest) >= 1 && rest[0] == "pod-identity-associations":
+		s.podIdentityCall(w, r, body, k, rest[1:])
+	default:
+		return false
+	}
+	return true
+}
+
+// segments are the request path's segments, unescaped one by one: a
+// principal ARN in a path holds escaped slashes.
+func segments(r *http.Request) []string {
+	var out []string
+	for p := range strings.SplitSeq(strings.Trim(r.URL.EscapedPath(), "/"), "/") {
+		if p == "" {
+			continue
+		}
+		v, err := url.PathUnescape(p)
+		if err != nil {
+			v = p
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// decode reads a JSON request body into v, answering a bad one.
+func decode(w http.ResponseWriter, body []byte, v any) bool {
+	if len(body) == 0 {
+		return true
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		restError(w, http.StatusBadRequest, "InvalidParameterException", "request body: "+err.Error())
+		return false
+	}
+	return true
+}
+
+func (s *Server) extra(k clusterKey) *clusterExtra {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x, ok := s.clusters[k]
+	if !ok {
+		x = &clusterExtra{ca: newCA(k.name)}
+		s.clusters[k] = x
+	}
+	return x
+}
+
+// newCA is a cluster's certificate authority as EKS reports it: base64 of
+// a PEM certificate.
+func newCA(name string) string {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "kubernetes"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(10 * 365 * 24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		DNSNames: []string{name},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		panic(err)
+	}
+	return base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+func (s *Server) createCluster(w http.ResponseWriter, r *http.Request, c call) {
+	body, err := readBody(r)
+	if err != nil {
+		restError(w, http.StatusBadRequest, "InvalidParameterException", err.Error())
+		return
+	}
+	var in struct {
+		Name          string         `json:"name"`
+		AccessConfig  map[string]any `json:"accessConfig"`
+		UpgradePolicy map[string]any `json:"upgradePolicy"`
+		ZonalShift    map[string]any `json:"zonalShiftConfig"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		restError(w, http.StatusBadRequest, "InvalidParameterException", err.Error())
+		return
+	}
+	rp, err := s.forward(r, body)
+	if err != nil {
+		restError(w, http.StatusBadGateway, "ServerException", err.Error())
+		return
+	}
+	if rp.ok() {
+		x := s.extra(clusterKey{c.account, c.region, in.Name})
+		s.mu.Lock()
+		x.accessConfig = map[string]any{"authenticationMode": "CONFIG_MAP"}
+		for k, v := range in.AccessConfig {
+			x.accessConfig[k] = v
+		}
+		x.upgradePolicy = map[string]any{"supportType": "EXTENDED"}
+		for k, v := range in.UpgradePolicy {
+			x.upgradePolicy[k] = v
+		}
+		x.zonalShift = in.ZonalShift
+		s.mu.Unlock()
+	}
+	s.writeCluster(w, rp, clusterKey{c.account, c.region, in.Name})
+}
+
+// writeCluster sends moto's answer holding a cluster on, with what AWS
+// reports and moto does not.
+func (s *Server) writeCluster(w http.ResponseWriter, rp reply, k clusterKey) {
+	var out map[string]any
+	if !rp.ok() || json.Unmarshal(rp.body, &out) != nil {
+		rp.write(w, rp.body)
+		return
+	}
+	cl, _ := out["cluster"].(map[string]any)
+	if cl == nil {
+		rp.write(w, rp.body)
+		return
+	}
+	x := s.extra(k)
+	s.mu.Lock()
+	cl["certificateAuthority"] = map[string]any{"data": x.ca}
+	if x.accessConfig != nil {
+		cl["accessConfig"] = x.accessConfig
+	}
+	if x.upgradePolicy != nil {
+		cl["upgradePolicy"] = x.upgradePolicy
+	}
+	if x.zonalShift != nil {
+		cl["zonalShiftConfig"] = x.zonalShift
+	}
+	if x.version != "" {
+		cl["version"] = x.version
+	}
+	s.mu.Unlock()
+	if vpc, ok := cl["resourcesVpcConfig"].(map[string]any); ok {
+		sum := sha256.Sum256([]byte(k.account + k.region + k.name))
+		vpc["clusterSecurityGroupId"] = fmt.Sprintf("sg-%x", sum[:8])
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		rp.write(w, rp.body)
+		return
+	}
+	rp.write(w, b)
+}
+
+func (s *Server) describeCluster(w http.ResponseWriter, r *http.Request, k clusterKey) {
+	rp, err := s.forward(r, nil)
+	if err != nil {
+		restError(w, http.StatusBadGateway, "ServerException", err.Error())
+		return
+	}
+	s.writeCluster(w, rp, k)
+	if r.Method == http.MethodDelete && rp.ok() {
+		// EKS deletes a cluster's add-ons, access entries and Pod Identity
+		// associations with it.
+		s.mu.Lock()
+		delete(s.addons, k)
+		delete(s.entries, k)
+		delete(s.pods, k)
+		delete(s.clusters, k)
+		s.mu.Unlock()
+	}
+}
+
+// clusterExists asks moto whether the cluster exists, as EKS answers every
+// call on a cluster that does not with ResourceNotFoundException.
+func (s *Server) clusterExists(w http.ResponseWriter, r *http.Request, k clusterKey) bool {
+	req := r.Clone(r.Context())
+	req.Method = http.MethodGet
+	req.URL = &url.URL{Path: "/clusters/" + url.PathEscape(k.name)}
+	rp, err := s.forward(req, nil)
+	if err != nil {
+		restError(w, http.StatusBadGateway, "ServerException", err.Error())
+		return false
+	}
+	if !rp.ok() {
+		restError(w, http.StatusNotFound, "ResourceNotFoundException", fmt.Sprintf("No cluster found for name: %s.", k.name))
+		return false
+	}
+	return true
+}
+
+// newUpdate records an update EKS carried out at once.
+func (s *Server) newUpdate(typ string, params []map[string]any) map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.newUpdateLocked(typ, params)
+}
+
+func (s *Server) newUpdateLocked(typ string, params []map[string]any) map[string]any {
+	s.seq++
+	id := fmt.Sprintf("00000000-0000-4000-8000-%012x", s.seq)
+	if params == nil {
+		params = []map[string]any{}
+	}
+	u := map[string]any{"id": id, "status": "Successful", "type": typ, "params": params, "createdAt": epoch(s.now()), "errors": []any{}}
+	s.updates[id] = u
+	return u
+}
+
+// updateClusterConfig passes the change to moto, which answers with the
+// cluster; EKS answers with an update, which the provider waits on.
+func (s *Server) updateClusterConfig(w http.ResponseWriter, r *http.Request, k clusterKey) {
+	body, err := readBody(r)
+	if err != nil {
+		restError(w, http.StatusBadRequest, "InvalidParameterException", err.Error())
+		return
+	}
+	var in struct {
+		AccessConfig  map[string]any `json:"accessConfig"`
+		UpgradePolicy map[string]any `json:"upgradePolicy"`
+		ZonalShift    map[string]any `json:"zonalShiftConfig"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		restError(w, http.StatusBadRequest, "InvalidParameterException", err.Error())
+		return
+	}
+	rp, err := s.forward(r, body)
+	if err != nil {
+		restError(w, http.StatusBadGateway, "ServerException", err.Error())
+		return
+	}
+	if !rp.ok() {
+		rp.write(w, rp.body)
+		return
+	}
+	x := s.extra(k)
+	s.mu.Lock()
+	for _, m := range []struct {
+		in  map[string]any
+		dst *map[string]any
+	}{{in.AccessConfig, &x.accessConfig}, {in.UpgradePolicy, &x.upgradePolicy}, {in.ZonalShift, &x.zonalShift}} {
+		if m.in == nil {
+			continue
+		}
+		if *m.dst == nil {
+			*m.dst = map[string]any{}
+		}
+		for kk, v := range m.in {
+			(*m.dst)[kk] = v
+		}
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"update": s.newUpdate("ConfigUpdate", nil)})
+}
+
+// updateClusterVersion records the new Kubernetes version, which
+// DescribeCluster reports from then on.
+func (s *Server) updateClusterVersion(w http.ResponseWriter, r *http.Request, body []byte, k clusterKey) {
+	var in struct {
+		Version string `json:"version"`
+	}
+	if !decode(w, body, &in) || !s.clusterExists(w, r, k) {
+		return
+	}
+	if in.Version == "" {
+		restError(w, http.StatusBadRequest, "InvalidParameterException", "version is required")
+		return
+	}
+	x := s.extra(k)
+	s.mu.Lock()
+	x.version = in.Version
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"update": s.newUpdate("VersionUpdate", []map[string]any{{"type": "Version", "value": in.Version}})})
+}
+
+func (s *Server) describeUpdate(w http.ResponseWriter, id string) {
+	s.mu.Lock()
+	u, ok := s.updates[id]
+	s.mu.Unlock()
+	if !ok {
+		restError(w, http.StatusNotFound, "ResourceNotFoundException", "No update found for ID: "+id)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"update": u})
+}
+
+// recordUpdate passes a node group change to moto and keeps the update it
+// answers with, so DescribeUpdate finds it.
+func (s *Server) recordUpdate(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(r)
+	if err != nil {
+		restError(w, http.StatusBadRequest, "InvalidParameterException", err.Error())
+		return
+	}
+	rp, err := s.forward(r, body)
+	if err != nil {
+		restError(w, http.StatusBadGateway, "ServerException", err.Error())
+		return
+	}
+	var out struct {
+		Update map[string]any `json:"update"`
+	}
+	if rp.ok() && json.Unmarshal(rp.body, &out) == nil && out.Update != nil {
+		if id, _ := out.Update["id"].(string); id != "" {
+			out.Update["status"] = "Successful"
+			s.mu.Lock()
+			s.updates[id] = out.Update
+			s.mu.Unlock()
+		}
+	}
+	rp.write(w, rp.body)
+}
+
+func (s *Server) arn(k clusterKey, kind, rest string) string {
+	return fmt.Sprintf("arn:aws:eks:%s:%s:%s/%s/%s", k.region, k.account, kind, k.name, rest)
+}
+
+func (s *Server) addonCall(w http.ResponseWriter, r *http.Request, body []byte, k clusterKey, rest []string) {
+	if !s.clusterExists(w, r, k) {
+		return
+	}
+	now := epoch(s.now())
+	switch {
+	case len(rest) == 0 && r.Method == http.MethodPost:
+		var in struct {
+			AddonName               string            `json:"addonName"`
+			AddonVersion            string            `json:"addonVersion"`
+			ServiceAccountRoleArn   string            `json:"serviceAccountRoleArn"`
+			ConfigurationValues     string            `json:"configurationValues"`
+			ResolveConflicts        string            `json:"resolveConflicts"`
+			Tags                    map[string]string `json:"tags"`
+			PodIdentityAssociations []struct {
+				ServiceAccount string `json:"serviceAccount"`
+				RoleArn        string `json:"roleArn"`
+			} `json:"podIdentityAssociations"`
+		}
+		if !decode(w, body, &in) {
+			return
+		}
+		if in.AddonName == "" {
+			restError(w, http.StatusBadRequest, "InvalidParameterException", "addonName is required")
+			return
+		}
+		if in.ServiceAccountRoleArn != "" && !roleArn.MatchString(in.ServiceAccountRoleArn) {
+			s.note("CreateAddon %s: serviceAccountRoleArn %q", in.AddonName, in.ServiceAccountRoleArn)
+			restError(w, http.StatusBadRequest, "InvalidParameterException", "serviceAccountRoleArn is not a role ARN")
+			return
+		}
+		if in.ResolveConflicts != "" && !slices.Contains([]string{"OVERWRITE", "NONE", "PRESERVE"}, in.ResolveConflicts) {
+			s.note("CreateAddon %s: resolveConflicts %q", in.AddonName, in.ResolveConflicts)
+			restError(w, http.StatusBadRequest, "InvalidParameterException", "resolveConflicts must be OVERWRITE, NONE or PRESERVE")
+			return
+		}
+		if in.ConfigurationValues != "" && !json.Valid([]byte(in.ConfigurationValues)) {
+			s.note("CreateAddon %s: configurationValues not JSON", in.AddonName)
+			restError(w, http.StatusBadRequest, "InvalidParameterException", "configurationValues is not valid JSON")
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.addons[k] == nil {
+			s.addons[k] = map[string]*addon{}
+		}
+		if _, ok := s.addons[k][in.AddonName]; ok {
+			restError(w, http.StatusConflict, "ResourceInUseException", "Addon already exists.")
+			return
+		}
+		a := &addon{AddonName: in.AddonName, ClusterName: k.name, Status: "CREATING", AddonVersion: in.AddonVersion,
+			AddonArn: s.arn(k, "addon", in.AddonName+"/"+fmt.Sprintf("%08x", len(s.addons[k])+1)), CreatedAt: now, ModifiedAt: now,
+			ServiceAccountRoleArn: in.ServiceAccountRoleArn, ConfigurationValues: in.ConfigurationValues, Tags: in.Tags,
+			Health: map[string]any{"issues": []any{}}}
+		for _, p := range in.PodIdentityAssociations {
+			a.PodIdentityAssociations = append(a.PodIdentityAssociations, s.arn(k, "podidentityassociation", "addon-"+p.ServiceAccount))
+		}
+		s.addons[k][in.AddonName] = a
+		writeJSON(w, http.StatusOK, map[string]any{"addon": a})
+	case len(rest) == 0 && r.Method == http.MethodGet:
+		s.mu.Lock()
+		names := []string{}
+		for n := range s.addons[k] {
+			names = append(names, n)
+		}
+		s.mu.Unlock()
+		slices.Sort(names)
+		writeJSON(w, http.StatusOK, map[string]any{"addons": names})
+	case len(rest) >= 1:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		a, ok := s.addons[k][rest[0]]
+		if !ok {
+			restError(w, http.StatusNotFound, "ResourceNotFoundException", fmt.Sprintf("No addon: %s found in cluster: %s", rest[0], k.name))
+			return
+		}
+		switch {
+		case len(rest) == 1 && r.Method == http.MethodGet:
+			// A new add-on is CREATING when first described, then ACTIVE.
+			a.described++
+			if a.described > 1 && a.Status != "DELETING" {
+				a.Status = "ACTIVE"
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"addon": a})
+		case len(rest) == 1 && r.Method == http.MethodDelete:
+			delete(s.addons[k], rest[0])
+			a.Status = "DELETING"
+			writeJSON(w, http.StatusOK, map[string]any{"addon": a})
+		case len(rest) == 2 && rest[1] == "update" && r.Method == http.MethodPost:
+			var in struct {
+				AddonVersion          *string `json:"addonVersion"`
+				ServiceAccountRoleArn *string `json:"serviceAccountRoleArn"`
+				ConfigurationValues   *string `json:"configurationValues"`
+			}
+			okBody := decode(w, body, &in)
+			if !okBody {
+				return
+			}
+			var params []map[string]any
+			if in.AddonVersion != nil {
+				a.AddonVersion = *in.AddonVersion
+				params = append(params, map[string]any{"type": "AddonVersion", "value": *in.AddonVersion})
+			}
+			if in.ServiceAccountRoleArn != nil {
+				a.ServiceAccountRoleArn = *in.ServiceAccountRoleArn
+			}
+			if in.ConfigurationValues != nil {
+				a.ConfigurationValues = *in.ConfigurationValues
+			}
+			a.ModifiedAt = now
+			writeJSON(w, http.StatusOK, map[string]any{"update": s.newUpdateLocked("AddonUpdate", params)})
+		default:
+			restError(w, http.StatusNotFound, "ResourceNotFoundException", "unknown add-on call")
+		}
+	default:
+		restError(w, http.StatusNotFound, "ResourceNotFoundException", "unknown add-on call")
+	}
+}
+
+// usernameFor is the Kubernetes user name EKS gives a principal by
+// default.
+func usernameFor(principal string) string {
+	m := roleOrUserArn.FindStringSubmatch(principal)
+	if m == nil || m[1] == "user" {
+		return principal
+	}
+	account := strings.Split(principal, ":")[4]
+	parts := strings.Split(m[2], "/")
+	return fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/{{SessionName}}", account, parts[len(parts)-1])
+}
+
+func (s *Server) accessEntryCall(w http.ResponseWriter, r *http.Request, body []byte, k clusterKey, rest []string) {
+	if !s.clusterExists(w, r, k) {
+		return
+	}
+	now := epoch(s.now())
+	if len(rest) == 0 {
+		switch r.Method {
+		case http.MethodPost:
+			var in struct {
+				PrincipalArn     string            `json:"principalArn"`
+				KubernetesGroups []string          `json:"kubernetesGroups"`
+				Username         string            `json:"username"`
+				Type             string            `json:"type"`
+				Tags             map[string]string `json:"tags"`
+			}
+			if !decode(w, body, &in) {
+				return
+			}
+			if !roleOrUserArn.MatchString(in.PrincipalArn) {
+				s.note("CreateAccessEntry: principalArn %q", in.PrincipalArn)
+				restError(w, http.StatusBadRequest, "InvalidParameterException", "The specified principalArn is invalid: "+in.PrincipalArn)
+				return
+			}
+			for _, g := range in.KubernetesGroups {
+				if !kubernetesGroup.MatchString(g) || strings.HasPrefix(g, "system:") {
+					s.note("CreateAccessEntry: kubernetes group %q", g)
+					restError(w, http.StatusBadRequest, "InvalidParameterException", "kubernetesGroups may not start with system:")
+					return
+				}
+			}
+			if in.Type == "" {
+				in.Type = "STANDARD"
+			}
+			if in.Username == "" {
+				in.Username = usernameFor(in.PrincipalArn)
+			}
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.entries[k] == nil {
+				s.entries[k] = map[string]*accessEntry{}
+			}
+			if _, ok := s.entries[k][in.PrincipalArn]; ok {
+				restError(w, http.StatusConflict, "ResourceInUseException", "The specified access entry resource is already in use on this cluster.")
+				return
+			}
+			if in.KubernetesGroups == nil {
+				in.KubernetesGroups = []string{}
+			}
+			principal := strings.TrimPrefix(in.PrincipalArn, "arn:aws:iam::")
+			e := &accessEntry{ClusterName: k.name, PrincipalArn: in.PrincipalArn, KubernetesGroups: in.KubernetesGroups,
+				AccessEntryArn: s.arn(k, "access-entry", strings.ReplaceAll(principal, ":", "/")+fmt.Sprintf("/%08x", len(s.entries[k])+1)),
+				CreatedAt:      now, ModifiedAt: now, Tags: in.Tags, Username: in.Username, Type: in.Type,
+				policies: map[string]*associatedPolicy{}}
+			s.entries[k][in.PrincipalArn] = e
+			writeJSON(w, http.StatusOK, map[string]any{"accessEntry": e})
+		case http.MethodGet:
+			s.mu.Lock()
+			arns := []string{}
+			for a := range s.entries[k] {
+				arns = append(arns, a)
+			}
+			s.mu.Unlock()
+			slices.Sort(arns)
+			writeJSON(w, http.StatusOK, map[string]any{"accessEntries": arns})
+		default:
+			restError(w, http.StatusNotFound, "ResourceNotFoundException", "unknown access entry call")
+		}
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[k][rest[0]]
+	if !ok {
+		restError(w, http.StatusNotFound, "ResourceNotFoundException", fmt.Sprintf("The specified principalArn could not be found: %s", rest[0]))
+		return
+	}
+	switch {
+	case len(rest) == 1 && r.Method == http.MethodGet:
+		writeJSON(w, http.StatusOK, map[string]any{"accessEntry": e})
+	case len(rest) == 1 && r.Method == http.MethodDelete:
+		delete(s.entries[k], rest[0])
+		writeJSON(w, http.StatusOK, map[string]any{})
+	case len(rest) == 1 && r.Method == http.MethodPost:
+		var in struct {
+			KubernetesGroups []string `json:"kubernetesGroups"`
+			Username         string   `json:"username"`
+		}
+		okBody := decode(w, body, &in)
+		if !okBody {
+			return
+		}
+		if in.KubernetesGroups != nil {
+			e.KubernetesGroups = in.KubernetesGroups
+		}
+		if in.Username != "" {
+			e.Username = in.Username
+		}
+		e.ModifiedAt = now
+		writeJSON(w, http.StatusOK, map[string]any{"accessEntry": e})
+	case len(rest) >= 2 && rest[1] == "access-policies":
+		s.accessPolicyCall(w, r, body, k, e, rest[2:], now)
+	default:
+		restError(w, http.StatusNotFound, "ResourceNotFoundException", "unknown access entry call")
+	}
+}
+
+// accessPolicyCall serves the access policy calls of an access entry; the
+// caller holds the lock.
+func (s *Server) accessPolicyCall(w http.ResponseWriter, r *http.Request, body []byte, k clusterKey, e *accessEntry, rest []string, now float64) {
+	switch {
+	case len(rest) == 0 && r.Method == http.MethodPost:
+		var in struct {
+			PolicyArn   string `json:"policyArn"`
+			AccessScope struct {
+				Type       string   `json:"type"`
+				Namespaces []string `json:"namespaces"`
+			} `json:"accessScope"`
+		}
+		okBody := decode(w, body, &in)
+		if !okBody {
+			return
+		}
+		if !accessPolicyArn.MatchString(in.PolicyArn) {
+			s.noteLocked("AssociateAccessPolicy: policyArn %q", in.PolicyArn)
+			restError(w, http.StatusBadRequest, "InvalidParameterException", "The specified policyArn is invalid: "+in.PolicyArn)
+			return
+		}
+		if e.Type != "STANDARD" {
+			s.noteLocked("AssociateAccessPolicy on a %s access entry", e.Type)
+			restError(w, http.StatusBadRequest, "InvalidParameterException", "Access policies can only be associated with STANDARD access entries.")
+			return
+		}
+		switch in.AccessScope.Type {
+		case "cluster":
+			if len(in.AccessScope.Namespaces) > 0 {
+				s.noteLocked("AssociateAccessPolicy: cluster scope with namespaces %v", in.AccessScope.Namespaces)
+				restError(w, http.StatusBadRequest, "InvalidParameterException", "namespaces are only allowed with the namespace scope")
+				return
+			}
+		case "namespace":
+			if len(in.AccessScope.Namespaces) == 0 {
+				s.noteLocked("AssociateAccessPolicy: namespace scope without namespaces")
+				restError(w, http.StatusBadRequest, "InvalidParameterException", "the namespace scope needs namespaces")
+				return
+			}
+			for _, n := range in.AccessScope.Namespaces {
+				if !kubernetesName.MatchString(strings.TrimSuffix(n, "*")) {
+					s.noteLocked("AssociateAccessPolicy: namespace %q", n)
+					restError(w, http.StatusBadRequest, "InvalidParameterException", "invalid namespace "+n)
+					return
+				}
+			}
+		default:
+			s.noteLocked("AssociateAccessPolicy: scope type %q", in.AccessScope.Type)
+			restError(w, http.StatusBadRequest, "InvalidParameterException", "accessScope.type must be cluster or namespace")
+			return
+		}
+		scope := map[string]any{"type": in.AccessScope.Type, "namespaces": in.AccessScope.Namespaces}
+		if in.AccessScope.Namespaces == nil {
+			scope["namespaces"] = []string{}
+		}
+		p, ok := e.policies[in.PolicyArn]
+		if !ok {
+			p = &associatedPolicy{PolicyArn: in.PolicyArn, AssociatedAt: now}
+			e.policies[in.PolicyArn] = p
+		}
+		p.AccessScope, p.ModifiedAt = scope, now
+		writeJSON(w, http.StatusOK, map[string]any{"clusterName": k.name, "principalArn": e.PrincipalArn, "associatedAccessPolicy": p})
+	case len(rest) == 0 && r.Method == http.MethodGet:
+		list := []*associatedPolicy{}
+		for _, p := range e.policies {
+			list = append(list, p)
+		}
+		slices.SortFunc(list, func(a, b *associatedPolicy) int { return strings.Compare(a.PolicyArn, b.PolicyArn) })
+		writeJSON(w, http.StatusOK, map[string]any{"clusterName": k.name, "principalArn": e.PrincipalArn, "associatedAccessPolicies": list})
+	case len(rest) >= 1 && r.Method == http.MethodDelete:
+		arn := strings.Join(rest, "/")
+		if _, ok := e.policies[arn]; !ok {
+			restError(w, http.StatusNotFound, "ResourceNotFoundException", "The specified policy is not associated: "+arn)
+			return
+		}
+		delete(e.policies, arn)
+		writeJSON(w, http.StatusOK, map[string]any{})
+	default:
+		restError(w, http.StatusNotFound, "ResourceNotFoundException", "unknown access policy call")
+	}
+}
+
+func (s *Server) podIdentityCall(w http.ResponseWriter, r *http.Request, body []byte, k clusterKey, rest []string) {
+	if !s.clusterExists(w, r, k) {
+		return
+	}
+	now := epoch(s.now())
+	if len(rest) == 0 {
+		switch r.Method {
+		case http.MethodPost:
+			var in struct {
+				Namespace          string            `json:"namespace"`
+				ServiceAccount     string            `json:"serviceAccount"`
+				RoleArn            string            `json:"roleArn"`
+				Tags               map[string]string `json:"tags"`
+				DisableSessionTags bool              `json:"disableSessionTags"`
+			}
+			if !decode(w, body, &in) {
+				return
+			}
+			if !kubernetesName.MatchString(in.Namespace) || !kubernetesName.MatchString(in.ServiceAccount) || !roleArn.MatchString(in.RoleArn) {
+				s.note("CreatePodIdentityAssociation: namespace %q, service account %q, role %q", in.Namespace, in.ServiceAccount, in.RoleArn)
+				restError(w, http.StatusBadRequest, "InvalidParameterException", "namespace, serviceAccount and a role ARN are required")
+				return
+			}
+			id := fmt.Sprintf("a-%017d", s.nextID())
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.pods[k] == nil {
+				s.pods[k] = map[string]*podIdentity{}
+			}
+			for _, p := range s.pods[k] {
+				if p.Namespace == in.Namespace && p.ServiceAccount == in.ServiceAccount {
+					restError(w, http.StatusConflict, "ResourceInUseException", "Association already exists: "+p.AssociationID)
+					return
+				}
+			}
+			p := &podIdentity{ClusterName: k.name, Namespace: in.Namespace, ServiceAccount: in.ServiceAccount, RoleArn: in.RoleArn,
+				AssociationArn: s.arn(k, "podidentityassociation", id), AssociationID: id, Tags: in.Tags,
+				CreatedAt: now, ModifiedAt: now, DisableSessionTags: in.DisableSessionTags}
+			s.pods[k][id] = p
+			writeJSON(w, http.StatusOK, map[string]any{"association": p})
+		case http.MethodGet:
+			s.mu.Lock()
+			list := []map[string]any{}
+			for _, p := range s.pods[k] {
+				list = append(list, map[string]any{"clusterName": p.ClusterName, "namespace": p.Namespace, "serviceAccount": p.ServiceAccount,
+					"associationArn": p.AssociationArn, "associationId": p.AssociationID})
+			}
+			s.mu.Unlock()
+			slices.SortFunc(list, func(a, b map[string]any) int {
+				return strings.Compare(a["associationId"].(string), b["associationId"].(string))
+			})
+			writeJSON(w, http.StatusOK, map[string]any{"associations": list})
+		default:
+			restError(w, http.StatusNotFound, "ResourceNotFoundException", "unknown Pod Identity call")
+		}
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.pods[k][rest[0]]
+	if !ok || len(rest) != 1 {
+		restError(w, http.StatusNotFound, "ResourceNotFoundException", "Association not found: "+rest[0])
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		writeJSON(w, http.StatusOK, map[string]any{"association": p})
+	case http.MethodDelete:
+		delete(s.pods[k], rest[0])
+		writeJSON(w, http.StatusOK, map[string]any{"association": p})
+	case http.MethodPost:
+		var in struct {
+			RoleArn            *string `json:"roleArn"`
+			DisableSessionTags *bool   `json:"disableSessionTags"`
+		}
+		okBody := decode(w, body, &in)
+		if !okBody {
+			return
+		}
+		if in.RoleArn != nil {
+			if !roleArn.MatchString(*in.RoleArn) {
+				restError(w, http.StatusBadRequest, "InvalidParameterException", "roleArn is not a role ARN")
+				return
+			}
+			p.RoleArn = *in.RoleArn
+		}
+		if in.DisableSessionTags != nil {
+			p.DisableSessionTags = *in.DisableSessionTags
+		}
+		p.ModifiedAt = now
+		writeJSON(w, http.StatusOK, map[string]any{"association": p})
+	default:
+		restError(w, http.StatusNotFound, "ResourceNotFoundException", "unknown Pod Identity call")
+	}
+}
+
+// tags serves TagResource, UntagResource and ListTagsForResource for the
+// resources the layer keeps.
+func (s *Server) tags(w http.ResponseWriter, r *http.Request, body []byte, arn string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var tags *map[string]string
+	for _, m := range s.addons {
+		for _, a := range m {
+			if a.AddonArn == arn {
+				tags = &a.Tags
+			}
+		}
+	}
+	for _, m := range s.entries {
+		for _, e := range m {
+			if e.AccessEntryArn == arn {
+				tags = &e.Tags
+			}
+		}
+	}
+	for _, m := range s.pods {
+		for _, p := range m {
+			if p.AssociationArn == arn {
+				tags = &p.Tags
+			}
+		}
+	}
+	if tags == nil {
+		restError(w, http.StatusNotFound, "NotFoundException", "Resource not found: "+arn)
+		return
+	}
+	if *tags == nil {
+		*tags = map[string]string{}
+	}
+	switch r.Method {
+	case http.MethodGet:
+		writeJSON(w, http.StatusOK, map[string]any{"tags": *tags})
+	case http.MethodPost:
+		var in struct {
+			Tags map[string]string `json:"tags"`
+		}
+		okBody := decode(w, body, &in)
+		if !okBody {
+			return
+		}
+		for k, v := range in.Tags {
+			(*tags)[k] = v
+		}
+		writeJSON(w, http.StatusOK, map[string]any{})
+	case http.MethodDelete:
+		for _, k := range r.URL.Query()["tagKeys"] {
+			delete(*tags, k)
+		}
+		writeJSON(w, http.StatusOK, map[string]any{})
+	}
+}
