@@ -17,3 +17,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   pkill -x etcd 2>/dev/null || true
   pkill -x docker-registry 2>/dev/null || true
 fi
+# moto_server plays AWS for the emulator's tests and the real-provider suite.
+# It comes from Python's package index, which CI machines carry already.
+if ! command -v moto_server >/dev/null; then
+  echo "deps: moto_server is missing: pip install 'moto[server]==5.2.1'" >&2
+  exit 1
+fi

@@ -80,6 +80,20 @@ type env struct {
 // providers.
 func setup(ctx context.Context, t *testing.T) *env {
 	t.Helper()
+	return setupWith(ctx, t, setupOptions{simulated: managedKinds})
+}
+
+// setupOptions are what suites set up differently.
+type setupOptions struct {
+	// simulated are the managed kinds the suite plays; real providers
+	// reconcile the others.
+	simulated []schema.GroupVersionResource
+	// settings edits the platform settings before they are applied.
+	settings func(data map[string]any)
+}
+
+func setupWith(ctx context.Context, t *testing.T, o setupOptions) *env {
+	t.Helper()
 	for _, b := range []string{"kube-apiserver", "kube-controller-manager", "crossplane-core", "crossplane", "function-eks-gitops"} {
 		if _, err := os.Stat(bin(b)); err != nil {
 			t.Fatalf("%s is not built; run hack/e2e.sh, which builds it: %v", b, err)
@@ -124,10 +138,10 @@ func setup(ctx context.Context, t *testing.T) *env {
 	// Started after the XRDs, so the garbage collector discovers their kinds
 	// at once instead of after its 30s rediscovery.
 	step("garbage collector started", cp.startGarbageCollector())
-	step("platform settings applied with the suite's teams granted", cp.applySettings(ctx))
+	step("platform settings applied with the suite's teams granted", cp.applySettings(ctx, o.settings))
 	step("rbac.yaml applied", cp.applyFile(ctx, filepath.Join(root, "example", "rbac.yaml")))
 	p := &providers{
-		cp: cp, delay: time.Second, stepDelay: 3 * time.Second,
+		cp: cp, kinds: o.simulated, delay: time.Second, stepDelay: 3 * time.Second,
 		applied: map[string]*unstructured.Unstructured{}, generations: map[string]int64{},
 		seen: map[string]int64{}, updatingSince: map[string]time.Time{}, readyAt: map[string]time.Time{},
 	}
@@ -292,7 +306,7 @@ func teamAccount(i int) string { return fmt.Sprintf("5000000000%02d", i) }
 // applySettings applies example/platform-settings.yaml, which the
 // Configuration's Compositions read, with the suite's teams added to its
 // grants.
-func (cp *controlPlane) applySettings(ctx context.Context) error {
+func (cp *controlPlane) applySettings(ctx context.Context, edit func(data map[string]any)) error {
 	b, err := os.ReadFile(filepath.Join(root, "example", "platform-settings.yaml"))
 	if err != nil {
 		return err
@@ -308,6 +322,9 @@ func (cp *controlPlane) applySettings(ctx context.Context) error {
 	}
 	grants = append(grants, map[string]any{"name": "collide", "accountIds": []any{collideAcct}, "namespaces": []any{"team-a", "team-a-prod"}})
 	tenancy["teams"] = grants
+	if edit != nil {
+		edit(m["data"].(map[string]any))
+	}
 	return cp.apply(ctx, &unstructured.Unstructured{Object: m})
 }
 

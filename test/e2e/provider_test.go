@@ -57,7 +57,9 @@ var managedKinds = []schema.GroupVersionResource{
 // credential's connection Secret, and applies provider-kubernetes Objects'
 // manifests for real.
 type providers struct {
-	cp    *controlPlane
+	cp *controlPlane
+	// kinds are the kinds played.
+	kinds []schema.GroupVersionResource
 	delay time.Duration
 
 	mu sync.Mutex
@@ -133,7 +135,7 @@ func accountOf(o *unstructured.Unstructured) string {
 
 func (p *providers) run(ctx context.Context) {
 	for {
-		for _, gvr := range managedKinds {
+		for _, gvr := range p.kinds {
 			p.reconcileKind(ctx, gvr)
 		}
 		p.removeOrphans(ctx)

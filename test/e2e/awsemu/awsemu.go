@@ -82,6 +82,72 @@ type Server struct {
 	creds      map[userKey][]*serviceCredential
 	repoTags   map[string]map[string]string
 	unexpected []string
+	journal    []Call
+}
+
+// Call is a change the emulator was asked for: every call that is not a
+// Describe, Get or List, in the order they came.
+type Call struct {
+	At      time.Time
+	Account string
+	Service string
+	// Op is the operation's name for query and JSON APIs (CreateVpc,
+	// CodeCommit's DeleteRepository), and the method and path for REST
+	// APIs (EKS: "DELETE /clusters/payments-dev-x").
+	Op     string
+	Status int
+}
+
+func (c Call) String() string {
+	return fmt.Sprintf("%s %s %s -> %d", c.Account, c.Service, c.Op, c.Status)
+}
+
+// Journal returns the changes asked for so far.
+func (s *Server) Journal() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.journal...)
+}
+
+// opOf names a request's operation, and whether it reads only.
+func opOf(r *http.Request, body []byte) (string, bool) {
+	op := ""
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		op = t[strings.LastIndex(t, ".")+1:]
+	} else if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		if form, err := url.ParseQuery(string(body)); err == nil {
+			op = form.Get("Action")
+		}
+	}
+	if op == "" {
+		return r.Method + " " + r.URL.EscapedPath(), r.Method == http.MethodGet || r.Method == http.MethodHead
+	}
+	for _, read := range []string{"Describe", "Get", "List", "AdminGet", "AdminList"} {
+		if strings.HasPrefix(op, read) {
+			return op, true
+		}
+	}
+	return op, false
+}
+
+// statusWriter remembers the status a handler answered with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 // New returns a layer in front of the moto_server at upstream
@@ -136,9 +202,22 @@ func (s *Server) nextID() int {
 
 // ServeHTTP answers what the layer serves and sends the rest to moto, in
 // the account the access key names.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	c := callOf(r)
 	r.Header.Set("x-moto-account-id", c.account)
+	body, err := readBody(r)
+	if err != nil {
+		http.Error(rw, err.Error(), http.StatusBadRequest)
+		return
+	}
+	w := &statusWriter{ResponseWriter: rw}
+	if op, read := opOf(r, body); !read {
+		defer func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.journal = append(s.journal, Call{At: s.now(), Account: c.account, Service: c.service, Op: op, Status: w.status})
+		}()
+	}
 	switch c.service {
 	case "eks":
 		if s.serveEKS(w, r, c) {

@@ -21,7 +21,10 @@ import (
 )
 
 // emulator is moto_server with the layer in front, for the whole package.
-var emulator string
+var (
+	emulator string
+	layer    *Server
+)
 
 func TestMain(m *testing.M) {
 	url, stop, err := StartMoto()
@@ -36,7 +39,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	srv := httptest.NewServer(s)
-	emulator = srv.URL
+	emulator, layer = srv.URL, s
 	code := m.Run()
 	srv.Close()
 	stop()
@@ -348,6 +351,21 @@ func TestServiceSpecificCredentials(t *testing.T) {
 	}
 	if _, err := c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("git")}); err != nil {
 		t.Errorf("deleting a user without credentials: %v", err)
+	}
+	// The journal holds the changes in order, with their outcome, and no
+	// reads.
+	var journal []string
+	for _, call := range layer.Journal() {
+		if call.Account == "111122223333" && call.Service == "iam" {
+			journal = append(journal, fmt.Sprintf("%s %d", call.Op, call.Status))
+		}
+	}
+	want := []string{"CreateServiceSpecificCredential 404", "CreateUser 200", "CreateServiceSpecificCredential 400",
+		"CreateServiceSpecificCredential 200", "CreateServiceSpecificCredential 200", "CreateServiceSpecificCredential 409",
+		"UpdateServiceSpecificCredential 200", "DeleteUser 409", "DeleteServiceSpecificCredential 200",
+		"DeleteServiceSpecificCredential 200", "DeleteUser 200"}
+	if diff := cmp.Diff(want, journal); diff != "" {
+		t.Errorf("journal (-want +got):\n%s", diff)
 	}
 }
 

@@ -1,0 +1,610 @@
+//go:build realaws
+
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/codecommit"
+	cognito "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	cognitotypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/eks"
+	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/smithy-go"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/eks-gitops/function-eks-gitops/test/e2e/awsemu"
+)
+
+// The AWS provider families the function composes, each run from its own
+// binary as the provider's packages run them.
+var awsFamilies = []string{"ec2", "iam", "eks", "cognitoidp", "codecommit"}
+
+// The accounts payments-dev uses: the team's, and the central account
+// holding the repositories and Cognito.
+const (
+	teamAccountID    = "444455556666"
+	centralAccountID = "111122223333"
+	emulatorRegion   = "eu-west-1"
+)
+
+// realReadyTimeout bounds how long an XR may take to become Ready with the
+// real provider, which retries on its own schedule.
+const realReadyTimeout = 12 * time.Minute
+
+type (
+	iamPolicy    = iamtypes.AttachedPolicy
+	eksPolicy    = ekstypes.AssociatedAccessPolicy
+	cognitoGroup = cognitotypes.GroupType
+	cognitoUser  = cognitotypes.UserType
+)
+
+// awsClients read the emulator in one account.
+type awsClients struct {
+	ec2        *ec2.Client
+	iam        *iam.Client
+	eks        *eks.Client
+	cognito    *cognito.Client
+	codecommit *codecommit.Client
+}
+
+func clientsFor(endpoint, account string) awsClients {
+	cfg := aws.Config{
+		Region:       emulatorRegion,
+		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.AccessKeyID(account), "emulated", ""),
+		BaseEndpoint: aws.String(endpoint),
+	}
+	return awsClients{ec2: ec2.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), eks: eks.NewFromConfig(cfg),
+		cognito: cognito.NewFromConfig(cfg), codecommit: codecommit.NewFromConfig(cfg)}
+}
+
+// notFound reports whether err is an AWS API's answer that the thing does
+// not exist.
+func notFound(err error) bool {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		return false
+	}
+	c := api.ErrorCode()
+	return strings.Contains(c, "NotFound") || c == "NoSuchEntity" || c == "RepositoryDoesNotExistException" ||
+		c == "ResourceNotFoundException"
+}
+
+// forProvider reads a string of a managed resource's resolved spec.
+func forProvider(o *unstructured.Unstructured, field string) string {
+	v, _, _ := unstructured.NestedString(o.Object, "spec", "forProvider", field)
+	return v
+}
+
+func atProvider(o *unstructured.Unstructured, field string) string {
+	v, _, _ := unstructured.NestedString(o.Object, "status", "atProvider", field)
+	return v
+}
+
+func externalName(o *unstructured.Unstructured) string {
+	return o.GetAnnotations()["crossplane.io/external-name"]
+}
+
+// inEmulator reports whether the AWS resource a managed resource stands for
+// exists in the emulator, asking the AWS API of its kind.
+func inEmulator(ctx context.Context, c awsClients, o *unstructured.Unstructured) (bool, error) {
+	id := externalName(o)
+	var err error
+	switch o.GetKind() {
+	case "VPC":
+		var out *ec2.DescribeVpcsOutput
+		if out, err = c.ec2.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{VpcIds: []string{id}}); err == nil {
+			return len(out.Vpcs) == 1, nil
+		}
+	case "Subnet":
+		var out *ec2.DescribeSubnetsOutput
+		if out, err = c.ec2.DescribeSubnets(ctx, &ec2.DescribeSubnetsInput{SubnetIds: []string{id}}); err == nil {
+			return len(out.Subnets) == 1, nil
+		}
+	case "InternetGateway":
+		var out *ec2.DescribeInternetGatewaysOutput
+		if out, err = c.ec2.DescribeInternetGateways(ctx, &ec2.DescribeInternetGatewaysInput{InternetGatewayIds: []string{id}}); err == nil {
+			return len(out.InternetGateways) == 1, nil
+		}
+	case "EIP":
+		var out *ec2.DescribeAddressesOutput
+		if out, err = c.ec2.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{AllocationIds: []string{id}}); err == nil {
+			return len(out.Addresses) == 1, nil
+		}
+	case "NATGateway":
+		var out *ec2.DescribeNatGatewaysOutput
+		if out, err = c.ec2.DescribeNatGateways(ctx, &ec2.DescribeNatGatewaysInput{NatGatewayIds: []string{id}}); err == nil {
+			return len(out.NatGateways) == 1 && out.NatGateways[0].State != ec2types.NatGatewayStateDeleted, nil
+		}
+	case "RouteTable":
+		var out *ec2.DescribeRouteTablesOutput
+		if out, err = c.ec2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{RouteTableIds: []string{id}}); err == nil {
+			return len(out.RouteTables) == 1, nil
+		}
+	case "Route":
+		var out *ec2.DescribeRouteTablesOutput
+		if out, err = c.ec2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{RouteTableIds: []string{forProvider(o, "routeTableId")}}); err == nil {
+			for _, t := range out.RouteTables {
+				for _, r := range t.Routes {
+					if aws.ToString(r.DestinationCidrBlock) == forProvider(o, "destinationCidrBlock") {
+						return true, nil
+					}
+				}
+			}
+			return false, nil
+		}
+	case "RouteTableAssociation":
+		var out *ec2.DescribeRouteTablesOutput
+		if out, err = c.ec2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []ec2types.Filter{{Name: aws.String("association.route-table-association-id"), Values: []string{id}}}}); err == nil {
+			return len(out.RouteTables) == 1, nil
+		}
+	case "Role":
+		_, err = c.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(id)})
+	case "RolePolicy":
+		_, err = c.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(forProvider(o, "role")), PolicyName: aws.String(forProvider(o, "name"))})
+		if err == nil {
+			return true, nil
+		}
+		if name, _, _ := unstructured.NestedString(o.Object, "status", "atProvider", "name"); name != "" {
+			_, err = c.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(atProvider(o, "role")), PolicyName: aws.String(name)})
+		}
+	case "RolePolicyAttachment":
+		var out *iam.ListAttachedRolePoliciesOutput
+		if out, err = c.iam.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(forProvider(o, "role"))}); err == nil {
+			return slices.ContainsFunc(out.AttachedPolicies, func(p iamPolicy) bool { return aws.ToString(p.PolicyArn) == forProvider(o, "policyArn") }), nil
+		}
+	case "User":
+		_, err = c.iam.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(id)})
+	case "Policy":
+		_, err = c.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(atProvider(o, "arn"))})
+	case "UserPolicyAttachment":
+		var out *iam.ListAttachedUserPoliciesOutput
+		if out, err = c.iam.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(forProvider(o, "user"))}); err == nil {
+			return slices.ContainsFunc(out.AttachedPolicies, func(p iamPolicy) bool { return aws.ToString(p.PolicyArn) == forProvider(o, "policyArn") }), nil
+		}
+	case "ServiceSpecificCredential":
+		var out *iam.ListServiceSpecificCredentialsOutput
+		if out, err = c.iam.ListServiceSpecificCredentials(ctx, &iam.ListServiceSpecificCredentialsInput{UserName: aws.String(forProvider(o, "userName"))}); err == nil {
+			return len(out.ServiceSpecificCredentials) == 1, nil
+		}
+	case "Cluster":
+		_, err = c.eks.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(id)})
+	case "NodeGroup":
+		_, err = c.eks.DescribeNodegroup(ctx, &eks.DescribeNodegroupInput{ClusterName: aws.String(forProvider(o, "clusterName")), NodegroupName: aws.String(id)})
+	case "Addon":
+		_, err = c.eks.DescribeAddon(ctx, &eks.DescribeAddonInput{ClusterName: aws.String(forProvider(o, "clusterName")), AddonName: aws.String(forProvider(o, "addonName"))})
+	case "AccessEntry":
+		_, err = c.eks.DescribeAccessEntry(ctx, &eks.DescribeAccessEntryInput{ClusterName: aws.String(forProvider(o, "clusterName")), PrincipalArn: aws.String(forProvider(o, "principalArn"))})
+	case "AccessPolicyAssociation":
+		var out *eks.ListAssociatedAccessPoliciesOutput
+		if out, err = c.eks.ListAssociatedAccessPolicies(ctx, &eks.ListAssociatedAccessPoliciesInput{ClusterName: aws.String(forProvider(o, "clusterName")), PrincipalArn: aws.String(forProvider(o, "principalArn"))}); err == nil {
+			return slices.ContainsFunc(out.AssociatedAccessPolicies, func(p eksPolicy) bool { return aws.ToString(p.PolicyArn) == forProvider(o, "policyArn") }), nil
+		}
+	case "PodIdentityAssociation":
+		_, err = c.eks.DescribePodIdentityAssociation(ctx, &eks.DescribePodIdentityAssociationInput{ClusterName: aws.String(forProvider(o, "clusterName")), AssociationId: aws.String(atProvider(o, "associationId"))})
+	case "UserGroup":
+		_, err = c.cognito.GetGroup(ctx, &cognito.GetGroupInput{UserPoolId: aws.String(forProvider(o, "userPoolId")), GroupName: aws.String(forProvider(o, "name"))})
+	case "UserInGroup":
+		var out *cognito.AdminListGroupsForUserOutput
+		if out, err = c.cognito.AdminListGroupsForUser(ctx, &cognito.AdminListGroupsForUserInput{UserPoolId: aws.String(forProvider(o, "userPoolId")), Username: aws.String(forProvider(o, "username"))}); err == nil {
+			return slices.ContainsFunc(out.Groups, func(g cognitoGroup) bool { return aws.ToString(g.GroupName) == forProvider(o, "groupName") }), nil
+		}
+	case "Repository":
+		_, err = c.codecommit.GetRepository(ctx, &codecommit.GetRepositoryInput{RepositoryName: aws.String(forProvider(o, "repositoryName"))})
+	default:
+		return false, fmt.Errorf("no check for %s", o.GetKind())
+	}
+	if err == nil {
+		return true, nil
+	}
+	if notFound(err) {
+		return false, nil
+	}
+	return false, fmt.Errorf("%s %s: %w", o.GetKind(), o.GetName(), err)
+}
+
+// accountClients picks the account a managed resource lives in from its
+// ProviderConfig.
+func accountClients(o *unstructured.Unstructured, team, central awsClients) awsClients {
+	name, _, _ := unstructured.NestedString(o.Object, "spec", "providerConfigRef", "name")
+	if name == "aws-central" {
+		return central
+	}
+	return team
+}
+
+// startEmulator runs moto_server with the layer in front on loopback.
+func startEmulator(t *testing.T) (string, *awsemu.Server) {
+	t.Helper()
+	motoURL, stop, err := awsemu.StartMoto()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	layer, err := awsemu.New(motoURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: layer, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return "http://" + l.Addr().String(), layer
+}
+
+// providerConfigs writes, for each account, the credentials Secret and the
+// ClusterProviderConfig the Compositions name, pointing every service the
+// function composes at the emulator with the provider's own endpoint
+// settings.
+func providerConfigs(ctx context.Context, cp *controlPlane, endpoint string) error {
+	for name, account := range map[string]string{"aws-" + teamAccountID: teamAccountID, "aws-central": centralAccountID} {
+		creds := fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = emulated\n", awsemu.AccessKeyID(account))
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "crossplane-system"}, Data: map[string][]byte{"credentials": []byte(creds)}}
+		if _, err := cp.kube.CoreV1().Secrets("crossplane-system").Create(ctx, s, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+		pc := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "aws.m.upbound.io/v1beta1", "kind": "ClusterProviderConfig",
+			"metadata": map[string]any{"name": name},
+			"spec": map[string]any{
+				"credentials": map[string]any{"source": "Secret", "secretRef": map[string]any{"namespace": "crossplane-system", "name": name, "key": "credentials"}},
+				"endpoint": map[string]any{
+					"url":               map[string]any{"type": "Static", "static": endpoint},
+					"services":          []any{"ec2", "iam", "eks", "cognitoidp", "codecommit", "sts"},
+					"hostnameImmutable": true,
+					"source":            "Custom",
+				},
+				"skip_credentials_validation": true,
+				"skip_metadata_api_check":     true,
+				"skip_region_validation":      true,
+				"skip_requesting_account_id":  true,
+			},
+		}}
+		if err := cp.apply(ctx, pc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// installProviderConfigCRDs installs the ProviderConfig kinds the AWS
+// provider family's own package brings.
+func installProviderConfigCRDs(ctx context.Context, cp *controlPlane) error {
+	dir, err := moduleDir(filepath.Join(root, "test", "conformance"), "github.com/upbound/provider-aws/v2@v2.5.0")
+	if err != nil {
+		return err
+	}
+	crdGVK := schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"}
+	for _, r := range []string{"clusterproviderconfigs", "providerconfigs", "providerconfigusages"} {
+		if err := cp.applyFile(ctx, filepath.Join(dir, "package", "crds", "aws.m.upbound.io_"+r+".yaml")); err != nil {
+			return err
+		}
+		if err := cp.waitCondition(ctx, crdGVK, r+".aws.m.upbound.io", "Established", "True", time.Minute); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startAWSProviders runs the provider's controllers of each family out of
+// cluster, as the provider's packages run them in one.
+func startAWSProviders(cp *controlPlane) error {
+	for _, family := range awsFamilies {
+		metrics, _ := freePort()
+		health, _ := freePort()
+		if _, err := start(cp.dir, "provider-aws-"+family, []string{"KUBECONFIG=" + cp.kubeconfig}, bin(filepath.Join("provider-aws", family)),
+			"--debug", "--poll", "1m", "--certs-dir=", "--max-reconcile-rate", "20",
+			"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", metrics),
+			"--health-probe-bind-addr", fmt.Sprintf("127.0.0.1:%d", health)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cognitoPool makes the platform's user pool in the central account, with
+// the team's members as its users, and returns its ID.
+func cognitoPool(ctx context.Context, c awsClients, members ...string) (string, error) {
+	pool, err := c.cognito.CreateUserPool(ctx, &cognito.CreateUserPoolInput{PoolName: aws.String("platform")})
+	if err != nil {
+		return "", err
+	}
+	id := aws.ToString(pool.UserPool.Id)
+	return id, addUsers(ctx, c, id, members...)
+}
+
+func addUsers(ctx context.Context, c awsClients, pool string, members ...string) error {
+	for _, m := range members {
+		if _, err := c.cognito.AdminCreateUser(ctx, &cognito.AdminCreateUserInput{UserPoolId: aws.String(pool), Username: aws.String(m)}); err != nil {
+			return fmt.Errorf("user %s: %w", m, err)
+		}
+	}
+	return nil
+}
+
+// awsManaged are an XR's composed AWS managed resources.
+func awsManaged(objs map[string]*unstructured.Unstructured) map[string]*unstructured.Unstructured {
+	out := map[string]*unstructured.Unstructured{}
+	for n, o := range objs {
+		if strings.HasSuffix(o.GroupVersionKind().Group, ".aws.m.upbound.io") {
+			out[n] = o
+		}
+	}
+	return out
+}
+
+// TestRealProvider runs the AWS provider's own controllers against the
+// emulator: payments-dev is created, changed and deleted, and each time
+// the emulator holds exactly what the provider made.
+func TestRealProvider(t *testing.T) {
+	for _, f := range awsFamilies {
+		if _, err := os.Stat(bin(filepath.Join("provider-aws", f))); err != nil {
+			t.Fatalf("the AWS provider's %s controllers are not built; run hack/e2e-aws.sh, which builds them: %v", f, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Minute)
+	defer cancel()
+	endpoint, layer := startEmulator(t)
+	team, central := clientsFor(endpoint, teamAccountID), clientsFor(endpoint, centralAccountID)
+	pool, err := cognitoPool(ctx, central, "alice", "bob.smith", "carol@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubernetesOnly := slices.DeleteFunc(slices.Clone(managedKinds), func(g schema.GroupVersionResource) bool {
+		return strings.HasSuffix(g.Group, ".aws.m.upbound.io")
+	})
+	e := setupWith(ctx, t, setupOptions{simulated: kubernetesOnly, settings: func(data map[string]any) {
+		cog := data["cognito"].(map[string]any)
+		cog["userPoolId"], cog["region"] = pool, emulatorRegion
+	}})
+	if err := installProviderConfigCRDs(ctx, e.cp); err != nil {
+		t.Fatal(err)
+	}
+	if err := providerConfigs(ctx, e.cp, endpoint); err != nil {
+		t.Fatal(err)
+	}
+	if err := startAWSProviders(e.cp); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("real-aws: emulator at %s, providers %v started", endpoint, awsFamilies)
+	defer func() {
+		if t.Failed() {
+			for _, c := range layer.Journal() {
+				if c.Status >= 300 {
+					t.Logf("emulator refused: %s", c)
+				}
+			}
+		}
+		if u := layer.Unexpected(); len(u) > 0 {
+			t.Errorf("the provider sent what AWS would refuse: %v", u)
+		}
+	}()
+
+	var created map[string]*unstructured.Unstructured
+	t.Run("1-create", func(t *testing.T) {
+		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+		if err := e.cp.apply(ctx, exampleXR(t, "xr.yaml")); err != nil {
+			t.Fatal(err)
+		}
+		if err := poll(ctx, realReadyTimeout, 2*time.Second, "payments-dev Ready", func() (bool, error) {
+			xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+			return err == nil && conditionStatus(xr, "Ready") == "True", err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs, err := e.composed(ctx, xr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		created = awsManaged(objs)
+		if len(created) < 30 {
+			t.Fatalf("payments-dev composed %d AWS resources, want the whole plan", len(created))
+		}
+		for n, o := range created {
+			if conditionStatus(o, "Ready") != "True" || conditionStatus(o, "Synced") != "True" {
+				t.Errorf("%s (%s %s) is not Ready and Synced: %s", n, o.GetKind(), o.GetName(), conditionMessage(o, "Synced"))
+			}
+			ok, err := inEmulator(ctx, accountClients(o, team, central), o)
+			if err != nil {
+				t.Error(err)
+			} else if !ok {
+				t.Errorf("%s (%s, external name %q) is Ready but not in the emulator", n, o.GetKind(), externalName(o))
+			}
+		}
+		// The Argo CD cluster Secret carries what EKS reported.
+		n := namesOf("", "payments-dev")
+		cl, err := team.eks.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(n.cluster)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, err := e.get(ctx, secretGVK, "argocd", n.project+"-cluster")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := secretString(secret, "server"), aws.ToString(cl.Cluster.Endpoint); got != want {
+			t.Errorf("cluster Secret server %q, want EKS's endpoint %q", got, want)
+		}
+		if want := aws.ToString(cl.Cluster.CertificateAuthority.Data); !strings.Contains(secretString(secret, "config"), `"caData":"`+want+`"`) {
+			t.Errorf("cluster Secret config does not carry EKS's CA: %s", secretString(secret, "config"))
+		}
+		// The repository Secret holds the password IAM made.
+		repo, err := e.get(ctx, secretGVK, "argocd", n.project+"-repo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cred, err := e.cp.kube.CoreV1().Secrets("crossplane-system").Get(ctx, "payments-dev.git-credential", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := secretString(repo, "password"); got == "" || got != string(cred.Data["attribute.service_password"]) {
+			t.Errorf("the repository Secret does not hold the password IAM made (connection keys %v)", keys(cred.Data))
+		}
+		if got, want := secretString(repo, "username"), string(cred.Data["attribute.service_user_name"]); got != want {
+			t.Errorf("repository Secret username %q, want IAM's %q", got, want)
+		}
+	})
+	if t.Failed() {
+		return
+	}
+
+	t.Run("2-change", func(t *testing.T) {
+		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+		if err := addUsers(ctx, central, pool, "dave"); err != nil {
+			t.Fatal(err)
+		}
+		r, _ := e.cp.resource(teamClusterGVK, "")
+		xr, err := r.Get(ctx, "payments-dev", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pools, _, _ := unstructured.NestedSlice(xr.Object, "spec", "nodePools")
+		pools = append(pools, map[string]any{"name": "batch", "instanceTypes": []any{"c6i.xlarge"}, "minSize": int64(0), "maxSize": int64(4), "desiredSize": int64(1), "capacityType": "SPOT"})
+		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{
+			"team":      map[string]any{"members": []any{"alice", "bob.smith", "carol@example.com", "dave"}},
+			"nodePools": pools,
+			"tags":      map[string]any{"owner": "payments-platform"},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		n := namesOf("", "payments-dev")
+		if err := poll(ctx, realReadyTimeout, 2*time.Second, "the change in the emulator", func() (bool, error) {
+			users, err := central.cognito.ListUsersInGroup(ctx, &cognito.ListUsersInGroupInput{UserPoolId: aws.String(pool), GroupName: aws.String(groupOf(created))})
+			if err != nil {
+				return false, err
+			}
+			hasDave := slices.ContainsFunc(users.Users, func(u cognitoUser) bool { return aws.ToString(u.Username) == "dave" })
+			ngs, err := team.eks.ListNodegroups(ctx, &eks.ListNodegroupsInput{ClusterName: aws.String(n.cluster)})
+			if err != nil {
+				return false, err
+			}
+			cl, err := team.eks.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(n.cluster)})
+			if err != nil {
+				return false, err
+			}
+			return hasDave && len(ngs.Nodegroups) == 2 && cl.Cluster.Tags["owner"] == "payments-platform", nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := poll(ctx, realReadyTimeout, 2*time.Second, "payments-dev Ready after the change", func() (bool, error) {
+			xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+			return err == nil && conditionStatus(xr, "Ready") == "True", err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		xr, err = e.xr(ctx, teamClusterGVK, "", "payments-dev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs, err := e.composed(ctx, xr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := awsManaged(objs)
+		for n, o := range created {
+			if now[n] == nil {
+				t.Errorf("%s went away on the change", n)
+			} else if now[n].GetUID() != o.GetUID() {
+				t.Errorf("%s was recreated on the change", n)
+			}
+		}
+		for n, o := range now {
+			if created[n] == nil {
+				t.Logf("added: %s (%s %s)", n, o.GetKind(), externalName(o))
+			}
+			if ok, err := inEmulator(ctx, accountClients(o, team, central), o); err != nil || !ok {
+				t.Errorf("%s is not in the emulator after the change: %v", n, err)
+			}
+		}
+		created = now
+	})
+	if t.Failed() {
+		return
+	}
+
+	t.Run("3-delete", func(t *testing.T) {
+		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+		from := len(layer.Journal())
+		if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "payments-dev", realReadyTimeout); err != nil {
+			t.Fatal(err)
+		}
+		for n, o := range created {
+			ok, err := inEmulator(ctx, accountClients(o, team, central), o)
+			if err != nil {
+				t.Error(err)
+			} else if ok {
+				t.Errorf("%s (%s %s) is still in the emulator after the XR is gone", n, o.GetKind(), externalName(o))
+			}
+		}
+		// The order the provider deleted in, as the emulator saw it.
+		journal := layer.Journal()[from:]
+		first := func(service, op string) int {
+			return slices.IndexFunc(journal, func(c awsemu.Call) bool {
+				return c.Service == service && strings.HasPrefix(c.Op, op) && c.Status < 300
+			})
+		}
+		n := namesOf("", "payments-dev")
+		for _, before := range [][2][2]string{
+			{{"eks", "DELETE /clusters/" + n.cluster + "/node-groups/"}, {"eks", "DELETE /clusters/" + n.cluster}},
+			{{"eks", "DELETE /clusters/" + n.cluster}, {"ec2", "DeleteVpc"}},
+			{{"iam", "DeleteServiceSpecificCredential"}, {"iam", "DeleteUser"}},
+		} {
+			a, b := first(before[0][0], before[0][1]), first(before[1][0], before[1][1])
+			if a < 0 || b < 0 || a > b {
+				t.Errorf("%s %s (call %d) did not come before %s %s (call %d)", before[0][0], before[0][1], a, before[1][0], before[1][1], b)
+			}
+		}
+		var deletes []string
+		for _, c := range journal {
+			if c.Status < 300 {
+				deletes = append(deletes, c.Service+" "+c.Op)
+			}
+		}
+		t.Logf("the provider's calls while deleting: %s", strings.Join(deletes, "; "))
+	})
+}
+
+// groupOf is the Cognito group of an XR's composed resources.
+func groupOf(objs map[string]*unstructured.Unstructured) string {
+	for _, o := range objs {
+		if o.GetKind() == "UserGroup" {
+			return forProvider(o, "name")
+		}
+	}
+	return ""
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
