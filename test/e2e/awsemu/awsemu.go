@@ -15,7 +15,8 @@
 //     deleted cluster taking its add-ons, access entries and associations;
 //   - IAM service-specific credentials, which moto cannot parse, with
 //     DeleteUser refused while a user still has one, as IAM does;
-//   - CodeCommit tags, which moto does not keep.
+//   - CodeCommit tags, which moto does not keep, ListBranches, and dates as
+//     numbers, as CodeCommit sends them (moto sends strings).
 package awsemu
 
 import (

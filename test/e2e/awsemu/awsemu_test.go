@@ -377,6 +377,12 @@ func TestCodeCommitTags(t *testing.T) {
 		t.Fatal(err)
 	}
 	arn := r.RepositoryMetadata.Arn
+	if b, err := c.ListBranches(ctx, &codecommit.ListBranchesInput{RepositoryName: aws.String("gitops")}); err != nil || len(b.Branches) != 0 {
+		t.Errorf("branches of a new repository: %v %v", err, b)
+	}
+	if _, err := c.ListBranches(ctx, &codecommit.ListBranchesInput{RepositoryName: aws.String("nowhere")}); code(err) != "RepositoryDoesNotExistException" {
+		t.Errorf("branches of a missing repository: %v", err)
+	}
 	if _, err := c.TagResource(ctx, &codecommit.TagResourceInput{ResourceArn: arn, Tags: map[string]string{"env": "dev"}}); err != nil {
 		t.Fatal(err)
 	}

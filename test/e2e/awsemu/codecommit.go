@@ -10,8 +10,9 @@ import (
 
 const codeCommitTarget = "CodeCommit_20150413."
 
-// serveCodeCommit keeps repositories' tags, which moto drops; false sends
-// the request to moto.
+// serveCodeCommit keeps repositories' tags, which moto drops, answers
+// ListBranches, and sends dates as CodeCommit does; false sends the request
+// to moto.
 func (s *Server) serveCodeCommit(w http.ResponseWriter, r *http.Request, c call) bool {
 	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), codeCommitTarget)
 	if !ok {
@@ -61,6 +62,22 @@ func (s *Server) serveCodeCommit(w http.ResponseWriter, r *http.Request, c call)
 			s.mu.Unlock()
 		}
 		rp.write(w, repositoryDates(rp.body))
+		return true
+	case "ListBranches":
+		// moto keeps no branches; a new repository has none until the
+		// first push, which the suite never makes.
+		get := r.Clone(r.Context())
+		get.Header.Set("X-Amz-Target", codeCommitTarget+"GetRepository")
+		rp, err := s.forward(get, body)
+		if err != nil {
+			jsonError(w, "ServiceFailure", err.Error())
+			return true
+		}
+		if !rp.ok() {
+			rp.write(w, rp.body)
+			return true
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"branches": []string{}})
 		return true
 	case "TagResource", "UntagResource", "ListTagsForResource":
 	default:
