@@ -161,12 +161,13 @@ func inEmulator(ctx context.Context, c awsClients, o *unstructured.Unstructured)
 	case "Role":
 		_, err = c.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(id)})
 	case "RolePolicy":
-		_, err = c.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(forProvider(o, "role")), PolicyName: aws.String(forProvider(o, "name"))})
-		if err == nil {
+		// The external name is the inline policy's name within the role.
+		var out *iam.ListRolePoliciesOutput
+		if out, err = c.iam.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(forProvider(o, "role"))}); err == nil {
+			if !slices.Contains(out.PolicyNames, id) {
+				return false, fmt.Errorf("role %q has inline policies %v, not %q", forProvider(o, "role"), out.PolicyNames, id)
+			}
 			return true, nil
-		}
-		if name, _, _ := unstructured.NestedString(o.Object, "status", "atProvider", "name"); name != "" {
-			_, err = c.iam.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(atProvider(o, "role")), PolicyName: aws.String(name)})
 		}
 	case "RolePolicyAttachment":
 		var out *iam.ListAttachedRolePoliciesOutput
@@ -210,7 +211,7 @@ func inEmulator(ctx context.Context, c awsClients, o *unstructured.Unstructured)
 			return slices.ContainsFunc(out.Groups, func(g cognitoGroup) bool { return aws.ToString(g.GroupName) == forProvider(o, "groupName") }), nil
 		}
 	case "Repository":
-		_, err = c.codecommit.GetRepository(ctx, &codecommit.GetRepositoryInput{RepositoryName: aws.String(forProvider(o, "repositoryName"))})
+		_, err = c.codecommit.GetRepository(ctx, &codecommit.GetRepositoryInput{RepositoryName: aws.String(id)})
 	default:
 		return false, fmt.Errorf("no check for %s", o.GetKind())
 	}
@@ -466,8 +467,13 @@ func TestRealProvider(t *testing.T) {
 		if got := secretString(repo, "password"); got == "" || got != string(cred.Data["attribute.service_password"]) {
 			t.Errorf("the repository Secret does not hold the password IAM made (connection keys %v)", keys(cred.Data))
 		}
-		if got, want := secretString(repo, "username"), string(cred.Data["attribute.service_user_name"]); got != want {
-			t.Errorf("repository Secret username %q, want IAM's %q", got, want)
+		for _, o := range created {
+			if o.GetKind() != "ServiceSpecificCredential" {
+				continue
+			}
+			if got, want := secretString(repo, "username"), atProvider(o, "serviceUserName"); got != want {
+				t.Errorf("repository Secret username %q, want IAM's %q", got, want)
+			}
 		}
 	})
 	if t.Failed() {

@@ -95,6 +95,10 @@ func TestAccountsAreApart(t *testing.T) {
 	if _, err := b.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("apart")}); code(err) != "NoSuchEntity" {
 		t.Errorf("another account sees the user: %v", err)
 	}
+	// AWS-managed policies exist in every account.
+	if _, err := b.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String("arn:aws:iam::aws:policy/AmazonEKSClusterPolicy")}); err != nil {
+		t.Errorf("AWS-managed policy: %v", err)
+	}
 }
 
 func TestClusterAsEKSDescribesIt(t *testing.T) {
