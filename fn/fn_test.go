@@ -155,7 +155,13 @@ func TestGating(t *testing.T) {
 		t.Error("a node group is declared while the cluster is UPDATING")
 	}
 
-	active := next(t, s, first, allReady)
+	// The node role's policy attachments come once the role exists, and
+	// node groups once they are attached.
+	roles := next(t, s, first, allReady)
+	if hasPrefix(run(t, requestOf(t, roles)), "eks-nodegroup-general-") {
+		t.Error("a node group is declared before the node role's policies are attached")
+	}
+	active := next(t, roles, run(t, requestOf(t, roles)), allReady)
 	second := run(t, requestOf(t, active))
 	if !hasPrefix(second, "eks-nodegroup-general-") {
 		t.Fatal("no node group with an ACTIVE cluster")

@@ -34,7 +34,10 @@ var stages = []struct {
 	}},
 	{name: "3-cluster-active", build: func(t *testing.T, s state) state {
 		t.Helper()
-		return next(t, s, run(t, requestOf(t, s)), allReady)
+		// Two rounds: the roles' policy attachments, which node groups
+		// wait for, are declared once the roles exist.
+		st := next(t, s, run(t, requestOf(t, s)), allReady)
+		return next(t, st, run(t, requestOf(t, st)), allReady)
 	}},
 	{name: "4-everything-ready", build: func(t *testing.T, s state) state {
 		t.Helper()
@@ -110,7 +113,8 @@ func TestGoldenStagesShowProgress(t *testing.T) {
 	if strings.Contains(names, "eks-nodegroup") || strings.Contains(names, "eks-addon") || strings.Contains(names, "eks-access") {
 		t.Errorf("first pass declares what needs an ACTIVE cluster: %s", names)
 	}
-	active := run(t, requestOf(t, next(t, s, first, allReady)))
+	roles := next(t, s, first, allReady)
+	active := run(t, requestOf(t, next(t, roles, run(t, requestOf(t, roles)), allReady)))
 	names = strings.Join(resourceNames(active), " ")
 	for _, want := range []string{"eks-nodegroup-general", "eks-addon-vpc-cni", "eks-addon-kube-proxy", "eks-addon-eks-pod-identity-agent", "eks-access-entry-argocd"} {
 		if !strings.Contains(names, want) {

@@ -35,6 +35,10 @@ const (
 	NameUsageRepoSecretOfRepo = resource.Name("usage-repository-secret-of-repository")
 	NameUsageRepoSecretOfCred = resource.Name("usage-repository-secret-of-credential")
 	NameUsageClusterOfVPC     = resource.Name("usage-cluster-of-vpc")
+	// IAM refuses to delete a user that still has a service-specific
+	// credential or an attached policy (DeleteConflict).
+	NameUsageUserOfCredential = resource.Name("usage-git-user-of-credential")
+	NameUsageUserOfAttachment = resource.Name("usage-git-user-of-policy-attachment")
 )
 
 // Condition types of the onboarding steps.
@@ -328,20 +332,22 @@ func (p Params) userAccess() []Object {
 		group(NameCognitoGroup, componentCognitoGroup, p.CognitoGroup(), "Team "+p.Spec.Team.Name+" on cluster "+p.ClusterName()),
 		group(NameCognitoAdminGroup, componentCognitoAdmin, p.CognitoAdminGroup(), "Admins of team "+p.Spec.Team.Name+" on cluster "+p.ClusterName()),
 	}
-	member := func(prefix, comp, user string) Object {
+	// A membership waits for its group: Cognito refuses to add a user to
+	// a group it does not have yet (ResourceNotFoundException).
+	member := func(prefix, comp string, group resource.Name, user string) Object {
 		name := resource.Name(prefix + memberKey(user))
 		return Object{Name: name, Body: p.managedWith(apiCognito, "UserInGroup", string(name), nil, c.ProviderConfigRef, map[string]any{
 			"region":            c.Region,
 			"userPoolId":        c.UserPoolID,
 			"username":          user,
 			"groupNameSelector": selector(component(comp)),
-		})}
+		}), Requires: []resource.Name{group}}
 	}
 	for _, m := range p.Spec.Team.Members {
-		objs = append(objs, member("cognito-member-", componentCognitoGroup, m))
+		objs = append(objs, member("cognito-member-", componentCognitoGroup, NameCognitoGroup, m))
 	}
 	for _, m := range p.Spec.Team.Admins {
-		objs = append(objs, member("cognito-admin-", componentCognitoAdmin, m))
+		objs = append(objs, member("cognito-admin-", componentCognitoAdmin, NameCognitoAdminGroup, m))
 	}
 	return objs
 }
@@ -482,6 +488,8 @@ func (p Params) repository(f Facts, clusterSecret Object) []Object {
 		p.usage(NameUsageAppOfRepo, repo, app),
 		p.usage(NameUsageAppOfCredential, cred, app),
 		p.usage(NameUsageAppOfCluster, clusterSecret, app),
+		p.usage(NameUsageUserOfCredential, user, cred),
+		p.usage(NameUsageUserOfAttachment, user, attachment),
 	}
 }
 

@@ -74,9 +74,9 @@ func attachmentName(role string, pol policy) resource.Name {
 func (p Params) IAM() []Object {
 	names := p.RoleNames()
 	objs := []Object{p.role(NameClusterRole, names[NameClusterRole], IAMPath, componentClusterRole, "EKS control plane of "+p.ClusterName(), servicePrincipal("eks.amazonaws.com"))}
-	objs = append(objs, p.attachments("cluster", componentClusterRole, clusterPolicies)...)
+	objs = append(objs, p.attachments("cluster", NameClusterRole, componentClusterRole, clusterPolicies)...)
 	objs = append(objs, p.role(NameNodeRole, names[NameNodeRole], IAMPath, componentNodeRole, "EKS nodes of "+p.ClusterName(), servicePrincipal("ec2.amazonaws.com")))
-	objs = append(objs, p.attachments("node", componentNodeRole, nodePolicies)...)
+	objs = append(objs, p.attachments("node", NameNodeRole, componentNodeRole, nodePolicies)...)
 	if name, ok := names[NameArgoCDRole]; ok {
 		objs = append(objs, p.role(NameArgoCDRole, name, ArgoCDRolePath, componentArgoCDRole, "Central Argo CD's access to "+p.ClusterName(),
 			map[string]any{"AWS": p.Input.ArgoCD.HubRoleARN}))
@@ -99,14 +99,17 @@ func (p Params) role(name resource.Name, awsName, path, comp, description string
 	return Object{Name: name, Body: withExternalName(body, awsName)}
 }
 
-func (p Params) attachments(role, comp string, pols []policy) []Object {
+// attachments attach AWS-managed policies to a role once it exists: IAM
+// refuses to attach to a role it does not know yet (NoSuchEntity), which
+// the provider would otherwise retry with back-off.
+func (p Params) attachments(role string, roleName resource.Name, comp string, pols []policy) []Object {
 	objs := make([]Object, len(pols))
 	for i, pol := range pols {
 		name := attachmentName(role, pol)
 		objs[i] = Object{Name: name, Body: p.managed(apiIAM, "RolePolicyAttachment", string(name), nil, map[string]any{
 			"policyArn":    "arn:" + p.Partition() + ":iam::aws:policy/" + pol.name,
 			"roleSelector": selector(component(comp)),
-		})}
+		}), Requires: []resource.Name{roleName}}
 	}
 	return objs
 }

@@ -392,11 +392,11 @@ func TestRealProvider(t *testing.T) {
 	}
 	t.Logf("real-aws: emulator at %s, providers %v started", endpoint, awsFamilies)
 	defer func() {
-		if t.Failed() {
-			for _, c := range layer.Journal() {
-				if c.Status >= 300 {
-					t.Logf("emulator refused: %s", c)
-				}
+		// What AWS refused is what the provider had to retry: the objects
+		// the function emits must work the first time.
+		for _, c := range layer.Journal() {
+			if c.Status >= 300 {
+				t.Errorf("the emulator refused a call the provider made: %s", c)
 			}
 		}
 		if u := layer.Unexpected(); len(u) > 0 {
@@ -518,11 +518,38 @@ func TestRealProvider(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if err := poll(ctx, realReadyTimeout, 2*time.Second, "payments-dev Ready after the change", func() (bool, error) {
+		// Ready, and every resource synced: a change the provider could
+		// not make leaves it Synced=False while its last state stays Ready.
+		if err := poll(ctx, realReadyTimeout, 2*time.Second, "payments-dev Ready and every resource Synced after the change", func() (bool, error) {
 			xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
-			return err == nil && conditionStatus(xr, "Ready") == "True", err
+			if err != nil || conditionStatus(xr, "Ready") != "True" {
+				return false, err
+			}
+			objs, err := e.composed(ctx, xr)
+			if err != nil {
+				return false, err
+			}
+			for _, o := range awsManaged(objs) {
+				if conditionStatus(o, "Synced") != "True" || conditionStatus(o, "Ready") != "True" {
+					return false, fmt.Errorf("%s %s: %s", o.GetKind(), o.GetName(), conditionMessage(o, "Synced"))
+				}
+			}
+			return true, nil
 		}); err != nil {
 			t.Fatal(err)
+		}
+		ngs, err := team.eks.ListNodegroups(ctx, &eks.ListNodegroupsInput{ClusterName: aws.String(n.cluster)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ng := range ngs.Nodegroups {
+			d, err := team.eks.DescribeNodegroup(ctx, &eks.DescribeNodegroupInput{ClusterName: aws.String(n.cluster), NodegroupName: aws.String(ng)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := d.Nodegroup.Tags["owner"]; got != "payments-platform" {
+				t.Errorf("node group %s has owner tag %q, want the changed payments-platform", ng, got)
+			}
 		}
 		xr, err = e.xr(ctx, teamClusterGVK, "", "payments-dev")
 		if err != nil {
@@ -578,7 +605,8 @@ func TestRealProvider(t *testing.T) {
 		journal := layer.Journal()[from:]
 		first := func(service, op string) int {
 			return slices.IndexFunc(journal, func(c awsemu.Call) bool {
-				return c.Service == service && strings.HasPrefix(c.Op, op) && c.Status < 300
+				matches := c.Op == op || strings.HasSuffix(op, "/") && strings.HasPrefix(c.Op, op)
+				return c.Service == service && matches && c.Status < 300
 			})
 		}
 		n := namesOf("", "payments-dev")
@@ -586,6 +614,7 @@ func TestRealProvider(t *testing.T) {
 			{{"eks", "DELETE /clusters/" + n.cluster + "/node-groups/"}, {"eks", "DELETE /clusters/" + n.cluster}},
 			{{"eks", "DELETE /clusters/" + n.cluster}, {"ec2", "DeleteVpc"}},
 			{{"iam", "DeleteServiceSpecificCredential"}, {"iam", "DeleteUser"}},
+			{{"iam", "DetachUserPolicy"}, {"iam", "DeleteUser"}},
 		} {
 			a, b := first(before[0][0], before[0][1]), first(before[1][0], before[1][1])
 			if a < 0 || b < 0 || a > b {

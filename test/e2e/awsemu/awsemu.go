@@ -8,6 +8,7 @@
 //     moto serves the team accounts and the central account apart;
 //   - EKS add-ons, access entries, access policy associations, Pod Identity
 //     associations and DescribeUpdate, which moto answers with 404;
+//   - node group tags: moto's TagResource does not find node groups;
 //   - EKS clusters as AWS describes them: a certificate authority that is a
 //     real PEM certificate (moto's is random text), the cluster settings
 //     moto drops (accessConfig, upgradePolicy, bootstrapSelfManagedAddons),
@@ -82,6 +83,7 @@ type Server struct {
 	updates    map[string]map[string]any
 	creds      map[userKey][]*serviceCredential
 	repoTags   map[string]map[string]string
+	ngTags     map[nodegroupKey]map[string]string
 	unexpected []string
 	journal    []Call
 }
@@ -170,6 +172,7 @@ func New(upstream string) (*Server, error) {
 		updates:  map[string]map[string]any{},
 		creds:    map[userKey][]*serviceCredential{},
 		repoTags: map[string]map[string]string{},
+		ngTags:   map[nodegroupKey]map[string]string{},
 	}
 	return s, nil
 }

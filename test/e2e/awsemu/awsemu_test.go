@@ -297,6 +297,21 @@ func TestPodIdentityAssociations(t *testing.T) {
 	if err != nil || aws.ToString(d.Association.RoleArn) != newRole {
 		t.Fatalf("DescribePodIdentityAssociation: %v %+v", err, d)
 	}
+	ng, err := c.CreateNodegroup(ctx, &eks.CreateNodegroupInput{ClusterName: aws.String("pods"), NodegroupName: aws.String("general"),
+		NodeRole: aws.String(role), Subnets: []string{"subnet-1"}, Tags: map[string]string{"owner": "a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.TagResource(ctx, &eks.TagResourceInput{ResourceArn: ng.Nodegroup.NodegroupArn, Tags: map[string]string{"owner": "b"}}); err != nil {
+		t.Fatalf("tagging a node group: %v", err)
+	}
+	dn, err := c.DescribeNodegroup(ctx, &eks.DescribeNodegroupInput{ClusterName: aws.String("pods"), NodegroupName: aws.String("general")})
+	if err != nil || dn.Nodegroup.Tags["owner"] != "b" {
+		t.Errorf("node group tags after TagResource: %v %v", err, dn)
+	}
+	if _, err := c.DeleteNodegroup(ctx, &eks.DeleteNodegroupInput{ClusterName: aws.String("pods"), NodegroupName: aws.String("general")}); err != nil {
+		t.Fatal(err)
+	}
 	l, _ := c.ListPodIdentityAssociations(ctx, &eks.ListPodIdentityAssociationsInput{ClusterName: aws.String("pods")})
 	if len(l.Associations) != 1 || aws.ToString(l.Associations[0].AssociationId) != aws.ToString(id) {
 		t.Errorf("ListPodIdentityAssociations: %+v", l.Associations)
@@ -353,8 +368,18 @@ func TestServiceSpecificCredentials(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	policy := "arn:aws:iam::aws:policy/AWSCodeCommitReadOnly"
+	if _, err := c.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String("git"), PolicyArn: aws.String(policy)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("git")}); code(err) != "DeleteConflict" {
+		t.Errorf("deleting a user with an attached policy: %v", err)
+	}
+	if _, err := c.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: aws.String("git"), PolicyArn: aws.String(policy)}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("git")}); err != nil {
-		t.Errorf("deleting a user without credentials: %v", err)
+		t.Errorf("deleting a user without credentials or policies: %v", err)
 	}
 	// The journal holds the changes in order, with their outcome, and no
 	// reads.
@@ -367,7 +392,7 @@ func TestServiceSpecificCredentials(t *testing.T) {
 	want := []string{"CreateServiceSpecificCredential 404", "CreateUser 200", "CreateServiceSpecificCredential 400",
 		"CreateServiceSpecificCredential 200", "CreateServiceSpecificCredential 200", "CreateServiceSpecificCredential 409",
 		"UpdateServiceSpecificCredential 200", "DeleteUser 409", "DeleteServiceSpecificCredential 200",
-		"DeleteServiceSpecificCredential 200", "DeleteUser 200"}
+		"DeleteServiceSpecificCredential 200", "AttachUserPolicy 200", "DeleteUser 409", "DetachUserPolicy 200", "DeleteUser 200"}
 	if diff := cmp.Diff(want, journal); diff != "" {
 		t.Errorf("journal (-want +got):\n%s", diff)
 	}

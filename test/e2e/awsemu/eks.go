@@ -88,6 +88,7 @@ var (
 	kubernetesName   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
 	kubernetesGroup  = regexp.MustCompile(`^[^:]`)
 	ownedResourceArn = regexp.MustCompile(`:(addon|access-entry|podidentityassociation)/`)
+	nodegroupArn     = regexp.MustCompile(`^arn:aws[a-z-]*:eks:([^:]+):([0-9]{12}):nodegroup/([^/]+)/([^/]+)/`)
 )
 
 // serveEKS answers the EKS calls the layer serves; false sends the request
@@ -101,10 +102,14 @@ func (s *Server) serveEKS(w http.ResponseWriter, r *http.Request, c call) bool {
 	}
 	if len(seg) >= 2 && seg[0] == "tags" {
 		arn := strings.Join(seg[1:], "/")
-		if !ownedResourceArn.MatchString(arn) {
+		switch {
+		case ownedResourceArn.MatchString(arn):
+			s.tags(w, r, body, arn)
+		case nodegroupArn.MatchString(arn):
+			s.nodegroupTags(w, r, body, arn)
+		default:
 			return false
 		}
-		s.tags(w, r, body, arn)
 		return true
 	}
 	if len(seg) == 0 || seg[0] != "clusters" {
@@ -130,6 +135,8 @@ func (s *Server) serveEKS(w http.ResponseWriter, r *http.Request, c call) bool {
 		s.describeUpdate(w, rest[1])
 	case len(rest) == 3 && rest[0] == "node-groups" && rest[2] == "update-config" && r.Method == http.MethodPost:
 		s.recordUpdate(w, r)
+	case len(rest) == 2 && rest[0] == "node-groups" && (r.Method == http.MethodGet || r.Method == http.MethodDelete):
+		s.describeNodegroup(w, r, k, rest[1])
 	case len(rest) >= 1 && rest[0] == "addons":
 		s.addonCall(w, r, body, k, rest[1:])
 	case len(rest) >= 1 && rest[0] == "access-entries":
@@ -914,4 +921,98 @@ func (s *Server) tags(w http.ResponseWriter, r *http.Request, body []byte, arn s
 		}
 		writeJSON(w, http.StatusOK, map[string]any{})
 	}
+}
+
+// nodegroupKey names a node group.
+type nodegroupKey struct {
+	cluster clusterKey
+	name    string
+}
+
+// describeNodegroup passes DescribeNodegroup and DeleteNodegroup to moto
+// and reports the tags TagResource set, which moto does not keep for node
+// groups.
+func (s *Server) describeNodegroup(w http.ResponseWriter, r *http.Request, k clusterKey, name string) {
+	rp, err := s.forward(r, nil)
+	if err != nil {
+		restError(w, http.StatusBadGateway, "ServerException", err.Error())
+		return
+	}
+	nk := nodegroupKey{k, name}
+	s.mu.Lock()
+	tags, ok := s.ngTags[nk]
+	if r.Method == http.MethodDelete && rp.ok() {
+		delete(s.ngTags, nk)
+	}
+	s.mu.Unlock()
+	var out map[string]any
+	if !ok || !rp.ok() || json.Unmarshal(rp.body, &out) != nil {
+		rp.write(w, rp.body)
+		return
+	}
+	if ng, isMap := out["nodegroup"].(map[string]any); isMap {
+		ng["tags"] = tags
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		rp.write(w, rp.body)
+		return
+	}
+	rp.write(w, b)
+}
+
+// nodegroupTags serves TagResource, UntagResource and ListTagsForResource
+// for node groups, starting from the tags moto reports.
+func (s *Server) nodegroupTags(w http.ResponseWriter, r *http.Request, body []byte, arn string) {
+	m := nodegroupArn.FindStringSubmatch(arn)
+	nk := nodegroupKey{clusterKey{m[2], m[1], m[3]}, m[4]}
+	s.mu.Lock()
+	tags, ok := s.ngTags[nk]
+	s.mu.Unlock()
+	if !ok {
+		req := r.Clone(r.Context())
+		req.Method = http.MethodGet
+		req.URL = &url.URL{Path: "/clusters/" + url.PathEscape(nk.cluster.name) + "/node-groups/" + url.PathEscape(nk.name)}
+		rp, err := s.forward(req, nil)
+		if err != nil {
+			restError(w, http.StatusBadGateway, "ServerException", err.Error())
+			return
+		}
+		var out struct {
+			Nodegroup struct {
+				Tags map[string]string `json:"tags"`
+			} `json:"nodegroup"`
+		}
+		if !rp.ok() || json.Unmarshal(rp.body, &out) != nil {
+			restError(w, http.StatusNotFound, "NotFoundException", "Resource not found: "+arn)
+			return
+		}
+		tags = out.Nodegroup.Tags
+		if tags == nil {
+			tags = map[string]string{}
+		}
+	}
+	switch r.Method {
+	case http.MethodPost:
+		var in struct {
+			Tags map[string]string `json:"tags"`
+		}
+		if !decode(w, body, &in) {
+			return
+		}
+		for k, v := range in.Tags {
+			tags[k] = v
+		}
+		writeJSON(w, http.StatusOK, map[string]any{})
+	case http.MethodDelete:
+		for _, k := range r.URL.Query()["tagKeys"] {
+			delete(tags, k)
+		}
+		writeJSON(w, http.StatusOK, map[string]any{})
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"tags": tags})
+	}
+	s.mu.Lock()
+	s.ngTags[nk] = tags
+	s.mu.Unlock()
 }

@@ -34,8 +34,9 @@ var credentialServices = []string{"codecommit.amazonaws.com", "cassandra.amazona
 // user per service.
 const maxCredentials = 2
 
-// serveIAM answers the IAM calls the layer serves; false sends the request
-// to moto.
+// serveIAM answers the IAM calls the layer serves, and refuses DeleteUser
+// as IAM does while the user has credentials or attached policies; false
+// sends the request to moto.
 func (s *Server) serveIAM(w http.ResponseWriter, r *http.Request, c call) bool {
 	body, err := readBody(r)
 	if err != nil {
@@ -55,11 +56,17 @@ func (s *Server) serveIAM(w http.ResponseWriter, r *http.Request, c call) bool {
 		s.mu.Lock()
 		n := len(s.creds[userKey{c.account, form.Get("UserName")}])
 		s.mu.Unlock()
-		if n == 0 {
-			return false
+		if n > 0 {
+			iamError(w, http.StatusConflict, "DeleteConflict", "Cannot delete entity, must remove service specific credentials first.")
+			return true
 		}
-		iamError(w, http.StatusConflict, "DeleteConflict", "Cannot delete entity, must remove service specific credentials first.")
-		return true
+		// And one with attached policies, which moto deletes.
+		list := url.Values{"Action": {"ListAttachedUserPolicies"}, "UserName": {form.Get("UserName")}, "Version": {"2010-05-08"}}.Encode()
+		if rp, err := s.forward(r.Clone(r.Context()), []byte(list)); err == nil && rp.ok() && strings.Contains(string(rp.body), "<PolicyArn>") {
+			iamError(w, http.StatusConflict, "DeleteConflict", "Cannot delete entity, must detach all policies first.")
+			return true
+		}
+		return false
 	default:
 		return false
 	}
