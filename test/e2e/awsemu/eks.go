@@ -812,15 +812,18 @@ func (s *Server) podIdentityCall(w http.ResponseWriter, r *http.Request, body []
 			writeJSON(w, http.StatusOK, map[string]any{"association": p})
 		case http.MethodGet:
 			s.mu.Lock()
+			ids := []string{}
+			for id := range s.pods[k] {
+				ids = append(ids, id)
+			}
+			slices.Sort(ids)
 			list := []map[string]any{}
-			for _, p := range s.pods[k] {
+			for _, id := range ids {
+				p := s.pods[k][id]
 				list = append(list, map[string]any{"clusterName": p.ClusterName, "namespace": p.Namespace, "serviceAccount": p.ServiceAccount,
 					"associationArn": p.AssociationArn, "associationId": p.AssociationID})
 			}
 			s.mu.Unlock()
-			slices.SortFunc(list, func(a, b map[string]any) int {
-				return strings.Compare(a["associationId"].(string), b["associationId"].(string))
-			})
 			writeJSON(w, http.StatusOK, map[string]any{"associations": list})
 		default:
 			restError(w, http.StatusNotFound, "ResourceNotFoundException", "unknown Pod Identity call")

@@ -196,7 +196,7 @@ func iamResult(w http.ResponseWriter, action string, result any) {
 		inner = strings.TrimSuffix(strings.TrimPrefix(string(b), "<R>"), "</R>")
 	}
 	w.Header().Set("Content-Type", "text/xml")
-	fmt.Fprintf(w, `<%sResponse xmlns="%s"><%sResult>%s</%sResult><ResponseMetadata><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ResponseMetadata></%sResponse>`,
+	_, _ = fmt.Fprintf(w, `<%sResponse xmlns="%s"><%sResult>%s</%sResult><ResponseMetadata><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ResponseMetadata></%sResponse>`,
 		action, iamNamespace, action, inner, action, action)
 }
 
@@ -206,6 +206,6 @@ func iamError(w http.ResponseWriter, status int, code, message string) {
 	w.WriteHeader(status)
 	var msg strings.Builder
 	_ = xml.EscapeText(&msg, []byte(message))
-	fmt.Fprintf(w, `<ErrorResponse xmlns="%s"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ErrorResponse>`,
+	_, _ = fmt.Fprintf(w, `<ErrorResponse xmlns="%s"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ErrorResponse>`,
 		iamNamespace, code, msg.String())
 }

@@ -21,8 +21,12 @@ func StartMoto() (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	port := l.Addr().(*net.TCPAddr).Port
+	addr, ok := l.Addr().(*net.TCPAddr)
 	_ = l.Close()
+	if !ok {
+		return "", nil, fmt.Errorf("unexpected listener address %v", l.Addr())
+	}
+	port := addr.Port
 	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	// AWS-managed policies (AmazonEKSClusterPolicy, ...) exist in every
