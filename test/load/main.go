@@ -1,7 +1,10 @@
 // Command load drives the running function binary over gRPC with mutual TLS,
 // as Crossplane calls it, at several levels of concurrency, and reports
-// latency percentiles, calls per second and the process's memory: peak RSS
-// and RSS before and after a long soak, to show it does not grow.
+// latency percentiles, calls per second, the CPU time the function's process
+// used per call (user and system, from /proc) and its memory: peak RSS and
+// RSS before and after a long soak, to show it does not grow. With
+// -distinct N it cycles through N distinct converged XRs, as a replica of a
+// large platform is called.
 //
 //	go run ./test/load -binary .cache/bin/function-eks-gitops
 package main
@@ -9,6 +12,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,10 +20,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -44,8 +50,9 @@ func main() {
 	isFloor := flag.Bool("floor", false, "the binary is the floor function (test/load/floor): check only that it answers")
 	memLimit := flag.String("gomemlimit", "", "GOMEMLIMIT for the function's process (e.g. 32MiB, as example/runtimeconfig.yaml sets); empty leaves Go's default")
 	rate := flag.Float64("rate", 0, "calls per second across all callers; 0 calls as fast as each caller can, a positive rate paces the calls as XRs polled by Crossplane are")
+	distinct := flag.Int("distinct", 0, "cycle through this many distinct converged XRs (names, members, node pools and zones differ), so the plan cache hits as rarely as on a large platform; 0 repeats the converged default example")
 	flag.Parse()
-	if err := run(*binary, *examples, *levels, *calls, *soak, *rate, *isFloor, *memLimit); err != nil {
+	if err := run(*binary, *examples, *levels, *calls, *soak, *rate, *isFloor, *memLimit, *distinct); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
@@ -79,6 +86,94 @@ func convergedRequest(examples string) (*fnv1.RunFunctionRequest, error) {
 	}
 	last := rounds[len(rounds)-1]
 	return last.State.Request()
+}
+
+// variantXR is the i-th distinct XR of the many-XRs mode: the default
+// example under another name, with 0 to 4 more members, 1 to 3 node pools
+// and 2 or 3 zones.
+func variantXR(base map[string]any, i int) (map[string]any, error) {
+	b, err := yaml.Marshal(base)
+	if err != nil {
+		return nil, err
+	}
+	xr := map[string]any{}
+	if err := yaml.Unmarshal(b, &xr); err != nil {
+		return nil, err
+	}
+	xr["metadata"].(map[string]any)["name"] = fmt.Sprintf("payments-%05d", i) //nolint:forcetypeassert // Shipped example.
+	spec := xr["spec"].(map[string]any)                                       //nolint:forcetypeassert // Shipped example.
+	team := spec["team"].(map[string]any)                                     //nolint:forcetypeassert // Shipped example.
+	members := team["members"].([]any)                                        //nolint:forcetypeassert // Shipped example.
+	for m := range i % 5 {
+		members = append(members, fmt.Sprintf("member-%05d-%d", i, m))
+	}
+	team["members"] = members
+	spec["network"].(map[string]any)["availabilityZones"] = int64(2 + i%2) //nolint:forcetypeassert // Shipped example.
+	pools := spec["nodePools"].([]any)                                     //nolint:forcetypeassert // Shipped example.
+	for p := range i % 3 {
+		pools = append(pools, map[string]any{"name": fmt.Sprintf("extra%d", p), "instanceTypes": []any{"m6i.xlarge"}, "minSize": int64(1), "maxSize": int64(3)})
+	}
+	spec["nodePools"] = pools
+	return xr, nil
+}
+
+// distinctRequests converges n distinct XRs and returns each converged
+// request, encoded, converging on every core.
+func distinctRequests(examples string, n int) ([][]byte, error) {
+	xr, err := readYAML(filepath.Join(examples, "xr.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	c, err := readYAML(filepath.Join(examples, "composition.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	in := c["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)["input"].(map[string]any) //nolint:forcetypeassert // Shipped example.
+	out := make([][]byte, n)
+	errs := make([]error, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			f := fn.New()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				v, err := variantXR(xr, i)
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				rounds, err := simulate.Converge(context.Background(), f, simulate.New(v, in), 16)
+				if err != nil {
+					errs[i] = fmt.Errorf("XR %d: %w", i, err)
+					continue
+				}
+				req, err := rounds[len(rounds)-1].State.Request()
+				if err == nil {
+					out[i], err = proto.MarshalOptions{Deterministic: true}.Marshal(req)
+				}
+				errs[i] = err
+			}
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+// cpuTime is the user and system CPU time a process has used.
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The fields after the command name, which is in parentheses: utime
+	// and stime are the 12th and 13th, in clock ticks of 10 ms.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0, errors.New("short /proc stat")
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
 
 // memory reads a process's current and peak resident set size in KiB.
@@ -128,16 +223,36 @@ type caller struct {
 	// want is the first response. The function's output is deterministic,
 	// so every later response must have exactly its bytes.
 	want []byte
+
+	// In the many-XRs mode, call i sends reqs[i%len(reqs)] and checks the
+	// response's hash against the first one for that request.
+	reqs []frame
+	sums [][sha256.Size]byte
 }
 
 // invoke makes one call and returns the encoded response.
 func (c *caller) invoke(ctx context.Context) ([]byte, error) {
+	return c.invokeWith(ctx, &c.req)
+}
+
+func (c *caller) invokeWith(ctx context.Context, req *frame) ([]byte, error) {
 	var rsp frame
-	err := c.conn.Invoke(ctx, fnv1.FunctionRunnerService_RunFunction_FullMethodName, &c.req, &rsp, grpc.ForceCodec(rawCodec{}))
+	err := c.conn.Invoke(ctx, fnv1.FunctionRunnerService_RunFunction_FullMethodName, req, &rsp, grpc.ForceCodec(rawCodec{}))
 	return rsp.b, err
 }
 
-func (c *caller) call(ctx context.Context) error {
+func (c *caller) call(ctx context.Context, i int) error {
+	if len(c.reqs) > 0 {
+		j := i % len(c.reqs)
+		rsp, err := c.invokeWith(ctx, &c.reqs[j])
+		if err != nil {
+			return err
+		}
+		if sha256.Sum256(rsp) != c.sums[j] {
+			return fmt.Errorf("a response to XR %d differs from the first: the output is not deterministic", j)
+		}
+		return nil
+	}
 	rsp, err := c.invoke(ctx)
 	if err != nil {
 		return err
@@ -204,7 +319,7 @@ func drive(ctx context.Context, c *caller, n, calls int, rate float64) ([]time.D
 					start = begin.Add(time.Duration(float64(i) / rate * float64(time.Second)))
 					time.Sleep(time.Until(start))
 				}
-				err := c.call(ctx)
+				err := c.call(ctx, i)
 				lat[i] = time.Since(start)
 				if err != nil {
 					mu.Lock()
@@ -225,10 +340,18 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[min(len(sorted)-1, int(float64(len(sorted))*p))]
 }
 
-func run(binary, examples, levels string, calls, soak int, rate float64, isFloor bool, memLimit string) error {
+func run(binary, examples, levels string, calls, soak int, rate float64, isFloor bool, memLimit string, distinct int) error {
 	req, err := convergedRequest(examples)
 	if err != nil {
 		return err
+	}
+	var many [][]byte
+	if distinct > 0 {
+		start := time.Now()
+		if many, err = distinctRequests(examples, distinct); err != nil {
+			return err
+		}
+		fmt.Printf("%d distinct converged XRs made in %s\n", distinct, time.Since(start).Round(time.Second))
 	}
 	dir, err := os.MkdirTemp("", "load-certs-")
 	if err != nil {
@@ -283,6 +406,20 @@ func run(binary, examples, levels string, calls, soak int, rate float64, isFloor
 	if err := client.check(ctx, observed); err != nil {
 		return err
 	}
+	if len(many) > 0 {
+		// One call per XR records its response, as a first poll would.
+		total := 0
+		for _, b := range many {
+			rsp, err := client.invokeWith(ctx, &frame{b: b})
+			if err != nil {
+				return err
+			}
+			client.reqs = append(client.reqs, frame{b: b})
+			client.sums = append(client.sums, sha256.Sum256(rsp))
+			total += len(b)
+		}
+		fmt.Printf("many XRs: each call sends the next of %d distinct converged XRs (mean request %d bytes)\n", len(many), total/len(many))
+	}
 
 	fmt.Printf("request: converged default example, %d composed resources, %d bytes; response %d bytes\n", len(req.GetObserved().GetResources()), len(encoded), len(client.want))
 	if rate > 0 {
@@ -291,7 +428,7 @@ func run(binary, examples, levels string, calls, soak int, rate float64, isFloor
 	if memLimit != "" {
 		fmt.Printf("the function runs with GOMEMLIMIT=%s\n", memLimit)
 	}
-	fmt.Printf("%-12s %10s %10s %12s %14s\n", "concurrency", "p50", "p99", "calls/s", "peak RSS MiB")
+	fmt.Printf("%-12s %10s %10s %12s %14s %14s\n", "concurrency", "p50", "p99", "calls/s", "CPU ms/call", "peak RSS MiB")
 	for _, s := range strings.Split(levels, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
@@ -301,14 +438,23 @@ func run(binary, examples, levels string, calls, soak int, rate float64, isFloor
 			return err
 		}
 		start := time.Now()
+		cpu0, err := cpuTime(pid)
+		if err != nil {
+			return err
+		}
 		lat, err := drive(ctx, client, n, calls, rate)
 		if err != nil {
 			return err
 		}
 		elapsed := time.Since(start)
+		cpu1, err := cpuTime(pid)
+		if err != nil {
+			return err
+		}
 		slices.Sort(lat)
 		_, peak, _ := memory(pid)
-		fmt.Printf("%-12d %10s %10s %12.0f %14.1f\n", n, percentile(lat, 0.50).Round(10*time.Microsecond), percentile(lat, 0.99).Round(10*time.Microsecond), float64(calls)/elapsed.Seconds(), float64(peak)/1024)
+		fmt.Printf("%-12d %10s %10s %12.0f %14.2f %14.1f\n", n, percentile(lat, 0.50).Round(10*time.Microsecond), percentile(lat, 0.99).Round(10*time.Microsecond),
+			float64(calls)/elapsed.Seconds(), float64(cpu1-cpu0)/float64(time.Millisecond)/float64(calls), float64(peak)/1024)
 	}
 	if soak > 0 {
 		before, _, _ := memory(pid)
