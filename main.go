@@ -7,7 +7,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"math"
 	"os"
+	"runtime/debug"
 	"strconv"
 
 	"github.com/alecthomas/kong"
@@ -98,7 +100,7 @@ type ServeCmd struct {
 	MaxRecvMessageSize int    `default:"4" help:"Maximum size of received messages in MB."`
 	MetricsAddress     string `default:":8080" help:"Address at which to serve Prometheus metrics; empty turns them off."`
 	PlanCacheSize      int    `default:"${plan_cache_size}" help:"How many compiled plans to keep, so a converged XR's calls only compute readiness; 0 turns the cache off."`
-	PlanCacheMiB       int    `default:"${plan_cache_mib}" help:"How much memory, in MiB, the compiled plans may hold together."`
+	PlanCacheMiB       int    `name:"plan-cache-mib" default:"0" help:"How much memory, in MiB, the compiled plans may hold together; 0 chooses an eighth of Go's soft memory limit (GOMEMLIMIT) when one is set, else ${plan_cache_mib}."`
 	MaxResponseSize    int    `default:"4" help:"Largest response in MB; a larger one is refused with a message naming the long list (Crossplane accepts 4)."`
 }
 
@@ -114,8 +116,8 @@ func (c *ServeCmd) Run() error {
 	if c.PlanCacheSize < 0 {
 		return errors.New("--plan-cache-size must be 0 (no cache) or more")
 	}
-	if c.PlanCacheMiB < 1 {
-		return errors.New("--plan-cache-mib must be at least 1")
+	if c.PlanCacheMiB < 0 {
+		return errors.New("--plan-cache-mib must be 0 (chosen from the memory limit) or more")
 	}
 	if c.MaxResponseSize < 1 {
 		return errors.New("--max-response-size must be at least 1 (MB)")
@@ -135,8 +137,24 @@ func (c *ServeCmd) Run() error {
 		opts = append(opts, function.MTLSCertificates(c.TLSCertsDir))
 	}
 	return function.Serve(fn.New(fn.WithLogger(log),
-		fn.WithPlanCache(c.PlanCacheSize, int64(c.PlanCacheMiB)<<20),
+		fn.WithPlanCache(c.PlanCacheSize, planCacheBytes(c.PlanCacheMiB, debug.SetMemoryLimit(-1))),
 		fn.WithMaxResponseSize(c.MaxResponseSize<<20)), opts...)
+}
+
+// planCacheBytes is how much the plan cache may hold: mib if set, else an
+// eighth of the soft memory limit when one is set, else the default. A
+// cache larger than the heap the limit allows makes the garbage collector
+// run without pause once many distinct XRs fill it: at 10,000 XRs and
+// GOMEMLIMIT=32MiB a 64 MiB cache halved the calls a replica serves
+// (docs/performance.md).
+func planCacheBytes(mib int, memoryLimit int64) int64 {
+	if mib > 0 {
+		return int64(mib) << 20
+	}
+	if memoryLimit < math.MaxInt64 {
+		return max(1<<20, min(fn.DefaultPlanCacheBytes, memoryLimit/8))
+	}
+	return fn.DefaultPlanCacheBytes
 }
 
 func main() {

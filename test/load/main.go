@@ -51,8 +51,9 @@ func main() {
 	memLimit := flag.String("gomemlimit", "", "GOMEMLIMIT for the function's process (e.g. 32MiB, as example/runtimeconfig.yaml sets); empty leaves Go's default")
 	rate := flag.Float64("rate", 0, "calls per second across all callers; 0 calls as fast as each caller can, a positive rate paces the calls as XRs polled by Crossplane are")
 	distinct := flag.Int("distinct", 0, "cycle through this many distinct converged XRs (names, members, node pools and zones differ), so the plan cache hits as rarely as on a large platform; 0 repeats the converged default example")
+	fnArgs := flag.String("function-args", "", "more flags for the function, space separated (e.g. --plan-cache-size=8)")
 	flag.Parse()
-	if err := run(*binary, *examples, *levels, *calls, *soak, *rate, *isFloor, *memLimit, *distinct); err != nil {
+	if err := run(*binary, *examples, *levels, *calls, *soak, *rate, *isFloor, *memLimit, *distinct, strings.Fields(*fnArgs)); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
@@ -340,7 +341,7 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[min(len(sorted)-1, int(float64(len(sorted))*p))]
 }
 
-func run(binary, examples, levels string, calls, soak int, rate float64, isFloor bool, memLimit string, distinct int) error {
+func run(binary, examples, levels string, calls, soak int, rate float64, isFloor bool, memLimit string, distinct int, fnArgs []string) error {
 	req, err := convergedRequest(examples)
 	if err != nil {
 		return err
@@ -368,7 +369,7 @@ func run(binary, examples, levels string, calls, soak int, rate float64, isFloor
 	}
 	addr := l.Addr().String()
 	_ = l.Close()
-	cmd := exec.Command(binary, "--tls-certs-dir", certs.Dir, "--address", addr, "--metrics-address=")
+	cmd := exec.Command(binary, append([]string{"--tls-certs-dir", certs.Dir, "--address", addr, "--metrics-address="}, fnArgs...)...) //nolint:gosec // The binary and flags the user names.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if memLimit != "" {
 		cmd.Env = append(os.Environ(), "GOMEMLIMIT="+memLimit)
@@ -427,6 +428,9 @@ func run(binary, examples, levels string, calls, soak int, rate float64, isFloor
 	}
 	if memLimit != "" {
 		fmt.Printf("the function runs with GOMEMLIMIT=%s\n", memLimit)
+	}
+	if len(fnArgs) > 0 {
+		fmt.Printf("the function runs with %s\n", strings.Join(fnArgs, " "))
 	}
 	fmt.Printf("%-12s %10s %10s %12s %14s %14s\n", "concurrency", "p50", "p99", "calls/s", "CPU ms/call", "peak RSS MiB")
 	for _, s := range strings.Split(levels, ",") {
