@@ -50,6 +50,7 @@ go build -o .cache/bin/function-floor ./test/load/floor
 go run ./test/load -binary .cache/bin/function-eks-gitops -concurrency 1,8 -calls 200 -soak 1000
 go run ./test/load -binary .cache/bin/function-floor -floor -concurrency 8 -calls 200 -soak 0
 go run ./test/load -binary .cache/bin/function-eks-gitops -concurrency 8 -calls 100 -soak 0 -rate 200
+go run ./test/load -binary .cache/bin/function-eks-gitops -gomemlimit 32MiB -distinct 50 -concurrency 8 -calls 200 -soak 0 -rate 170
 
 step "fuzz (short)"
 hack/fuzz.sh "${FUZZTIME:-5000x}"
