@@ -369,7 +369,7 @@ func run(binary, examples, levels string, calls, soak int, rate float64, isFloor
 	}
 	addr := l.Addr().String()
 	_ = l.Close()
-	cmd := exec.Command(binary, append([]string{"--tls-certs-dir", certs.Dir, "--address", addr, "--metrics-address="}, fnArgs...)...) //nolint:gosec // The binary and flags the user names.
+	cmd := exec.Command(binary, append([]string{"--tls-certs-dir", certs.Dir, "--address", addr, "--metrics-address="}, fnArgs...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if memLimit != "" {
 		cmd.Env = append(os.Environ(), "GOMEMLIMIT="+memLimit)
