@@ -68,19 +68,27 @@ func readYAML(path string) (map[string]any, error) {
 	return out, yaml.Unmarshal(b, &out)
 }
 
+// defaultExample is the default example XR and its Composition's Input.
+func defaultExample(examples string) (xr, in map[string]any, err error) {
+	if xr, err = readYAML(filepath.Join(examples, "xr.yaml")); err != nil {
+		return nil, nil, err
+	}
+	c, err := readYAML(filepath.Join(examples, "composition.yaml"))
+	if err != nil {
+		return nil, nil, err
+	}
+	in = c["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)["input"].(map[string]any) //nolint:forcetypeassert // Shipped example.
+	return xr, in, nil
+}
+
 // convergedRequest is the request Crossplane sends for the default example
 // once everything exists and is ready: the steady state of a running
 // cluster, and the largest request the example produces.
 func convergedRequest(examples string) (*fnv1.RunFunctionRequest, error) {
-	xr, err := readYAML(filepath.Join(examples, "xr.yaml"))
+	xr, in, err := defaultExample(examples)
 	if err != nil {
 		return nil, err
 	}
-	c, err := readYAML(filepath.Join(examples, "composition.yaml"))
-	if err != nil {
-		return nil, err
-	}
-	in := c["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)["input"].(map[string]any) //nolint:forcetypeassert // Shipped example.
 	rounds, err := simulate.Converge(context.Background(), fn.New(), simulate.New(xr, in), 12)
 	if err != nil {
 		return nil, err
@@ -121,15 +129,10 @@ func variantXR(base map[string]any, i int) (map[string]any, error) {
 // distinctRequests converges n distinct XRs and returns each converged
 // request, encoded, converging on every core.
 func distinctRequests(examples string, n int) ([][]byte, error) {
-	xr, err := readYAML(filepath.Join(examples, "xr.yaml"))
+	xr, in, err := defaultExample(examples)
 	if err != nil {
 		return nil, err
 	}
-	c, err := readYAML(filepath.Join(examples, "composition.yaml"))
-	if err != nil {
-		return nil, err
-	}
-	in := c["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)["input"].(map[string]any) //nolint:forcetypeassert // Shipped example.
 	out := make([][]byte, n)
 	errs := make([]error, n)
 	var next atomic.Int64

@@ -209,25 +209,37 @@ func newCA(name string) string {
 	return base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
 
-func (s *Server) createCluster(w http.ResponseWriter, r *http.Request, c call) {
+// clusterSettings are the settings of a cluster request that moto drops.
+type clusterSettings struct {
+	Name          string         `json:"name"`
+	AccessConfig  map[string]any `json:"accessConfig"`
+	UpgradePolicy map[string]any `json:"upgradePolicy"`
+	ZonalShift    map[string]any `json:"zonalShiftConfig"`
+}
+
+// forwardCluster reads a cluster request's settings and passes the request
+// to moto; false means it answered already.
+func (s *Server) forwardCluster(w http.ResponseWriter, r *http.Request) (clusterSettings, reply, bool) {
+	var in clusterSettings
 	body, err := readBody(r)
+	if err == nil {
+		err = json.Unmarshal(body, &in)
+	}
 	if err != nil {
 		restError(w, http.StatusBadRequest, "InvalidParameterException", err.Error())
-		return
-	}
-	var in struct {
-		Name          string         `json:"name"`
-		AccessConfig  map[string]any `json:"accessConfig"`
-		UpgradePolicy map[string]any `json:"upgradePolicy"`
-		ZonalShift    map[string]any `json:"zonalShiftConfig"`
-	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		restError(w, http.StatusBadRequest, "InvalidParameterException", err.Error())
-		return
+		return in, reply{}, false
 	}
 	rp, err := s.forward(r, body)
 	if err != nil {
 		restError(w, http.StatusBadGateway, "ServerException", err.Error())
+		return in, reply{}, false
+	}
+	return in, rp, true
+}
+
+func (s *Server) createCluster(w http.ResponseWriter, r *http.Request, c call) {
+	in, rp, ok := s.forwardCluster(w, r)
+	if !ok {
 		return
 	}
 	if rp.ok() {
@@ -346,23 +358,8 @@ func (s *Server) newUpdateLocked(typ string, params []map[string]any) map[string
 // updateClusterConfig passes the change to moto, which answers with the
 // cluster; EKS answers with an update, which the provider waits on.
 func (s *Server) updateClusterConfig(w http.ResponseWriter, r *http.Request, k clusterKey) {
-	body, err := readBody(r)
-	if err != nil {
-		restError(w, http.StatusBadRequest, "InvalidParameterException", err.Error())
-		return
-	}
-	var in struct {
-		AccessConfig  map[string]any `json:"accessConfig"`
-		UpgradePolicy map[string]any `json:"upgradePolicy"`
-		ZonalShift    map[string]any `json:"zonalShiftConfig"`
-	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		restError(w, http.StatusBadRequest, "InvalidParameterException", err.Error())
-		return
-	}
-	rp, err := s.forward(r, body)
-	if err != nil {
-		restError(w, http.StatusBadGateway, "ServerException", err.Error())
+	in, rp, ok := s.forwardCluster(w, r)
+	if !ok {
 		return
 	}
 	if !rp.ok() {
