@@ -39,6 +39,8 @@ const (
 	// credential or an attached policy (DeleteConflict).
 	NameUsageUserOfCredential = resource.Name("usage-git-user-of-credential")
 	NameUsageUserOfAttachment = resource.Name("usage-git-user-of-policy-attachment")
+	// And to delete a policy still attached to a user.
+	NameUsagePolicyOfAttachment = resource.Name("usage-git-policy-of-policy-attachment")
 )
 
 // Condition types of the onboarding steps.
@@ -490,6 +492,7 @@ func (p Params) repository(f Facts, clusterSecret Object) []Object {
 		p.usage(NameUsageAppOfCluster, clusterSecret, app),
 		p.usage(NameUsageUserOfCredential, user, cred),
 		p.usage(NameUsageUserOfAttachment, user, attachment),
+		p.usage(NameUsagePolicyOfAttachment, policy, attachment),
 	}
 }
 

@@ -615,6 +615,7 @@ func TestRealProvider(t *testing.T) {
 			{{"eks", "DELETE /clusters/" + n.cluster}, {"ec2", "DeleteVpc"}},
 			{{"iam", "DeleteServiceSpecificCredential"}, {"iam", "DeleteUser"}},
 			{{"iam", "DetachUserPolicy"}, {"iam", "DeleteUser"}},
+			{{"iam", "DetachUserPolicy"}, {"iam", "DeletePolicy"}},
 		} {
 			a, b := first(before[0][0], before[0][1]), first(before[1][0], before[1][1])
 			if a < 0 || b < 0 || a > b {

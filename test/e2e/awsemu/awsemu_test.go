@@ -368,15 +368,25 @@ func TestServiceSpecificCredentials(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	policy := "arn:aws:iam::aws:policy/AWSCodeCommitReadOnly"
+	p, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("pull"), PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"codecommit:GitPull","Resource":"*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := aws.ToString(p.Policy.Arn)
 	if _, err := c.AttachUserPolicy(ctx, &iam.AttachUserPolicyInput{UserName: aws.String("git"), PolicyArn: aws.String(policy)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("git")}); code(err) != "DeleteConflict" {
 		t.Errorf("deleting a user with an attached policy: %v", err)
 	}
+	if _, err := c.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: aws.String(policy)}); code(err) != "DeleteConflict" {
+		t.Errorf("deleting an attached policy: %v", err)
+	}
 	if _, err := c.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: aws.String("git"), PolicyArn: aws.String(policy)}); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := c.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: aws.String(policy)}); err != nil {
+		t.Errorf("deleting a detached policy: %v", err)
 	}
 	if _, err := c.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("git")}); err != nil {
 		t.Errorf("deleting a user without credentials or policies: %v", err)
@@ -392,7 +402,8 @@ func TestServiceSpecificCredentials(t *testing.T) {
 	want := []string{"CreateServiceSpecificCredential 404", "CreateUser 200", "CreateServiceSpecificCredential 400",
 		"CreateServiceSpecificCredential 200", "CreateServiceSpecificCredential 200", "CreateServiceSpecificCredential 409",
 		"UpdateServiceSpecificCredential 200", "DeleteUser 409", "DeleteServiceSpecificCredential 200",
-		"DeleteServiceSpecificCredential 200", "AttachUserPolicy 200", "DeleteUser 409", "DetachUserPolicy 200", "DeleteUser 200"}
+		"DeleteServiceSpecificCredential 200", "CreatePolicy 200", "AttachUserPolicy 200", "DeleteUser 409", "DeletePolicy 409",
+		"DetachUserPolicy 200", "DeletePolicy 200", "DeleteUser 200"}
 	if diff := cmp.Diff(want, journal); diff != "" {
 		t.Errorf("journal (-want +got):\n%s", diff)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -25,6 +26,9 @@ type serviceCredential struct {
 	UserName                    string `xml:"UserName"`
 	Status                      string `xml:"Status"`
 }
+
+// attached matches a GetPolicy answer of a policy attached to something.
+var attached = regexp.MustCompile(`<AttachmentCount>[1-9][0-9]*</AttachmentCount>`)
 
 // credentialServices are the services IAM makes service-specific
 // credentials for.
@@ -50,6 +54,15 @@ func (s *Server) serveIAM(w http.ResponseWriter, r *http.Request, c call) bool {
 	switch action {
 	case "CreateServiceSpecificCredential", "ListServiceSpecificCredentials", "DeleteServiceSpecificCredential",
 		"UpdateServiceSpecificCredential", "ResetServiceSpecificCredential":
+	case "DeletePolicy":
+		// IAM refuses to delete a policy still attached to a user, group
+		// or role; moto deletes it.
+		get := url.Values{"Action": {"GetPolicy"}, "PolicyArn": {form.Get("PolicyArn")}, "Version": {"2010-05-08"}}.Encode()
+		if rp, err := s.forward(r.Clone(r.Context()), []byte(get)); err == nil && rp.ok() && attached.Match(rp.body) {
+			iamError(w, http.StatusConflict, "DeleteConflict", "Cannot delete a policy attached to entities.")
+			return true
+		}
+		return false
 	case "DeleteUser":
 		// IAM refuses to delete a user that still has service-specific
 		// credentials.
