@@ -55,9 +55,7 @@ func factsFrom(observed map[string]*fnv1.Resource, xr *structpb.Struct) compose.
 	if r := observed[string(compose.NameArgoCDRole)].GetResource(); r != nil {
 		f.ArgoCDRoleARN = validARN(stringAt(r, "status", "atProvider", "arn"), "iam", "role/")
 	}
-	if r := observed[string(compose.NameRepository)].GetResource(); r != nil {
-		f.RepositoryCloneURL = validEndpoint(stringAt(r, "status", "atProvider", "cloneUrlHttp"))
-	}
+	f.RepositoryCloneURL = cloneURL(observed)
 	f.Git = gitFacts(observed)
 	f.NodeGroups = nodeGroupFacts(observed)
 	f.AddonVersions, f.AddonSpecVersions = addonVersions(observed)
@@ -73,7 +71,10 @@ func factsFrom(observed map[string]*fnv1.Resource, xr *structpb.Struct) compose.
 			f.Kept = append(f.Kept, compose.KeptFact{Step: step, Fact: fact})
 		}
 	}
-	if f.Cluster.Endpoint == "" || f.Cluster.CAData == "" || f.ArgoCDRoleARN == "" || f.Git.Username == "" {
+	// Argo CD reads a GitHub repository with the platform's GitHub App: no
+	// user name to keep.
+	_, onGitHub := observed[string(compose.NameGitHubRepository)]
+	if f.Cluster.Endpoint == "" || f.Cluster.CAData == "" || f.ArgoCDRoleARN == "" || (f.Git.Username == "" && !onGitHub) {
 		// Read back only when something is missing: a converged XR's calls
 		// skip decoding the applied objects.
 		applied := lastApplied(observed)
@@ -218,15 +219,41 @@ func validARN(s, service, resourcePrefix string) string {
 	return s
 }
 
-// gitFacts reads Argo CD's Git credential: the user name the provider
-// reports and the password from the credential's connection details. When
-// those are not passed (e.g. by crossplane render), the repository Secret
-// that already holds them keeps them, so it is never rewritten empty.
+// cloneURL is the observed repository's HTTPS clone URL, whichever Git host
+// it is on.
+func cloneURL(observed map[string]*fnv1.Resource) string {
+	for _, r := range []struct {
+		name  string
+		field string
+	}{
+		{string(compose.NameRepository), "cloneUrlHttp"},
+		{string(compose.NameGitHubRepository), "httpCloneUrl"},
+		{string(compose.NameGitLabProject), "httpUrlToRepo"},
+	} {
+		if o := observed[r.name].GetResource(); o != nil {
+			return validEndpoint(stringAt(o, "status", "atProvider", r.field))
+		}
+	}
+	return ""
+}
+
+// gitFacts reads Argo CD's Git credential: on CodeCommit the user name the
+// provider reports and the password from the credential's connection
+// details; on GitLab the deploy token's user name and the token from its
+// connection details. When those are not passed (e.g. by crossplane
+// render), the repository Secret that already holds them keeps them, so it
+// is never rewritten empty.
 func gitFacts(observed map[string]*fnv1.Resource) compose.GitFacts {
 	var g compose.GitFacts
 	if c, ok := observed[string(compose.NameGitCredential)]; ok {
 		g.Username = stringAt(c.GetResource(), "status", "atProvider", "serviceUserName")
 		g.Password = string(c.GetConnectionDetails()[compose.KeyGitPassword])
+	}
+	if t, ok := observed[string(compose.NameGitLabDeployToken)]; ok {
+		// The provider keeps the user name in the spec, where the function
+		// set it; its observation is empty.
+		g.Username = stringAt(t.GetResource(), "spec", "forProvider", "username")
+		g.Password = string(t.GetConnectionDetails()[compose.KeyGitLabToken])
 	}
 	if g.Username != "" && g.Password != "" {
 		return g

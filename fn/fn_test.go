@@ -218,7 +218,7 @@ func stateBefore(t testing.TB, s state, rsps []*fnv1.RunFunctionResponse) state 
 func TestDeterministic(t *testing.T) {
 	for _, ex := range examples {
 		t.Run(ex.name, func(t *testing.T) {
-			s := newState(t, ex.xr, ex.composition)
+			s := newExampleState(t, ex)
 			s = stateBefore(t, s, converge(t, s))
 			var want []byte
 			for i := range 5 {
@@ -302,7 +302,7 @@ func TestReadiness(t *testing.T) {
 func TestConvergence(t *testing.T) {
 	for _, ex := range examples {
 		t.Run(ex.name, func(t *testing.T) {
-			s := newState(t, ex.xr, ex.composition)
+			s := newExampleState(t, ex)
 			p := paramsOf(t, s)
 			rsps := converge(t, s)
 			requires := map[string][]string{}

@@ -75,7 +75,7 @@ func TestGolden(t *testing.T) {
 	for _, ex := range examples {
 		for _, st := range stages {
 			t.Run(ex.name+"/"+st.name, func(t *testing.T) {
-				s := st.build(t, newState(t, ex.xr, ex.composition))
+				s := st.build(t, newExampleState(t, ex))
 				got := renderYAML(t, run(t, requestOf(t, s)))
 				path := filepath.Join("testdata", "golden", ex.name, st.name+".yaml")
 				if *update {

@@ -25,6 +25,9 @@ type example struct {
 	name        string
 	xr          string
 	composition string
+	// gitHost is a platform settings file whose repository settings
+	// replace the Composition's: the same XR on another Git host.
+	gitHost string
 }
 
 var examples = []example{
@@ -33,6 +36,19 @@ var examples = []example{
 	{name: "full", xr: "xr-full.yaml", composition: "composition.yaml"},
 	{name: "pools", xr: "xr-pools.yaml", composition: "composition.yaml"},
 	{name: "namespaced", xr: "xr-namespaced.yaml", composition: "composition-namespaced.yaml"},
+	{name: "github", xr: "xr.yaml", composition: "composition.yaml", gitHost: "platform-settings-github.yaml"},
+	{name: "gitlab", xr: "xr.yaml", composition: "composition.yaml", gitHost: "platform-settings-gitlab.yaml"},
+	{name: "gitlab-namespaced", xr: "xr-namespaced.yaml", composition: "composition-namespaced.yaml", gitHost: "platform-settings-gitlab.yaml"},
+}
+
+// newExampleState is an example's first state.
+func newExampleState(t testing.TB, ex example) state {
+	t.Helper()
+	in := exampleInput(t, ex.composition)
+	if ex.gitHost != "" {
+		in["repository"] = readYAML(t, ex.gitHost)["data"].(map[string]any)["repository"]
+	}
+	return simulate.New(readYAML(t, ex.xr), in)
 }
 
 func readYAML(t testing.TB, path string) map[string]any {

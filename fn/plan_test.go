@@ -73,7 +73,7 @@ func TestPlanCacheChangesNothing(t *testing.T) {
 	for _, ex := range examples {
 		t.Run(ex.name, func(t *testing.T) {
 			cached, uncached := New(clock), New(clock, WithPlanCache(0, 0))
-			s := newState(t, ex.xr, ex.composition)
+			s := newExampleState(t, ex)
 			var reqs []*fnv1.RunFunctionRequest
 			for _, rsp := range converge(t, s) {
 				reqs = append(reqs, requestOf(t, s))

@@ -47,8 +47,12 @@ func withSettings(s state, objs ...map[string]any) state {
 func TestPackageCompositionsComposeLikeTheExamples(t *testing.T) {
 	for _, ex := range examples {
 		t.Run(ex.name, func(t *testing.T) {
-			want := converge(t, newState(t, ex.xr, ex.composition))
-			s := withSettings(simulate.New(readYAML(t, ex.xr), packageInput(t, ex.composition)), platformSettings(t))
+			want := converge(t, newExampleState(t, ex))
+			settings := platformSettings(t)
+			if ex.gitHost != "" {
+				settings = readYAML(t, ex.gitHost)
+			}
+			s := withSettings(simulate.New(readYAML(t, ex.xr), packageInput(t, ex.composition)), settings)
 			got := converge(t, s)
 			if len(got) != len(want) {
 				t.Fatalf("converged in %d rounds, want %d", len(got), len(want))

@@ -205,7 +205,7 @@ func legacyConverged(t *testing.T, ex example) (state, *fnv1.RunFunctionResponse
 	if err := protojson.Unmarshal(j, old); err != nil {
 		t.Fatal(err)
 	}
-	return next(t, newState(t, ex.xr, ex.composition), old, allReady), old
+	return next(t, newExampleState(t, ex), old, allReady), old
 }
 
 // objectNames are the names a desired object has in Kubernetes and in AWS.
@@ -287,7 +287,7 @@ func TestFactsNeverRegress(t *testing.T) {
 	for _, ex := range []example{examples[0], examples[4]} {
 		for name, edit := range cases {
 			t.Run(ex.name+"/"+name, func(t *testing.T) {
-				before, converged := convergedState(t, newState(t, ex.xr, ex.composition))
+				before, converged := convergedState(t, newExampleState(t, ex))
 				s := clone(map[string]any{"o": before.Observed["eks-cluster"].Object})["o"].(map[string]any)
 				r := clone(map[string]any{"o": before.Observed["iam-role-argocd"].Object})["o"].(map[string]any)
 				edit(s["status"].(map[string]any)["atProvider"].(map[string]any), r["status"].(map[string]any)["atProvider"].(map[string]any))

@@ -23,6 +23,8 @@ const (
 	DefaultBootstrapNamespace       = "{team}"
 	DefaultGroupPrefix              = "eks-gitops-"
 	DefaultNamePrefix               = "eks-gitops-"
+	DefaultGitHubAppKey             = "privateKey"
+	DefaultGitLabURL                = "https://gitlab.com"
 )
 
 // WithDefaults returns a copy of the Input with every default applied.
@@ -102,6 +104,24 @@ func (in *Input) WithDefaults() *Input {
 	out.Repository.ProviderConfigRef = defaultProviderConfigRef(out.Repository.ProviderConfigRef)
 	if out.Repository.DeletionPolicy == "" {
 		out.Repository.DeletionPolicy = RepositoryOrphan
+	}
+	if out.Repository.Host == "" {
+		out.Repository.Host = HostCodeCommit
+	}
+	if gh := out.Repository.GitHub; gh != nil {
+		gh.ProviderConfigRef = defaultProviderConfigRef(gh.ProviderConfigRef)
+		if gh.ArgoCDCredentials == "" {
+			gh.ArgoCDCredentials = GitHubCredentialsOrganization
+		}
+		if gh.App != nil && gh.App.PrivateKeySecretRef.Key == "" {
+			gh.App.PrivateKeySecretRef.Key = DefaultGitHubAppKey
+		}
+	}
+	if gl := out.Repository.GitLab; gl != nil {
+		gl.ProviderConfigRef = defaultProviderConfigRef(gl.ProviderConfigRef)
+		if gl.URL == "" {
+			gl.URL = DefaultGitLabURL
+		}
 	}
 	if out.Upgrade == nil {
 		out.Upgrade = &Upgrade{}

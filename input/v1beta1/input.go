@@ -111,8 +111,8 @@ type Input struct {
 	// +optional
 	Cognito *Cognito `json:"cognito"`
 
-	// Repository configures the team's GitOps repository in CodeCommit.
-	// Required, here or in the platform settings.
+	// Repository configures the team's GitOps repository and the Git host
+	// it lives on. Required, here or in the platform settings.
 	// +optional
 	Repository *Repository `json:"repository"`
 
@@ -336,8 +336,48 @@ const (
 	RepositoryDelete = "Delete"
 )
 
-// Repository configures the team's CodeCommit repository.
+// Git hosts a platform can keep its teams' repositories on.
+const (
+	// HostCodeCommit keeps each cluster's repository in AWS CodeCommit, in
+	// the platform's repository account.
+	HostCodeCommit = "CodeCommit"
+	// HostGitHub keeps it in the platform's GitHub organisation, through
+	// provider-upjet-github.
+	HostGitHub = "GitHub"
+	// HostGitLab keeps it in the platform's GitLab group, through
+	// provider-gitlab.
+	HostGitLab = "GitLab"
+)
+
+// How Argo CD authenticates to GitHub.
+const (
+	// GitHubCredentialsOrganization relies on one repo-creds Secret the
+	// platform wrote for the organisation's URL prefix; the function writes
+	// no credential.
+	GitHubCredentialsOrganization = "Organization"
+	// GitHubCredentialsRepository writes the platform's GitHub App into each
+	// repository's Secret, copied by provider-kubernetes from the platform's
+	// Secret so the private key never passes through the function.
+	GitHubCredentialsRepository = "Repository"
+)
+
+// Repository configures the team's GitOps repository: one per cluster, on
+// the Git host the platform chose. A team cannot choose the host.
 type Repository struct {
+	// Host is where the repositories live: CodeCommit, GitHub or GitLab.
+	// +optional
+	// +kubebuilder:validation:Enum=CodeCommit;GitHub;GitLab
+	// +kubebuilder:default=CodeCommit
+	Host string `json:"host,omitempty"`
+
+	// GitHub configures the GitHub host. Required when Host is GitHub.
+	// +optional
+	GitHub *GitHub `json:"github,omitempty"`
+
+	// GitLab configures the GitLab host. Required when Host is GitLab.
+	// +optional
+	GitLab *GitLab `json:"gitlab,omitempty"`
+
 	// DeletionPolicy is Orphan (the repository outlives the XR, the
 	// default) or Delete.
 	// +optional
@@ -345,13 +385,86 @@ type Repository struct {
 	// +kubebuilder:default=Orphan
 	DeletionPolicy string `json:"deletionPolicy,omitempty"`
 
-	// Region of the repository.
-	Region string `json:"region"`
+	// Region of the CodeCommit repository. Required when Host is
+	// CodeCommit.
+	// +optional
+	Region string `json:"region,omitempty"`
 
-	// AccountID that owns the repository.
-	AccountID string `json:"accountId"`
+	// AccountID that owns the CodeCommit repository. Required when Host is
+	// CodeCommit.
+	// +optional
+	AccountID string `json:"accountId,omitempty"`
 
 	// ProviderConfigRef for that account.
+	// +optional
+	ProviderConfigRef *ProviderConfigRef `json:"providerConfigRef,omitempty"`
+}
+
+// GitHub is the platform's GitHub organisation.
+type GitHub struct {
+	// Owner is the organisation the repositories and teams are made in.
+	Owner string `json:"owner"`
+
+	// ProviderConfigRef is provider-upjet-github's ProviderConfig, whose
+	// credentials may create repositories and teams in the organisation.
+	// +optional
+	ProviderConfigRef *ProviderConfigRef `json:"providerConfigRef,omitempty"`
+
+	// ArgoCDCredentials is Organization (the platform wrote one repo-creds
+	// Secret for https://github.com/<owner>/; the default) or Repository
+	// (each repository's Secret carries the GitHub App).
+	// +optional
+	// +kubebuilder:validation:Enum=Organization;Repository
+	// +kubebuilder:default=Organization
+	ArgoCDCredentials string `json:"argocdCredentials,omitempty"`
+
+	// App is the GitHub App Argo CD reads repositories as. Required when
+	// ArgoCDCredentials is Repository.
+	// +optional
+	App *GitHubApp `json:"app,omitempty"`
+}
+
+// GitHubApp is a GitHub App installed in the organisation.
+type GitHubApp struct {
+	// ID is the App's ID.
+	ID int64 `json:"id"`
+
+	// InstallationID is the App's installation in the organisation.
+	InstallationID int64 `json:"installationId"`
+
+	// PrivateKeySecretRef is the platform's Secret holding the App's
+	// private key (PEM).
+	PrivateKeySecretRef SecretKeyRef `json:"privateKeySecretRef"`
+}
+
+// SecretKeyRef names a key of a Secret.
+type SecretKeyRef struct {
+	// Namespace of the Secret.
+	Namespace string `json:"namespace"`
+	// Name of the Secret.
+	Name string `json:"name"`
+	// Key in the Secret's data.
+	// +optional
+	// +kubebuilder:default=privateKey
+	Key string `json:"key,omitempty"`
+}
+
+// GitLab is the platform's GitLab group.
+type GitLab struct {
+	// URL is the GitLab instance.
+	// +optional
+	// +kubebuilder:default="https://gitlab.com"
+	URL string `json:"url,omitempty"`
+
+	// GroupID is the numeric ID of the group the projects are made in.
+	GroupID int64 `json:"groupId"`
+
+	// GroupPath is that group's full path, e.g. "acme/platform/teams"; the
+	// projects' clone URLs start with it.
+	GroupPath string `json:"groupPath"`
+
+	// ProviderConfigRef is provider-gitlab's ProviderConfig, whose token may
+	// create projects, members and deploy tokens in the group.
 	// +optional
 	ProviderConfigRef *ProviderConfigRef `json:"providerConfigRef,omitempty"`
 }

@@ -69,6 +69,9 @@ type Team struct {
 	Members []string `json:"members,omitempty"`
 	// Admins may also create, update and delete the team's applications.
 	Admins []string `json:"admins,omitempty"`
+	// GitUsernames maps each member and admin to their user name on the
+	// platform's Git host (a GitHub login, a GitLab username).
+	GitUsernames map[string]string `json:"gitUsernames,omitempty"`
 }
 
 // AWS is the team's account and region.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/resource"
 
-	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 )
 
@@ -92,27 +91,6 @@ func (p Params) CognitoGroup() string { return p.Input.Cognito.GroupPrefix + p.C
 // CognitoAdminGroup is the group of the team's admins for this cluster.
 func (p Params) CognitoAdminGroup() string { return p.CognitoGroup() + "-admins" }
 
-// RepositoryName is the CodeCommit repository's name.
-func (p Params) RepositoryName() string { return p.ClusterName() + "-gitops" }
-
-// GitUserName is the IAM user Argo CD pulls the repository as.
-func (p Params) GitUserName() string { return p.ClusterName() + "-argocd-git" }
-
-// RepositoryURL is the repository's HTTPS clone URL.
-func (p Params) RepositoryURL() string {
-	host := "git-codecommit." + p.Input.Repository.Region + ".amazonaws.com"
-	if strings.HasPrefix(p.Input.Repository.Region, "cn-") {
-		host += ".cn"
-	}
-	return "https://" + host + "/v1/repos/" + p.RepositoryName()
-}
-
-// RepositoryARN is the repository's ARN.
-func (p Params) RepositoryARN() string {
-	r := p.Input.Repository
-	return "arn:" + PartitionOf(r.Region) + ":codecommit:" + r.Region + ":" + r.AccountID + ":" + p.RepositoryName()
-}
-
 // UsesArgoCDRole reports whether Argo CD reaches the cluster through a role
 // of its own in the team account (ClusterRole mode).
 func (p Params) UsesArgoCDRole() bool {
@@ -140,6 +118,14 @@ func (p Params) kube(name resource.Name, suffix string, manifest map[string]any,
 	if !p.Namespaced() {
 		return Object{Name: name, Body: manifest, Requires: requires}
 	}
+	return p.kubeObject(name, suffix, manifest, requires, refs...)
+}
+
+// kubeObject wraps a Kubernetes object in a provider-kubernetes Object in
+// the managed resource namespace, whatever the XR's scope: for objects that
+// copy a value from another Secret, so the value never passes through the
+// function.
+func (p Params) kubeObject(name resource.Name, suffix string, manifest map[string]any, requires []resource.Name, refs ...any) Object {
 	spec := map[string]any{
 		"forProvider": map[string]any{"manifest": manifest},
 		"providerConfigRef": map[string]any{
@@ -154,7 +140,7 @@ func (p Params) kube(name resource.Name, suffix string, manifest map[string]any,
 	return Object{Name: name, Requires: requires, Body: map[string]any{
 		"apiVersion": apiObject,
 		"kind":       "Object",
-		"metadata":   p.meta(p.ObjectName(suffix), p.XRNamespace, nil),
+		"metadata":   p.meta(p.ObjectName(suffix), p.Namespace(), nil),
 		"spec":       spec,
 	}}
 }
@@ -433,112 +419,6 @@ func (p Params) argoCDProject(f Facts) []Object {
 		o.Missing = "the EKS cluster's endpoint"
 	}
 	return []Object{o}
-}
-
-// repository is the CodeCommit repository, the IAM user Argo CD pulls it
-// as, that user's Git credential, the Argo CD repository Secret and the
-// bootstrap Application, with the Usages that order their deletion.
-func (p Params) repository(f Facts, clusterSecret Object) []Object {
-	r := p.Input.Repository
-	pc := r.ProviderConfigRef
-	repo := Object{Name: NameRepository, Body: withExternalName(p.managedWith(apiCodeCommit, "Repository", "repository", component(componentRepository), pc, map[string]any{
-		"region":        r.Region,
-		"description":   "GitOps repository of team " + p.Spec.Team.Name + " for cluster " + p.ClusterName(),
-		"defaultBranch": p.Input.ArgoCD.Bootstrap.Revision,
-		"tags":          p.awsTags(p.RepositoryName()),
-	}), p.RepositoryName())}
-	if r.DeletionPolicy == v1beta1.RepositoryOrphan {
-		// The repository holds the team's history: deleting the XR leaves
-		// it in place. Without Delete the provider never deletes it.
-		repo.Body["spec"].(map[string]any)["managementPolicies"] = []any{"Observe", "Create", "Update", "LateInitialize"} //nolint:forcetypeassert // Built by managedWith.
-	}
-	user := Object{Name: NameGitUser, Body: withExternalName(p.managedWith(apiIAM, "User", "git-user", component(componentGitUser), pc, map[string]any{
-		"path": IAMPath,
-		"tags": p.awsTags(p.GitUserName()),
-	}), p.GitUserName())}
-	doc, _ := json.Marshal(map[string]any{ //nolint:errchkjson // Plain maps always encode.
-		"Version": "2012-10-17",
-		"Statement": []any{map[string]any{
-			"Effect":   "Allow",
-			"Action":   []any{"codecommit:GitPull"},
-			"Resource": p.RepositoryARN(),
-		}},
-	})
-	policy := Object{Name: NameGitPolicy, Body: withExternalName(p.managedWith(apiIAM, "Policy", "git-pull", component(componentGitPolicy), pc, map[string]any{
-		"description": "Argo CD may pull " + p.RepositoryName() + " and nothing else",
-		"path":        IAMPath,
-		"policy":      string(doc),
-		"tags":        p.awsTags(p.GitUserName() + "-pull"),
-	}), p.GitUserName()+"-pull")}
-	attachment := Object{Name: NameGitPolicyAttachment, Body: p.managedWith(apiIAM, "UserPolicyAttachment", "git-pull-attachment", nil, pc, map[string]any{
-		"userSelector":      selector(component(componentGitUser)),
-		"policyArnSelector": selector(component(componentGitPolicy)),
-	})}
-	credBody := p.managedWith(apiIAM, "ServiceSpecificCredential", "git-credential", nil, pc, map[string]any{
-		"serviceName":      "codecommit.amazonaws.com",
-		"userNameSelector": selector(component(componentGitUser)),
-	})
-	credBody["spec"].(map[string]any)["writeConnectionSecretToRef"] = map[string]any{"name": p.CredentialSecretName()} //nolint:forcetypeassert // Built by managedWith.
-	cred := Object{Name: NameGitCredential, Body: credBody, Requires: []resource.Name{NameGitPolicyAttachment}}
-
-	repoSecret := p.repositorySecret(f)
-	app := p.application(f)
-	return []Object{
-		repo, user, policy, attachment, cred, repoSecret, app,
-		p.usage(NameUsageRepoSecretOfRepo, repo, repoSecret),
-		p.usage(NameUsageRepoSecretOfCred, cred, repoSecret),
-		p.usage(NameUsageAppOfRepo, repo, app),
-		p.usage(NameUsageAppOfCredential, cred, app),
-		p.usage(NameUsageAppOfCluster, clusterSecret, app),
-		p.usage(NameUsageUserOfCredential, user, cred),
-		p.usage(NameUsageUserOfAttachment, user, attachment),
-		p.usage(NameUsagePolicyOfAttachment, policy, attachment),
-	}
-}
-
-// CredentialSecretName is the connection Secret of the Git credential.
-func (p Params) CredentialSecretName() string { return p.ObjectName("git-credential") }
-
-// repositorySecret is Argo CD's repository Secret, scoped to the team's
-// project. In a cluster-scoped XR the function writes the observed
-// credential into it; a namespaced XR's provider-kubernetes Object patches
-// the password in from the credential's connection Secret, so it never
-// passes through the Object's spec.
-func (p Params) repositorySecret(f Facts) Object {
-	data := map[string]string{
-		"url":      p.RepositoryURL(),
-		"type":     "git",
-		"project":  p.ProjectName(),
-		"username": f.Git.Username,
-	}
-	var refs []any
-	missing := f.Git.Username == ""
-	if p.Namespaced() {
-		refs = append(refs, map[string]any{
-			"patchesFrom": map[string]any{
-				"apiVersion": "v1",
-				"kind":       "Secret",
-				"name":       p.CredentialSecretName(),
-				"namespace":  p.XRNamespace,
-				"fieldPath":  "data[" + KeyGitPassword + "]",
-			},
-			"toFieldPath": "data.password",
-		})
-	} else {
-		data["password"] = f.Git.Password
-		missing = missing || f.Git.Password == ""
-	}
-	o := p.kube(NameRepositorySecret, string(NameRepositorySecret), map[string]any{
-		"apiVersion": "v1",
-		"kind":       "Secret",
-		"type":       "Opaque",
-		"metadata":   p.argoMeta(p.SharedName(SuffixRepositorySecret), map[string]string{argoSecretTypeLabel: "repository"}, nil),
-		"data":       secretData(data),
-	}, []resource.Name{NameGitCredential, NameRepository}, refs...)
-	if missing {
-		o.Missing = "the Git credential's user name and password"
-	}
-	return o
 }
 
 // application deploys the repository into the team's cluster under the

@@ -40,6 +40,9 @@ var Fields = [][]string{
 	{"repository", "accountId"},
 	{"repository", "region"},
 	{"repository", "providerConfigRef"},
+	{"repository", "host"},
+	{"repository", "github"},
+	{"repository", "gitlab"},
 	{"kubernetesProviderConfigRef"},
 }
 

@@ -49,7 +49,7 @@ func (p Provider) Observe(desired map[string]any, ready bool) Observed {
 	kind, _ := obj["kind"].(string)
 	group := strings.Split(apiVersion, "/")[0]
 
-	if !strings.HasSuffix(group, ".upbound.io") && group != "kubernetes.m.crossplane.io" {
+	if !strings.HasSuffix(group, ".upbound.io") && group != "kubernetes.m.crossplane.io" && !strings.HasSuffix(group, ".gitlab.m.crossplane.io") {
 		// Plain Kubernetes objects: they simply exist.
 		return Observed{Object: obj}
 	}
@@ -72,7 +72,14 @@ func (p Provider) Observe(desired map[string]any, ready bool) Observed {
 		conn map[string][]byte
 	)
 	if ready {
-		at, extName, conn = p.atProvider(kind, name, extName, region, fp)
+		switch {
+		case strings.HasSuffix(group, ".github.m.upbound.io"):
+			at, extName = gitHub(kind, name, extName, fp)
+		case strings.HasSuffix(group, ".gitlab.m.crossplane.io"):
+			at, extName, conn = gitLab(kind, name, fp)
+		default:
+			at, extName, conn = p.atProvider(kind, name, extName, region, fp)
+		}
 		ann["crossplane.io/external-name"] = extName
 	}
 	if at == nil {

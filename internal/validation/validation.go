@@ -178,6 +178,12 @@ func repository(p *field.Path, r *v1beta1.Repository) field.ErrorList {
 	if r.DeletionPolicy != v1beta1.RepositoryOrphan && r.DeletionPolicy != v1beta1.RepositoryDelete {
 		errs = append(errs, field.NotSupported(p.Child("deletionPolicy"), r.DeletionPolicy, []string{v1beta1.RepositoryOrphan, v1beta1.RepositoryDelete}))
 	}
+	return append(errs, gitHost(p, r)...)
+}
+
+// codeCommit checks the CodeCommit host's settings.
+func codeCommit(p *field.Path, r *v1beta1.Repository) field.ErrorList {
+	var errs field.ErrorList
 	if !accountIDRe.MatchString(r.AccountID) {
 		errs = append(errs, field.Invalid(p.Child("accountId"), r.AccountID, "must be exactly 12 digits"))
 	}
@@ -275,6 +281,7 @@ func Spec(xr Composite, s clusterspec.Spec, in *v1beta1.Input, now time.Time) fi
 	spec := field.NewPath("spec")
 	errs = append(errs, names(xr)...)
 	errs = append(errs, team(spec.Child("team"), s.Team)...)
+	errs = append(errs, gitUsernames(spec.Child("team"), s.Team, in.Repository.Host)...)
 	if !safeName.MatchString(s.Environment) || len(s.Environment) > maxEnvironment {
 		errs = append(errs, field.Invalid(spec.Child("environment"), s.Environment, fmt.Sprintf("must be 1-%d lowercase letters, digits and inner dashes, starting with a letter", maxEnvironment)))
 	}
@@ -618,7 +625,7 @@ func composedNames(xr Composite, p compose.Params) field.ErrorList {
 		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the IAM user name %q (%d characters); IAM allows at most %d", n, len(n), maxIAMUserName)))
 	}
 	if n := p.RepositoryName(); len(n) > maxRepositoryName {
-		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the CodeCommit repository name %q (%d characters); CodeCommit allows at most %d", n, len(n), maxRepositoryName)))
+		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the repository name %q (%d characters); %s allows at most %d", n, len(n), p.Input.Repository.Host, maxRepositoryName)))
 	}
 	if n := p.ProjectName(); len(n) > maxLabelValue {
 		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the Argo CD cluster name %q, which is longer than the %d characters of a label value", n, maxLabelValue)))

@@ -1,0 +1,64 @@
+package compose
+
+import (
+	"encoding/json"
+
+	"github.com/crossplane/function-sdk-go/resource"
+)
+
+// RepositoryARN is the CodeCommit repository's ARN.
+func (p Params) RepositoryARN() string {
+	r := p.Input.Repository
+	return "arn:" + PartitionOf(r.Region) + ":codecommit:" + r.Region + ":" + r.AccountID + ":" + p.RepositoryName()
+}
+
+// codeCommit is the CodeCommit repository, the IAM user Argo CD pulls it
+// as, the pull policy and that user's Git credential.
+func (p Params) codeCommit(f Facts) gitRepository {
+	r := p.Input.Repository
+	pc := r.ProviderConfigRef
+	repo := p.withDeletionPolicy(Object{Name: NameRepository, Body: withExternalName(p.managedWith(apiCodeCommit, "Repository", "repository", component(componentRepository), pc, map[string]any{
+		"region":        r.Region,
+		"description":   "GitOps repository of team " + p.Spec.Team.Name + " for cluster " + p.ClusterName(),
+		"defaultBranch": p.Input.ArgoCD.Bootstrap.Revision,
+		"tags":          p.awsTags(p.RepositoryName()),
+	}), p.RepositoryName())})
+	user := Object{Name: NameGitUser, Body: withExternalName(p.managedWith(apiIAM, "User", "git-user", component(componentGitUser), pc, map[string]any{
+		"path": IAMPath,
+		"tags": p.awsTags(p.GitUserName()),
+	}), p.GitUserName())}
+	doc, _ := json.Marshal(map[string]any{ //nolint:errchkjson // Plain maps always encode.
+		"Version": "2012-10-17",
+		"Statement": []any{map[string]any{
+			"Effect":   "Allow",
+			"Action":   []any{"codecommit:GitPull"},
+			"Resource": p.RepositoryARN(),
+		}},
+	})
+	policy := Object{Name: NameGitPolicy, Body: withExternalName(p.managedWith(apiIAM, "Policy", "git-pull", component(componentGitPolicy), pc, map[string]any{
+		"description": "Argo CD may pull " + p.RepositoryName() + " and nothing else",
+		"path":        IAMPath,
+		"policy":      string(doc),
+		"tags":        p.awsTags(p.GitUserName() + "-pull"),
+	}), p.GitUserName()+"-pull")}
+	attachment := Object{Name: NameGitPolicyAttachment, Body: p.managedWith(apiIAM, "UserPolicyAttachment", "git-pull-attachment", nil, pc, map[string]any{
+		"userSelector":      selector(component(componentGitUser)),
+		"policyArnSelector": selector(component(componentGitPolicy)),
+	})}
+	credBody := p.managedWith(apiIAM, "ServiceSpecificCredential", "git-credential", nil, pc, map[string]any{
+		"serviceName":      "codecommit.amazonaws.com",
+		"userNameSelector": selector(component(componentGitUser)),
+	})
+	credBody["spec"].(map[string]any)["writeConnectionSecretToRef"] = map[string]any{"name": p.CredentialSecretName()} //nolint:forcetypeassert // Built by managedWith.
+	cred := Object{Name: NameGitCredential, Body: credBody, Requires: []resource.Name{NameGitPolicyAttachment}}
+	return gitRepository{
+		objects:    []Object{repo, user, policy, attachment, cred},
+		credential: &cred,
+		secret:     p.passwordFrom(f, KeyGitPassword, NameGitCredential),
+		usages: []Object{
+			p.usage(NameUsageUserOfCredential, user, cred),
+			p.usage(NameUsageUserOfAttachment, user, attachment),
+			p.usage(NameUsagePolicyOfAttachment, policy, attachment),
+		},
+	}
+}

@@ -1,0 +1,188 @@
+package validation
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
+	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
+)
+
+// Limits and forms of the Git hosts' names.
+const (
+	maxGitHubLogin    = 39
+	maxGitLabUsername = 255
+)
+
+var (
+	// GitHub logins and organisation names: letters, digits and single
+	// inner dashes.
+	gitHubNameRe = regexp.MustCompile(`^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$`)
+	// GitLab usernames: letters, digits, _ . -, not starting with - or .
+	gitLabUsernameRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+	// A GitLab group's full path: such names joined by slashes.
+	gitLabGroupPathRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$`)
+	secretKeyRe       = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
+)
+
+var gitHosts = []string{v1beta1.HostCodeCommit, v1beta1.HostGitHub, v1beta1.HostGitLab}
+
+// gitHost checks the settings of the chosen Git host, and that no other
+// host is configured: a setting that would be ignored is a mistake.
+func gitHost(p *field.Path, r *v1beta1.Repository) field.ErrorList {
+	var errs field.ErrorList
+	forbid := func(name string, set bool) {
+		if set {
+			errs = append(errs, field.Forbidden(p.Child(name), "only with host "+hostOf(name)+"; host is "+r.Host))
+		}
+	}
+	switch r.Host {
+	case v1beta1.HostCodeCommit:
+		errs = append(errs, codeCommit(p, r)...)
+		forbid("github", r.GitHub != nil)
+		forbid("gitlab", r.GitLab != nil)
+	case v1beta1.HostGitHub:
+		errs = append(errs, gitHub(p.Child("github"), r.GitHub)...)
+		forbid("accountId", r.AccountID != "")
+		forbid("region", r.Region != "")
+		forbid("gitlab", r.GitLab != nil)
+	case v1beta1.HostGitLab:
+		errs = append(errs, gitLab(p.Child("gitlab"), r.GitLab)...)
+		forbid("accountId", r.AccountID != "")
+		forbid("region", r.Region != "")
+		forbid("github", r.GitHub != nil)
+	default:
+		errs = append(errs, field.NotSupported(p.Child("host"), r.Host, gitHosts))
+	}
+	return errs
+}
+
+func hostOf(setting string) string {
+	switch setting {
+	case "github":
+		return v1beta1.HostGitHub
+	case "gitlab":
+		return v1beta1.HostGitLab
+	default:
+		return v1beta1.HostCodeCommit
+	}
+}
+
+func gitHub(p *field.Path, g *v1beta1.GitHub) field.ErrorList {
+	if g == nil {
+		return field.ErrorList{field.Required(p, "the GitHub organisation (owner) the repositories are made in is required with host GitHub")}
+	}
+	var errs field.ErrorList
+	if len(g.Owner) > maxGitHubLogin || !gitHubNameRe.MatchString(g.Owner) {
+		errs = append(errs, field.Invalid(p.Child("owner"), g.Owner, fmt.Sprintf("must be a GitHub organisation name: 1-%d letters, digits and single inner dashes", maxGitHubLogin)))
+	}
+	errs = append(errs, providerConfigRef(p.Child("providerConfigRef"), g.ProviderConfigRef)...)
+	switch g.ArgoCDCredentials {
+	case v1beta1.GitHubCredentialsOrganization:
+		if g.App != nil {
+			errs = append(errs, field.Forbidden(p.Child("app"), "only with argocdCredentials Repository: with Organization, Argo CD reads the App from the platform's repo-creds Secret"))
+		}
+	case v1beta1.GitHubCredentialsRepository:
+		errs = append(errs, gitHubApp(p.Child("app"), g.App)...)
+	default:
+		errs = append(errs, field.NotSupported(p.Child("argocdCredentials"), g.ArgoCDCredentials, []string{v1beta1.GitHubCredentialsOrganization, v1beta1.GitHubCredentialsRepository}))
+	}
+	return errs
+}
+
+func gitHubApp(p *field.Path, a *v1beta1.GitHubApp) field.ErrorList {
+	if a == nil {
+		return field.ErrorList{field.Required(p, "argocdCredentials Repository writes the GitHub App into each repository's Secret: its id, installationId and privateKeySecretRef are required")}
+	}
+	var errs field.ErrorList
+	if a.ID <= 0 {
+		errs = append(errs, field.Invalid(p.Child("id"), a.ID, "must be the GitHub App's ID, a positive number"))
+	}
+	if a.InstallationID <= 0 {
+		errs = append(errs, field.Invalid(p.Child("installationId"), a.InstallationID, "must be the App installation's ID, a positive number"))
+	}
+	ref, rp := a.PrivateKeySecretRef, p.Child("privateKeySecretRef")
+	if len(validation.IsDNS1123Label(ref.Namespace)) > 0 {
+		errs = append(errs, field.Invalid(rp.Child("namespace"), ref.Namespace, "must be a Kubernetes namespace name (DNS-1123 label)"))
+	}
+	if len(validation.IsDNS1123Subdomain(ref.Name)) > 0 {
+		errs = append(errs, field.Invalid(rp.Child("name"), ref.Name, "must be a Kubernetes Secret name"))
+	}
+	if !secretKeyRe.MatchString(ref.Key) {
+		errs = append(errs, field.Invalid(rp.Child("key"), ref.Key, "must be a key of a Secret's data: letters, digits, - _ ."))
+	}
+	return errs
+}
+
+func gitLab(p *field.Path, g *v1beta1.GitLab) field.ErrorList {
+	if g == nil {
+		return field.ErrorList{field.Required(p, "the GitLab group (groupId, groupPath) the projects are made in is required with host GitLab")}
+	}
+	var errs field.ErrorList
+	if u, err := url.Parse(g.URL); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(g.URL, "/") {
+		errs = append(errs, field.Invalid(p.Child("url"), g.URL, "must be the GitLab instance's https URL, without a trailing slash, user, query or fragment"))
+	}
+	if g.GroupID <= 0 {
+		errs = append(errs, field.Invalid(p.Child("groupId"), g.GroupID, "must be the group's numeric ID"))
+	}
+	if !gitLabGroupPathRe.MatchString(g.GroupPath) || len(g.GroupPath) > 1024 {
+		errs = append(errs, field.Invalid(p.Child("groupPath"), g.GroupPath, "must be the group's full path, e.g. acme/platform/teams: names of letters, digits and _ . - joined by /"))
+	}
+	return append(errs, providerConfigRef(p.Child("providerConfigRef"), g.ProviderConfigRef)...)
+}
+
+// gitUsernames checks a team's user names on the Git host. On GitHub and
+// GitLab every member and admin needs one, since a member without one
+// would silently get no access; no two people share one; each has the
+// host's form. A user name keyed by someone no longer in the team gives no
+// access and is left alone, so removing a member is one edit. Field paths
+// name list indexes, never keys: logs hold paths, and keys are people.
+func gitUsernames(p *field.Path, t clusterspec.Team, host string) field.ErrorList {
+	var errs field.ErrorList
+	gp := p.Child("gitUsernames")
+	owner := map[string]string{}
+	check := func(list string, names []string) {
+		for i, m := range names {
+			lp := p.Child(list).Index(i)
+			v, ok := t.GitUsernames[m]
+			switch {
+			case !ok && host != v1beta1.HostCodeCommit:
+				errs = append(errs, field.Required(gp, fmt.Sprintf("%s needs a %s user name, keyed by %q: the platform keeps repositories on %s", lp, host, m, host)))
+			case !ok:
+			case gitUsernameRule(host, v) != "":
+				errs = append(errs, field.Invalid(gp, v, fmt.Sprintf("the user name of %s %s", lp, gitUsernameRule(host, v))))
+			default:
+				// Both hosts compare user names without regard to case.
+				if other, taken := owner[strings.ToLower(v)]; taken && other != m {
+					errs = append(errs, field.Invalid(gp, v, fmt.Sprintf("the user name of %s is also the user name of %q; each person has their own", lp, other)))
+					continue
+				}
+				owner[strings.ToLower(v)] = m
+			}
+		}
+	}
+	check("members", t.Members)
+	check("admins", t.Admins)
+	return errs
+}
+
+// gitUsernameRule returns what is wrong with a user name on the host, or "".
+func gitUsernameRule(host, v string) string {
+	switch host {
+	case v1beta1.HostGitHub:
+		if len(v) > maxGitHubLogin || !gitHubNameRe.MatchString(v) {
+			return fmt.Sprintf("must be a GitHub login: 1-%d letters, digits and single inner dashes", maxGitHubLogin)
+		}
+	default:
+		if len(v) > maxGitLabUsername || !gitLabUsernameRe.MatchString(v) || strings.HasSuffix(v, ".") ||
+			strings.HasSuffix(v, ".git") || strings.HasSuffix(v, ".atom") {
+			return fmt.Sprintf("must be a GitLab username: 1-%d letters, digits and _ . -, not starting with - or . and not ending in ., .git or .atom", maxGitLabUsername)
+		}
+	}
+	return ""
+}
