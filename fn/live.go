@@ -11,6 +11,7 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 
+	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 	"github.com/eks-gitops/function-eks-gitops/internal/guard"
 )
@@ -38,6 +39,15 @@ func liveOf(observed map[string]*fnv1.Resource) guard.Live {
 		l.ServiceCIDR = stringAt(cluster, "spec", "forProvider", "kubernetesNetworkConfig", "serviceIpv4Cidr")
 		if l.ServiceCIDR == "" {
 			l.ServiceCIDR = stringAt(cluster, "status", "atProvider", "kubernetesNetworkConfig", "serviceIpv4Cidr")
+		}
+	}
+	for name, host := range map[resource.Name]string{
+		compose.NameRepository:       v1beta1.HostCodeCommit,
+		compose.NameGitHubRepository: v1beta1.HostGitHub,
+		compose.NameGitLabProject:    v1beta1.HostGitLab,
+	} {
+		if _, ok := observed[string(name)]; ok {
+			l.GitHost = host
 		}
 	}
 	l.Subnets = map[string]guard.Subnet{}

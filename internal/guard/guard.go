@@ -29,6 +29,9 @@ type Live struct {
 	ServiceCIDR string
 	// Subnets are the observed subnets by composition resource name.
 	Subnets map[string]Subnet
+	// GitHost is the Git host the cluster's repository is observed on;
+	// empty until it exists.
+	GitHost string
 }
 
 // Subnet is an observed subnet.
@@ -56,6 +59,11 @@ func Check(p compose.Params, f compose.Facts, live Live) field.ErrorList {
 	if p.Spec.Network.ServiceCIDR != "" {
 		immutable(spec.Child("network", "serviceCidr"), live.ServiceCIDR, p.Spec.Network.ServiceCIDR,
 			"EKS cannot change a cluster's service CIDR; leave the field as it was (or unset, to keep what EKS chose)")
+	}
+	if h := p.Input.Repository.Host; live.GitHost != "" && h != live.GitHost {
+		errs = append(errs, field.Forbidden(field.NewPath("input", "repository", "host"), fmt.Sprintf(
+			"this cluster's repository is on %s, and the platform now keeps repositories on %s: switching would delete the team's repository (or, under the Orphan policy, abandon it) and point Argo CD at an empty one on %s; serve existing clusters with a Composition whose settings keep %s, and move each team's repository before moving its XR",
+			live.GitHost, h, h, live.GitHost)))
 	}
 	errs = append(errs, zones(p, live)...)
 	errs = append(errs, pools(p, f)...)

@@ -1,0 +1,276 @@
+package fn
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr/funcr"
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+)
+
+func exampleNamed(t *testing.T, name string) example {
+	t.Helper()
+	for _, ex := range examples {
+		if ex.name == name {
+			return ex
+		}
+	}
+	t.Fatalf("no example %q", name)
+	return example{}
+}
+
+// TestGitHostsPointArgoCDAtOneRepository: on every host the repository
+// Secret, the AppProject's only source and the Application name the same
+// URL, the host's own form of it, and the host's repository is the one the
+// URL names.
+func TestGitHostsPointArgoCDAtOneRepository(t *testing.T) {
+	cases := map[string]struct {
+		repo    string
+		url     string
+		nameKey string
+	}{
+		"default": {repo: "codecommit-repository", url: "https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/payments-dev-eea1b71018cbc6e3-gitops"},
+		"github":  {repo: "github-repository", url: "https://github.com/acme-platform/payments-dev-eea1b71018cbc6e3-gitops", nameKey: "name"},
+		// GitLab needs the .git suffix.
+		"gitlab": {repo: "gitlab-project", url: "https://gitlab.com/acme/platform-teams/payments-dev-eea1b71018cbc6e3-gitops.git", nameKey: "path"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, rsp := convergedState(t, newExampleState(t, exampleNamed(t, name)))
+			secret := desiredObject(t, rsp, "argocd-repository-secret")
+			project := desiredObject(t, rsp, "argocd-project")["spec"].(map[string]any)
+			app := desiredObject(t, rsp, "argocd-bootstrap-application")["spec"].(map[string]any)["source"].(map[string]any)
+			got := []string{secretValue(t, secret, "url"), project["sourceRepos"].([]any)[0].(string), app["repoURL"].(string)}
+			if diff := cmp.Diff([]string{tc.url, tc.url, tc.url}, got); diff != "" {
+				t.Errorf("repository URLs (-want +got):\n%s", diff)
+			}
+			if len(project["sourceRepos"].([]any)) != 1 {
+				t.Errorf("the AppProject allows %v, want only the team's repository", project["sourceRepos"])
+			}
+			if tc.nameKey != "" {
+				fp := desiredObject(t, rsp, tc.repo)["spec"].(map[string]any)["forProvider"].(map[string]any)
+				if !strings.Contains(tc.url, "/"+fp[tc.nameKey].(string)) {
+					t.Errorf("the repository is %v, the URL %s", fp[tc.nameKey], tc.url)
+				}
+				if fp["visibility"] != "private" {
+					t.Errorf("the repository's visibility is %v, want private", fp["visibility"])
+				}
+			}
+			for n := range rsp.GetDesired().GetResources() {
+				for _, other := range []string{"codecommit-", "github-", "gitlab-"} {
+					if strings.HasPrefix(n, other) && !strings.HasPrefix(tc.repo, other) {
+						t.Errorf("%s is declared on the %s host", n, name)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestGitHostMembers: each member and admin is on the host under their Git
+// user name, admins with the higher role; someone in both lists once.
+func TestGitHostMembers(t *testing.T) {
+	type member struct{ User, Role string }
+	cases := map[string]struct {
+		prefix, userField, roleField string
+		want                         []member
+	}{
+		"github": {prefix: "github-member-", userField: "username", roleField: "role", want: []member{
+			{"alice-dev", "maintainer"}, {"bsmith", "member"}, {"carol-example", "member"}, {"dave-ops", "maintainer"},
+		}},
+		"gitlab": {prefix: "gitlab-member-", userField: "userName", roleField: "accessLevel", want: []member{
+			{"alice-dev", "40"}, {"bsmith", "30"}, {"carol-example", "30"}, {"dave-ops", "40"},
+		}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := newExampleState(t, exampleNamed(t, name))
+			set(s.XR, "spec.team.admins", []any{"alice", "dave"})
+			set(s.XR, "spec.team.gitUsernames.dave", "dave-ops")
+			_, rsp := convergedState(t, s)
+			var got []member
+			for n, r := range rsp.GetDesired().GetResources() {
+				if !strings.HasPrefix(n, tc.prefix) {
+					continue
+				}
+				fp := r.GetResource().AsMap()["spec"].(map[string]any)["forProvider"].(map[string]any)
+				role, _ := json.Marshal(fp[tc.roleField])
+				got = append(got, member{fp[tc.userField].(string), strings.Trim(string(role), `"`)})
+			}
+			slices.SortFunc(got, func(a, b member) int { return strings.Compare(a.User, b.User) })
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("members (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestGitLabDeployToken: Argo CD reads the project with a read-only deploy
+// token whose user name the function sets and whose token comes from the
+// observed connection details into the repository Secret only.
+func TestGitLabDeployToken(t *testing.T) {
+	before, rsp := convergedState(t, newExampleState(t, exampleNamed(t, "gitlab")))
+	token := desiredObject(t, rsp, "gitlab-deploy-token")
+	fp := token["spec"].(map[string]any)["forProvider"].(map[string]any)
+	if diff := cmp.Diff([]any{"read_repository"}, fp["scopes"]); diff != "" {
+		t.Errorf("deploy token scopes (-want +got):\n%s", diff)
+	}
+	secret := desiredObject(t, rsp, "argocd-repository-secret")
+	if got := secretValue(t, secret, "username"); got != fp["username"] {
+		t.Errorf("the repository Secret's username is %q, the deploy token's %q", got, fp["username"])
+	}
+	observed := string(before.Observed["gitlab-deploy-token"].ConnectionDetails["token"])
+	if observed == "" || secretValue(t, secret, "password") != observed {
+		t.Error("the repository Secret does not hold the observed deploy token")
+	}
+}
+
+// TestGitLabNamespacedTokenCopiedByProvider: for a namespaced XR the token
+// is copied by provider-kubernetes from the token's connection Secret and
+// never passes through the function's response.
+func TestGitLabNamespacedTokenCopiedByProvider(t *testing.T) {
+	before, rsp := convergedState(t, newExampleState(t, exampleNamed(t, "gitlab-namespaced")))
+	token := string(before.Observed["gitlab-deploy-token"].ConnectionDetails["token"])
+	if token == "" {
+		t.Fatal("the simulated deploy token has no token")
+	}
+	b, _ := protojson.Marshal(rsp)
+	if strings.Contains(string(b), token) || strings.Contains(string(b), base64.StdEncoding.EncodeToString([]byte(token))) {
+		t.Error("the deploy token reaches the response of a namespaced XR")
+	}
+	refs := protojsonString(t, desiredObject(t, rsp, "argocd-repository-secret")["spec"].(map[string]any)["references"])
+	for _, want := range []string{`"fieldPath":"data[token]"`, `"toFieldPath":"data.password"`, `"name":"analytics-dev.git-credential"`} {
+		if !strings.Contains(refs, want) {
+			t.Errorf("the repository Secret's references lack %s: %s", want, refs)
+		}
+	}
+}
+
+// TestGitHubAppPerRepository: with argocdCredentials Repository the
+// repository Secret carries the App's IDs, and its private key is copied by
+// provider-kubernetes from the platform's Secret, also for a cluster-scoped
+// XR: the key never passes through the function.
+func TestGitHubAppPerRepository(t *testing.T) {
+	s := newExampleState(t, exampleNamed(t, "github"))
+	set(s.Input, "repository.github.argocdCredentials", "Repository")
+	set(s.Input, "repository.github.app", map[string]any{
+		"id": int64(123456), "installationId": int64(7890123),
+		"privateKeySecretRef": map[string]any{"namespace": "argocd", "name": "github-app-acme"},
+	})
+	_, rsp := convergedState(t, s)
+	o := desiredObject(t, rsp, "argocd-repository-secret")
+	if o["kind"] != "Object" {
+		t.Fatalf("the repository Secret is a %v, want a provider-kubernetes Object that copies the key", o["kind"])
+	}
+	manifest := o["spec"].(map[string]any)["forProvider"].(map[string]any)["manifest"].(map[string]any)
+	for k, want := range map[string]string{"githubAppID": "123456", "githubAppInstallationID": "7890123", "type": "git"} {
+		if got := secretValue(t, manifest, k); got != want {
+			t.Errorf("data.%s = %q, want %q", k, got, want)
+		}
+	}
+	if _, ok := manifest["data"].(map[string]any)["githubAppPrivateKey"]; ok {
+		t.Error("the function wrote a private key into the Secret")
+	}
+	refs := protojsonString(t, o["spec"].(map[string]any)["references"])
+	for _, want := range []string{`"namespace":"argocd"`, `"name":"github-app-acme"`, `"fieldPath":"data[privateKey]"`, `"toFieldPath":"data.githubAppPrivateKey"`} {
+		if !strings.Contains(refs, want) {
+			t.Errorf("the references lack %s: %s", want, refs)
+		}
+	}
+}
+
+// TestGitHubOrganizationCredentials: by default the function writes no
+// credential for GitHub; the Secret only scopes the repository to the
+// team's project, and Argo CD takes the App from the platform's repo-creds
+// Secret by URL prefix.
+func TestGitHubOrganizationCredentials(t *testing.T) {
+	_, rsp := convergedState(t, newExampleState(t, exampleNamed(t, "github")))
+	secret := desiredObject(t, rsp, "argocd-repository-secret")
+	var keys []string
+	for k := range secret["data"].(map[string]any) {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if diff := cmp.Diff([]string{"project", "type", "url"}, keys); diff != "" {
+		t.Errorf("repository Secret keys (-want +got):\n%s", diff)
+	}
+}
+
+// TestGitCredentialNeverLeaks runs each host's convergence with debug
+// logging and checks its Git credential appears only in the repository
+// Secret: never in logs, results, conditions or the XR's status.
+func TestGitCredentialNeverLeaks(t *testing.T) {
+	for name, cred := range map[string][2]string{
+		"default": {"codecommit-credential", "attribute.service_password"},
+		"gitlab":  {"gitlab-deploy-token", "token"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var logs strings.Builder
+			log := logging.NewLogrLogger(funcr.New(func(prefix, args string) { logs.WriteString(prefix + args + "\n") }, funcr.Options{Verbosity: 1}))
+			f := New(WithLogger(log), WithClock(func() time.Time { return testNow }))
+			s := newExampleState(t, exampleNamed(t, name))
+			var last *fnv1.RunFunctionResponse
+			var secret string
+			for range maxRounds {
+				rsp, err := f.RunFunction(context.Background(), requestOf(t, s))
+				if err != nil {
+					t.Fatal(err)
+				}
+				last = rsp
+				if c, ok := s.Observed[cred[0]]; ok {
+					secret = string(c.ConnectionDetails[cred[1]])
+				}
+				if converged(rsp) {
+					break
+				}
+				s = next(t, s, rsp, allReady)
+			}
+			if secret == "" {
+				t.Fatal("the credential was never observed")
+			}
+			encoded := base64.StdEncoding.EncodeToString([]byte(secret))
+			if logs.Len() == 0 {
+				t.Fatal("debug logging wrote nothing; the check would prove nothing")
+			}
+			if strings.Contains(logs.String(), secret) || strings.Contains(logs.String(), encoded) {
+				t.Error("the credential appears in the logs")
+			}
+			for _, part := range []any{last.GetResults(), last.GetConditions(), last.GetDesired().GetComposite()} {
+				b, _ := json.Marshal(part)
+				if strings.Contains(string(b), secret) || strings.Contains(string(b), encoded) {
+					t.Errorf("the credential appears in %T", part)
+				}
+			}
+			if got := secretValue(t, desiredObject(t, last, "argocd-repository-secret"), "password"); got != secret {
+				t.Error("the repository Secret does not hold the observed credential")
+			}
+		})
+	}
+}
+
+// TestGitHostSwitchRefused: a platform that moves to another Git host
+// cannot take a running cluster's repository with it; the XR is refused
+// and nothing is changed.
+func TestGitHostSwitchRefused(t *testing.T) {
+	for _, to := range []string{"github", "gitlab"} {
+		t.Run("default-to-"+to, func(t *testing.T) {
+			before, base := convergedState(t, exampleState(t))
+			s := next(t, before, base, allReady)
+			s.Input["repository"] = newExampleState(t, exampleNamed(t, to)).Input["repository"]
+			rsp := run(t, requestOf(t, s))
+			msg := fatal(rsp)
+			if !strings.Contains(msg, "input.repository.host") || !strings.Contains(msg, "this cluster's repository is on CodeCommit") {
+				t.Fatalf("fatal result %q, want a refusal naming input.repository.host", msg)
+			}
+		})
+	}
+}
