@@ -274,3 +274,13 @@ func TestGitHostSwitchRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestTeamCannotPickGitHost: the host is the platform's choice; an XR that
+// tries to name one is refused, not obeyed.
+func TestTeamCannotPickGitHost(t *testing.T) {
+	s := exampleState(t)
+	set(s.XR, "spec.repository.host", "GitHub")
+	if msg := fatal(run(t, requestOf(t, s))); !strings.Contains(msg, "repository") {
+		t.Fatalf("fatal result %q, want the unknown field spec.repository refused", msg)
+	}
+}
