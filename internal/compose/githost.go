@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/crossplane/function-sdk-go/resource"
@@ -100,8 +101,7 @@ func (p Params) repository(f Facts, clusterSecret Object) []Object {
 	repo := g.objects[0]
 	repoSecret := p.repositorySecret(g.secret)
 	app := p.application(f)
-	objs := append(g.objects, repoSecret, app)
-	objs = append(objs, p.usage(NameUsageRepoSecretOfRepo, repo, repoSecret))
+	objs := append(slices.Clip(g.objects), repoSecret, app, p.usage(NameUsageRepoSecretOfRepo, repo, repoSecret))
 	if g.credential != nil {
 		objs = append(objs, p.usage(NameUsageRepoSecretOfCred, *g.credential, repoSecret))
 	}

@@ -159,6 +159,19 @@ func crdOnly(o map[string]any) bool {
 	return argoKind(o) || strings.HasPrefix(v, "protection.crossplane.io/")
 }
 
+func gitHubKind(o map[string]any) bool {
+	v, _ := o["apiVersion"].(string)
+	return strings.Contains(v, ".github.m.upbound.io/")
+}
+
+// gitLabKind reports provider-gitlab's kinds, decoded into provider-gitlab's
+// Go types by the module in ./gitlab: they need a newer crossplane-runtime
+// than the AWS provider's types compile with.
+func gitLabKind(o map[string]any) bool {
+	v, _ := o["apiVersion"].(string)
+	return strings.Contains(v, ".gitlab.m.crossplane.io/")
+}
+
 // TestStrictDecode decodes every rendered object of every scenario and round
 // into the Go types of the project that owns its kind. Argo CD's kinds are
 // checked against Argo CD's CRDs, and Usages against Crossplane's, in
@@ -168,10 +181,14 @@ func TestStrictDecode(t *testing.T) {
 	all := renderAll(t)
 	decoded := 0
 	for _, r := range all {
-		if crdOnly(r.object) {
+		if crdOnly(r.object) || gitLabKind(r.object) {
 			continue
 		}
-		if err := strictDecode(s, r.object); err != nil {
+		decode := func(o map[string]any) error { return strictDecode(s, o) }
+		if gitHubKind(r.object) {
+			decode = strictDecodeGitHub
+		}
+		if err := decode(r.object); err != nil {
 			t.Errorf("%s: %v", r.where, err)
 		}
 		decoded++
@@ -294,13 +311,20 @@ func TestValidateCRDs(t *testing.T) {
 	aws := moduleDir(t, here, "github.com/upbound/provider-aws/v2@v2.5.0")
 	k8s := moduleDir(t, here, "github.com/crossplane-contrib/provider-kubernetes@v1.2.0")
 	argo := moduleDir(t, here, "github.com/argoproj/argo-cd/v3@v3.6.1", "GOTOOLCHAIN=go1.27.3")
+	gitlab := moduleDir(t, here, gitLabModule, "GONOSUMDB="+gitLabModulePath)
+	github := os.Getenv("PROVIDER_UPJET_GITHUB_CRDS")
 
 	kinds := map[string]bool{}
 	var objs []map[string]any
+	skipped := 0
 	for _, r := range renderAll(t) {
 		o := r.object
 		if o["apiVersion"] == "v1" {
 			continue // Core kinds are decoded strictly in TestStrictDecode.
+		}
+		if gitHubKind(o) && github == "" {
+			skipped++
+			continue
 		}
 		if o["kind"] == "Object" {
 			m := o["spec"].(map[string]any)["forProvider"].(map[string]any)["manifest"].(map[string]any)
@@ -317,6 +341,10 @@ func TestValidateCRDs(t *testing.T) {
 		switch {
 		case strings.HasSuffix(group, ".aws.m.upbound.io"):
 			copyFile(t, crdFile(t, filepath.Join(aws, "package", "crds"), group, kind), filepath.Join(crds, group+"_"+kind+".yaml"))
+		case strings.HasSuffix(group, ".gitlab.m.crossplane.io"):
+			copyFile(t, crdFile(t, filepath.Join(gitlab, "package", "crds"), group, kind), filepath.Join(crds, group+"_"+kind+".yaml"))
+		case strings.HasSuffix(group, ".github.m.upbound.io"):
+			copyFile(t, crdFile(t, github, group, kind), filepath.Join(crds, group+"_"+kind+".yaml"))
 		case group == "kubernetes.m.crossplane.io":
 			copyFile(t, filepath.Join(k8s, "package", "crds", "kubernetes.m.crossplane.io_objects.yaml"), filepath.Join(crds, "objects.yaml"))
 		}
@@ -334,7 +362,20 @@ func TestValidateCRDs(t *testing.T) {
 		t.Fatalf("crossplane beta validate failed: %v\n%s", err, out)
 	}
 	t.Logf("validated %d objects of %d kinds:\n%s", len(objs), len(kinds), lastLine(out))
+	if skipped > 0 {
+		// The Go module proxy does not serve provider-upjet-github, so its
+		// CRDs come only from a checkout; TestStrictDecode holds these
+		// objects to the transcription in github_test.go.
+		t.Logf("%d GitHub objects not validated against CRDs: set PROVIDER_UPJET_GITHUB_CRDS to provider-upjet-github v0.19.1's package/crds", skipped)
+	}
 }
+
+// provider-gitlab: its checksum is not in the checksum database, so it is
+// fetched with GONOSUMDB and verified against go.sum of ./gitlab instead.
+const (
+	gitLabModulePath = "github.com/crossplane-contrib/provider-gitlab"
+	gitLabModule     = gitLabModulePath + "@v0.21.0"
+)
 
 // crdFile finds the provider's CRD file of a kind.
 func crdFile(t *testing.T, dir, group, kind string) string {

@@ -34,7 +34,10 @@ type scenario struct {
 	name        string
 	xr          string
 	composition string
-	edit        func(in map[string]any)
+	// gitHost is a platform settings file whose repository settings
+	// replace the Composition's.
+	gitHost string
+	edit    func(in map[string]any)
 }
 
 var scenarios = []scenario{
@@ -47,6 +50,18 @@ var scenarios = []scenario{
 		in["natGateways"] = "Single"
 		in["argocd"].(map[string]any)["accessMode"] = "HubRole" //nolint:forcetypeassert // Shipped example.
 		in["endpointAccess"] = map[string]any{"private": true, "public": false}
+	}},
+	{name: "github", xr: "xr.yaml", composition: "composition.yaml", gitHost: "platform-settings-github.yaml"},
+	{name: "github-app-per-repository", xr: "xr-full.yaml", composition: "composition.yaml", gitHost: "platform-settings-github.yaml", edit: func(in map[string]any) {
+		gh := in["repository"].(map[string]any)["github"].(map[string]any) //nolint:forcetypeassert // Shipped example.
+		gh["argocdCredentials"] = "Repository"
+		gh["app"] = map[string]any{"id": 123456, "installationId": 7890123, "privateKeySecretRef": map[string]any{"namespace": "argocd", "name": "github-app-acme-platform"}}
+		in["repository"].(map[string]any)["deletionPolicy"] = "Delete" //nolint:forcetypeassert // Shipped example.
+	}},
+	{name: "github-namespaced", xr: "xr-namespaced.yaml", composition: "composition-namespaced.yaml", gitHost: "platform-settings-github.yaml"},
+	{name: "gitlab", xr: "xr.yaml", composition: "composition.yaml", gitHost: "platform-settings-gitlab.yaml"},
+	{name: "gitlab-namespaced", xr: "xr-namespaced.yaml", composition: "composition-namespaced.yaml", gitHost: "platform-settings-gitlab.yaml", edit: func(in map[string]any) {
+		in["repository"].(map[string]any)["deletionPolicy"] = "Delete" //nolint:forcetypeassert // Shipped example.
 	}},
 }
 
@@ -95,6 +110,13 @@ func run(examples, corpus, out string) error {
 		in, err := compositionInput(examples, sc.composition)
 		if err != nil {
 			return err
+		}
+		if sc.gitHost != "" {
+			settings, err := readYAML(examples, sc.gitHost)
+			if err != nil {
+				return err
+			}
+			in["repository"] = settings["data"].(map[string]any)["repository"] //nolint:forcetypeassert // Shipped example.
 		}
 		if sc.edit != nil {
 			sc.edit(in)
