@@ -80,7 +80,7 @@ type env struct {
 // providers.
 func setup(ctx context.Context, t *testing.T) *env {
 	t.Helper()
-	return setupWith(ctx, t, setupOptions{simulated: managedKinds})
+	return setupWith(ctx, t, setupOptions{simulated: append(slices.Clone(managedKinds), gitHostKinds...)})
 }
 
 // setupOptions are what suites set up differently.
@@ -131,6 +131,7 @@ func setupWith(ctx context.Context, t *testing.T, o setupOptions) *env {
 	step("crossplane core start", cp.startCrossplane())
 	step("Configuration installed from the registry, its dependencies resolved and Healthy", cp.installConfiguration(ctx))
 	step("Argo CD's CRDs installed", cp.installArgoCDCRDs(ctx))
+	step("the Git hosts' CRDs installed", cp.installGitHostCRDs(ctx))
 	xrdGVK := schema.GroupVersionKind{Group: "apiextensions.crossplane.io", Version: "v2", Kind: "CompositeResourceDefinition"}
 	for _, n := range []string{"teamclusters.platform.eks-gitops.dev", "namespacedteamclusters.platform.eks-gitops.dev"} {
 		step("XRD "+n+" established", cp.waitCondition(ctx, xrdGVK, n, "Established", "True", 2*time.Minute))
@@ -307,13 +308,22 @@ func teamAccount(i int) string { return fmt.Sprintf("5000000000%02d", i) }
 // Configuration's Compositions read, with the suite's teams added to its
 // grants.
 func (cp *controlPlane) applySettings(ctx context.Context, edit func(data map[string]any)) error {
-	b, err := os.ReadFile(filepath.Join(root, "example", "platform-settings.yaml"))
+	return cp.applySettingsFrom(ctx, "platform-settings.yaml", "", edit)
+}
+
+// applySettingsFrom applies an example settings file, under another name
+// when name is set, with the suite's teams added to its grants.
+func (cp *controlPlane) applySettingsFrom(ctx context.Context, file, name string, edit func(data map[string]any)) error {
+	b, err := os.ReadFile(filepath.Join(root, "example", file))
 	if err != nil {
 		return err
 	}
 	m := map[string]any{}
 	if err := yaml.Unmarshal(b, &m); err != nil {
 		return err
+	}
+	if name != "" {
+		m["metadata"].(map[string]any)["name"] = name
 	}
 	tenancy := m["data"].(map[string]any)["tenancy"].(map[string]any)
 	grants := tenancy["teams"].([]any)
@@ -985,12 +995,19 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("13-git-hosts", func(t *testing.T) {
+		e.gitHosts(ctx, t)
+	})
+
 	t.Run("6-delete", func(t *testing.T) {
 		type xrRef struct {
 			gvk      schema.GroupVersionKind
 			ns, name string
 		}
-		all := []xrRef{{teamClusterGVK, "", "payments-dev"}, {teamClusterGVK, "", "search-dev"}, {nsTeamClusterGVK, "team-analytics", "analytics-dev"}}
+		all := []xrRef{
+			{teamClusterGVK, "", "payments-dev"}, {teamClusterGVK, "", "search-dev"}, {nsTeamClusterGVK, "team-analytics", "analytics-dev"},
+			{teamClusterGVK, "", "payments-gh"}, {nsTeamClusterGVK, "team-analytics", "analytics-gl"},
+		}
 		for _, team := range teams {
 			all = append(all, xrRef{teamClusterGVK, "", team + "-prod"})
 		}
@@ -1022,7 +1039,7 @@ func TestEndToEnd(t *testing.T) {
 		var left []string
 		if err := poll(ctx, 2*time.Minute, time.Second, "every composed resource to be garbage collected", func() (bool, error) {
 			left = nil
-			for _, gvr := range managedKinds {
+			for _, gvr := range append(slices.Clone(managedKinds), gitHostKinds...) {
 				list, err := e.cp.dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
 				if err != nil {
 					return false, err

@@ -278,7 +278,8 @@ func (p *providers) applyObject(ctx context.Context, key string, o *unstructured
 	for _, ref := range refs {
 		pf, _ := ref.(map[string]any)["patchesFrom"].(map[string]any)
 		to, _ := ref.(map[string]any)["toFieldPath"].(string)
-		if pf == nil || to != "data.password" {
+		dataKey, ok := strings.CutPrefix(to, "data.")
+		if pf == nil || !ok {
 			return fmt.Errorf("unsupported reference %v", ref)
 		}
 		name, _ := pf["name"].(string)
@@ -293,7 +294,7 @@ func (p *providers) applyObject(ctx context.Context, key string, o *unstructured
 		if !ok {
 			return fmt.Errorf("reference %s/%s has no key %s", ns, name, key)
 		}
-		if err := unstructured.SetNestedField(m.Object, base64.StdEncoding.EncodeToString(v), "data", "password"); err != nil {
+		if err := unstructured.SetNestedField(m.Object, base64.StdEncoding.EncodeToString(v), "data", dataKey); err != nil {
 			return err
 		}
 	}
