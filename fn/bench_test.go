@@ -11,6 +11,7 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
 	"github.com/eks-gitops/function-eks-gitops/internal/floor"
+	"github.com/eks-gitops/function-eks-gitops/internal/grpccodec"
 )
 
 // benchCase is a request to measure.
@@ -129,3 +130,41 @@ func BenchmarkFullConvergence(b *testing.B) {
 		})
 	}
 }
+
+// benchmarkWire measures a call as gRPC makes it: decode the request's
+// bytes, run, encode the response deterministically (the codec the binary
+// registers), so the protobuf work on both sides counts.
+func benchmarkWire(b *testing.B, f fnv1.FunctionRunnerServiceServer) {
+	for _, bc := range benchCases[:2] {
+		b.Run(bc.name, func(b *testing.B) {
+			wire, err := proto.Marshal(bc.req(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(wire)))
+			b.ReportAllocs()
+			for b.Loop() {
+				req := &fnv1.RunFunctionRequest{}
+				if err := proto.Unmarshal(wire, req); err != nil {
+					b.Fatal(err)
+				}
+				rsp, err := f.RunFunction(context.Background(), req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := (grpccodec.Codec{}).Marshal(rsp); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkWire is BenchmarkRunFunction with the request decoded from and
+// the response encoded to bytes, as over gRPC.
+func BenchmarkWire(b *testing.B) {
+	benchmarkWire(b, New(WithClock(func() time.Time { return testNow })))
+}
+
+// BenchmarkWireFloor is the floor over the same bytes.
+func BenchmarkWireFloor(b *testing.B) { benchmarkWire(b, floor.Function{}) }

@@ -1,6 +1,8 @@
 package fn
 
 import (
+	"strings"
+
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/crossplane/function-sdk-go/errors"
@@ -54,9 +56,11 @@ func settingsOf(req *fnv1.RunFunctionRequest, name string) (s settings, resolved
 	if !ok {
 		return settings{}, false, nil
 	}
+	var others []string
 	for _, i := range items.GetItems() {
 		o := i.GetResource()
 		if stringAt(o, "metadata", "name") != name || stringAt(o, "kind") != platformsettings.Kind {
+			others = append(others, stringAt(o, "metadata", "name"))
 			continue
 		}
 		data := valueAt(o, "data").GetStructValue()
@@ -64,6 +68,12 @@ func settingsOf(req *fnv1.RunFunctionRequest, name string) (s settings, resolved
 			return settings{}, true, errors.Errorf("%s %s has no data: it must hold the platform settings the Composition's Input leaves out (platformSettings.environmentConfigName)", platformsettings.Kind, name)
 		}
 		return settings{name: name, data: data}, true, nil
+	}
+	if len(others) > 0 {
+		// The step's requirements name another object than the Input:
+		// Crossplane fetches what the step declares.
+		return settings{}, true, errors.Errorf("%s %s not found: the Composition's Input reads the platform settings from it (platformSettings.environmentConfigName), but the pipeline step's requirements.requiredResources %q names %s; make both name the same object",
+			platformsettings.Kind, name, SettingsRequirement, strings.Join(others, ", "))
 	}
 	return settings{}, true, errors.Errorf("%s %s not found: the Composition's Input reads the platform settings from it (platformSettings.environmentConfigName); apply it (see example/platform-settings.yaml)", platformsettings.Kind, name)
 }

@@ -123,6 +123,14 @@ func TestPlatformSettingsRefusals(t *testing.T) {
 			settings: nil,
 			want:     []string{"EnvironmentConfig eks-gitops-platform not found", "platformSettings.environmentConfigName"},
 		},
+		"RequirementNamesAnother": {
+			reason: "A copied Composition whose step still fetches the old settings up front is told to name the same object in both places.",
+			input: func(in map[string]any) {
+				in["platformSettings"] = map[string]any{"environmentConfigName": "eks-gitops-platform-github"}
+			},
+			settings: []map[string]any{platformSettings(t)},
+			want:     []string{"EnvironmentConfig eks-gitops-platform-github not found", `requirements.requiredResources "platform-settings" names eks-gitops-platform`},
+		},
 		"InvalidValue": {
 			reason: "A bad hub role ARN in the settings is reported as the settings' field.",
 			settings: []map[string]any{edit(func(d map[string]any) {

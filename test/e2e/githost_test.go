@@ -118,8 +118,12 @@ func (cp *controlPlane) applyHostPlatform(ctx context.Context, host, settingsFil
 		}
 		o := &unstructured.Unstructured{Object: c}
 		o.SetName(hostComposition(o.GetName(), host))
-		in := c["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)["input"].(map[string]any)
-		in["platformSettings"] = map[string]any{"environmentConfigName": settings}
+		step := c["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)
+		step["input"].(map[string]any)["platformSettings"] = map[string]any{"environmentConfigName": settings}
+		// The step fetches the settings up front: name them there too.
+		for _, r := range step["requirements"].(map[string]any)["requiredResources"].([]any) {
+			r.(map[string]any)["name"] = settings
+		}
 		if err := cp.apply(ctx, o); err != nil {
 			return fmt.Errorf("%s for %s: %w", file, host, err)
 		}
