@@ -136,9 +136,9 @@ func (c *ServeCmd) Run() error {
 	default:
 		opts = append(opts, function.MTLSCertificates(c.TLSCertsDir))
 	}
-	return function.Serve(fn.New(fn.WithLogger(log),
+	return function.Serve(fn.NewWire(fn.New(fn.WithLogger(log),
 		fn.WithPlanCache(c.PlanCacheSize, planCacheBytes(c.PlanCacheMiB, debug.SetMemoryLimit(-1))),
-		fn.WithMaxResponseSize(c.MaxResponseSize<<20)), opts...)
+		fn.WithMaxResponseSize(c.MaxResponseSize<<20))), opts...)
 }
 
 // planCacheBytes is how much the plan cache may hold: mib if set, else an

@@ -163,7 +163,7 @@ func benchmarkWire(b *testing.B, f fnv1.FunctionRunnerServiceServer) {
 // BenchmarkWire is BenchmarkRunFunction with the request decoded from and
 // the response encoded to bytes, as over gRPC.
 func BenchmarkWire(b *testing.B) {
-	benchmarkWire(b, New(WithClock(func() time.Time { return testNow })))
+	benchmarkWire(b, NewWire(New(WithClock(func() time.Time { return testNow }))))
 }
 
 // BenchmarkWireFloor is the floor over the same bytes.

@@ -100,6 +100,12 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	return rsp, nil
 }
 
+// run answers a request without the plan it used.
+func (f *Function) run(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+	rsp, _, err := f.answer(req)
+	return rsp, err
+}
+
 // Verdict is what the function answers a request, without the response: the
 // error its Fatal result would carry, or nil. The validate command uses it,
 // so a pull request gets exactly the verdict the XR would get after merge.
@@ -122,9 +128,10 @@ func (f *Function) Params(req *fnv1.RunFunctionRequest) (compose.Params, error) 
 	return p, err
 }
 
-// run answers a request. A refusal is returned as the error of the Fatal
-// result, with the response it replaces.
-func (f *Function) run(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+// answer answers a request, and returns the compiled plan the response's
+// objects come from (nil when it declares none). A refusal is returned as
+// the error of the Fatal result, with the response it replaces.
+func (f *Function) answer(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, *compiledPlan, error) {
 	rsp := response.To(req, v1beta1.DefaultTTL)
 	// response.To shares the request's desired state. Give the response its
 	// own map of desired resources so building it never writes into the
@@ -136,7 +143,7 @@ func (f *Function) run(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse,
 
 	observedXR := req.GetObserved().GetComposite().GetResource()
 	if observedXR == nil {
-		return rsp, errors.New("the request has no observed composite resource")
+		return rsp, nil, errors.New("the request has no observed composite resource")
 	}
 	xr := compositeOf(observedXR)
 	log := f.log.WithValues("xr-kind", xr.kind, "xr-name", xr.name, "xr-namespace", xr.namespace)
@@ -148,10 +155,10 @@ func (f *Function) run(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse,
 		var err error
 		if ps, resolved, err = settingsOf(req, name); !resolved {
 			// Crossplane fetches the settings and calls again.
-			return rsp, nil
+			return rsp, nil, nil
 		} else if err != nil {
 			f.refusals.log(log, xr, err)
-			return rsp, err
+			return rsp, nil, err
 		}
 	}
 	in, p, err := f.validated(req, xr, schemeOf(xr.name, observed), ps)
@@ -160,7 +167,7 @@ func (f *Function) run(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse,
 	}
 	if err != nil {
 		f.refusals.log(log, xr, err)
-		return rsp, err
+		return rsp, nil, err
 	}
 
 	facts := factsFrom(observed, req.GetObserved().GetComposite().GetResource())
@@ -168,19 +175,19 @@ func (f *Function) run(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse,
 		// An edit the running cluster cannot take: change nothing.
 		err := invalid("refused edit of a running cluster", errs)
 		f.refusals.log(log, xr, err)
-		return rsp, err
+		return rsp, nil, err
 	}
 	// Where an upgrade stands decides the plan's versions, its cache key
 	// and the XR's status: work it out once.
 	up := p.Upgrade(facts)
 	plan, err := f.plans.plan(p, facts, up)
 	if err != nil {
-		return rsp, err
+		return rsp, nil, err
 	}
 	if len(plan.invalid) > 0 {
 		err := invalid("invalid XR", plan.invalid)
 		f.refusals.log(log, xr, err)
-		return rsp, err
+		return rsp, nil, err
 	}
 	progress := declare(plan, observed, rsp.Desired.Resources, facts.Kept)
 	if !progress.done() {
@@ -192,15 +199,15 @@ func (f *Function) run(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse,
 	log.Debug("Composed", "declared", progress.declared(), "held", progress.held())
 
 	if err := writeStatus(req, rsp, xr, p, progress, facts, up); err != nil {
-		return rsp, errors.Wrap(err, "cannot set the desired composite resource")
+		return rsp, nil, errors.Wrap(err, "cannot set the desired composite resource")
 	}
 	if err := f.checkSize(rsp, progress.bytes+passedOn(req)); err != nil {
 		// Crossplane would fail the call with a transport error; say why
 		// instead, and change nothing.
 		f.refusals.log(log, xr, err)
-		return response.To(req, in.TTL.Duration), err
+		return response.To(req, in.TTL.Duration), nil, err
 	}
-	return rsp, nil
+	return rsp, plan, nil
 }
 
 // The function's Input: a Composition's step of this function holds it.
