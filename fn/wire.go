@@ -56,7 +56,7 @@ func encodedResource(body []byte, ready fnv1.Ready) *fnv1.Resource {
 	raw = protowire.AppendBytes(raw, body)
 	if ready != fnv1.Ready_READY_UNSPECIFIED {
 		raw = protowire.AppendTag(raw, 3, protowire.VarintType)
-		raw = protowire.AppendVarint(raw, uint64(ready))
+		raw = protowire.AppendVarint(raw, uint64(int64(ready))) //nolint:gosec // How protobuf encodes an enum: its int64 value, two's complement.
 	}
 	r := &fnv1.Resource{}
 	r.ProtoReflect().SetUnknown(raw)
