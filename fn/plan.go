@@ -3,14 +3,18 @@ package fn
 import (
 	"container/list"
 	"crypto/sha256"
+	"encoding/binary"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/crossplane/function-sdk-go/errors"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
@@ -45,11 +49,17 @@ type compiledPlan struct {
 	// holds them as Structs.
 	steps  []compose.Step
 	bodies map[resource.Name]*structpb.Struct
-	// encoded are the bodies' deterministic protobuf encodings, which the
-	// gRPC server (Wire) sends instead of encoding the Structs on every
-	// call: encoding 66 Structs, their maps sorted, was most of a converged
-	// call's cost over gRPC.
-	encoded map[resource.Name][]byte
+	// encoded are the encodings of a ready Resource of each body, which
+	// the gRPC server (Wire) sends instead of encoding the Structs again on
+	// every call of a converged XR. They are made the
+	// first time the plan is served from the cache (encodeOnce), so a plan
+	// used once (every call of a platform with more XRs than the cache
+	// holds) costs nothing more.
+	encoded    map[resource.Name][]byte
+	encodeOnce sync.Once
+	encodeErr  error
+	// reused counts the calls the cache served the plan to.
+	reused atomic.Int64
 	// sizes are each body's encoded size, estimated while converting it,
 	// for the response size check.
 	sizes map[resource.Name]int
@@ -59,6 +69,25 @@ type compiledPlan struct {
 	invalid field.ErrorList
 }
 
+// wireBodies returns the encodings of the bodies as ready Resources, made
+// on the first request.
+func (c *compiledPlan) wireBodies() (map[resource.Name][]byte, error) {
+	c.encodeOnce.Do(func() {
+		det := proto.MarshalOptions{Deterministic: true}
+		enc := make(map[resource.Name][]byte, len(c.bodies))
+		for name, body := range c.bodies {
+			b, err := readyResource(det, body, c.sizes[name])
+			if err != nil {
+				c.encodeErr = errors.Wrapf(err, "cannot encode %s", name)
+				return
+			}
+			enc[name] = b
+		}
+		c.encoded = enc
+	})
+	return c.encoded, c.encodeErr
+}
+
 // memoryBytes estimates the memory the plan holds.
 func (c *compiledPlan) memoryBytes() int64 { return c.wireBytes * memoryPerWireByte }
 
@@ -66,21 +95,14 @@ func (c *compiledPlan) memoryBytes() int64 { return c.wireBytes * memoryPerWireB
 // body to a Struct.
 func compile(p compose.Params, f compose.Facts, up compose.Upgrade) (*compiledPlan, error) {
 	plan := p.PlanFor(f, up)
-	c := &compiledPlan{
-		steps: make([]compose.Step, len(plan)), bodies: map[resource.Name]*structpb.Struct{},
-		encoded: map[resource.Name][]byte{}, sizes: map[resource.Name]int{},
-	}
+	c := &compiledPlan{steps: make([]compose.Step, len(plan)), bodies: map[resource.Name]*structpb.Struct{}, sizes: map[resource.Name]int{}}
 	var names []string
-	det := proto.MarshalOptions{Deterministic: true}
 	for i, s := range plan {
 		objs := make([]compose.Object, len(s.Objects))
 		for j, o := range s.Objects {
 			body, size, err := toStruct(o.Body)
 			if err != nil {
 				return nil, errors.Wrapf(err, "cannot convert %s to a protobuf Struct", o.Name)
-			}
-			if c.encoded[o.Name], err = det.Marshal(body); err != nil {
-				return nil, errors.Wrapf(err, "cannot encode %s", o.Name)
 			}
 			c.bodies[o.Name] = body
 			c.sizes[o.Name] = size
@@ -150,7 +172,9 @@ func (c *planCache) get(k planKey) (*compiledPlan, bool) {
 		return nil, false
 	}
 	c.order.MoveToFront(e)
-	return e.Value.(cacheEntry).plan, true //nolint:forcetypeassert // Only cache entries are added.
+	cp := e.Value.(cacheEntry).plan //nolint:forcetypeassert // Only cache entries are added.
+	cp.reused.Add(1)
+	return cp, true
 }
 
 // add keeps the plan unless it alone exceeds the budget, and evicts the
@@ -249,4 +273,23 @@ func toValue(v any) (*structpb.Value, int, error) {
 		}
 		return val, proto.Size(val), nil
 	}
+}
+
+// readyResource encodes a Resource holding body and READY_TRUE, as
+// protobuf encodes it: field 1, the body's deterministic encoding, then
+// field 3. The body is encoded after room for the longest prefix and the
+// prefix written just before it, so it is encoded once and never copied.
+// estimate sizes the buffer.
+func readyResource(det proto.MarshalOptions, body *structpb.Struct, estimate int) ([]byte, error) {
+	const room = 1 + binary.MaxVarintLen32 // Tag 1 is one byte; a length under 4 GiB at most five.
+	buf, err := det.MarshalAppend(make([]byte, room, room+estimate+2), body)
+	if err != nil {
+		return nil, err
+	}
+	prefix := protowire.AppendVarint(protowire.AppendTag(make([]byte, 0, room), 1, protowire.BytesType), uint64(len(buf)-room)) //nolint:gosec // A length, never negative.
+	start := room - len(prefix)
+	copy(buf[start:room], prefix)
+	buf = protowire.AppendTag(buf, 3, protowire.VarintType)
+	buf = protowire.AppendVarint(buf, uint64(fnv1.Ready_READY_TRUE))
+	return buf[start:], nil
 }

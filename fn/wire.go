@@ -3,18 +3,18 @@ package fn
 import (
 	"context"
 
-	"google.golang.org/protobuf/encoding/protowire"
-
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/response"
 )
 
 // Wire serves a Function over gRPC. It answers exactly as RunFunction does,
-// but hands gRPC every object it declares from the plan already encoded:
-// the compiled plan keeps each body's deterministic encoding, so a call
-// whose plan is cached encodes no Struct at all. The bytes on the wire are
-// the ones encoding the response would give (TestWireBytesUnchanged).
+// but when the plan came from the cache it hands gRPC every object it
+// declares already encoded: the plan keeps each body's deterministic
+// encoding from its first reuse on, so a converged XR's calls encode no
+// Struct at all. The response decodes to
+// exactly what RunFunction returns, and the same request always gives the
+// same bytes (TestWireAnswersAsRunFunction).
 type Wire struct {
 	fnv1.UnimplementedFunctionRunnerServiceServer
 
@@ -31,34 +31,34 @@ func (w *Wire) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fn
 		response.Fatal(rsp, err)
 		return rsp, nil
 	}
-	if plan == nil {
+	if plan == nil || plan.reused.Load() == 0 {
+		// A plan compiled for this call alone: gRPC encodes its Structs
+		// once, as encoding them here would.
 		return rsp, nil
 	}
+	encoded, err := plan.wireBodies()
+	if err != nil {
+		return rsp, nil //nolint:nilerr // gRPC encodes the Structs instead, and reports what fails.
+	}
 	for name, r := range rsp.GetDesired().GetResources() {
-		body, ok := plan.encoded[resource.Name(name)]
-		// Only the plan's own bodies: objects an earlier step declared
-		// are passed on as they came.
-		if !ok || r.GetResource() != plan.bodies[resource.Name(name)] || len(r.GetConnectionDetails()) > 0 {
+		body, ok := encoded[resource.Name(name)]
+		// Only the plan's own bodies, and only ready ones (every one of a
+		// converged XR): objects an earlier step declared are passed on as
+		// they came, and gRPC encodes the rest.
+		if !ok || r.GetResource() != plan.bodies[resource.Name(name)] || r.GetReady() != fnv1.Ready_READY_TRUE || len(r.GetConnectionDetails()) > 0 {
 			continue
 		}
-		rsp.Desired.Resources[name] = encodedResource(body, r.GetReady())
+		rsp.Desired.Resources[name] = encodedResource(body)
 	}
 	return rsp, nil
 }
 
-// encodedResource is a Resource whose fields are given as their encoding:
-// the body (field 1) and its readiness (field 3), in field order, which is
-// how protobuf encodes the Resource itself. Protobuf writes a message's
-// unknown fields after its known ones, and this Resource has no others.
-func encodedResource(body []byte, ready fnv1.Ready) *fnv1.Resource {
-	raw := make([]byte, 0, len(body)+protowire.SizeBytes(len(body))+4)
-	raw = protowire.AppendTag(raw, 1, protowire.BytesType)
-	raw = protowire.AppendBytes(raw, body)
-	if ready != fnv1.Ready_READY_UNSPECIFIED {
-		raw = protowire.AppendTag(raw, 3, protowire.VarintType)
-		raw = protowire.AppendVarint(raw, uint64(int64(ready))) //nolint:gosec // How protobuf encodes an enum: its int64 value, two's complement.
-	}
+// encodedResource is a Resource given as its encoding. Protobuf writes a
+// message's unknown fields as they are, and this one has no known fields,
+// so the bytes on the wire are the encoding itself, shared with the plan
+// and never copied.
+func encodedResource(encoding []byte) *fnv1.Resource {
 	r := &fnv1.Resource{}
-	r.ProtoReflect().SetUnknown(raw)
+	r.ProtoReflect().SetUnknown(encoding)
 	return r
 }

@@ -35,7 +35,7 @@ func TestWireBytesUnchanged(t *testing.T) {
 				req := requestOf(t, s)
 				req.Desired = &fnv1.State{Resources: map[string]*fnv1.Resource{"from-an-earlier-step": {Resource: passed, Ready: fnv1.Ready_READY_TRUE}}}
 				// Twice each: the second call is served from the caches.
-				for range 2 {
+				for call := range 2 {
 					want, err := f.RunFunction(context.Background(), req)
 					if err != nil {
 						t.Fatal(err)
@@ -53,7 +53,7 @@ func TestWireBytesUnchanged(t *testing.T) {
 						t.Fatal(err)
 					}
 					if !bytes.Equal(wb, gb) {
-						t.Fatalf("round %d: the wire response (%d bytes) differs from RunFunction's encoded (%d bytes)", round, len(gb), len(wb))
+						t.Fatalf("round %d, call %d: the wire response (%d bytes) differs from RunFunction's encoded (%d bytes)", round, call, len(gb), len(wb))
 					}
 					decoded := &fnv1.RunFunctionResponse{}
 					if err := proto.Unmarshal(gb, decoded); err != nil {
