@@ -1,20 +1,16 @@
 package fn
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/go-logr/logr/funcr"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 )
 
@@ -314,51 +310,4 @@ func protojsonString(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// TestCredentialNeverLeaks runs the whole convergence with debug logging and
-// checks the Git password appears only in the repository Secret's data:
-// never in logs, results, conditions or the XR's status.
-func TestCredentialNeverLeaks(t *testing.T) {
-	var logs strings.Builder
-	log := logging.NewLogrLogger(funcr.New(func(prefix, args string) { logs.WriteString(prefix + args + "\n") }, funcr.Options{Verbosity: 1}))
-	f := New(WithLogger(log), WithClock(func() time.Time { return testNow }))
-
-	s := exampleState(t)
-	var last *fnv1.RunFunctionResponse
-	var password string
-	for range maxRounds {
-		req := requestOf(t, s)
-		rsp, err := f.RunFunction(context.Background(), req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		last = rsp
-		if c, ok := s.Observed["codecommit-credential"]; ok {
-			password = string(c.ConnectionDetails["attribute.service_password"])
-		}
-		if converged(rsp) {
-			break
-		}
-		s = next(t, s, rsp, allReady)
-	}
-	if password == "" {
-		t.Fatal("the credential was never observed")
-	}
-	encoded := base64.StdEncoding.EncodeToString([]byte(password))
-	if strings.Contains(logs.String(), password) || strings.Contains(logs.String(), encoded) {
-		t.Error("the password appears in the logs")
-	}
-	if logs.Len() == 0 {
-		t.Error("debug logging wrote nothing; the check above proves nothing")
-	}
-	for _, part := range []any{last.GetResults(), last.GetConditions(), last.GetDesired().GetComposite()} {
-		b, _ := json.Marshal(part)
-		if strings.Contains(string(b), password) || strings.Contains(string(b), encoded) {
-			t.Errorf("the password appears in %T", part)
-		}
-	}
-	if got := secretValue(t, desiredObject(t, last, "argocd-repository-secret"), "password"); got != password {
-		t.Error("the repository Secret does not hold the observed password")
-	}
 }

@@ -98,19 +98,14 @@ func (p Params) gitHub() gitRepository {
 		"permission":     gitHubPermissionPush,
 	}), Requires: []resource.Name{NameGitHubTeam, NameGitHubRepository}}
 
-	objs := []Object{repo, defaultBranch, protection, team, access}
-	for _, m := range p.gitMembers() {
-		role := gitHubRoleMember
-		if m.admin {
-			role = gitHubRoleMaintainer
-		}
-		name := resource.Name(prefixGitHubMember + memberKey(m.login))
-		objs = append(objs, Object{Name: name, Body: p.managedWith(apiGitHubTeam, "TeamMembership", string(name), nil, pc, map[string]any{
-			"teamIdSelector": selector(component(componentGitHubTeam)),
-			"username":       m.login,
-			"role":           role,
-		}), Requires: []resource.Name{NameGitHubTeam}})
-	}
+	objs := append([]Object{repo, defaultBranch, protection, team, access},
+		p.memberships(prefixGitHubMember, apiGitHubTeam, "TeamMembership", pc, NameGitHubTeam, func(m gitMember) map[string]any {
+			role := gitHubRoleMember
+			if m.admin {
+				role = gitHubRoleMaintainer
+			}
+			return map[string]any{"teamIdSelector": selector(component(componentGitHubTeam)), "username": m.login, "role": role}
+		})...)
 
 	secret := repoSecretSpec{requires: []resource.Name{NameGitHubRepository}}
 	if gh.ArgoCDCredentials == v1beta1.GitHubCredentialsRepository {
@@ -124,6 +119,19 @@ func (p Params) gitHub() gitRepository {
 		secret.wrapped = true
 	}
 	return gitRepository{objects: objs, secret: secret}
+}
+
+// memberships declares one object per person on the Git host, named
+// <prefix><key of their user name>, with the forProvider fields gives,
+// each waiting for the group it joins.
+func (p Params) memberships(prefix, apiVersion, kind string, pc *v1beta1.ProviderConfigRef, group resource.Name, fields func(gitMember) map[string]any) []Object {
+	members := p.gitMembers()
+	objs := make([]Object, len(members))
+	for i, m := range members {
+		name := resource.Name(prefix + memberKey(m.login))
+		objs[i] = Object{Name: name, Body: p.managedWith(apiVersion, kind, string(name), nil, pc, fields(m)), Requires: []resource.Name{group}}
+	}
+	return objs
 }
 
 // gitMember is a member's user name on the Git host.

@@ -54,19 +54,14 @@ func (p Params) gitLab(f Facts) gitRepository {
 		"mergeAccessLevels": []any{map[string]any{"accessLevel": gitLabDeveloper}},
 		"allowForcePush":    false,
 	}), Requires: []resource.Name{NameGitLabProject}}
-	objs := []Object{project, protection}
-	for _, m := range p.gitMembers() {
-		level := gitLabDeveloper
-		if m.admin {
-			level = gitLabMaintainer
-		}
-		name := resource.Name(prefixGitLabMember + memberKey(m.login))
-		objs = append(objs, Object{Name: name, Body: p.managedWith(apiGitLabProjects, "Member", string(name), nil, pc, map[string]any{
-			"projectIdSelector": selector(component(componentGitLabProject)),
-			"userName":          m.login,
-			"accessLevel":       level,
-		}), Requires: []resource.Name{NameGitLabProject}})
-	}
+	objs := append([]Object{project, protection},
+		p.memberships(prefixGitLabMember, apiGitLabProjects, "Member", pc, NameGitLabProject, func(m gitMember) map[string]any {
+			level := gitLabDeveloper
+			if m.admin {
+				level = gitLabMaintainer
+			}
+			return map[string]any{"projectIdSelector": selector(component(componentGitLabProject)), "userName": m.login, "accessLevel": level}
+		})...)
 	// The token's user name is set here: the provider publishes only the
 	// token, and Argo CD needs both.
 	tokenBody := p.managedWith(apiGitLabProjects, "DeployToken", "gitlab-deploy-token", nil, pc, map[string]any{
