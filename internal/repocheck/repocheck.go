@@ -349,7 +349,7 @@ func derivedNames(p compose.Params) []derivedName {
 		{"EKS cluster", p.Spec.AWS.AccountID + "/" + p.Spec.AWS.Region + "/" + p.ClusterName()},
 		{"Argo CD project", p.ProjectName()},
 		{"Argo CD cluster Secret", p.SharedName(compose.SuffixClusterSecret)},
-		{"CodeCommit repository", p.RepositoryName()},
+		{p.Input.Repository.Host + " repository", p.RepositoryName()},
 		{"Git user", p.GitUserName()},
 		{"Cognito group", p.CognitoGroup()},
 		{"Cognito group", p.CognitoAdminGroup()},

@@ -75,6 +75,42 @@ func TestExamplesPass(t *testing.T) {
 	}
 }
 
+// TestGitHostSettings: with the platform settings of a GitHub or GitLab
+// platform, the examples pass, and a manifest that leaves a member without
+// a Git user name is refused in the pull request, naming the member's list
+// entry, as the function would refuse it after merge.
+func TestGitHostSettings(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(root, "example", "xr.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	xr := map[string]any{}
+	if err := yaml.Unmarshal(b, &xr); err != nil {
+		t.Fatal(err)
+	}
+	delete(xr["spec"].(map[string]any)["team"].(map[string]any)["gitUsernames"].(map[string]any), "bob.smith")
+	missing := filepath.Join(t.TempDir(), "payments-dev.yaml")
+	out, err := yaml.Marshal(xr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(missing, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for host, file := range map[string]string{"GitHub": "platform-settings-github.yaml", "GitLab": "platform-settings-gitlab.yaml"} {
+		t.Run(host, func(t *testing.T) {
+			s := filepath.Join(root, "example", file)
+			if got := check(t, packageCompositions, s, examples(t)...); len(got) > 0 {
+				t.Errorf("the examples on %s:\n%s", host, strings.Join(got, "\n"))
+			}
+			got := strings.Join(check(t, packageCompositions, s, missing), "\n")
+			if !strings.Contains(got, "spec.team.gitUsernames") || !strings.Contains(got, "spec.team.members[1] needs a "+host+" user name") {
+				t.Errorf("a member without a %s user name was not refused as such:\n%s", host, got)
+			}
+		})
+	}
+}
+
 // TestBrokenManifests pins validate's output on one broken manifest per
 // rule (testdata/broken, each file says which) and checks every file gets
 // at least one finding.

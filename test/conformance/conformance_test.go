@@ -428,7 +428,7 @@ func TestValidateExamplesAndInput(t *testing.T) {
 	res := t.TempDir()
 	var objs []map[string]any
 	for _, x := range []string{"xr.yaml", "xr-minimal.yaml", "xr-full.yaml", "xr-pools.yaml", "xr-namespaced.yaml", "functions.yaml", "runtimeconfig.yaml",
-		"platform-settings.yaml", "composition.yaml", "composition-namespaced.yaml",
+		"platform-settings.yaml", "platform-settings-github.yaml", "platform-settings-gitlab.yaml", "composition.yaml", "composition-namespaced.yaml",
 		"../package/configuration/composition.yaml", "../package/configuration/composition-namespaced.yaml"} {
 		objs = append(objs, readYAML(t, x))
 	}
