@@ -124,7 +124,7 @@ func (f *Function) Params(req *fnv1.RunFunctionRequest) (compose.Params, error) 
 			return compose.Params{}, err
 		}
 	}
-	_, p, err := f.validated(req, xr, schemeOf(xr.name, req.GetObserved().GetResources()), ps)
+	_, p, err := f.validated(req, xr, schemeOf(xr.name, ownedBy(req.GetObserved().GetComposite().GetResource(), req.GetObserved().GetResources())), ps)
 	return p, err
 }
 
@@ -147,7 +147,8 @@ func (f *Function) answer(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionRespon
 	}
 	xr := compositeOf(observedXR)
 	log := f.log.WithValues("xr-kind", xr.kind, "xr-name", xr.name, "xr-namespace", xr.namespace)
-	observed := req.GetObserved().GetResources()
+	// Only what Crossplane made for this XR is read (owned.go).
+	observed := ownedBy(observedXR, req.GetObserved().GetResources())
 	var ps settings
 	if name := settingsName(req.GetInput()); name != "" {
 		requireSettings(rsp, name)
@@ -161,27 +162,49 @@ func (f *Function) answer(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionRespon
 			return rsp, nil, err
 		}
 	}
-	in, p, err := f.validated(req, xr, schemeOf(xr.name, observed), ps)
-	if in != nil {
-		rsp.Meta.Ttl = durationpb.New(in.TTL.Duration)
+	var (
+		in    *v1beta1.Input
+		p     compose.Params
+		facts compose.Facts
+		up    compose.Upgrade
+		plan  *compiledPlan
+	)
+	for {
+		var err error
+		in, p, err = f.validated(req, xr, schemeOf(xr.name, observed), ps)
+		if in != nil {
+			rsp.Meta.Ttl = durationpb.New(in.TTL.Duration)
+		}
+		if err != nil {
+			f.refusals.log(log, xr, err)
+			return rsp, nil, err
+		}
+		facts = factsFrom(observed, observedXR)
+		// Where an upgrade stands decides the plan's versions, its cache
+		// key and the XR's status: work it out once.
+		up = p.Upgrade(facts)
+		if plan, err = f.plans.plan(p, facts, up); err != nil {
+			return rsp, nil, err
+		}
+		// An object the XR controls but that is not what the plan composes
+		// under its name was not made by Crossplane for this plan: read the
+		// XR again without it. Each round drops at least one object.
+		stray := strays(plan, observed)
+		if len(stray) == 0 {
+			break
+		}
+		log.Debug("Ignoring observed resources that are not what the function composes under their names", "resources", stray)
+		observed = without(observed, stray)
 	}
-	if err != nil {
-		f.refusals.log(log, xr, err)
-		return rsp, nil, err
-	}
-
-	facts := factsFrom(observed, req.GetObserved().GetComposite().GetResource())
 	if errs := guard.Check(p, facts, liveOf(observed)); len(errs) > 0 {
 		// An edit the running cluster cannot take: change nothing.
 		err := invalid("refused edit of a running cluster", errs)
 		f.refusals.log(log, xr, err)
 		return rsp, nil, err
 	}
-	// Where an upgrade stands decides the plan's versions, its cache key
-	// and the XR's status: work it out once.
-	up := p.Upgrade(facts)
-	plan, err := f.plans.plan(p, facts, up)
-	if err != nil {
+	if errs := legacyGuard(p, plan, observed); len(errs) > 0 {
+		err := invalid("refused Legacy XR", errs)
+		f.refusals.log(log, xr, err)
 		return rsp, nil, err
 	}
 	if len(plan.invalid) > 0 {

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/crossplane/function-sdk-go/errors"
@@ -67,6 +68,11 @@ type compiledPlan struct {
 	wireBytes int64
 	// invalid are the object names the XR's name would make invalid.
 	invalid field.ErrorList
+	// ids are what each composed object is: the observed object of its
+	// name must be the same (strays).
+	ids map[resource.Name]objectID
+	// nodeGroupID is what a node group of any generation is.
+	nodeGroupID objectID
 }
 
 // wireBodies returns the encodings of the bodies as ready Resources, made
@@ -95,7 +101,13 @@ func (c *compiledPlan) memoryBytes() int64 { return c.wireBytes * memoryPerWireB
 // body to a Struct.
 func compile(p compose.Params, f compose.Facts, up compose.Upgrade) (*compiledPlan, error) {
 	plan := p.PlanFor(f, up)
-	c := &compiledPlan{steps: make([]compose.Step, len(plan)), bodies: map[resource.Name]*structpb.Struct{}, sizes: map[resource.Name]int{}}
+	c := &compiledPlan{
+		steps:       make([]compose.Step, len(plan)),
+		bodies:      map[resource.Name]*structpb.Struct{},
+		sizes:       map[resource.Name]int{},
+		ids:         map[resource.Name]objectID{},
+		nodeGroupID: objectID{gk: schema.FromAPIVersionAndKind(compose.NodeGroupAPIVersion, compose.NodeGroupKind).GroupKind(), namespace: p.Namespace()},
+	}
 	var names []string
 	for i, s := range plan {
 		objs := make([]compose.Object, len(s.Objects))
@@ -105,6 +117,7 @@ func compile(p compose.Params, f compose.Facts, up compose.Upgrade) (*compiledPl
 				return nil, errors.Wrapf(err, "cannot convert %s to a protobuf Struct", o.Name)
 			}
 			c.bodies[o.Name] = body
+			c.ids[o.Name] = idOf(body)
 			c.sizes[o.Name] = size
 			c.wireBytes += int64(size)
 			names = append(names, body.GetFields()["metadata"].GetStructValue().GetFields()["name"].GetStringValue())

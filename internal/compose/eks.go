@@ -147,7 +147,7 @@ func (p Params) compute(f Facts, up Upgrade) []Object {
 			}
 			fp["taint"] = taints
 		}
-		body := p.managed(apiEKS, "NodeGroup", "", map[string]string{LabelComponent: "node-group", LabelNodePool: pool.Name}, fp)
+		body := p.managed(NodeGroupAPIVersion, NodeGroupKind, "", map[string]string{LabelComponent: "node-group", LabelNodePool: pool.Name}, fp)
 		body["metadata"].(map[string]any)["name"] = ref.Object //nolint:forcetypeassert // Built by meta.
 		spec := body["spec"].(map[string]any)                  //nolint:forcetypeassert // Built by managed.
 		if pool.Autoscaled {

@@ -8,6 +8,8 @@ import (
 	"maps"
 	"strings"
 
+	"github.com/crossplane/function-sdk-go/resource"
+
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
 	"github.com/eks-gitops/function-eks-gitops/internal/naming"
@@ -177,4 +179,17 @@ func (p Params) Zones() []Zone {
 		zones[i] = Zone{Name: n, Key: n[len(n)-1:], Index: i}
 	}
 	return zones
+}
+
+// SharedObjects are the objects whose names other XRs and the platform
+// could also hold: in Argo CD's namespace, the creation-event namespace,
+// the central accounts and the Git host's organisation. Hashed names keep
+// them apart; Legacy names do not, so a Legacy XR may keep the ones it has
+// but never create one (fn's legacyGuard).
+var SharedObjects = []resource.Name{
+	NameClusterSecret, NameCreationEvent, NameAppProject, NameRepositorySecret, NameBootstrapApplication,
+	NameCognitoGroup, NameCognitoAdminGroup,
+	NameRepository, NameGitUser, NameGitPolicy,
+	NameGitHubRepository, NameGitHubTeam,
+	NameGitLabProject, NameGitLabDeployToken,
 }

@@ -37,6 +37,13 @@ type NodeGroupFacts struct {
 // NodeGroupPrefix starts every node group's composition resource name.
 const NodeGroupPrefix = "eks-nodegroup-"
 
+// NodeGroupAPIVersion and NodeGroupKind are what every node group is, of
+// every generation.
+const (
+	NodeGroupAPIVersion = apiEKS
+	NodeGroupKind       = "NodeGroup"
+)
+
 // Shape is the canonical form of what a managed node group cannot change in
 // place: instance types, AMI type, capacity type, disk size and subnets.
 // Two node groups of the same shape are interchangeable; a pool whose shape

@@ -230,6 +230,9 @@ func hash(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// UID is a UID made up from s, the same for the same s.
+func UID(s string) string { return uid(s) }
+
 func uid(s string) string {
 	h := hash("uid/" + s)
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]

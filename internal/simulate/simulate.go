@@ -34,9 +34,49 @@ type State struct {
 	Required map[string][]map[string]any
 }
 
-// New returns the state of an XR nothing has been created for yet.
+// New returns the state of an XR nothing has been created for yet. An XR
+// without a UID gets one, as the API server gives every object it stores:
+// the function reads only composed resources whose controller is the XR.
 func New(xr, input map[string]any) State {
-	return State{XR: xr, Input: input, Observed: map[string]providersim.Observed{}}
+	return State{XR: WithUID(xr), Input: input, Observed: map[string]providersim.Observed{}}
+}
+
+// WithUID returns the XR with a UID: its own, or one derived from its
+// identity, so the same XR always gets the same one.
+func WithUID(xr map[string]any) map[string]any {
+	md, _ := xr["metadata"].(map[string]any)
+	if uid, _ := md["uid"].(string); uid != "" {
+		return xr
+	}
+	out := runtime.DeepCopyJSON(xr)
+	md, _ = out["metadata"].(map[string]any)
+	if md == nil {
+		md = map[string]any{}
+		out["metadata"] = md
+	}
+	ns, _ := md["namespace"].(string)
+	name, _ := md["name"].(string)
+	md["uid"] = providersim.UID(fmt.Sprintf("xr/%s/%s/%s", out["kind"], ns, name))
+	return out
+}
+
+// OwnedBy returns the object with the XR as its controller, as Crossplane
+// sets it on every composed resource it creates.
+func OwnedBy(obj, xr map[string]any) map[string]any {
+	md, _ := obj["metadata"].(map[string]any)
+	xmd, _ := xr["metadata"].(map[string]any)
+	if md == nil || xmd == nil {
+		return obj
+	}
+	md["ownerReferences"] = []any{map[string]any{
+		"apiVersion":         xr["apiVersion"],
+		"kind":               xr["kind"],
+		"name":               xmd["name"],
+		"uid":                xmd["uid"],
+		"controller":         true,
+		"blockOwnerDeletion": true,
+	}}
+	return obj
 }
 
 // Request returns the RunFunctionRequest for the state.
@@ -102,7 +142,9 @@ func (s State) Next(rsp *fnv1.RunFunctionResponse, ready func(name string) bool)
 	sim := s.Provider()
 	out := State{XR: WithConditions(s.XR, rsp), Input: s.Input, Required: s.Required, Observed: map[string]providersim.Observed{}}
 	for name, r := range rsp.GetDesired().GetResources() {
-		out.Observed[name] = sim.Observe(r.GetResource().AsMap(), ready(name))
+		o := sim.Observe(r.GetResource().AsMap(), ready(name))
+		OwnedBy(o.Object, s.XR)
+		out.Observed[name] = o
 	}
 	return out
 }

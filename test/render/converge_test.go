@@ -40,7 +40,10 @@ func TestConvergeWithCLI(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			xr := exampleYAML(t, tc.xr)
+			// Crossplane's API server gives the XR a UID; render copies it into
+			// every composed resource's controller reference, which the
+			// function checks on what it observes.
+			xr := simulate.WithUID(exampleYAML(t, tc.xr))
 			sim := simulate.New(xr, nil).Provider()
 			xrPath := filepath.Join(dir, "xr.yaml")
 			observedPath := filepath.Join(dir, "observed.yaml")
