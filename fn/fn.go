@@ -128,6 +128,24 @@ func (f *Function) Params(req *fnv1.RunFunctionRequest) (compose.Params, error) 
 	return p, err
 }
 
+// ClusterScopedBinding is how the request's Input and platform settings
+// bind a cluster-scoped XR to its team, defaulted. The validate command
+// uses it to write the annotation Argo CD would write.
+func (f *Function) ClusterScopedBinding(req *fnv1.RunFunctionRequest) (v1beta1.ClusterScopedBinding, error) {
+	var ps settings
+	if name := settingsName(req.GetInput()); name != "" {
+		var err error
+		if ps, _, err = settingsOf(req, name); err != nil {
+			return v1beta1.ClusterScopedBinding{}, err
+		}
+	}
+	in, err := readInput(req, ps)
+	if err != nil {
+		return v1beta1.ClusterScopedBinding{}, err
+	}
+	return *in.Tenancy.ClusterScopedBinding, nil
+}
+
 // answer answers a request, and returns the compiled plan the response's
 // objects come from (nil when it declares none). A refusal is returned as
 // the error of the Fatal result, with the response it replaces.
@@ -280,15 +298,19 @@ type composite struct {
 	apiVersion, kind, namespace, name string
 	// spec is the XR's spec as the request carries it.
 	spec *structpb.Struct
+	// annotations are the XR's annotations: Argo CD's tracking annotation
+	// binds a cluster-scoped XR to its team.
+	annotations *structpb.Struct
 }
 
 func compositeOf(s *structpb.Struct) composite {
 	return composite{
-		apiVersion: stringAt(s, "apiVersion"),
-		kind:       stringAt(s, "kind"),
-		namespace:  stringAt(s, "metadata", "namespace"),
-		name:       stringAt(s, "metadata", "name"),
-		spec:       valueAt(s, "spec").GetStructValue(),
+		apiVersion:  stringAt(s, "apiVersion"),
+		kind:        stringAt(s, "kind"),
+		namespace:   stringAt(s, "metadata", "namespace"),
+		name:        stringAt(s, "metadata", "name"),
+		spec:        valueAt(s, "spec").GetStructValue(),
+		annotations: valueAt(s, "metadata", "annotations").GetStructValue(),
 	}
 }
 
@@ -349,8 +371,12 @@ func validationKey(input, settings *structpb.Struct, xr composite, scheme naming
 	if err != nil {
 		return [sha256.Size]byte{}, err
 	}
+	ann, err := det.Marshal(xr.annotations)
+	if err != nil {
+		return [sha256.Size]byte{}, err
+	}
 	var b []byte
-	for _, part := range [][]byte{in, set, spec, []byte(xr.apiVersion), []byte(xr.kind), []byte(xr.namespace), []byte(xr.name), []byte(scheme.String()), []byte(day)} {
+	for _, part := range [][]byte{in, set, spec, ann, []byte(xr.apiVersion), []byte(xr.kind), []byte(xr.namespace), []byte(xr.name), []byte(scheme.String()), []byte(day)} {
 		b = binary.BigEndian.AppendUint64(b, uint64(len(part)))
 		b = append(b, part...)
 	}
@@ -367,7 +393,7 @@ func (f *Function) params(xr composite, in *v1beta1.Input, scheme naming.Scheme,
 	// two otherwise equal calls build (or cache) different plans.
 	s.Crossplane = nil
 	s = s.WithDefaults(in.DefaultKubernetesVersion)
-	c := validation.Composite{Name: xr.name, Namespace: xr.namespace, Scheme: scheme, GrantsAt: ps.grantsAt()}
+	c := validation.Composite{Name: xr.name, Namespace: xr.namespace, Scheme: scheme, GrantsAt: ps.grantsAt(), Annotations: stringMap(xr.annotations)}
 	if errs := validation.Spec(c, s, in, f.now()); len(errs) > 0 {
 		return compose.Params{}, invalid("invalid XR", errs)
 	}

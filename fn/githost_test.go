@@ -188,6 +188,33 @@ func TestGitHubAppPerRepository(t *testing.T) {
 	}
 }
 
+// TestGitHubAppKeyNeverInATeamNamespace: with argocdCredentials Repository
+// the Object that copies the organisation's GitHub App key would live in a
+// namespaced XR's own namespace, where the team reads it (and its status,
+// which holds the copied Secret unless provider-kubernetes sanitizes it):
+// refused. A cluster-scoped XR's Object lives in the managed resource
+// namespace, which no team may be granted.
+func TestGitHubAppKeyNeverInATeamNamespace(t *testing.T) {
+	app := map[string]any{
+		"id": int64(123456), "installationId": int64(7890123),
+		"privateKeySecretRef": map[string]any{"namespace": "argocd", "name": "github-app-acme"},
+	}
+	ns := newState(t, "xr-namespaced.yaml", "composition-namespaced.yaml")
+	ns.Input["repository"] = readYAML(t, "platform-settings-github.yaml")["data"].(map[string]any)["repository"]
+	set(ns.Input, "repository.github.argocdCredentials", "Repository")
+	set(ns.Input, "repository.github.app", app)
+	refused(t, run(t, requestOf(t, ns)), "input.repository.github.argocdCredentials: Forbidden: Repository copies the organisation's GitHub App private key through an object in the XR's namespace")
+
+	cs := newExampleState(t, exampleNamed(t, "github"))
+	set(cs.Input, "repository.github.argocdCredentials", "Repository")
+	set(cs.Input, "repository.github.app", app)
+	_, rsp := convergedState(t, cs)
+	o := desiredObject(t, rsp, "argocd-repository-secret")
+	if got, want := o["metadata"].(map[string]any)["namespace"], cs.Input["managedResourceNamespace"]; got != want {
+		t.Errorf("the Object that copies the key is in namespace %v, want the managed resource namespace %v", got, want)
+	}
+}
+
 // TestGitHubOrganizationCredentials: by default the function writes no
 // credential for GitHub; the Secret only scopes the repository to the
 // team's project, and Argo CD takes the App from the platform's repo-creds

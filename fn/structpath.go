@@ -38,3 +38,14 @@ func valueAt(s *structpb.Struct, path ...any) *structpb.Value {
 func stringAt(s *structpb.Struct, path ...any) string {
 	return valueAt(s, path...).GetStringValue()
 }
+
+// stringMap is the string fields of s.
+func stringMap(s *structpb.Struct) map[string]string {
+	out := make(map[string]string, len(s.GetFields()))
+	for k, v := range s.GetFields() {
+		if sv, ok := v.GetKind().(*structpb.Value_StringValue); ok {
+			out[k] = sv.StringValue
+		}
+	}
+	return out
+}

@@ -57,10 +57,28 @@ func TestRefusesWhatIsNotItsOwn(t *testing.T) {
 			rule: "account 777788889999 is not granted to team payments",
 		},
 		"AnotherTeamsName": {
-			reason: "Claiming another team's name does not bring its account along.",
+			reason: "Claiming another team's name (in that team's folder) does not bring its account along.",
 			xr:     "xr.yaml", composition: "composition.yaml",
-			edit: func(s *state) { set(s.XR, "spec.team.name", "search") },
+			edit: func(s *state) {
+				set(s.XR, "spec.team.name", "search")
+				set(s.XR, "metadata.annotations", map[string]any{"argocd.argoproj.io/tracking-id": "clusters-search:platform.eks-gitops.dev/TeamCluster:/payments-dev"})
+			},
 			rule: "account 444455556666 is not granted to team search",
+		},
+		"AnotherTeamAndItsAccountFromOwnFolder": {
+			reason: "A manifest in teams/payments/ that names team search and search's account: Argo CD's Application for payments synced it, which binds it to payments.",
+			xr:     "xr.yaml", composition: "composition.yaml",
+			edit: func(s *state) {
+				set(s.XR, "spec.team.name", "search")
+				set(s.XR, "spec.aws.accountId", "777788889999")
+			},
+			rule: `metadata.annotations[argocd.argoproj.io/tracking-id]: Forbidden: a cluster-scoped XR of team search must be synced by the Argo CD Application clusters-search, from the platform repository's folder of team search; this XR was synced by "clusters-payments"`,
+		},
+		"ClusterScopedWithoutBinding": {
+			reason: "A cluster-scoped XR that no team's Application synced (applied by hand, or by another tool) is bound to no team.",
+			xr:     "xr.yaml", composition: "composition.yaml",
+			edit: func(s *state) { set(s.XR, "metadata.annotations", nil) },
+			rule: "metadata.annotations[argocd.argoproj.io/tracking-id]: Required value: a cluster-scoped XR of team payments must be synced by the Argo CD Application clusters-payments",
 		},
 		"UnknownTeam": {
 			reason: "A team the platform never granted anything to.",

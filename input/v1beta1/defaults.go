@@ -25,6 +25,8 @@ const (
 	DefaultNamePrefix               = "eks-gitops-"
 	DefaultGitHubAppKey             = "privateKey"
 	DefaultGitLabURL                = "https://gitlab.com"
+	DefaultBindingAnnotation        = "argocd.argoproj.io/tracking-id"
+	DefaultBindingApplication       = "clusters-{team}"
 )
 
 // WithDefaults returns a copy of the Input with every default applied.
@@ -97,6 +99,15 @@ func (in *Input) WithDefaults() *Input {
 	out.Cognito.ProviderConfigRef = defaultProviderConfigRef(out.Cognito.ProviderConfigRef)
 	if out.Cognito.GroupPrefix == "" {
 		out.Cognito.GroupPrefix = DefaultGroupPrefix
+	}
+	if out.Tenancy.ClusterScopedBinding == nil {
+		out.Tenancy.ClusterScopedBinding = &ClusterScopedBinding{}
+	}
+	if out.Tenancy.ClusterScopedBinding.Annotation == "" {
+		out.Tenancy.ClusterScopedBinding.Annotation = DefaultBindingAnnotation
+	}
+	if out.Tenancy.ClusterScopedBinding.Application == "" {
+		out.Tenancy.ClusterScopedBinding.Application = DefaultBindingApplication
 	}
 	if out.Repository == nil {
 		out.Repository = &Repository{}

@@ -131,6 +131,32 @@ type Tenancy struct {
 	// Teams are the teams that may have clusters, each with what it may use.
 	// +kubebuilder:validation:MinItems=1
 	Teams []TeamGrant `json:"teams"`
+
+	// ClusterScopedBinding ties a cluster-scoped XR to its team by what
+	// only the platform writes: the annotation Argo CD sets on every object
+	// it syncs, naming the Application that synced it. The platform
+	// repository's ApplicationSet makes one Application per team folder, so
+	// a manifest in teams/payments/ is synced by clusters-payments whatever
+	// it says; a cluster-scoped XR whose Application is not its team's is
+	// refused. Namespaced XRs are bound by the namespace grant instead.
+	// +optional
+	ClusterScopedBinding *ClusterScopedBinding `json:"clusterScopedBinding,omitempty"`
+}
+
+// ClusterScopedBinding is where a cluster-scoped XR's team is read from.
+type ClusterScopedBinding struct {
+	// Annotation is the annotation Argo CD writes on what it syncs,
+	// "<application>:<group>/<kind>:<namespace>/<name>" (Argo CD's default
+	// annotation tracking).
+	// +optional
+	// +kubebuilder:default="argocd.argoproj.io/tracking-id"
+	Annotation string `json:"annotation,omitempty"`
+
+	// Application is the name of the Application that syncs a team's
+	// cluster manifests; {team} is replaced by the team's name.
+	// +optional
+	// +kubebuilder:default="clusters-{team}"
+	Application string `json:"application,omitempty"`
 }
 
 // TeamGrant is what one team may use.

@@ -240,6 +240,13 @@ func (c *Checker) check(files []string) ([]Finding, error) {
 					verdicts[i].findings = []Finding{{File: x.file, What: "invalid manifest", Detail: err.Error()}}
 					continue
 				}
+				if f, err := c.syncedFromFolder(x, req); err != nil || f != nil {
+					if err != nil {
+						f = &Finding{File: x.file, What: "invalid manifest", Detail: err.Error()}
+					}
+					verdicts[i].findings = []Finding{*f}
+					continue
+				}
 				if err := c.fn.Verdict(req); err != nil {
 					verdicts[i].findings = findingsOf(x.file, err)
 					continue
@@ -295,6 +302,52 @@ func (c *Checker) request(x xr) (*fnv1.RunFunctionRequest, error) {
 		req.RequiredResources = map[string]*fnv1.Resources{fn.SettingsRequirement: items}
 	}
 	return req, nil
+}
+
+// TeamsFolder is the folder of the platform repository that holds one
+// folder per team; the platform's ApplicationSet syncs each with an
+// Application of its own (example/platform-repo/argocd/platform-repo.yaml).
+const TeamsFolder = "teams"
+
+// syncedFromFolder writes on a cluster-scoped XR in a team's folder
+// (teams/<team>/<file>) the annotation Argo CD writes when that folder's
+// Application syncs it, so the verdict is the one the XR gets after the
+// merge: bound to the team whose folder it is in. A manifest that writes
+// the annotation itself is told that Argo CD writes it. XRs outside that
+// layout are judged as written.
+func (c *Checker) syncedFromFolder(x xr, req *fnv1.RunFunctionRequest) (*Finding, error) {
+	md, _ := x.obj["metadata"].(map[string]any)
+	if ns, _ := md["namespace"].(string); ns != "" {
+		return nil, nil
+	}
+	abs, err := filepath.Abs(x.file)
+	if err != nil {
+		return nil, err
+	}
+	folder := filepath.Dir(abs)
+	if filepath.Base(filepath.Dir(folder)) != TeamsFolder {
+		return nil, nil
+	}
+	b, err := c.fn.ClusterScopedBinding(req)
+	if err != nil {
+		// The Verdict names what is wrong with the Input or settings.
+		return nil, nil //nolint:nilerr // Reported by the Verdict.
+	}
+	if ann, _ := md["annotations"].(map[string]any); ann != nil {
+		if _, ok := ann[b.Annotation]; ok {
+			return &Finding{File: x.file, What: "invalid manifest", Detail: fmt.Sprintf("metadata.annotations[%s]: Forbidden: Argo CD writes this annotation when it syncs the team's folder, over what the manifest says; remove it", b.Annotation)}, nil
+		}
+	}
+	xrMD := req.GetObserved().GetComposite().GetResource().GetFields()["metadata"].GetStructValue()
+	anns := xrMD.GetFields()["annotations"].GetStructValue()
+	if anns == nil {
+		anns = &structpb.Struct{Fields: map[string]*structpb.Value{}}
+		xrMD.Fields["annotations"] = structpb.NewStructValue(anns)
+	}
+	app := strings.ReplaceAll(b.Application, "{team}", filepath.Base(folder))
+	group, _, _ := strings.Cut(fmt.Sprint(x.obj["apiVersion"]), "/")
+	anns.Fields[b.Annotation] = structpb.NewStringValue(fmt.Sprintf("%s:%s/%s:/%s", app, group, x.obj["kind"], md["name"]))
+	return nil, nil
 }
 
 // findingsOf splits a refusal into one finding per field.

@@ -19,6 +19,7 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
 	"github.com/eks-gitops/function-eks-gitops/fn"
+	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 	"github.com/eks-gitops/function-eks-gitops/internal/fuzzcase"
 )
 
@@ -152,6 +153,9 @@ func writeXR(t *testing.T, dir, file string, edit func(spec map[string]any, md m
 		t.Fatal(err)
 	}
 	edit(x["spec"].(map[string]any), x["metadata"].(map[string]any))
+	// As Argo CD writes it when the team's folder is synced.
+	md := x["metadata"].(map[string]any)
+	md["annotations"] = map[string]any{v1beta1.DefaultBindingAnnotation: fmt.Sprintf("clusters-%v:platform.eks-gitops.dev/TeamCluster:/%v", x["spec"].(map[string]any)["team"].(map[string]any)["name"], md["name"])}
 	out, err := yaml.Marshal(x)
 	if err != nil {
 		t.Fatal(err)
@@ -447,5 +451,76 @@ func TestCheckChanged(t *testing.T) {
 	}
 	if len(findings) != 1 || findings[0].File != changed || findings[0].What != "overlapping networks" || !strings.Contains(findings[0].Detail, "payments-dev in "+old) {
 		t.Errorf("findings %v; want only the changed file's overlap with %s", findings, old)
+	}
+}
+
+// TestTeamFolderBindsClusterScopedXRs: in the platform repository's layout
+// (teams/<team>/<file>) validate writes on a cluster-scoped XR the
+// annotation Argo CD writes when the folder's Application syncs it, so a
+// manifest in one team's folder that names another team and its account is
+// refused in the pull request, as it is after the merge.
+func TestTeamFolderBindsClusterScopedXRs(t *testing.T) {
+	write := func(folder string, edit func(x map[string]any)) string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(root, "example", "platform-repo", "teams", "search", "search-dev.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := map[string]any{}
+		if err := yaml.Unmarshal(b, &x); err != nil {
+			t.Fatal(err)
+		}
+		edit(x)
+		out, err := yaml.Marshal(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(t.TempDir(), TeamsFolder, folder)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, "search-dev.yaml")
+		if err := os.WriteFile(path, out, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	settings := filepath.Join(root, "example", "platform-settings.yaml")
+	cases := map[string]struct {
+		reason string
+		folder string
+		edit   func(x map[string]any)
+		want   string
+	}{
+		"OwnFolder": {
+			reason: "Team search's manifest in teams/search/ is search's.",
+			folder: "search",
+			edit:   func(map[string]any) {},
+		},
+		"AnotherTeamsFolder": {
+			reason: "Team search's manifest, with search's account, placed in teams/payments/ is synced by payments' Application.",
+			folder: "payments",
+			edit:   func(map[string]any) {},
+			want:   `must be synced by the Argo CD Application clusters-search, from the platform repository's folder of team search; this XR was synced by "clusters-payments"`,
+		},
+		"AnnotationWritten": {
+			reason: "A manifest that writes Argo CD's tracking annotation itself is told Argo CD writes it.",
+			folder: "search",
+			edit: func(x map[string]any) {
+				x["metadata"].(map[string]any)["annotations"] = map[string]any{v1beta1.DefaultBindingAnnotation: "clusters-search:x"}
+			},
+			want: "Argo CD writes this annotation when it syncs the team's folder",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := check(t, packageCompositions, settings, write(tc.folder, tc.edit))
+			switch {
+			case tc.want == "" && len(got) > 0:
+				t.Errorf("%s\nunexpected findings:\n%s", tc.reason, strings.Join(got, "\n"))
+			case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
+				t.Errorf("%s\nfindings %q, want one naming %q", tc.reason, got, tc.want)
+			}
+		})
 	}
 }

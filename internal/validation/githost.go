@@ -186,3 +186,19 @@ func gitUsernameRule(host, v string) string {
 	}
 	return ""
 }
+
+// platformSecretsOutOfReach refuses what would put a platform secret where
+// a team can read it. With argocdCredentials Repository a provider-kubernetes
+// Object copies the organisation's GitHub App private key into each
+// repository Secret; a namespaced XR can compose that Object only in its own
+// namespace, where the team reads the Object (and, unless provider-kubernetes
+// runs with --sanitize-secrets, the key in its status).
+func platformSecretsOutOfReach(xr Composite, in *v1beta1.Input) field.ErrorList {
+	r := in.Repository
+	if xr.Namespace == "" || r.Host != v1beta1.HostGitHub || r.GitHub == nil || r.GitHub.ArgoCDCredentials != v1beta1.GitHubCredentialsRepository {
+		return nil
+	}
+	return field.ErrorList{field.Forbidden(field.NewPath("input", "repository", "github", "argocdCredentials"),
+		"Repository copies the organisation's GitHub App private key through an object in the XR's namespace, "+xr.Namespace+", which the team can read; "+
+			"namespaced XRs need argocdCredentials Organization (Argo CD reads the App from the platform's repo-creds Secret), or the cluster must be a cluster-scoped XR")}
+}

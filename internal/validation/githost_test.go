@@ -168,7 +168,7 @@ func TestGitUsernames(t *testing.T) {
 				s.Team.GitUsernames[k] = v
 			}
 			tc.team(&s.Team)
-			errs := Spec(Composite{Name: "payments-dev"}, s, onHost(tc.host), day)
+			errs := Spec(syncedFrom(Composite{Name: "payments-dev"}, "payments"), s, onHost(tc.host), day)
 			if diff := cmp.Diff(tc.want, errorFields(errs)); diff != "" {
 				t.Fatalf("%s\nSpec(...): -want, +got:\n%s\n%v", tc.reason, diff, errs)
 			}

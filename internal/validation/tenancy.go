@@ -70,6 +70,18 @@ func tenancy(p *field.Path, in *v1beta1.Input) field.ErrorList {
 		in.ManagedResourceNamespace:       "the managed resource namespace of cluster-scoped XRs",
 		in.ClusterCreationEvent.Namespace: "the cluster-creation-event namespace",
 	}
+	if b := in.Tenancy.ClusterScopedBinding; b != nil {
+		bp := p.Child("clusterScopedBinding")
+		if msgs := validation.IsQualifiedName(b.Annotation); len(msgs) > 0 {
+			errs = append(errs, field.Invalid(bp.Child("annotation"), b.Annotation, "must be an annotation key: "+strings.Join(msgs, "; ")))
+		}
+		switch {
+		case !strings.Contains(b.Application, "{team}"):
+			errs = append(errs, field.Invalid(bp.Child("application"), b.Application, "must contain {team}: one Application per team folder is what binds a cluster-scoped XR to its team"))
+		case len(validation.IsDNS1123Subdomain(strings.ReplaceAll(b.Application, "{team}", "a"))) > 0:
+			errs = append(errs, field.Invalid(bp.Child("application"), b.Application, "must be an Argo CD Application name; the only placeholder is {team}"))
+		}
+	}
 	seenTeam := map[string]bool{}
 	seenNS := map[string]string{}
 	for i, t := range in.Tenancy.Teams {
@@ -131,10 +143,36 @@ func grant(xr Composite, s clusterspec.Spec, in *v1beta1.Input) field.ErrorList 
 	}
 	for _, t := range in.Tenancy.Teams {
 		if t.Name == s.Team.Name {
+			if errs := bound(xr, t.Name, in.Tenancy.ClusterScopedBinding); len(errs) > 0 {
+				return errs
+			}
 			return account1(account, s.AWS.AccountID, t, xr.grants())
 		}
 	}
 	return field.ErrorList{field.Invalid(team, s.Team.Name, "is not a team the platform granted anything to ("+xr.grants()+"); ask the platform team to add it")}
+}
+
+// bound checks that a cluster-scoped XR was synced by its team's Argo CD
+// Application. Argo CD writes the tracking annotation on every object it
+// applies, over whatever the manifest says, and the platform's
+// ApplicationSet names each Application after a team folder: so the value
+// says which folder the manifest came from, which a team cannot choose.
+func bound(xr Composite, team string, b *v1beta1.ClusterScopedBinding) field.ErrorList {
+	if b == nil {
+		return nil
+	}
+	want := strings.ReplaceAll(b.Application, "{team}", team)
+	p := field.NewPath("metadata", "annotations").Key(b.Annotation)
+	v, ok := xr.Annotations[b.Annotation]
+	if !ok {
+		return field.ErrorList{field.Required(p, fmt.Sprintf("a cluster-scoped XR of team %s must be synced by the Argo CD Application %s, from the platform repository's folder of team %s; "+
+			"this XR carries no annotation saying which Application synced it (tenancy.clusterScopedBinding)", team, want, team))}
+	}
+	if app, _, _ := strings.Cut(v, ":"); app != want {
+		return field.ErrorList{field.Forbidden(p, fmt.Sprintf("a cluster-scoped XR of team %s must be synced by the Argo CD Application %s, from the platform repository's folder of team %s; "+
+			"this XR was synced by %q: move the manifest to team %s's folder, or name the team whose folder it is in", team, want, team, app, team))}
+	}
+	return nil
 }
 
 func account1(p *field.Path, id string, t v1beta1.TeamGrant, grants string) field.ErrorList {

@@ -266,6 +266,9 @@ type Composite struct {
 	// GrantsAt is where the team grants are declared, as refusals name it:
 	// the Input's tenancy.teams unless set (e.g. to the platform settings).
 	GrantsAt string
+	// Annotations are the XR's annotations: a cluster-scoped XR's team is
+	// bound by the one tenancy.clusterScopedBinding names.
+	Annotations map[string]string
 }
 
 func (xr Composite) grants() string {
@@ -282,6 +285,7 @@ func Spec(xr Composite, s clusterspec.Spec, in *v1beta1.Input, now time.Time) fi
 	errs = append(errs, names(xr)...)
 	errs = append(errs, team(spec.Child("team"), s.Team)...)
 	errs = append(errs, gitUsernames(spec.Child("team"), s.Team, in.Repository.Host)...)
+	errs = append(errs, platformSecretsOutOfReach(xr, in)...)
 	if !safeName.MatchString(s.Environment) || len(s.Environment) > maxEnvironment {
 		errs = append(errs, field.Invalid(spec.Child("environment"), s.Environment, fmt.Sprintf("must be 1-%d lowercase letters, digits and inner dashes, starting with a letter", maxEnvironment)))
 	}

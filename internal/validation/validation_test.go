@@ -30,6 +30,15 @@ func validInput() *v1beta1.Input {
 
 func ptr[T any](v T) *T { return &v }
 
+// syncedFrom gives a cluster-scoped XR the annotation Argo CD writes when
+// the Application of a team's folder syncs it, unless the case set its own.
+func syncedFrom(xr Composite, folder string) Composite {
+	if xr.Namespace == "" && xr.Annotations == nil {
+		xr.Annotations = map[string]string{v1beta1.DefaultBindingAnnotation: "clusters-" + folder + ":platform.eks-gitops.dev/TeamCluster:/" + xr.Name}
+	}
+	return xr
+}
+
 func validSpec() clusterspec.Spec {
 	return clusterspec.Spec{
 		Team:        clusterspec.Team{Name: "payments", Members: []string{"alice", "bob.smith", "carol@example.com"}},
@@ -307,6 +316,22 @@ func TestSpec(t *testing.T) {
 			reason: "Any of the team's accounts may be used.",
 			mutate: func(s *clusterspec.Spec) { s.AWS.AccountID = "444455557777" },
 		},
+		"AnotherTeamFromItsFolder": {
+			reason: "A manifest in teams/payments/ naming team search and search's account is bound to payments by the Application that synced it.",
+			mutate: func(s *clusterspec.Spec) { s.Team.Name = "search"; s.AWS.AccountID = "777788889999" },
+			want:   want{fields: []string{"metadata.annotations[argocd.argoproj.io/tracking-id]"}, rule: `must be synced by the Argo CD Application clusters-search, from the platform repository's folder of team search; this XR was synced by "clusters-payments"`},
+		},
+		"ClusterScopedNotSynced": {
+			reason: "A cluster-scoped XR no team's Application synced is bound to no team.",
+			xr:     Composite{Name: "payments-dev", Annotations: map[string]string{}},
+			mutate: func(*clusterspec.Spec) {},
+			want:   want{fields: []string{"metadata.annotations[argocd.argoproj.io/tracking-id]"}, rule: "carries no annotation saying which Application synced it"},
+		},
+		"ClusterScopedOtherAnnotationsIgnored": {
+			reason: "Only the application name before the first colon counts; Argo CD writes the rest.",
+			xr:     Composite{Name: "payments-dev", Annotations: map[string]string{v1beta1.DefaultBindingAnnotation: "clusters-payments:anything"}},
+			mutate: func(*clusterspec.Spec) {},
+		},
 		"NamespaceNotGranted": {
 			reason: "A namespaced XR in a namespace granted to no team is refused.",
 			xr:     Composite{Name: "payments-dev", Namespace: "somewhere"},
@@ -454,7 +479,7 @@ func TestSpec(t *testing.T) {
 			if xr.Name == "" {
 				xr.Name = "payments-dev"
 			}
-			errs := Spec(xr, s, validInput(), day)
+			errs := Spec(syncedFrom(xr, "payments"), s, validInput(), day)
 			if diff := cmp.Diff(tc.want.fields, errorFields(errs)); diff != "" {
 				t.Fatalf("%s\nSpec(...): -want fields, +got fields:\n%s\nerrors: %v", tc.reason, diff, errs)
 			}
@@ -499,6 +524,16 @@ func TestInput(t *testing.T) {
 			reason: "A namespace belongs to one team.",
 			mutate: func(in *v1beta1.Input) { in.Tenancy.Teams[1].Namespaces = []string{"team-payments"} },
 			want:   []string{"input.tenancy.teams[1].namespaces[0]"},
+		},
+		"BindingWithoutTeam": {
+			reason: "One Application for every team's folder would bind every cluster-scoped XR to any team.",
+			mutate: func(in *v1beta1.Input) { in.Tenancy.ClusterScopedBinding.Application = "all-clusters" },
+			want:   []string{"input.tenancy.clusterScopedBinding.application"},
+		},
+		"BindingAnnotationInvalid": {
+			reason: "The binding annotation must be one Kubernetes can hold.",
+			mutate: func(in *v1beta1.Input) { in.Tenancy.ClusterScopedBinding.Annotation = "not an annotation" },
+			want:   []string{"input.tenancy.clusterScopedBinding.annotation"},
 		},
 		"SharedNamespaceGranted": {
 			reason: "Argo CD's namespace cannot be a team's.",
