@@ -11,12 +11,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"google.golang.org/protobuf/types/known/structpb"
-	"k8s.io/utils/lru"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
 	"github.com/eks-gitops/function-eks-gitops/internal/addoniam"
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
+	"github.com/eks-gitops/function-eks-gitops/internal/lrucache"
 )
 
 // Facts that can be kept from what was last applied, as a sentence's subject.
@@ -165,8 +165,10 @@ func validEndpoint(u string) string {
 }
 
 // checkedCAs remembers which CAs were checked, so a converged XR's CA is
-// parsed once, not on every poll.
-var checkedCAs = lru.New(256)
+// parsed once, not on every poll. An entry is a hash and a bool.
+var checkedCAs = lrucache.New[[sha256.Size]byte, bool](256, 256*checkedCASize)
+
+const checkedCASize = 2 * sha256.Size
 
 // validCA returns data if it is base64 of one or more PEM certificates that
 // parse, with nothing else in it, or "". Argo CD drops a cluster whose CA
@@ -177,13 +179,13 @@ func validCA(data string) string {
 	}
 	key := sha256.Sum256([]byte(data))
 	if ok, found := checkedCAs.Get(key); found {
-		if ok.(bool) { //nolint:forcetypeassert // Only bools are added.
+		if ok {
 			return data
 		}
 		return ""
 	}
 	v := parseCA(data)
-	checkedCAs.Add(key, v != "")
+	checkedCAs.Add(key, v != "", checkedCASize)
 	return v
 }
 

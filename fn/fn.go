@@ -14,7 +14,6 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/utils/lru"
 
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/logging"
@@ -26,6 +25,7 @@ import (
 	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 	"github.com/eks-gitops/function-eks-gitops/internal/guard"
+	"github.com/eks-gitops/function-eks-gitops/internal/lrucache"
 	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 	"github.com/eks-gitops/function-eks-gitops/internal/platformsettings"
 	"github.com/eks-gitops/function-eks-gitops/internal/validation"
@@ -43,7 +43,7 @@ type Function struct {
 	now   func() time.Time
 	plans *planCache
 	// inputs are validated Inputs and specs, by validationKey.
-	inputs *lru.Cache
+	inputs *lrucache.Cache[[sha256.Size]byte, validatedXR]
 	// maxResponse is the largest response Crossplane accepts.
 	maxResponse int
 	refusals    *refusals
@@ -64,9 +64,7 @@ func WithClock(now func() time.Time) Option { return func(f *Function) { f.now =
 func WithPlanCache(entries int, bytes int64) Option {
 	return func(f *Function) {
 		f.plans = newPlanCache(entries, bytes)
-		if f.plans == nil {
-			f.inputs = nil
-		}
+		f.inputs = newInputCache(f.plans, bytes)
 	}
 }
 
@@ -80,7 +78,7 @@ func New(o ...Option) *Function {
 		log:         logging.NewNopLogger(),
 		now:         time.Now,
 		plans:       newPlanCache(DefaultPlanCacheSize, DefaultPlanCacheBytes),
-		inputs:      lru.New(maxValidated),
+		inputs:      newInputCache(&planCache{}, DefaultPlanCacheBytes),
 		maxResponse: DefaultMaxResponseSize,
 		refusals:    newRefusals(),
 	}
@@ -320,8 +318,29 @@ type validatedXR struct {
 	p  compose.Params
 }
 
-// maxValidated bounds how many validated Inputs and specs are kept.
-const maxValidated = 256
+// Bounds of the validated-input cache: at most maxValidated entries in a
+// quarter of the plan cache's bytes, so the two together stay within the
+// budget the memory limit sets. An entry holds the decoded Input and spec,
+// memoryPerInputByte bytes per byte of their encoding (measured by
+// TestInputMemoryEstimate, which fails if it is too low).
+const (
+	maxValidated       = 256
+	memoryPerInputByte = 2
+	inputOverhead      = 8 << 10
+)
+
+// inputMemory estimates the memory a validated entry holds from the length
+// of what its key hashed.
+func inputMemory(keyed int) int64 { return int64(keyed)*memoryPerInputByte + inputOverhead }
+
+// newInputCache returns the validated-input cache that goes with the plan
+// cache: none when plans are not cached either.
+func newInputCache(plans *planCache, planBytes int64) *lrucache.Cache[[sha256.Size]byte, validatedXR] {
+	if plans == nil {
+		return nil
+	}
+	return lrucache.New[[sha256.Size]byte, validatedXR](maxValidated, max(1, planBytes/4))
+}
 
 // validated reads and validates the Input and the XR's spec. Reading and
 // validating are most of a converged call's work and depend only on the
@@ -331,13 +350,15 @@ const maxValidated = 256
 // again on every call.
 func (f *Function) validated(req *fnv1.RunFunctionRequest, xr composite, scheme naming.Scheme, ps settings) (*v1beta1.Input, compose.Params, error) {
 	day := f.now().UTC().Format(time.DateOnly)
-	var key [sha256.Size]byte
+	var (
+		key  [sha256.Size]byte
+		size int64
+	)
 	if f.inputs != nil {
-		k, err := validationKey(req.GetInput(), ps.data, xr, scheme, day)
+		k, n, err := validationKey(req.GetInput(), ps.data, xr, scheme, day)
 		if err == nil {
-			key = k
-			if v, ok := f.inputs.Get(key); ok {
-				vx := v.(validatedXR) //nolint:forcetypeassert // Only validated XRs are added.
+			key, size = k, inputMemory(n)
+			if vx, ok := f.inputs.Get(key); ok {
 				return vx.in, vx.p, nil
 			}
 		}
@@ -351,36 +372,38 @@ func (f *Function) validated(req *fnv1.RunFunctionRequest, xr composite, scheme 
 		return in, compose.Params{}, err
 	}
 	if f.inputs != nil && key != [sha256.Size]byte{} {
-		f.inputs.Add(key, validatedXR{in: in, p: p})
+		f.inputs.Add(key, validatedXR{in: in, p: p}, size)
 	}
 	return in, p, nil
 }
 
-// validationKey hashes what validation depends on, each part length-prefixed.
-func validationKey(input, settings *structpb.Struct, xr composite, scheme naming.Scheme, day string) ([sha256.Size]byte, error) {
+// validationKey hashes what validation depends on, each part
+// length-prefixed, and returns the length of what it hashed: the size of
+// what a validated entry holds decoded.
+func validationKey(input, settings *structpb.Struct, xr composite, scheme naming.Scheme, day string) ([sha256.Size]byte, int, error) {
 	det := proto.MarshalOptions{Deterministic: true}
 	in, err := det.Marshal(input)
 	if err != nil {
-		return [sha256.Size]byte{}, err
+		return [sha256.Size]byte{}, 0, err
 	}
 	set, err := det.Marshal(settings)
 	if err != nil {
-		return [sha256.Size]byte{}, err
+		return [sha256.Size]byte{}, 0, err
 	}
 	spec, err := det.Marshal(xr.spec)
 	if err != nil {
-		return [sha256.Size]byte{}, err
+		return [sha256.Size]byte{}, 0, err
 	}
 	ann, err := det.Marshal(xr.annotations)
 	if err != nil {
-		return [sha256.Size]byte{}, err
+		return [sha256.Size]byte{}, 0, err
 	}
 	var b []byte
 	for _, part := range [][]byte{in, set, spec, ann, []byte(xr.apiVersion), []byte(xr.kind), []byte(xr.namespace), []byte(xr.name), []byte(scheme.String()), []byte(day)} {
 		b = binary.BigEndian.AppendUint64(b, uint64(len(part)))
 		b = append(b, part...)
 	}
-	return sha256.Sum256(b), nil
+	return sha256.Sum256(b), len(b), nil
 }
 
 // params reads, defaults and validates the XR's spec.

@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"container/list"
 	"crypto/sha256"
 	"encoding/binary"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
+	"github.com/eks-gitops/function-eks-gitops/internal/lrucache"
 	"github.com/eks-gitops/function-eks-gitops/internal/validation"
 )
 
@@ -135,96 +135,44 @@ func compile(p compose.Params, f compose.Facts, up compose.Upgrade) (*compiledPl
 // number and in the memory they hold, so a few very large XRs cannot take
 // more than the budget.
 type planCache struct {
-	mu         sync.Mutex
-	order      *list.List // Front is the most recently used.
-	items      map[planKey]*list.Element
-	maxEntries int
-	maxBytes   int64
-	bytes      int64
-}
-
-type cacheEntry struct {
-	key  planKey
-	plan *compiledPlan
+	lru *lrucache.Cache[planKey, *compiledPlan]
 }
 
 func newPlanCache(entries int, bytes int64) *planCache {
-	if entries <= 0 || bytes <= 0 {
+	lru := lrucache.New[planKey, *compiledPlan](entries, bytes)
+	if lru == nil {
 		return nil
 	}
-	return &planCache{order: list.New(), items: map[planKey]*list.Element{}, maxEntries: entries, maxBytes: bytes}
+	return &planCache{lru: lru}
 }
 
 // planKey identifies a plan by a hash of everything it is built from. The
 // hash is SHA-256 so that no two XRs can ever share a plan.
 type planKey [sha256.Size]byte
 
-// plan returns the compiled plan for p, f and up, from the cache when it has it.
-// A nil cache compiles every time.
+// plan returns the compiled plan for p, f and up (p.Upgrade(f)), from the
+// cache when it has it. A nil cache compiles every time.
 func (c *planCache) plan(p compose.Params, f compose.Facts, up compose.Upgrade) (*compiledPlan, error) {
 	if c == nil {
 		return compile(p, f, up)
 	}
 	k := keyOf(p, f, up)
-	if cp, ok := c.get(k); ok {
+	if cp, ok := c.lru.Get(k); ok {
+		cp.reused.Add(1)
 		return cp, nil
 	}
 	cp, err := compile(p, f, up)
 	if err != nil {
 		return nil, err
 	}
-	c.add(k, cp)
+	c.lru.Add(k, cp, cp.memoryBytes())
 	return cp, nil
 }
 
-func (c *planCache) get(k planKey) (*compiledPlan, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.items[k]
-	if !ok {
-		return nil, false
-	}
-	c.order.MoveToFront(e)
-	cp := e.Value.(cacheEntry).plan //nolint:forcetypeassert // Only cache entries are added.
-	cp.reused.Add(1)
-	return cp, true
-}
-
-// add keeps the plan unless it alone exceeds the budget, and evicts the
-// least recently used plans until both bounds hold.
-func (c *planCache) add(k planKey, cp *compiledPlan) {
-	size := cp.memoryBytes()
-	if size > c.maxBytes {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.items[k]; ok {
-		return // A concurrent call compiled the same plan.
-	}
-	c.items[k] = c.order.PushFront(cacheEntry{key: k, plan: cp})
-	c.bytes += size
-	for c.order.Len() > c.maxEntries || c.bytes > c.maxBytes {
-		e := c.order.Back()
-		old := e.Value.(cacheEntry) //nolint:forcetypeassert // Only cache entries are added.
-		c.order.Remove(e)
-		delete(c.items, old.key)
-		c.bytes -= old.plan.memoryBytes()
-	}
-}
-
 // len and heldBytes report the cache's use, for tests.
-func (c *planCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.order.Len()
-}
+func (c *planCache) len() int { return c.lru.Len() }
 
-func (c *planCache) heldBytes() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.bytes
-}
+func (c *planCache) heldBytes() int64 { return c.lru.Bytes() }
 
 // toStruct converts a body to a protobuf Struct, as structpb.NewStruct does,
 // and estimates its encoded size on the way: measuring it afterwards would

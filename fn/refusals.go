@@ -6,10 +6,11 @@ import (
 	"sync"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/utils/lru"
 
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/logging"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/lrucache"
 )
 
 // refusal is an invalid Input or XR: every field error, joined into one
@@ -41,17 +42,23 @@ func (r *refusal) fields() []string {
 	return out
 }
 
-// maxRememberedRefusals bounds the XRs whose last refusal is remembered.
-const maxRememberedRefusals = 4096
+// Bounds of the XRs whose last refusal is remembered: an entry is the XR's
+// identity (Kubernetes bounds its parts) and a hash.
+const (
+	maxRememberedRefusals = 4096
+	maxRefusalBytes       = 4 << 20
+)
 
 // refusals remembers the last refusal logged for each XR, so a refused XR
 // is logged once per change instead of on every reconcile.
 type refusals struct {
 	mu   sync.Mutex
-	last *lru.Cache
+	last *lrucache.Cache[string, [sha256.Size]byte]
 }
 
-func newRefusals() *refusals { return &refusals{last: lru.New(maxRememberedRefusals)} }
+func newRefusals() *refusals {
+	return &refusals{last: lrucache.New[string, [sha256.Size]byte](maxRememberedRefusals, maxRefusalBytes)}
+}
 
 // log logs err for the XR unless it is the same refusal as last time.
 // Field errors are logged as field paths only; other errors (a malformed
@@ -60,11 +67,11 @@ func (r *refusals) log(log logging.Logger, xr composite, err error) {
 	id := xr.apiVersion + "/" + xr.kind + "/" + xr.namespace + "/" + xr.name
 	sum := sha256.Sum256([]byte(err.Error()))
 	r.mu.Lock()
-	if v, ok := r.last.Get(id); ok && v.([sha256.Size]byte) == sum { //nolint:forcetypeassert // Only sums are added.
+	if v, ok := r.last.Get(id); ok && v == sum {
 		r.mu.Unlock()
 		return
 	}
-	r.last.Add(id, sum)
+	r.last.Add(id, sum, int64(len(id)+2*sha256.Size))
 	r.mu.Unlock()
 
 	var rf *refusal

@@ -281,6 +281,24 @@ func secretString(o *unstructured.Unstructured, key string) string {
 	return string(b)
 }
 
+// syncedFromTeamFolder writes on a cluster-scoped XR the annotation Argo
+// CD writes when the platform repository's Application of the team's
+// folder syncs it (tenancy.clusterScopedBinding): the suite plays that
+// Application for XRs it edits into another team.
+func syncedFromTeamFolder(xr *unstructured.Unstructured) *unstructured.Unstructured {
+	if xr.GetNamespace() != "" {
+		return xr
+	}
+	team, _, _ := unstructured.NestedString(xr.Object, "spec", "team", "name")
+	ann := xr.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann["argocd.argoproj.io/tracking-id"] = "clusters-" + team + ":platform.eks-gitops.dev/TeamCluster:/" + xr.GetName()
+	xr.SetAnnotations(ann)
+	return xr
+}
+
 func exampleXR(t *testing.T, file string) *unstructured.Unstructured {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(root, "example", file))
@@ -587,7 +605,7 @@ func TestEndToEnd(t *testing.T) {
 			_ = unstructured.SetNestedField(xr.Object, teamAccount(i), "spec", "aws", "accountId")
 			_ = unstructured.SetNestedStringSlice(xr.Object, []string{team + "-lead", team + "-dev"}, "spec", "team", "members")
 			_ = unstructured.SetNestedStringMap(xr.Object, map[string]string{"owner": team + "-team"}, "spec", "tags")
-			if err := e.cp.apply(ctx, xr); err != nil {
+			if err := e.cp.apply(ctx, syncedFromTeamFolder(xr)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -665,6 +683,69 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// A team's manifest in its own folder that names another team and
+		// that team's account: the folder's Application binds it.
+		folder := exampleXR(t, "xr.yaml")
+		folder.SetName("folder-dev")
+		_ = unstructured.SetNestedField(folder.Object, "search", "spec", "team", "name")
+		_ = unstructured.SetNestedField(folder.Object, "777788889999", "spec", "aws", "accountId")
+		_ = unstructured.SetNestedField(folder.Object, "10.98.0.0/16", "spec", "network", "vpcCidr")
+		if err := e.cp.apply(ctx, folder); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.cp.waitConditionMessage(ctx, teamClusterGVK, "folder-dev", "Synced", "False", `this XR was synced by \"clusters-payments\"`, time.Minute); err != nil {
+			e.report(ctx, t, teamClusterGVK, "", "folder-dev")
+			t.Fatal(err)
+		}
+		if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "folder-dev", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+
+		// A team makes a ConfigMap of its own look like a new XR's Legacy
+		// repository and names it in the XR's resourceRefs, which Crossplane
+		// passes to the function: the XR still gets hashed names.
+		bait := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "v1", "kind": "ConfigMap",
+			"metadata": map[string]any{
+				"name": "takeover-dev-repository", "namespace": "default",
+				"annotations": map[string]any{"crossplane.io/composition-resource-name": "codecommit-repository"},
+			},
+		}}
+		if err := e.cp.apply(ctx, bait); err != nil {
+			t.Fatal(err)
+		}
+		takeover := exampleXR(t, "xr.yaml")
+		takeover.SetName("takeover-dev")
+		_ = unstructured.SetNestedField(takeover.Object, "10.97.0.0/16", "spec", "network", "vpcCidr")
+		_ = unstructured.SetNestedSlice(takeover.Object, []any{map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "name": "takeover-dev-repository", "namespace": "default"}}, "spec", "crossplane", "resourceRefs")
+		if err := e.cp.apply(ctx, takeover); err != nil {
+			t.Fatal(err)
+		}
+		var vpc string
+		if err := poll(ctx, 2*time.Minute, time.Second, "the XR's VPC", func() (bool, error) {
+			xr, err := e.xr(ctx, teamClusterGVK, "", "takeover-dev")
+			if err != nil {
+				return false, nil //nolint:nilerr // Not there yet.
+			}
+			refs, _, _ := unstructured.NestedSlice(xr.Object, "spec", "crossplane", "resourceRefs")
+			for _, r := range refs {
+				if m, _ := r.(map[string]any); m["kind"] == "VPC" {
+					vpc, _ = m["name"].(string)
+					return true, nil
+				}
+			}
+			return false, nil
+		}); err != nil {
+			e.report(ctx, t, teamClusterGVK, "", "takeover-dev")
+			t.Fatalf("the XR composed no VPC: %v", err)
+		}
+		if vpc != "takeover-dev.vpc" {
+			t.Errorf("the XR's VPC is %q, want the hashed scheme's takeover-dev.vpc (Legacy would be takeover-dev-vpc)", vpc)
+		}
+		if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "takeover-dev", 5*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+
 		// The three XRs whose names collided before get names of their own:
 		// each its own EKS cluster, repository, Git user and Argo CD objects,
 		// and each cluster Secret points at its own cluster.
@@ -678,7 +759,7 @@ func TestEndToEnd(t *testing.T) {
 			xr.SetNamespace(c.ns)
 			_ = unstructured.SetNestedField(xr.Object, "collide", "spec", "team", "name")
 			_ = unstructured.SetNestedField(xr.Object, collideAcct, "spec", "aws", "accountId")
-			if err := e.cp.apply(ctx, xr); err != nil {
+			if err := e.cp.apply(ctx, syncedFromTeamFolder(xr)); err != nil {
 				t.Fatalf("%s: %v", gvk.Kind, err)
 			}
 		}
