@@ -200,7 +200,7 @@ func TestGitHubAppKeyNeverInATeamNamespace(t *testing.T) {
 		"privateKeySecretRef": map[string]any{"namespace": "argocd", "name": "github-app-acme"},
 	}
 	ns := newState(t, "xr-namespaced.yaml", "composition-namespaced.yaml")
-	ns.Input["repository"] = readYAML(t, "platform-settings-github.yaml")["data"].(map[string]any)["repository"]
+	onGitHost(t, ns.Input, "platform-settings-github.yaml")
 	set(ns.Input, "repository.github.argocdCredentials", "Repository")
 	set(ns.Input, "repository.github.app", app)
 	refused(t, run(t, requestOf(t, ns)), "input.repository.github.argocdCredentials: Forbidden: Repository copies the organisation's GitHub App private key through an object in the XR's namespace")
@@ -292,7 +292,8 @@ func TestGitHostSwitchRefused(t *testing.T) {
 		t.Run("default-to-"+to, func(t *testing.T) {
 			before, base := convergedState(t, exampleState(t))
 			s := next(t, before, base, allReady)
-			s.Input["repository"] = newExampleState(t, exampleNamed(t, to)).Input["repository"]
+			moved := newExampleState(t, exampleNamed(t, to)).Input
+			s.Input["repository"], s.Input["tenancy"] = moved["repository"], moved["tenancy"]
 			rsp := run(t, requestOf(t, s))
 			msg := fatal(rsp)
 			if !strings.Contains(msg, "input.repository.host") || !strings.Contains(msg, "this cluster's repository is on CodeCommit") {

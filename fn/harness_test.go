@@ -46,9 +46,18 @@ func newExampleState(t testing.TB, ex example) state {
 	t.Helper()
 	in := exampleInput(t, ex.composition)
 	if ex.gitHost != "" {
-		in["repository"] = readYAML(t, ex.gitHost)["data"].(map[string]any)["repository"]
+		onGitHost(t, in, ex.gitHost)
 	}
 	return simulate.New(readYAML(t, ex.xr), in)
+}
+
+// onGitHost gives the Input the repository settings of a platform settings
+// file and its tenancy, which lists each team's people on the Git host.
+func onGitHost(t testing.TB, in map[string]any, settingsFile string) {
+	t.Helper()
+	data := readYAML(t, settingsFile)["data"].(map[string]any)
+	in["repository"] = data["repository"]
+	in["tenancy"] = data["tenancy"]
 }
 
 func readYAML(t testing.TB, path string) map[string]any {

@@ -172,6 +172,16 @@ type TeamGrant struct {
 	// XR elsewhere is refused. Each namespace belongs to one team.
 	// +optional
 	Namespaces []string `json:"namespaces,omitempty"`
+
+	// GitUsers are the user names on the platform's Git host (GitHub
+	// logins, GitLab usernames) of the people the team's XRs may give
+	// access to their repositories: people the platform knows to be the
+	// team's and members of its organisation or group. On GitHub and GitLab
+	// an XR naming anyone else is refused, since a name would otherwise get
+	// an organisation invitation or a project membership. Unused on
+	// CodeCommit.
+	// +optional
+	GitUsers []string `json:"gitUsers,omitempty"`
 }
 
 // ProviderConfigRef names a ProviderConfig or ClusterProviderConfig.

@@ -142,10 +142,19 @@ func gitLab(p *field.Path, g *v1beta1.GitLab) field.ErrorList {
 // host's form. A user name keyed by someone no longer in the team gives no
 // access and is left alone, so removing a member is one edit. Field paths
 // name list indexes, never keys: logs hold paths, and keys are people.
-func gitUsernames(p *field.Path, t clusterspec.Team, host string) field.ErrorList {
+func gitUsernames(xr Composite, p *field.Path, t clusterspec.Team, in *v1beta1.Input) field.ErrorList {
+	host := in.Repository.Host
 	var errs field.ErrorList
 	gp := p.Child("gitUsernames")
 	owner := map[string]string{}
+	granted := map[string]bool{}
+	for _, g := range in.Tenancy.Teams {
+		if g.Name == t.Name {
+			for _, u := range g.GitUsers {
+				granted[strings.ToLower(u)] = true
+			}
+		}
+	}
 	check := func(list string, names []string) {
 		for i, m := range names {
 			lp := p.Child(list).Index(i)
@@ -156,6 +165,9 @@ func gitUsernames(p *field.Path, t clusterspec.Team, host string) field.ErrorLis
 			case !ok:
 			case gitUsernameRule(host, v) != "":
 				errs = append(errs, field.Invalid(gp, v, fmt.Sprintf("the user name of %s %s", lp, gitUsernameRule(host, v))))
+			case host != v1beta1.HostCodeCommit && !granted[strings.ToLower(v)]:
+				errs = append(errs, field.Forbidden(gp, fmt.Sprintf("the %s user name %q of %s is not one of team %s's people on %s (%s[].gitUsers); "+
+					"the platform team adds people there once they are members of its organisation or group", host, v, lp, t.Name, host, xr.grants())))
 			default:
 				// Both hosts compare user names without regard to case.
 				if other, taken := owner[strings.ToLower(v)]; taken && other != m {

@@ -24,6 +24,8 @@ func onHost(host string) *v1beta1.Input {
 		r.GitLab = &v1beta1.GitLab{GroupID: 4242, GroupPath: "acme/platform-teams"}
 	}
 	in.Repository = r
+	in.Tenancy.Teams[0].GitUsers = []string{"alice-dev", "bsmith", "carol-example"}
+	in.Tenancy.Teams[1].GitUsers = []string{"dana-search"}
 	return in.WithDefaults()
 }
 
@@ -150,6 +152,16 @@ func TestGitUsernames(t *testing.T) {
 			team: func(t *clusterspec.Team) { t.GitUsernames["alice"] = "alice.git" },
 			want: []string{"spec.team.gitUsernames"}, rule: "must be a GitLab username",
 		},
+		"NotTheTeamsPerson": {
+			reason: "A login the platform did not list for the team would get an organisation invitation.", host: v1beta1.HostGitHub,
+			team: func(t *clusterspec.Team) { t.GitUsernames["alice"] = "mallory" },
+			want: []string{"spec.team.gitUsernames"}, rule: `the GitHub user name "mallory" of spec.team.members[0] is not one of team payments's people on GitHub (input.tenancy.teams[].gitUsers)`,
+		},
+		"AnotherTeamsPerson": {
+			reason: "Another team's person is not this team's to add.", host: v1beta1.HostGitLab,
+			team: func(t *clusterspec.Team) { t.GitUsernames["alice"] = "dana-search" },
+			want: []string{"spec.team.gitUsernames"}, rule: "is not one of team payments's people on GitLab",
+		},
 		"FormerMemberIgnored": {
 			reason: "A login left behind for a removed member gives no access; removing a member is one edit.", host: v1beta1.HostGitHub,
 			team: func(t *clusterspec.Team) { t.Members = []string{"alice"} },
@@ -183,5 +195,15 @@ func TestGitUsernames(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestGitUsersForm: the people a platform lists for a team have the host's
+// form, so a typo is caught where the platform writes it.
+func TestGitUsersForm(t *testing.T) {
+	in := onHost(v1beta1.HostGitHub)
+	in.Tenancy.Teams[0].GitUsers = []string{"alice-dev", "bad_login"}
+	if diff := cmp.Diff([]string{"input.tenancy.teams[0].gitUsers[1]"}, errorFields(Input(in))); diff != "" {
+		t.Errorf("Input(...): -want, +got:\n%s", diff)
 	}
 }

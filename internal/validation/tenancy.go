@@ -101,6 +101,13 @@ func tenancy(p *field.Path, in *v1beta1.Input) field.ErrorList {
 				errs = append(errs, field.Invalid(tp.Child("accountIds").Index(j), a, "must be exactly 12 digits"))
 			}
 		}
+		if h := in.Repository.Host; h != v1beta1.HostCodeCommit {
+			for j, u := range t.GitUsers {
+				if rule := gitUsernameRule(h, u); rule != "" {
+					errs = append(errs, field.Invalid(tp.Child("gitUsers").Index(j), u, rule))
+				}
+			}
+		}
 		for j, ns := range t.Namespaces {
 			np := tp.Child("namespaces").Index(j)
 			switch {

@@ -284,7 +284,7 @@ func Spec(xr Composite, s clusterspec.Spec, in *v1beta1.Input, now time.Time) fi
 	spec := field.NewPath("spec")
 	errs = append(errs, names(xr)...)
 	errs = append(errs, team(spec.Child("team"), s.Team)...)
-	errs = append(errs, gitUsernames(spec.Child("team"), s.Team, in.Repository.Host)...)
+	errs = append(errs, gitUsernames(xr, spec.Child("team"), s.Team, in)...)
 	errs = append(errs, platformSecretsOutOfReach(xr, in)...)
 	if !safeName.MatchString(s.Environment) || len(s.Environment) > maxEnvironment {
 		errs = append(errs, field.Invalid(spec.Child("environment"), s.Environment, fmt.Sprintf("must be 1-%d lowercase letters, digits and inner dashes, starting with a letter", maxEnvironment)))

@@ -117,6 +117,7 @@ func run(examples, corpus, out string) error {
 				return err
 			}
 			in["repository"] = settings["data"].(map[string]any)["repository"] //nolint:forcetypeassert // Shipped example.
+			in["tenancy"] = settings["data"].(map[string]any)["tenancy"]       //nolint:forcetypeassert // Shipped example.
 		}
 		if sc.edit != nil {
 			sc.edit(in)
