@@ -182,6 +182,12 @@ type TeamGrant struct {
 	// CodeCommit.
 	// +optional
 	GitUsers []string `json:"gitUsers,omitempty"`
+
+	// HostedZoneIDs are the Route 53 hosted zones the team's clusters may
+	// let external-dns and cert-manager write records in; a zone belongs to
+	// one team. An XR naming another zone is refused.
+	// +optional
+	HostedZoneIDs []string `json:"hostedZoneIds,omitempty"`
 }
 
 // ProviderConfigRef names a ProviderConfig or ClusterProviderConfig.
@@ -193,9 +199,11 @@ type ProviderConfigRef struct {
 	// +kubebuilder:default=ClusterProviderConfig
 	Kind string `json:"kind,omitempty"`
 
-	// Name of the ProviderConfig. It may contain the placeholders
-	// {team}, {accountId} and {environment}, e.g. "aws-{accountId}", to
-	// pick a ProviderConfig per team or account.
+	// Name of the ProviderConfig. The team account's may contain the
+	// placeholders {team} and {accountId}, which the team's grant binds,
+	// e.g. "aws-{accountId}", to pick a ProviderConfig per team or account;
+	// those of the central accounts, the Git host and the hub are fixed
+	// ClusterProviderConfigs.
 	// +optional
 	// +kubebuilder:default=default
 	Name string `json:"name,omitempty"`

@@ -144,8 +144,7 @@ func (p Params) ProviderConfigName(ref *v1beta1.ProviderConfigRef) string {
 		return n
 	}
 	n = strings.ReplaceAll(n, "{team}", p.Spec.Team.Name)
-	n = strings.ReplaceAll(n, "{accountId}", p.Spec.AWS.AccountID)
-	return strings.ReplaceAll(n, "{environment}", p.Spec.Environment)
+	return strings.ReplaceAll(n, "{accountId}", p.Spec.AWS.AccountID)
 }
 
 // Tags returns the tags for every AWS resource: the XR's, then the

@@ -81,7 +81,7 @@ func gitHub(p *field.Path, g *v1beta1.GitHub) field.ErrorList {
 	if len(g.Owner) > maxGitHubLogin || !gitHubNameRe.MatchString(g.Owner) {
 		errs = append(errs, field.Invalid(p.Child("owner"), g.Owner, fmt.Sprintf("must be a GitHub organisation name: 1-%d letters, digits and single inner dashes", maxGitHubLogin)))
 	}
-	errs = append(errs, providerConfigRef(p.Child("providerConfigRef"), g.ProviderConfigRef)...)
+	errs = append(errs, centralProviderConfigRef(p.Child("providerConfigRef"), g.ProviderConfigRef)...)
 	switch g.ArgoCDCredentials {
 	case v1beta1.GitHubCredentialsOrganization:
 		if g.App != nil {
@@ -133,7 +133,7 @@ func gitLab(p *field.Path, g *v1beta1.GitLab) field.ErrorList {
 	if !gitLabGroupPathRe.MatchString(g.GroupPath) || len(g.GroupPath) > 1024 {
 		errs = append(errs, field.Invalid(p.Child("groupPath"), g.GroupPath, "must be the group's full path, e.g. acme/platform/teams: names of letters, digits and _ . - joined by /"))
 	}
-	return append(errs, providerConfigRef(p.Child("providerConfigRef"), g.ProviderConfigRef)...)
+	return append(errs, centralProviderConfigRef(p.Child("providerConfigRef"), g.ProviderConfigRef)...)
 }
 
 // gitUsernames checks a team's user names on the Git host. On GitHub and

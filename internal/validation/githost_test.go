@@ -207,3 +207,15 @@ func TestGitUsersForm(t *testing.T) {
 		t.Errorf("Input(...): -want, +got:\n%s", diff)
 	}
 }
+
+// TestGitHubAppKeyNamespaceNeverGranted: the namespace holding the
+// organisation's GitHub App key is never a team's.
+func TestGitHubAppKeyNamespaceNeverGranted(t *testing.T) {
+	in := onHost(v1beta1.HostGitHub)
+	in.Repository.GitHub.ArgoCDCredentials = v1beta1.GitHubCredentialsRepository
+	in.Repository.GitHub.App = &v1beta1.GitHubApp{ID: 1, InstallationID: 2, PrivateKeySecretRef: v1beta1.SecretKeyRef{Namespace: "github-keys", Name: "app", Key: "privateKey"}}
+	in.Tenancy.Teams[0].Namespaces = []string{"github-keys"}
+	if diff := cmp.Diff([]string{"input.tenancy.teams[0].namespaces[0]"}, errorFields(Input(in))); diff != "" {
+		t.Errorf("Input(...): -want, +got:\n%s", diff)
+	}
+}

@@ -66,9 +66,16 @@ func tenancy(p *field.Path, in *v1beta1.Input) field.ErrorList {
 		return append(errs, field.Required(teams, "the platform must grant each team the AWS accounts its clusters may use; an XR of a team not listed here is refused"))
 	}
 	shared := map[string]string{
+		"kube-system":                     "Kubernetes' own namespace",
+		"kube-public":                     "Kubernetes' own namespace",
+		"kube-node-lease":                 "Kubernetes' own namespace",
+		"crossplane-system":               "Crossplane's namespace, where the providers and their credentials are",
 		in.ArgoCD.Namespace:               "Argo CD's namespace",
 		in.ManagedResourceNamespace:       "the managed resource namespace of cluster-scoped XRs",
 		in.ClusterCreationEvent.Namespace: "the cluster-creation-event namespace",
+	}
+	if gh := in.Repository.GitHub; gh != nil && gh.App != nil {
+		shared[gh.App.PrivateKeySecretRef.Namespace] = "the namespace of the GitHub App's private key"
 	}
 	if b := in.Tenancy.ClusterScopedBinding; b != nil {
 		bp := p.Child("clusterScopedBinding")
@@ -84,6 +91,9 @@ func tenancy(p *field.Path, in *v1beta1.Input) field.ErrorList {
 	}
 	seenTeam := map[string]bool{}
 	seenNS := map[string]string{}
+	// An account or zone of two teams would let one team's roles act on
+	// the other's resources.
+	seenAccount, seenZone := map[string]string{}, map[string]string{}
 	for i, t := range in.Tenancy.Teams {
 		tp := teams.Index(i)
 		switch {
@@ -97,8 +107,23 @@ func tenancy(p *field.Path, in *v1beta1.Input) field.ErrorList {
 			errs = append(errs, field.Required(tp.Child("accountIds"), "a team needs at least one AWS account"))
 		}
 		for j, a := range t.AccountIDs {
-			if !accountIDRe.MatchString(a) {
+			switch {
+			case !accountIDRe.MatchString(a):
 				errs = append(errs, field.Invalid(tp.Child("accountIds").Index(j), a, "must be exactly 12 digits"))
+			case seenAccount[a] != "" && seenAccount[a] != t.Name:
+				errs = append(errs, field.Invalid(tp.Child("accountIds").Index(j), a, "is already granted to team "+seenAccount[a]+"; an account belongs to one team, or one team's roles could reach the other's clusters"))
+			default:
+				seenAccount[a] = t.Name
+			}
+		}
+		for j, z := range t.HostedZoneIDs {
+			switch {
+			case !hostedZoneIDRe.MatchString(z):
+				errs = append(errs, field.Invalid(tp.Child("hostedZoneIds").Index(j), z, "must be a Route 53 hosted zone ID, e.g. Z0123456789ABCDEFGHIJ"))
+			case seenZone[z] != "" && seenZone[z] != t.Name:
+				errs = append(errs, field.Invalid(tp.Child("hostedZoneIds").Index(j), z, "is already granted to team "+seenZone[z]+"; a hosted zone belongs to one team"))
+			default:
+				seenZone[z] = t.Name
 			}
 		}
 		if h := in.Repository.Host; h != v1beta1.HostCodeCommit {
@@ -144,7 +169,7 @@ func grant(xr Composite, s clusterspec.Spec, in *v1beta1.Input) field.ErrorList 
 			if t.Name != s.Team.Name {
 				return field.ErrorList{field.Invalid(team, s.Team.Name, fmt.Sprintf("namespace %s belongs to team %s (%s); an XR there can only be that team's", xr.Namespace, t.Name, xr.grants()))}
 			}
-			return account1(account, s.AWS.AccountID, t, xr.grants())
+			return append(account1(account, s.AWS.AccountID, t, xr.grants()), zones1(s, t, xr.grants())...)
 		}
 		return field.ErrorList{field.Forbidden(field.NewPath("metadata", "namespace"), fmt.Sprintf("namespace %s is not granted to any team (%s[].namespaces); ask the platform team to grant it", xr.Namespace, xr.grants()))}
 	}
@@ -153,7 +178,7 @@ func grant(xr Composite, s clusterspec.Spec, in *v1beta1.Input) field.ErrorList 
 			if errs := bound(xr, t.Name, in.Tenancy.ClusterScopedBinding); len(errs) > 0 {
 				return errs
 			}
-			return account1(account, s.AWS.AccountID, t, xr.grants())
+			return append(account1(account, s.AWS.AccountID, t, xr.grants()), zones1(s, t, xr.grants())...)
 		}
 	}
 	return field.ErrorList{field.Invalid(team, s.Team.Name, "is not a team the platform granted anything to ("+xr.grants()+"); ask the platform team to add it")}
@@ -187,6 +212,19 @@ func account1(p *field.Path, id string, t v1beta1.TeamGrant, grants string) fiel
 		return nil
 	}
 	return field.ErrorList{field.Forbidden(p, fmt.Sprintf("account %s is not granted to team %s (%s); its accounts are %s", id, t.Name, grants, strings.Join(t.AccountIDs, ", ")))}
+}
+
+// zones1 checks that the XR's hosted zones are the team's: external-dns's
+// and cert-manager's roles may change records in every zone listed.
+func zones1(s clusterspec.Spec, t v1beta1.TeamGrant, grants string) field.ErrorList {
+	var errs field.ErrorList
+	for i, z := range s.Addons.HostedZones {
+		if !slices.Contains(t.HostedZoneIDs, z.ID) {
+			errs = append(errs, field.Forbidden(field.NewPath("spec", "addons", "hostedZones").Index(i).Child("id"),
+				fmt.Sprintf("hosted zone %s is not granted to team %s (%s[].hostedZoneIds); ask the platform team to grant it", z.ID, t.Name, grants)))
+		}
+	}
+	return errs
 }
 
 // sharedNames checks the Argo CD project and cluster name against the

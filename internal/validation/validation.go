@@ -112,7 +112,7 @@ func Input(in *v1beta1.Input) field.ErrorList {
 	errs = append(errs, argoCD(root.Child("argocd"), in.ArgoCD)...)
 	errs = append(errs, cognito(root.Child("cognito"), in.Cognito)...)
 	errs = append(errs, repository(root.Child("repository"), in.Repository)...)
-	errs = append(errs, providerConfigRef(root.Child("kubernetesProviderConfigRef"), in.KubernetesProviderConfigRef)...)
+	errs = append(errs, centralProviderConfigRef(root.Child("kubernetesProviderConfigRef"), in.KubernetesProviderConfigRef)...)
 	errs = append(errs, upgrade(root.Child("upgrade"), in.Upgrade)...)
 	ev := root.Child("clusterCreationEvent")
 	if len(validation.IsDNS1123Subdomain(in.ClusterCreationEvent.Name)) > 0 {
@@ -149,7 +149,7 @@ func cognito(p *field.Path, c *v1beta1.Cognito) field.ErrorList {
 	if !groupPrefixRe.MatchString(c.GroupPrefix) {
 		errs = append(errs, field.Invalid(p.Child("groupPrefix"), c.GroupPrefix, "must hold only lowercase letters, digits and dashes: group names are written into Argo CD RBAC"))
 	}
-	return append(errs, providerConfigRef(p.Child("providerConfigRef"), c.ProviderConfigRef)...)
+	return append(errs, centralProviderConfigRef(p.Child("providerConfigRef"), c.ProviderConfigRef)...)
 }
 
 func upgrade(p *field.Path, u *v1beta1.Upgrade) field.ErrorList {
@@ -190,7 +190,7 @@ func codeCommit(p *field.Path, r *v1beta1.Repository) field.ErrorList {
 	if !regionRe.MatchString(r.Region) {
 		errs = append(errs, field.Invalid(p.Child("region"), r.Region, "must be an AWS region, e.g. eu-west-1"))
 	}
-	return append(errs, providerConfigRef(p.Child("providerConfigRef"), r.ProviderConfigRef)...)
+	return append(errs, centralProviderConfigRef(p.Child("providerConfigRef"), r.ProviderConfigRef)...)
 }
 
 func providerConfigRef(p *field.Path, ref *v1beta1.ProviderConfigRef) field.ErrorList {
@@ -198,11 +198,30 @@ func providerConfigRef(p *field.Path, ref *v1beta1.ProviderConfigRef) field.Erro
 	if ref.Kind != "ProviderConfig" && ref.Kind != "ClusterProviderConfig" {
 		errs = append(errs, field.NotSupported(p.Child("kind"), ref.Kind, []string{"ProviderConfig", "ClusterProviderConfig"}))
 	}
-	// Placeholders are replaced by validated, DNS-safe values, so checking
-	// the name with them replaced by a letter is enough.
-	probe := strings.NewReplacer("{team}", "a", "{accountId}", "1", "{environment}", "a").Replace(ref.Name)
+	// Placeholders are replaced by values bound by the team's grant
+	// ({team}, {accountId}): a field the team writes freely (its
+	// environment) could pick another team's ProviderConfig. Checking the
+	// name with them replaced by a letter is enough.
+	probe := strings.NewReplacer("{team}", "a", "{accountId}", "1").Replace(ref.Name)
 	if len(validation.IsDNS1123Subdomain(probe)) > 0 {
-		errs = append(errs, field.Invalid(p.Child("name"), ref.Name, "must be a Kubernetes object name; the only placeholders are {team}, {accountId} and {environment}"))
+		errs = append(errs, field.Invalid(p.Child("name"), ref.Name, "must be a Kubernetes object name; the only placeholders are {team} and {accountId}, which the team's grant binds"))
+	}
+	return errs
+}
+
+// centralProviderConfigRef checks the ProviderConfig of resources outside
+// the team's account (the central Cognito pool and repositories, the Git
+// host, the hub cluster): a ClusterProviderConfig of a fixed name. A
+// namespaced ProviderConfig resolves in the managed resource's namespace,
+// which for a namespaced XR is the team's, where the team could make its
+// own of that name; a placeholder would pick one per team.
+func centralProviderConfigRef(p *field.Path, ref *v1beta1.ProviderConfigRef) field.ErrorList {
+	errs := providerConfigRef(p, ref)
+	if ref.Kind == "ProviderConfig" {
+		errs = append(errs, field.Invalid(p.Child("kind"), ref.Kind, "must be ClusterProviderConfig: these resources are the platform's, and a namespaced ProviderConfig resolves in a namespaced XR's own namespace, where the team could make one"))
+	}
+	if strings.Contains(ref.Name, "{") {
+		errs = append(errs, field.Invalid(p.Child("name"), ref.Name, "must be a fixed name: these resources are the platform's, the same for every team"))
 	}
 	return errs
 }

@@ -316,6 +316,14 @@ func TestSpec(t *testing.T) {
 			reason: "Any of the team's accounts may be used.",
 			mutate: func(s *clusterspec.Spec) { s.AWS.AccountID = "444455557777" },
 		},
+		"ZoneNotGranted": {
+			reason: "external-dns may write only in the team's own zones: another team's zone in the same account, or any zone not granted, is refused.",
+			mutate: func(s *clusterspec.Spec) {
+				s.Addons.ExternalDNS = true
+				s.Addons.HostedZones = []clusterspec.HostedZone{{ID: "Z0SEARCH", Domain: "search.example.com"}}
+			},
+			want: want{fields: []string{"spec.addons.hostedZones[0].id"}, rule: "hosted zone Z0SEARCH is not granted to team payments"},
+		},
 		"AnotherTeamFromItsFolder": {
 			reason: "A manifest in teams/payments/ naming team search and search's account is bound to payments by the Application that synced it.",
 			mutate: func(s *clusterspec.Spec) { s.Team.Name = "search"; s.AWS.AccountID = "777788889999" },
@@ -524,6 +532,52 @@ func TestInput(t *testing.T) {
 			reason: "A namespace belongs to one team.",
 			mutate: func(in *v1beta1.Input) { in.Tenancy.Teams[1].Namespaces = []string{"team-payments"} },
 			want:   []string{"input.tenancy.teams[1].namespaces[0]"},
+		},
+		"EnvironmentPlaceholder": {
+			reason: "A team writes its environment freely: a ProviderConfig named after it could be another team's.",
+			mutate: func(in *v1beta1.Input) { in.ProviderConfigRef.Name = "aws-{environment}" },
+			want:   []string{"input.providerConfigRef.name"},
+		},
+		"CentralNamespacedProviderConfig": {
+			reason: "A namespaced ProviderConfig for the central Cognito pool resolves in a namespaced XR's own namespace, where the team could make one.",
+			mutate: func(in *v1beta1.Input) { in.Cognito.ProviderConfigRef.Kind = "ProviderConfig" },
+			want:   []string{"input.cognito.providerConfigRef.kind"},
+		},
+		"CentralPlaceholder": {
+			reason: "The central repository account is the same for every team: no placeholder.",
+			mutate: func(in *v1beta1.Input) { in.Repository.ProviderConfigRef.Name = "aws-{accountId}" },
+			want:   []string{"input.repository.providerConfigRef.name"},
+		},
+		"HubNamespacedProviderConfig": {
+			reason: "provider-kubernetes' ProviderConfig for the hub is the platform's.",
+			mutate: func(in *v1beta1.Input) { in.KubernetesProviderConfigRef.Kind = "ProviderConfig" },
+			want:   []string{"input.kubernetesProviderConfigRef.kind"},
+		},
+		"CrossplaneNamespaceGranted": {
+			reason: "Crossplane's namespace holds the providers' credentials.",
+			mutate: func(in *v1beta1.Input) {
+				in.ManagedResourceNamespace = "platform-resources"
+				in.Tenancy.Teams[0].Namespaces = []string{"crossplane-system"}
+			},
+			want: []string{"input.tenancy.teams[0].namespaces[0]"},
+		},
+		"KubeSystemGranted": {
+			reason: "Kubernetes' own namespaces are never a team's.",
+			mutate: func(in *v1beta1.Input) { in.Tenancy.Teams[0].Namespaces = []string{"kube-system"} },
+			want:   []string{"input.tenancy.teams[0].namespaces[0]"},
+		},
+		"AccountOfTwoTeams": {
+			reason: "One account granted to two teams would let each team's roles reach the other's clusters.",
+			mutate: func(in *v1beta1.Input) { in.Tenancy.Teams[1].AccountIDs = []string{"444455556666"} },
+			want:   []string{"input.tenancy.teams[1].accountIds[0]"},
+		},
+		"ZoneOfTwoTeams": {
+			reason: "A hosted zone granted to two teams would let one team's external-dns change the other's records.",
+			mutate: func(in *v1beta1.Input) {
+				in.Tenancy.Teams[0].HostedZoneIDs = []string{"Z0SHARED"}
+				in.Tenancy.Teams[1].HostedZoneIDs = []string{"Z0SHARED"}
+			},
+			want: []string{"input.tenancy.teams[1].hostedZoneIds[0]"},
 		},
 		"BindingWithoutTeam": {
 			reason: "One Application for every team's folder would bind every cluster-scoped XR to any team.",
