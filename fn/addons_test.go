@@ -35,17 +35,21 @@ func allAddons(t *testing.T) (state, *fnv1.RunFunctionResponse) {
 }
 
 // TestEveryAddonGetsItsAccess: with every add-on on, each gets a role that
-// trusts EKS Pod Identity only, its policy and an association for its
+// trusts EKS Pod Identity only, for this cluster only (the cluster ARN EKS
+// reports, and its account), its policy and an association for its
 // namespace and service account, and the cluster Secret carries the
 // gitops-bridge metadata with the role ARNs the provider reported.
 func TestEveryAddonGetsItsAccess(t *testing.T) {
 	s, rsp := allAddons(t)
 	labels, annotations := secretMetadata(t, rsp)
+	clusterARN := s.Observed[string(compose.NameCluster)].Object["status"].(map[string]any)["atProvider"].(map[string]any)["arn"].(string)
 	for _, a := range addoniam.All() {
 		role := desiredObject(t, rsp, string(compose.NameAddonRole(a)))
 		trust := role["spec"].(map[string]any)["forProvider"].(map[string]any)["assumeRolePolicy"].(string)
-		if want := `{"Statement":[{"Action":["sts:AssumeRole","sts:TagSession"],"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"}}],"Version":"2012-10-17"}`; trust != want {
-			t.Errorf("%s role trusts %s, want only EKS Pod Identity", a.Name, trust)
+		wantTrust := `{"Statement":[{"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"ArnEquals":{"aws:SourceArn":"` + clusterARN +
+			`"},"StringEquals":{"aws:SourceAccount":"123456789012"}},"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"}}],"Version":"2012-10-17"}`
+		if trust != wantTrust {
+			t.Errorf("%s role trusts %s, want only EKS Pod Identity for cluster %s", a.Name, trust, clusterARN)
 		}
 		assoc := desiredObject(t, rsp, string(compose.NameAddonPodIdentity(a)))["spec"].(map[string]any)["forProvider"].(map[string]any)
 		if assoc["namespace"] != a.Namespace || assoc["serviceAccount"] != a.ServiceAccount {

@@ -93,6 +93,13 @@ func (p Params) addonAccess() []Object {
 			"EKS Pod Identity role of "+a.Name+" on "+p.ClusterName(), servicePrincipal("pods.eks.amazonaws.com"))
 		fp := role.Body["spec"].(map[string]any)["forProvider"].(map[string]any) //nolint:forcetypeassert // Built by managed.
 		fp["path"] = IAMPath
+		// EKS Pod Identity assumes the role for this cluster only: without
+		// the source conditions, the service would assume it for any
+		// cluster, in any account, that names the role in an association.
+		fp["assumeRolePolicy"] = trustPolicyWhen(servicePrincipal("pods.eks.amazonaws.com"), map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": p.Spec.AWS.AccountID},
+			"ArnEquals":    map[string]any{"aws:SourceArn": p.ClusterARN()},
+		})
 		role.Requires = []resource.Name{NameCluster}
 		objs = append(objs, role)
 

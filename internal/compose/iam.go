@@ -118,14 +118,21 @@ func servicePrincipal(svc string) map[string]any { return map[string]any{"Servic
 
 // trustPolicy allows the principal to assume the role. sts:TagSession lets
 // EKS Pod Identity pass session tags.
-func trustPolicy(principal map[string]any) string {
+func trustPolicy(principal map[string]any) string { return trustPolicyWhen(principal, nil) }
+
+// trustPolicyWhen is trustPolicy under conditions.
+func trustPolicyWhen(principal, condition map[string]any) string {
+	statement := map[string]any{
+		"Effect":    "Allow",
+		"Principal": principal,
+		"Action":    []any{"sts:AssumeRole", "sts:TagSession"},
+	}
+	if condition != nil {
+		statement["Condition"] = condition
+	}
 	doc := map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []any{map[string]any{
-			"Effect":    "Allow",
-			"Principal": principal,
-			"Action":    []any{"sts:AssumeRole", "sts:TagSession"},
-		}},
+		"Version":   "2012-10-17",
+		"Statement": []any{statement},
 	}
 	b, _ := json.Marshal(doc) //nolint:errchkjson // Plain maps always encode.
 	return string(b)

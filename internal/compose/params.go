@@ -125,6 +125,12 @@ const (
 // Partition is the AWS partition of the team's region.
 func (p Params) Partition() string { return PartitionOf(p.Spec.AWS.Region) }
 
+// ClusterARN is the EKS cluster's ARN, as EKS builds it from the partition,
+// region, account and name.
+func (p Params) ClusterARN() string {
+	return "arn:" + p.Partition() + ":eks:" + p.Spec.AWS.Region + ":" + p.Spec.AWS.AccountID + ":cluster/" + p.ClusterName()
+}
+
 // PartitionOf returns the AWS partition a region belongs to.
 func PartitionOf(region string) string {
 	switch {
