@@ -207,6 +207,10 @@ func (c *Checker) check(files []string) ([]Finding, error) {
 	var xrs []xr
 	var findings []Finding
 	for _, path := range files {
+		if f := outOfBounds(path); f != nil {
+			findings = append(findings, *f)
+			continue
+		}
 		docs, err := readDocs(path)
 		if err != nil {
 			return nil, err
@@ -238,6 +242,10 @@ func (c *Checker) check(files []string) ([]Finding, error) {
 				req, err := c.request(x)
 				if err != nil {
 					verdicts[i].findings = []Finding{{File: x.file, What: "invalid manifest", Detail: err.Error()}}
+					continue
+				}
+				if f := crossplaneMachinery(x); f != nil {
+					verdicts[i].findings = []Finding{*f}
 					continue
 				}
 				if f, err := c.syncedFromFolder(x, req); err != nil || f != nil {
@@ -302,6 +310,19 @@ func (c *Checker) request(x xr) (*fnv1.RunFunctionRequest, error) {
 		req.RequiredResources = map[string]*fnv1.Resources{fn.SettingsRequirement: items}
 	}
 	return req, nil
+}
+
+// crossplaneMachinery reports a manifest that writes spec.crossplane:
+// Crossplane's own fields, which pick the Composition and its revision and
+// list the composed resources. A team has no reason to write them, and
+// through them could pin an old Composition revision or hand the function
+// objects of its own as composed resources.
+func crossplaneMachinery(x xr) *Finding {
+	spec, _ := x.obj["spec"].(map[string]any)
+	if _, ok := spec["crossplane"]; !ok {
+		return nil
+	}
+	return &Finding{File: x.file, What: "invalid manifest", Detail: "spec.crossplane: Forbidden: Crossplane's own fields (the Composition, its revision, the composed resources) are the platform's; remove them"}
 }
 
 // TeamsFolder is the folder of the platform repository that holds one
@@ -439,6 +460,43 @@ func overlappingVPCs(xrs []acceptedXR) []Finding {
 	return out
 }
 
+// MaxManifestBytes is the largest manifest validate reads: far above any
+// XR (the API server stores at most about 1.5 MiB per object), far below
+// what would slow a pull request's check.
+const MaxManifestBytes = 1 << 20
+
+// outOfBounds reports a manifest validate must not read: a symbolic link
+// that leads out of the working directory (the repository CI checks out),
+// whose target's contents would otherwise reach the output, or a file
+// larger than MaxManifestBytes.
+func outOfBounds(path string) *Finding {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return &Finding{File: path, What: "not checked", Detail: err.Error()}
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return &Finding{File: path, What: "not checked", Detail: "cannot resolve the path: " + err.Error()}
+	}
+	if real != abs {
+		wd, err := os.Getwd()
+		if err == nil {
+			wd, err = filepath.EvalSymlinks(wd)
+		}
+		if rel, rerr := filepath.Rel(wd, real); err != nil || rerr != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return &Finding{File: path, What: "not checked", Detail: "a symbolic link that leads out of the repository; validate reads only the repository's own files"}
+		}
+	}
+	info, err := os.Stat(real)
+	if err != nil {
+		return &Finding{File: path, What: "not checked", Detail: err.Error()}
+	}
+	if info.Size() > MaxManifestBytes {
+		return &Finding{File: path, What: "not checked", Detail: fmt.Sprintf("%d bytes, more than the %d a manifest may have", info.Size(), MaxManifestBytes)}
+	}
+	return nil
+}
+
 // readDocs reads every YAML document of a file that is an object.
 func readDocs(path string) ([]map[string]any, error) {
 	b, err := os.ReadFile(path) //nolint:gosec // The files to check are the command's arguments.
@@ -490,8 +548,8 @@ func splitDocs(s string) []string {
 	return append(docs, strings.Join(cur, "\n"))
 }
 
-// Files expands the paths: a file as is, a directory into its *.yaml and
-// *.yml files, recursively, in lexical order.
+// Files expands the paths: a file as is, a directory into its *.yaml,
+// *.yml and *.json files, recursively, in lexical order.
 func Files(paths []string) ([]string, error) {
 	var out []string
 	for _, p := range paths {
@@ -507,7 +565,7 @@ func Files(paths []string) ([]string, error) {
 			if err != nil {
 				return err
 			}
-			if !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
+			if !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml") || strings.HasSuffix(path, ".json")) {
 				out = append(out, path)
 			}
 			return nil

@@ -503,6 +503,14 @@ func TestTeamFolderBindsClusterScopedXRs(t *testing.T) {
 			edit:   func(map[string]any) {},
 			want:   `must be synced by the Argo CD Application clusters-search, from the platform repository's folder of team search; this XR was synced by "clusters-payments"`,
 		},
+		"CrossplaneMachinery": {
+			reason: "A manifest that names composed resources or a Composition revision in spec.crossplane is refused.",
+			folder: "search",
+			edit: func(x map[string]any) {
+				x["spec"].(map[string]any)["crossplane"] = map[string]any{"resourceRefs": []any{map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "name": "search-dev-repository", "namespace": "team-search"}}}
+			},
+			want: "spec.crossplane: Forbidden: Crossplane's own fields",
+		},
 		"AnnotationWritten": {
 			reason: "A manifest that writes Argo CD's tracking annotation itself is told Argo CD writes it.",
 			folder: "search",
@@ -522,5 +530,55 @@ func TestTeamFolderBindsClusterScopedXRs(t *testing.T) {
 				t.Errorf("%s\nfindings %q, want one naming %q", tc.reason, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestManifestsStayInTheRepository: validate reads .json manifests, never
+// follows a link out of the repository (whose target's contents would reach
+// the pull request's comment), and never reads a huge file.
+func TestManifestsStayInTheRepository(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(t.TempDir(), "outside.yaml")
+	if err := os.WriteFile(secret, []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: TOPSECRETVALUE\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(secret, filepath.Join(dir, "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "huge.yaml"), make([]byte, MaxManifestBytes+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "example", "xr.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := map[string]any{}
+	if err := yaml.Unmarshal(b, &x); err != nil {
+		t.Fatal(err)
+	}
+	x["spec"].(map[string]any)["aws"].(map[string]any)["accountId"] = "999988887777"
+	j, err := json.Marshal(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "xr.json"), j, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files, err := Files([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(check(t, exampleCompositions, "", files...), "\n")
+	for _, want := range []string{
+		"huge.yaml: not checked: 1048577 bytes, more than the 1048576 a manifest may have",
+		"link.yaml: not checked: a symbolic link that leads out of the repository",
+		"xr.json: invalid XR: spec.aws.accountId: Forbidden: account 999988887777 is not granted",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("findings lack %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "TOPSECRETVALUE") {
+		t.Errorf("the linked file's contents reached the output:\n%s", got)
 	}
 }
