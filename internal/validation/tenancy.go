@@ -106,26 +106,10 @@ func tenancy(p *field.Path, in *v1beta1.Input) field.ErrorList {
 		if len(t.AccountIDs) == 0 {
 			errs = append(errs, field.Required(tp.Child("accountIds"), "a team needs at least one AWS account"))
 		}
-		for j, a := range t.AccountIDs {
-			switch {
-			case !accountIDRe.MatchString(a):
-				errs = append(errs, field.Invalid(tp.Child("accountIds").Index(j), a, "must be exactly 12 digits"))
-			case seenAccount[a] != "" && seenAccount[a] != t.Name:
-				errs = append(errs, field.Invalid(tp.Child("accountIds").Index(j), a, "is already granted to team "+seenAccount[a]+"; an account belongs to one team, or one team's roles could reach the other's clusters"))
-			default:
-				seenAccount[a] = t.Name
-			}
-		}
-		for j, z := range t.HostedZoneIDs {
-			switch {
-			case !hostedZoneIDRe.MatchString(z):
-				errs = append(errs, field.Invalid(tp.Child("hostedZoneIds").Index(j), z, "must be a Route 53 hosted zone ID, e.g. Z0123456789ABCDEFGHIJ"))
-			case seenZone[z] != "" && seenZone[z] != t.Name:
-				errs = append(errs, field.Invalid(tp.Child("hostedZoneIds").Index(j), z, "is already granted to team "+seenZone[z]+"; a hosted zone belongs to one team"))
-			default:
-				seenZone[z] = t.Name
-			}
-		}
+		errs = append(errs, ownedByOne(tp.Child("accountIds"), t.Name, t.AccountIDs, seenAccount, accountIDRe, "must be exactly 12 digits",
+			"an account belongs to one team, or one team's roles could reach the other's clusters")...)
+		errs = append(errs, ownedByOne(tp.Child("hostedZoneIds"), t.Name, t.HostedZoneIDs, seenZone, hostedZoneIDRe, "must be a Route 53 hosted zone ID, e.g. Z0123456789ABCDEFGHIJ",
+			"a hosted zone belongs to one team")...)
 		if h := in.Repository.Host; h != v1beta1.HostCodeCommit {
 			for j, u := range t.GitUsers {
 				if rule := gitUsernameRule(h, u); rule != "" {
@@ -146,6 +130,23 @@ func tenancy(p *field.Path, in *v1beta1.Input) field.ErrorList {
 			if seenNS[ns] == "" {
 				seenNS[ns] = t.Name
 			}
+		}
+	}
+	return errs
+}
+
+// ownedByOne checks a team's grants of one kind (accounts, zones): each of
+// the form re gives, and none granted to another team before (seen).
+func ownedByOne(p *field.Path, team string, values []string, seen map[string]string, re *regexp.Regexp, form, why string) field.ErrorList {
+	var errs field.ErrorList
+	for j, v := range values {
+		switch {
+		case !re.MatchString(v):
+			errs = append(errs, field.Invalid(p.Index(j), v, form))
+		case seen[v] != "" && seen[v] != team:
+			errs = append(errs, field.Invalid(p.Index(j), v, "is already granted to team "+seen[v]+"; "+why))
+		default:
+			seen[v] = team
 		}
 	}
 	return errs
