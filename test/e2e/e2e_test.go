@@ -693,7 +693,7 @@ func TestEndToEnd(t *testing.T) {
 		if err := e.cp.apply(ctx, folder); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.cp.waitConditionMessage(ctx, teamClusterGVK, "folder-dev", "Synced", "False", `this XR was synced by \"clusters-payments\"`, time.Minute); err != nil {
+		if err := e.cp.waitConditionMessage(ctx, teamClusterGVK, "folder-dev", "Synced", "False", `this XR was synced by "clusters-payments"`, time.Minute); err != nil {
 			e.report(ctx, t, teamClusterGVK, "", "folder-dev")
 			t.Fatal(err)
 		}
