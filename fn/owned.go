@@ -51,21 +51,28 @@ func ownedBy(xr *structpb.Struct, observed map[string]*fnv1.Resource) map[string
 
 // controlledBy reports whether the object's controller reference is the
 // object of that UID, group and kind. The version is not compared: an XR
-// read at another version of its XRD is the same XR.
+// read at another version of its XRD is the same XR. It runs for every
+// observed resource on every call, so it reads the Structs directly.
 func controlledBy(o *structpb.Struct, uid string, gk schema.GroupKind) bool {
-	for _, v := range valueAt(o, "metadata", "ownerReferences").GetListValue().GetValues() {
+	md := o.GetFields()["metadata"].GetStructValue().GetFields()
+	for _, v := range md["ownerReferences"].GetListValue().GetValues() {
 		ref := v.GetStructValue().GetFields()
 		if !ref["controller"].GetBoolValue() {
 			continue
 		}
-		group, _, found := strings.Cut(ref["apiVersion"].GetStringValue(), "/")
-		if !found {
-			group = ""
-		}
 		// An object has at most one controller reference.
-		return ref["uid"].GetStringValue() == uid && group == gk.Group && ref["kind"].GetStringValue() == gk.Kind
+		return ref["uid"].GetStringValue() == uid && ref["kind"].GetStringValue() == gk.Kind && inGroup(ref["apiVersion"].GetStringValue(), gk.Group)
 	}
 	return false
+}
+
+// inGroup reports whether apiVersion ("group/version", or "version" for
+// the core group) is of group.
+func inGroup(apiVersion, group string) bool {
+	if group == "" {
+		return !strings.Contains(apiVersion, "/")
+	}
+	return len(apiVersion) > len(group) && apiVersion[len(group)] == '/' && apiVersion[:len(group)] == group
 }
 
 // objectID is what an object of a composition resource name must be: its
@@ -77,6 +84,14 @@ type objectID struct {
 
 func idOf(s *structpb.Struct) objectID {
 	return objectID{gk: groupKind(s), namespace: stringAt(s, "metadata", "namespace")}
+}
+
+// is reports whether the object is of the id, reading the Struct directly.
+func (id objectID) is(s *structpb.Struct) bool {
+	f := s.GetFields()
+	return f["kind"].GetStringValue() == id.gk.Kind &&
+		f["metadata"].GetStructValue().GetFields()["namespace"].GetStringValue() == id.namespace &&
+		inGroup(f["apiVersion"].GetStringValue(), id.gk.Group)
 }
 
 // strays are the observed resources the XR controls that are not what the
@@ -97,7 +112,7 @@ func strays(plan *compiledPlan, observed map[string]*fnv1.Resource) []string {
 			}
 			want = plan.nodeGroupID
 		}
-		if idOf(r.GetResource()) != want {
+		if !want.is(r.GetResource()) {
 			out = append(out, name)
 		}
 	}
