@@ -114,28 +114,34 @@ func (f *Function) Verdict(req *fnv1.RunFunctionRequest) error {
 
 // Params are the XR's validated parameters, for a request Verdict accepts.
 func (f *Function) Params(req *fnv1.RunFunctionRequest) (compose.Params, error) {
-	xr := compositeOf(req.GetObserved().GetComposite().GetResource())
-	var ps settings
-	if name := settingsName(req.GetInput()); name != "" {
-		var err error
-		if ps, _, err = settingsOf(req, name); err != nil {
-			return compose.Params{}, err
-		}
+	observedXR := req.GetObserved().GetComposite().GetResource()
+	xr := compositeOf(observedXR)
+	ps, err := requestSettings(req)
+	if err != nil {
+		return compose.Params{}, err
 	}
-	_, p, err := f.validated(req, xr, schemeOf(xr.name, ownedBy(req.GetObserved().GetComposite().GetResource(), req.GetObserved().GetResources())), ps)
+	_, p, err := f.validated(req, xr, schemeOf(xr.name, ownedBy(observedXR, req.GetObserved().GetResources())), ps)
 	return p, err
+}
+
+// requestSettings are the platform settings the request's Input names, as
+// the request carries them; none when it names none.
+func requestSettings(req *fnv1.RunFunctionRequest) (settings, error) {
+	name := settingsName(req.GetInput())
+	if name == "" {
+		return settings{}, nil
+	}
+	ps, _, err := settingsOf(req, name)
+	return ps, err
 }
 
 // ClusterScopedBinding is how the request's Input and platform settings
 // bind a cluster-scoped XR to its team, defaulted. The validate command
 // uses it to write the annotation Argo CD would write.
 func (f *Function) ClusterScopedBinding(req *fnv1.RunFunctionRequest) (v1beta1.ClusterScopedBinding, error) {
-	var ps settings
-	if name := settingsName(req.GetInput()); name != "" {
-		var err error
-		if ps, _, err = settingsOf(req, name); err != nil {
-			return v1beta1.ClusterScopedBinding{}, err
-		}
+	ps, err := requestSettings(req)
+	if err != nil {
+		return v1beta1.ClusterScopedBinding{}, err
 	}
 	in, err := readInput(req, ps)
 	if err != nil {

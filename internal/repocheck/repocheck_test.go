@@ -81,14 +81,7 @@ func TestExamplesPass(t *testing.T) {
 // a Git user name is refused in the pull request, naming the member's list
 // entry, as the function would refuse it after merge.
 func TestGitHostSettings(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(root, "example", "xr.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	xr := map[string]any{}
-	if err := yaml.Unmarshal(b, &xr); err != nil {
-		t.Fatal(err)
-	}
+	xr := exampleObject(t, "xr.yaml")
 	delete(xr["spec"].(map[string]any)["team"].(map[string]any)["gitUsernames"].(map[string]any), "bob.smith")
 	missing := filepath.Join(t.TempDir(), "payments-dev.yaml")
 	out, err := yaml.Marshal(xr)
@@ -142,16 +135,23 @@ func TestBrokenManifests(t *testing.T) {
 	}
 }
 
-func writeXR(t *testing.T, dir, file string, edit func(spec map[string]any, md map[string]any)) string {
+// exampleObject reads a shipped example manifest under example/.
+func exampleObject(t *testing.T, path string) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root, "example", "xr.yaml"))
+	b, err := os.ReadFile(filepath.Join(root, "example", path))
 	if err != nil {
 		t.Fatal(err)
 	}
-	x := map[string]any{}
-	if err := yaml.Unmarshal(b, &x); err != nil {
+	out := map[string]any{}
+	if err := yaml.Unmarshal(b, &out); err != nil {
 		t.Fatal(err)
 	}
+	return out
+}
+
+func writeXR(t *testing.T, dir, file string, edit func(spec map[string]any, md map[string]any)) string {
+	t.Helper()
+	x := exampleObject(t, "xr.yaml")
 	edit(x["spec"].(map[string]any), x["metadata"].(map[string]any))
 	// As Argo CD writes it when the team's folder is synced.
 	md := x["metadata"].(map[string]any)
@@ -467,14 +467,7 @@ func TestCheckChanged(t *testing.T) {
 func TestTeamFolderBindsClusterScopedXRs(t *testing.T) {
 	write := func(folder string, edit func(x map[string]any)) string {
 		t.Helper()
-		b, err := os.ReadFile(filepath.Join(root, "example", "platform-repo", "teams", "search", "search-dev.yaml"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		x := map[string]any{}
-		if err := yaml.Unmarshal(b, &x); err != nil {
-			t.Fatal(err)
-		}
+		x := exampleObject(t, filepath.Join("platform-repo", "teams", "search", "search-dev.yaml"))
 		edit(x)
 		out, err := yaml.Marshal(x)
 		if err != nil {
@@ -553,14 +546,7 @@ func TestManifestsStayInTheRepository(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "huge.yaml"), make([]byte, MaxManifestBytes+1), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(root, "example", "xr.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := map[string]any{}
-	if err := yaml.Unmarshal(b, &x); err != nil {
-		t.Fatal(err)
-	}
+	x := exampleObject(t, "xr.yaml")
 	x["spec"].(map[string]any)["aws"].(map[string]any)["accountId"] = "999988887777"
 	j, err := json.Marshal(x)
 	if err != nil {
