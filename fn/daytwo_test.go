@@ -50,7 +50,10 @@ func TestDayTwoEdits(t *testing.T) {
 		edit   func(s *state)
 		// refused is part of the Fatal message; empty means accepted.
 		refused []string
-		check   func(t *testing.T, converged, rsp *fnv1.RunFunctionResponse)
+		// drops names what the edit removes: exactly those names go, and
+		// nothing else declared before may.
+		drops func(name string) bool
+		check func(t *testing.T, converged, rsp *fnv1.RunFunctionResponse)
 	}{
 		"Region": {
 			reason:  "A region change would create a second VPC and cluster and orphan these.",
@@ -102,6 +105,7 @@ func TestDayTwoEdits(t *testing.T) {
 				set(s.XR, "spec.network.availabilityZones", int64(2))
 				set(s.XR, "spec.confirmRemoval.zones", []any{"eu-west-1c"})
 			},
+			drops: func(n string) bool { return strings.HasSuffix(n, "-c") },
 			check: func(t *testing.T, converged, rsp *fnv1.RunFunctionResponse) {
 				t.Helper()
 				names := declaredNames(rsp)
@@ -164,6 +168,7 @@ func TestDayTwoEdits(t *testing.T) {
 				set(s.XR, "spec.nodePools", []any{map[string]any{"name": "other"}})
 				set(s.XR, "spec.confirmRemoval.nodePools", []any{"general"})
 			},
+			drops: func(n string) bool { return strings.HasPrefix(n, compose.NodeGroupPrefix+"general-") },
 			check: func(t *testing.T, converged, rsp *fnv1.RunFunctionResponse) {
 				t.Helper()
 				for _, ng := range nodeGroups(rsp) {
@@ -256,8 +261,12 @@ func TestDayTwoEdits(t *testing.T) {
 				t.Fatalf("%s\nrefused: %s", tc.reason, msg)
 			}
 			for _, n := range declaredNames(converged) {
-				if _, ok := rsp.GetDesired().GetResources()[n]; !ok && !strings.HasPrefix(n, "subnet-") && !strings.Contains(n, "-c") && !strings.HasPrefix(n, compose.NodeGroupPrefix) {
+				_, kept := rsp.GetDesired().GetResources()[n]
+				switch drop := tc.drops != nil && tc.drops(n); {
+				case !kept && !drop:
 					t.Errorf("%s was dropped", n)
+				case kept && drop:
+					t.Errorf("%s should have been dropped", n)
 				}
 			}
 			if tc.check != nil {

@@ -81,9 +81,14 @@ func FuzzParseSpec(f *testing.F) {
 		}
 		s := simulate.New(fuzzcase.SpecXR(m), fuzzcase.Granted(exampleInput(t, "composition.yaml"), fuzzcase.SpecXR(m)))
 		rsp := run(t, requestOf(t, s))
-		if fatal(rsp) == "" {
-			checkComposed(t, rsp, rsp.GetDesired().GetResources()["vpc"].GetResource().AsMap()["metadata"].(map[string]any)["labels"].(map[string]any)["eks-gitops.dev/team"].(string))
+		if fatal(rsp) != "" {
+			// Refused means nothing half-built: no resource declared.
+			if n := len(rsp.GetDesired().GetResources()); n != 0 {
+				t.Fatalf("a Fatal response declared %d resources: %s", n, fatal(rsp))
+			}
+			return
 		}
+		checkComposed(t, rsp, rsp.GetDesired().GetResources()["vpc"].GetResource().AsMap()["metadata"].(map[string]any)["labels"].(map[string]any)["eks-gitops.dev/team"].(string))
 	})
 }
 

@@ -245,14 +245,14 @@ func TestGitCredentialNeverLeaks(t *testing.T) {
 			log := logging.NewLogrLogger(funcr.New(func(prefix, args string) { logs.WriteString(prefix + args + "\n") }, funcr.Options{Verbosity: 1}))
 			f := New(WithLogger(log), WithClock(func() time.Time { return testNow }))
 			s := newExampleState(t, exampleNamed(t, name))
-			var last *fnv1.RunFunctionResponse
+			var rsps []*fnv1.RunFunctionResponse
 			var secret string
 			for range maxRounds {
 				rsp, err := f.RunFunction(context.Background(), requestOf(t, s))
 				if err != nil {
 					t.Fatal(err)
 				}
-				last = rsp
+				rsps = append(rsps, rsp)
 				if c, ok := s.Observed[cred[0]]; ok {
 					secret = string(c.ConnectionDetails[cred[1]])
 				}
@@ -271,11 +271,26 @@ func TestGitCredentialNeverLeaks(t *testing.T) {
 			if strings.Contains(logs.String(), secret) || strings.Contains(logs.String(), encoded) {
 				t.Error("the credential appears in the logs")
 			}
-			for _, part := range []any{last.GetResults(), last.GetConditions(), last.GetDesired().GetComposite()} {
-				b, _ := json.Marshal(part)
-				if strings.Contains(string(b), secret) || strings.Contains(string(b), encoded) {
-					t.Errorf("the credential appears in %T", part)
+			// Every response, not only the last: the credential must not pass
+			// through results, conditions, the XR, the context or any object
+			// but the repository Secret in any round.
+			for i, rsp := range rsps {
+				parts := map[string]any{"results": rsp.GetResults(), "conditions": rsp.GetConditions(), "the XR": rsp.GetDesired().GetComposite(), "the context": rsp.GetContext()}
+				for n, r := range rsp.GetDesired().GetResources() {
+					if n != "argocd-repository-secret" {
+						parts[n] = r
+					}
 				}
+				for what, part := range parts {
+					b, _ := json.Marshal(part)
+					if strings.Contains(string(b), secret) || strings.Contains(string(b), encoded) {
+						t.Errorf("round %d: the credential appears in %s", i, what)
+					}
+				}
+			}
+			last := rsps[len(rsps)-1]
+			if !converged(last) {
+				t.Fatalf("not converged in %d rounds", maxRounds)
 			}
 			if got := secretValue(t, desiredObject(t, last, "argocd-repository-secret"), "password"); got != secret {
 				t.Error("the repository Secret does not hold the observed credential")

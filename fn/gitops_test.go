@@ -256,6 +256,9 @@ func TestOnboardingOrder(t *testing.T) {
 		}
 		s = next(t, s, rsp, allReady)
 	}
+	if !converged(rsps[len(rsps)-1]) {
+		t.Fatalf("not converged in %d rounds", maxRounds)
+	}
 	declaredIn := map[string]int{}
 	for i, rsp := range rsps {
 		for n := range rsp.GetDesired().GetResources() {
@@ -271,8 +274,13 @@ func TestOnboardingOrder(t *testing.T) {
 		{"eks-access-policy-argocd", "argocd-cluster-secret"},
 		{"eks-cluster", "argocd-cluster-secret"},
 	} {
-		if declaredIn[order[0]] >= declaredIn[order[1]] {
-			t.Errorf("%s (round %d) is not declared before %s (round %d)", order[0], declaredIn[order[0]], order[1], declaredIn[order[1]])
+		first, ok0 := declaredIn[order[0]]
+		then, ok1 := declaredIn[order[1]]
+		switch {
+		case !ok0 || !ok1:
+			t.Errorf("%s (declared: %t) and %s (declared: %t) must both be declared by convergence", order[0], ok0, order[1], ok1)
+		case first >= then:
+			t.Errorf("%s (round %d) is not declared before %s (round %d)", order[0], first, order[1], then)
 		}
 	}
 }

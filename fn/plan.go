@@ -136,6 +136,9 @@ func compile(p compose.Params, f compose.Facts, up compose.Upgrade) (*compiledPl
 // more than the budget.
 type planCache struct {
 	lru *lrucache.Cache[planKey, *compiledPlan]
+	// hits and misses count lookups, so tests can show where a plan came
+	// from.
+	hits, misses atomic.Int64
 }
 
 func newPlanCache(entries int, bytes int64) *planCache {
@@ -159,8 +162,10 @@ func (c *planCache) plan(p compose.Params, f compose.Facts, up compose.Upgrade) 
 	k := keyOf(p, f, up)
 	if cp, ok := c.lru.Get(k); ok {
 		cp.reused.Add(1)
+		c.hits.Add(1)
 		return cp, nil
 	}
+	c.misses.Add(1)
 	cp, err := compile(p, f, up)
 	if err != nil {
 		return nil, err

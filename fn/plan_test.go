@@ -80,10 +80,16 @@ func TestPlanCacheChangesNothing(t *testing.T) {
 				s = next(t, s, rsp, allReady)
 			}
 			for pass := range 2 {
+				hits, misses := cached.plans.hits.Load(), cached.plans.misses.Load()
 				for i, req := range reqs {
 					if _, same := cacheChangesNothing(t, cached, uncached, req); !same {
 						t.Errorf("pass %d, round %d: the cached response differs from the uncached one", pass, i)
 					}
+				}
+				// The second pass must come from the cache, or it compares
+				// two compilations and shows nothing about the cache.
+				if hits, misses := cached.plans.hits.Load()-hits, cached.plans.misses.Load()-misses; pass == 1 && (hits != int64(len(reqs)) || misses != 0) {
+					t.Errorf("second pass: %d plans from the cache and %d compiled, want all %d from the cache", hits, misses, len(reqs))
 				}
 			}
 		})

@@ -16,8 +16,9 @@ hack/tools.sh
 
 step "generated files are current"
 (cd input && go generate -tags generate ./...)
-if ! git diff --quiet -- input package; then
-  git --no-pager diff --stat -- input package
+# Untracked files count: a newly generated file must be committed too.
+if [ -n "$(git status --porcelain -- input package)" ]; then
+  git status --short -- input package
   echo "generated files are stale: run (cd input && go generate -tags generate ./...) and commit" >&2
   exit 1
 fi

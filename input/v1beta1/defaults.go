@@ -1,6 +1,7 @@
 package v1beta1
 
 import (
+	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -167,3 +168,14 @@ func defaultProviderConfigRef(ref *ProviderConfigRef) *ProviderConfigRef {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// ApplicationOf is the name of the Application that syncs team's folder.
+func (b ClusterScopedBinding) ApplicationOf(team string) string {
+	return strings.ReplaceAll(b.Application, "{team}", team)
+}
+
+// TrackingID is the value Argo CD's annotation tracking writes on an object
+// it applied from application: "<application>:<group>/<kind>:<namespace>/<name>".
+func TrackingID(application, group, kind, namespace, name string) string {
+	return application + ":" + group + "/" + kind + ":" + namespace + "/" + name
+}

@@ -2,6 +2,7 @@ package compose
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -114,23 +115,36 @@ func TestLegacyNamesCollide(t *testing.T) {
 
 // TestHashedNamesFitEveryLimit checks the longest identities against each
 // service's limits and character sets.
+// The name patterns of the APIs the names go to: EKS CreateCluster and
+// CreateNodegroup, IAM's user, role and policy names, CodeCommit's
+// repository name, Cognito's group name, and a Kubernetes DNS label.
+var (
+	eksName          = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]*$`)
+	iamName          = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	codeCommitName   = regexp.MustCompile(`^[\w.-]+$`)
+	cognitoGroupName = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`)
+	dnsLabel         = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+)
+
 func TestHashedNamesFitEveryLimit(t *testing.T) {
 	for _, id := range identities {
 		p := paramsOf(id)
 		p.Spec.NodePools[0].Name = strings.Repeat("p", 32)
+		// Each name against the pattern and length its API documents.
 		limits := map[string]struct {
 			name string
 			max  int
+			re   *regexp.Regexp
 		}{
-			"EKS cluster":          {p.ClusterName(), 100},
-			"node group":           {p.NodeGroupName(p.Spec.NodePools[0]), 63},
-			"IAM role":             {p.RoleNames()[NameArgoCDRole], 64},
-			"IAM user":             {p.GitUserName(), 64},
-			"IAM policy":           {p.GitUserName() + "-pull", 128},
-			"CodeCommit":           {p.RepositoryName(), 100},
-			"Cognito group":        {p.CognitoAdminGroup(), 128},
-			"Argo CD cluster name": {p.ProjectName(), 63},
-			"add-on IAM role":      {p.AddonRoleName(addoniam.ClusterAutoscaler), 64},
+			"EKS cluster":          {p.ClusterName(), 100, eksName},
+			"node group":           {p.NodeGroupName(p.Spec.NodePools[0]), 63, eksName},
+			"IAM role":             {p.RoleNames()[NameArgoCDRole], 64, iamName},
+			"IAM user":             {p.GitUserName(), 64, iamName},
+			"IAM policy":           {p.GitUserName() + "-pull", 128, iamName},
+			"CodeCommit":           {p.RepositoryName(), 100, codeCommitName},
+			"Cognito group":        {p.CognitoAdminGroup(), 128, cognitoGroupName},
+			"Argo CD cluster name": {p.ProjectName(), 63, dnsLabel},
+			"add-on IAM role":      {p.AddonRoleName(addoniam.ClusterAutoscaler), 64, iamName},
 		}
 		legacy := p
 		legacy.Scheme = naming.Legacy
@@ -140,8 +154,8 @@ func TestHashedNamesFitEveryLimit(t *testing.T) {
 			}
 		}
 		for what, l := range limits {
-			if len(l.name) > l.max || !strings.HasPrefix(l.name, strings.TrimSpace(l.name)) || strings.ContainsAny(l.name, " ,\"'/*\n") {
-				t.Errorf("%+v: %s %q (%d characters) breaks the limit of %d", id, what, l.name, len(l.name), l.max)
+			if len(l.name) > l.max || !l.re.MatchString(l.name) {
+				t.Errorf("%+v: %s %q (%d characters) breaks the limit of %d or the pattern %s", id, what, l.name, len(l.name), l.max, l.re)
 			}
 		}
 		if !strings.HasPrefix(p.ProjectName(), p.Input.NamePrefix) {

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -108,12 +109,21 @@ func (t Team) XR() map[string]any {
 	})
 }
 
-// SpecXR is a cluster-scoped XR with the given spec.
+// SpecXR is a cluster-scoped XR with the given spec, synced by the Argo CD
+// Application of the folder of the team it names (when it names one), as
+// the platform repository's ApplicationSet would sync it.
 func SpecXR(spec map[string]any) map[string]any {
+	md := map[string]any{"name": "fuzz"}
+	if team, ok := spec["team"].(map[string]any); ok {
+		if name, ok := team["name"].(string); ok {
+			app := v1beta1.ClusterScopedBinding{Application: v1beta1.DefaultBindingApplication}.ApplicationOf(name)
+			md["annotations"] = map[string]any{v1beta1.DefaultBindingAnnotation: v1beta1.TrackingID(app, "platform.eks-gitops.dev", "TeamCluster", "", "fuzz")}
+		}
+	}
 	return map[string]any{
 		"apiVersion": "platform.eks-gitops.dev/v1alpha1",
 		"kind":       "TeamCluster",
-		"metadata":   map[string]any{"name": "fuzz"},
+		"metadata":   md,
 		"spec":       spec,
 	}
 }

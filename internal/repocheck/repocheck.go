@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 	"io"
 	"io/fs"
 	"maps"
@@ -365,9 +366,8 @@ func (c *Checker) syncedFromFolder(x xr, req *fnv1.RunFunctionRequest) (*Finding
 		anns = &structpb.Struct{Fields: map[string]*structpb.Value{}}
 		xrMD.Fields["annotations"] = structpb.NewStructValue(anns)
 	}
-	app := strings.ReplaceAll(b.Application, "{team}", filepath.Base(folder))
 	group, _, _ := strings.Cut(fmt.Sprint(x.obj["apiVersion"]), "/")
-	anns.Fields[b.Annotation] = structpb.NewStringValue(fmt.Sprintf("%s:%s/%s:/%s", app, group, x.obj["kind"], md["name"]))
+	anns.Fields[b.Annotation] = structpb.NewStringValue(v1beta1.TrackingID(b.ApplicationOf(filepath.Base(folder)), group, fmt.Sprint(x.obj["kind"]), "", fmt.Sprint(md["name"])))
 	return nil, nil
 }
 

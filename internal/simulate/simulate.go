@@ -185,6 +185,12 @@ type Round struct {
 	Response *fnv1.RunFunctionResponse
 }
 
+// Refused is Converge's error when the function answered with a Fatal
+// result, as it does for input it refuses.
+type Refused struct{ Message string }
+
+func (r Refused) Error() string { return "fatal result: " + r.Message }
+
 // Converge calls the function from nothing observed, marking everything it
 // declares created and ready, until the XR is Ready or maxRounds calls were
 // made. A Fatal result stops it with an error.
@@ -201,7 +207,7 @@ func Converge(ctx context.Context, f Runner, s State, maxRounds int) ([]Round, e
 		}
 		for _, r := range rsp.GetResults() {
 			if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
-				return rounds, fmt.Errorf("fatal result: %s", r.GetMessage())
+				return rounds, Refused{Message: r.GetMessage()}
 			}
 		}
 		rounds = append(rounds, Round{State: s, Response: rsp})

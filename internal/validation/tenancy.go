@@ -194,7 +194,7 @@ func bound(xr Composite, team string, b *v1beta1.ClusterScopedBinding) field.Err
 	if b == nil {
 		return nil
 	}
-	want := strings.ReplaceAll(b.Application, "{team}", team)
+	want := b.ApplicationOf(team)
 	p := field.NewPath("metadata", "annotations").Key(b.Annotation)
 	v, ok := xr.Annotations[b.Annotation]
 	if !ok {

@@ -12,6 +12,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"maps"
@@ -94,6 +95,10 @@ func main() {
 	}
 }
 
+// minAcceptedFuzzCases is the fewest fuzz cases the function must accept
+// for the rendered corpus to mean something.
+const minAcceptedFuzzCases = 4
+
 func run(examples, corpus, out string) error {
 	if err := os.MkdirAll(out, 0o750); err != nil {
 		return err
@@ -151,7 +156,7 @@ func run(examples, corpus, out string) error {
 	total, accepted := 0, 0
 	for _, c := range cases {
 		rounds, err := simulate.Converge(context.Background(), f, simulate.New(c.XR, c.Input), 12)
-		if len(rounds) == 0 && err != nil {
+		if refused := (simulate.Refused{}); len(rounds) == 0 && errors.As(err, &refused) {
 			continue // Refused with a Fatal result, as the fuzz target allows.
 		}
 		if err != nil {
@@ -163,6 +168,11 @@ func run(examples, corpus, out string) error {
 		}
 		total += n
 		accepted++
+	}
+	// A corpus that stopped reaching the builders would make the
+	// conformance suite's fuzz half vacuous.
+	if accepted < minAcceptedFuzzCases {
+		return fmt.Errorf("only %d of %d fuzz cases were accepted, fewer than %d: the conformance check of fuzzed output would check too little", accepted, len(cases), minAcceptedFuzzCases)
 	}
 	fmt.Printf("renderall: wrote %d objects of the %d fuzz cases the function accepts (of %d) to %s\n", total, accepted, len(cases), out)
 	return nil
