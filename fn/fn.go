@@ -234,7 +234,7 @@ func (f *Function) answer(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionRespon
 		f.refusals.log(log, xr, err)
 		return rsp, nil, err
 	}
-	progress := declare(plan, observed, rsp.Desired.Resources, facts.Kept)
+	progress := declare(plan, observed, rsp.Desired.Resources, facts.Kept, f.now(), in.StuckAfter.Duration)
 	if !progress.done() {
 		// Kubernetes objects (Secrets, AppProjects, Usages) change no status
 		// that would wake a realtime composition once created, so while
@@ -433,9 +433,11 @@ func (f *Function) params(xr composite, in *v1beta1.Input, scheme naming.Scheme,
 // or that already exists, marks each one's readiness from what is observed,
 // and reports the progress of each step. An object that exists is always
 // declared again, so nothing is deleted because a prerequisite went unready.
-func declare(plan *compiledPlan, observed, desired map[string]*fnv1.Resource, kept []compose.KeptFact) progress {
+func declare(plan *compiledPlan, observed, desired map[string]*fnv1.Resource, kept []compose.KeptFact, now time.Time, stuckAfter time.Duration) progress {
 	var pr progress
 	isReady := readinessOf(observed)
+	var secrets []string
+	secretsRead := false
 	for _, step := range plan.steps {
 		sp := stepProgress{step: step}
 		for _, k := range kept {
@@ -454,6 +456,14 @@ func declare(plan *compiledPlan, observed, desired map[string]*fnv1.Resource, ke
 				ready = fnv1.Ready_READY_TRUE
 			} else {
 				sp.notReady = append(sp.notReady, o.Name)
+				if exists {
+					if !secretsRead {
+						secrets, secretsRead = secretsOf(observed), true
+					}
+					if fl, failing := failureOf(o.Name, observed[string(o.Name)].GetResource(), now, stuckAfter, secrets); failing {
+						sp.failing = append(sp.failing, fl)
+					}
+				}
 			}
 			desired[string(o.Name)] = &fnv1.Resource{Resource: plan.bodies[o.Name], Ready: ready}
 			sp.declared++

@@ -14,11 +14,12 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
+	"github.com/eks-gitops/function-eks-gitops/internal/providersim"
 	"github.com/eks-gitops/function-eks-gitops/internal/simulate"
 )
 
 // testNow is the day the tests judge Kubernetes version support on.
-var testNow = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+var testNow = providersim.Now
 
 // example is a shipped example XR with the Composition that serves it.
 type example struct {

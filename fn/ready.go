@@ -82,3 +82,14 @@ func isReady(s *structpb.Struct) bool {
 	}
 	return hasReadyCondition(s)
 }
+
+// conditionMessageOf is the message of the condition of type t, or "".
+func conditionMessageOf(s *structpb.Struct, t string) string {
+	for _, c := range valueAt(s, "status", "conditions").GetListValue().GetValues() {
+		f := c.GetStructValue().GetFields()
+		if f["type"].GetStringValue() == t {
+			return f["message"].GetStringValue()
+		}
+	}
+	return ""
+}

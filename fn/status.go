@@ -1,7 +1,9 @@
 package fn
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"google.golang.org/protobuf/types/known/structpb"
@@ -21,6 +23,8 @@ import (
 const (
 	reasonAvailable = "Available"
 	reasonCreating  = "Creating"
+	reasonFailing   = "ResourceFailing"
+	reasonStuck     = "ResourceStuck"
 	reasonWaiting   = "WaitingForPrerequisites"
 	reasonFactLost  = "ObservedFactMissing"
 )
@@ -41,6 +45,9 @@ type stepProgress struct {
 	kept []string
 	// replacing are old node groups kept until their replacement is ready.
 	replacing []string
+	// failing are the not-ready resources whose provider reports an error,
+	// or that are stuck, in plan order.
+	failing []failure
 }
 
 type heldObject struct {
@@ -88,6 +95,26 @@ func (p progress) kept() bool {
 	return false
 }
 
+// firstFailure is the first failing resource in plan order.
+func (p progress) firstFailure() (failure, bool) {
+	for _, s := range p.steps {
+		if len(s.failing) > 0 {
+			return s.failing[0], true
+		}
+	}
+	return failure{}, false
+}
+
+// stepDone reports whether the step of the condition is done.
+func (p progress) stepDone(condition string) bool {
+	for _, s := range p.steps {
+		if s.step.Condition == condition {
+			return s.done()
+		}
+	}
+	return false
+}
+
 // phase is the first step that is not done, or Ready.
 func (p progress) phase() string {
 	for _, s := range p.steps {
@@ -101,6 +128,9 @@ func (p progress) phase() string {
 // maxNamesInMessage bounds how many resource names a condition message lists.
 const maxNamesInMessage = 4
 
+// maxFailuresInMessage bounds how many failures a condition message tells.
+const maxFailuresInMessage = 2
+
 // message says what a step is waiting for, in sentences. The lists are in
 // plan order, so the message is the same for the same observed state.
 func (s stepProgress) message() string {
@@ -108,6 +138,14 @@ func (s stepProgress) message() string {
 		return fmt.Sprintf("All %s ready.", plural(s.declared, "resource is", "resources are"))
 	}
 	var parts []string
+	// What a team can act on comes first: the providers' own words.
+	for i, f := range s.failing {
+		if i == maxFailuresInMessage {
+			parts = append(parts, fmt.Sprintf("%d more failing.", len(s.failing)-i))
+			break
+		}
+		parts = append(parts, f.sentence())
+	}
 	if len(s.kept) > 0 {
 		parts = append(parts, capitalize(joinList(s.kept))+" can no longer be observed; the value last applied is kept until it can.")
 	}
@@ -115,7 +153,11 @@ func (s stepProgress) message() string {
 		parts = append(parts, "Replacing node groups: keeping "+strings.Join(s.replacing, ", ")+".")
 	}
 	if len(s.notReady) > 0 {
-		parts = append(parts, fmt.Sprintf("%d of %s not ready yet: %s.", len(s.notReady), plural(s.declared, "declared resource is", "declared resources are"), names(s.notReady)))
+		verb := "are"
+		if len(s.notReady) == 1 {
+			verb = "is"
+		}
+		parts = append(parts, fmt.Sprintf("%d of %s %s not ready yet: %s.", len(s.notReady), plural(s.declared, "declared resource", "declared resources"), verb, names(s.notReady)))
 	}
 	if len(s.held) > 0 {
 		var waiting []resource.Name
@@ -213,8 +255,11 @@ func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, xr
 	if facts.RepositoryCloneURL != "" {
 		status["repository"] = map[string]any{"cloneUrl": facts.RepositoryCloneURL}
 	}
+	if f, ok := pr.firstFailure(); ok {
+		status["failing"] = f.short()
+	}
 	observedXR := req.GetObserved().GetComposite().GetResource()
-	upgradeStatus(rsp, observedXR, status, up, facts)
+	upgradeStatus(rsp, observedXR, status, up, facts, pr)
 	if err := dxr.Resource.SetValue("status", mergeStatus(dxr.Resource.Object["status"], status)); err != nil {
 		return err
 	}
@@ -230,6 +275,10 @@ func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, xr
 		}
 		reason := reasonCreating
 		switch {
+		case slices.ContainsFunc(s.failing, func(f failure) bool { return f.stuck == "" }):
+			reason = reasonFailing
+		case len(s.failing) > 0:
+			reason = reasonStuck
 		case len(s.kept) > 0:
 			reason = reasonFactLost
 		case len(s.held) > 0:
@@ -238,6 +287,17 @@ func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, xr
 		response.ConditionFalse(rsp, s.step.Condition, reason).WithMessage(s.message()).TargetComposite()
 		if previous == corev1.ConditionTrue {
 			response.Warning(rsp, fmt.Errorf("%s is no longer true: %s", s.step.Condition, s.message())).TargetComposite()
+		}
+		// One event per failure, when the condition did not tell it yet
+		// (a step that was true has just told it in the event above).
+		told := conditionMessageOf(observedXR, s.step.Condition)
+		if previous == corev1.ConditionTrue {
+			told = s.message()
+		}
+		for _, f := range s.failing {
+			if !strings.Contains(told, f.sentence()) {
+				response.Warning(rsp, errors.New(f.sentence())).TargetComposite()
+			}
 		}
 	}
 
@@ -264,8 +324,14 @@ const (
 // KubernetesUpgraded condition, with an event each time its stage changes.
 // Where the upgrade started is remembered in the XR's status, since once
 // the control plane has moved nothing observed says it.
-func upgradeStatus(rsp *fnv1.RunFunctionResponse, observedXR *structpb.Struct, status map[string]any, up compose.Upgrade, facts compose.Facts) {
+func upgradeStatus(rsp *fnv1.RunFunctionResponse, observedXR *structpb.Struct, status map[string]any, up compose.Upgrade, facts compose.Facts, pr progress) {
 	previousStage := stringAt(observedXR, "status", "upgrade", "stage")
+	if up.Stage == "" && (facts.Cluster.Version != up.To || !pr.stepDone(compose.StepControlPlane) || !pr.stepDone(compose.StepCompute)) {
+		// Nothing claims a version before it has been observed running.
+		msg := fmt.Sprintf("Kubernetes %s will run once the control plane, the node groups and the add-ons are created and ready.", up.To)
+		response.ConditionFalse(rsp, conditionUpgraded, reasonCreating).WithMessage(msg).TargetComposite()
+		return
+	}
 	if up.Stage == "" {
 		msg := fmt.Sprintf("Kubernetes %s runs on the control plane, on every node group and with its add-ons.", up.To)
 		response.ConditionTrue(rsp, conditionUpgraded, reasonCurrent).WithMessage(msg).TargetComposite()

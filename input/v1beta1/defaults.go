@@ -16,6 +16,7 @@ const (
 	DefaultManagedResourceNamespace = "crossplane-system"
 	DefaultKubernetesVersion        = "1.35"
 	DefaultTTL                      = 60 * time.Second
+	DefaultStuckAfter               = 30 * time.Minute
 	DefaultArgoCDNamespace          = "argocd"
 	DefaultEventName                = "cluster-creation-event"
 	DefaultEventNamespace           = "crossplane-system"
@@ -57,6 +58,9 @@ func (in *Input) WithDefaults() *Input {
 	}
 	if out.TTL == nil {
 		out.TTL = &metav1.Duration{Duration: DefaultTTL}
+	}
+	if out.StuckAfter == nil {
+		out.StuckAfter = &metav1.Duration{Duration: DefaultStuckAfter}
 	}
 	if out.ArgoCD.AccessMode == "" {
 		out.ArgoCD.AccessMode = ArgoCDAccessClusterRole

@@ -97,6 +97,12 @@ type Input struct {
 	// +kubebuilder:default="60s"
 	TTL *metav1.Duration `json:"ttl,omitempty"`
 
+	// StuckAfter is how long a composed resource may stay not ready, with
+	// no error from its provider, before the XR's conditions call it stuck.
+	// +optional
+	// +kubebuilder:default="30m"
+	StuckAfter *metav1.Duration `json:"stuckAfter,omitempty"`
+
 	// ArgoCD describes the central Argo CD that manages the team clusters.
 	// +optional
 	ArgoCD ArgoCD `json:"argocd"`

@@ -248,6 +248,11 @@ func (in *Input) DeepCopyInto(out *Input) {
 		*out = new(v1.Duration)
 		**out = **in
 	}
+	if in.StuckAfter != nil {
+		in, out := &in.StuckAfter, &out.StuckAfter
+		*out = new(v1.Duration)
+		**out = **in
+	}
 	in.ArgoCD.DeepCopyInto(&out.ArgoCD)
 	if in.ClusterCreationEvent != nil {
 		in, out := &in.ClusterCreationEvent, &out.ClusterCreationEvent

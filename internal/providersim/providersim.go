@@ -24,6 +24,13 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
+// Now is when the simulated providers say every condition last changed.
+// Tests run the function's clock at this instant, so nothing they simulate
+// has been waiting long enough to be called stuck.
+var Now = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+
+var nowText = Now.Format(time.RFC3339)
+
 // Provider holds what the simulated AWS provider knows about the account.
 type Provider struct {
 	AccountID string
@@ -94,13 +101,13 @@ func (p Provider) Observe(desired map[string]any, ready bool) Observed {
 }
 
 func conditions(ready bool) []any {
-	r := map[string]any{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": "2026-01-01T00:00:00Z"}
+	r := map[string]any{"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": nowText}
 	if !ready {
-		r = map[string]any{"type": "Ready", "status": "False", "reason": "Creating", "lastTransitionTime": "2026-01-01T00:00:00Z"}
+		r = map[string]any{"type": "Ready", "status": "False", "reason": "Creating", "lastTransitionTime": nowText}
 	}
 	return []any{
 		r,
-		map[string]any{"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": "2026-01-01T00:00:00Z"},
+		map[string]any{"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": nowText},
 	}
 }
 

@@ -156,7 +156,7 @@ func WithConditions(xr map[string]any, rsp *fnv1.RunFunctionResponse) map[string
 	conds := make([]any, 0, len(rsp.GetConditions()))
 	for _, c := range rsp.GetConditions() {
 		status := strings.TrimPrefix(c.GetStatus().String(), "STATUS_CONDITION_")
-		conds = append(conds, map[string]any{"type": c.GetType(), "status": strings.ToUpper(status[:1]) + strings.ToLower(status[1:]), "reason": c.GetReason()})
+		conds = append(conds, map[string]any{"type": c.GetType(), "status": strings.ToUpper(status[:1]) + strings.ToLower(status[1:]), "reason": c.GetReason(), "message": c.GetMessage()})
 	}
 	out["status"] = map[string]any{"conditions": conds}
 	return out

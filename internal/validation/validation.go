@@ -109,6 +109,9 @@ func Input(in *v1beta1.Input) field.ErrorList {
 	if in.TTL.Duration < time.Second || in.TTL.Duration > time.Hour {
 		errs = append(errs, field.Invalid(root.Child("ttl"), in.TTL.Duration.String(), "must be between 1s and 1h"))
 	}
+	if in.StuckAfter.Duration < time.Minute || in.StuckAfter.Duration > 24*time.Hour {
+		errs = append(errs, field.Invalid(root.Child("stuckAfter"), in.StuckAfter.Duration.String(), "must be between 1m and 24h: EKS takes minutes to create a cluster, and a day is too long to be told"))
+	}
 	errs = append(errs, argoCD(root.Child("argocd"), in.ArgoCD)...)
 	errs = append(errs, cognito(root.Child("cognito"), in.Cognito)...)
 	errs = append(errs, repository(root.Child("repository"), in.Repository)...)

@@ -243,14 +243,15 @@ func crossplaneCLI(t *testing.T) string {
 // Crossplane's image for its built-in schemas, so its cache gets Crossplane's
 // own CRDs under the image name it is told to use.
 type validator struct {
-	cli   string
-	cache string
+	cli, cache, image string
 }
 
 func newValidator(t *testing.T) validator {
 	t.Helper()
 	cache := t.TempDir()
-	xp := moduleDir(t, filepath.Join(root, "tools", "crossplane"), "github.com/crossplane/crossplane/v2@v2.2.1")
+	// Crossplane's own CRDs (Usage) as the version the end-to-end suite
+	// runs, which tools/crossplane-core pins, not the CLI's.
+	xp, version := crossplaneCore(t)
 	crds, err := filepath.Glob(filepath.Join(xp, "cluster", "crds", "*.yaml"))
 	if err != nil || len(crds) == 0 {
 		t.Fatalf("no Crossplane CRDs in %s: %v", xp, err)
@@ -264,14 +265,31 @@ func newValidator(t *testing.T) validator {
 		pkg.WriteString("---\n")
 		pkg.Write(b)
 	}
-	dir := filepath.Join(cache, "xpkg.crossplane.io/crossplane/crossplane@v2.2.1")
+	dir := filepath.Join(cache, "xpkg.crossplane.io/crossplane/crossplane@"+version)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "package.yaml"), pkg.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return validator{cli: crossplaneCLI(t), cache: cache}
+	return validator{cli: crossplaneCLI(t), cache: cache, image: "xpkg.crossplane.io/crossplane/crossplane:" + version}
+}
+
+// crossplaneCore is the directory and version of the Crossplane module
+// tools/crossplane-core builds.
+func crossplaneCore(t *testing.T) (dir, version string) {
+	t.Helper()
+	cmd := exec.Command("go", "mod", "download", "-json", "github.com/crossplane/crossplane/v2")
+	cmd.Dir = filepath.Join(root, "tools", "crossplane-core")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go mod download crossplane core: %v\n%s", err, out)
+	}
+	var m struct{ Dir, Version string }
+	if err := json.Unmarshal(out, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m.Dir, m.Version
 }
 
 func (v validator) validate(t *testing.T, extensions, resources string) (string, error) {
@@ -279,7 +297,7 @@ func (v validator) validate(t *testing.T, extensions, resources string) (string,
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, v.cli, "beta", "validate", extensions, resources,
-		"--cache-dir", v.cache, "--crossplane-image", "xpkg.crossplane.io/crossplane/crossplane:v2.2.1",
+		"--cache-dir", v.cache, "--crossplane-image", v.image,
 		"--error-on-missing-schemas", "--skip-success-results")
 	out, err := cmd.CombinedOutput()
 	return string(out), err

@@ -177,6 +177,25 @@ const (
 	webhookServerSecret = "crossplane-tls-server"
 )
 
+// crossplaneServiceAccounts are the identities Crossplane's Helm chart runs
+// its two processes as, in crossplane-system.
+var crossplaneServiceAccounts = []string{"crossplane", "rbac-manager"}
+
+// kubeconfigOf is the kubeconfig of one of crossplaneServiceAccounts.
+func (cp *controlPlane) kubeconfigOf(serviceAccount string) string {
+	return filepath.Join(cp.dir, "kubeconfig-"+serviceAccount)
+}
+
+func writeKubeconfig(path, server, token string) error {
+	return writeFile(path, fmt.Appendf(nil, `apiVersion: v1
+kind: Config
+clusters: [{name: e2e, cluster: {server: %q, insecure-skip-tls-verify: true}}]
+users: [{name: user, user: {token: %q}}]
+contexts: [{name: e2e, context: {cluster: e2e, user: user}}]
+current-context: e2e
+`, server, token))
+}
+
 func pemEncode(typ string, b []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b})
 }
@@ -207,8 +226,14 @@ func startControlPlane(ctx context.Context, dir string) (*controlPlane, error) {
 	if err := writeFile(filepath.Join(dir, "sa.pub"), pemEncode("PUBLIC KEY", saPub)); err != nil {
 		return nil, err
 	}
+	// The harness is an administrator; Crossplane and its RBAC manager are
+	// their service accounts, with only what their roles grant.
 	token := fmt.Sprintf("e2e-%d", time.Now().UnixNano())
-	if err := writeFile(filepath.Join(dir, "tokens.csv"), []byte(token+`,admin,1,"system:masters"`+"\n")); err != nil {
+	tokens := token + `,admin,1,"system:masters"` + "\n"
+	for i, sa := range crossplaneServiceAccounts {
+		tokens += fmt.Sprintf("%s-%s,system:serviceaccount:crossplane-system:%s,%d,\"system:serviceaccounts,system:serviceaccounts:crossplane-system\"\n", token, sa, sa, i+2)
+	}
+	if err := writeFile(filepath.Join(dir, "tokens.csv"), []byte(tokens)); err != nil {
 		return nil, err
 	}
 	apiPort, _ := freePort()
@@ -226,15 +251,13 @@ func startControlPlane(ctx context.Context, dir string) (*controlPlane, error) {
 	}
 	server := fmt.Sprintf("https://127.0.0.1:%d", apiPort)
 	cp.kubeconfig = filepath.Join(dir, "kubeconfig")
-	kc := fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters: [{name: e2e, cluster: {server: %q, insecure-skip-tls-verify: true}}]
-users: [{name: admin, user: {token: %q}}]
-contexts: [{name: e2e, context: {cluster: e2e, user: admin}}]
-current-context: e2e
-`, server, token)
-	if err := writeFile(cp.kubeconfig, []byte(kc)); err != nil {
+	if err := writeKubeconfig(cp.kubeconfig, server, token); err != nil {
 		return nil, err
+	}
+	for _, sa := range crossplaneServiceAccounts {
+		if err := writeKubeconfig(cp.kubeconfigOf(sa), server, token+"-"+sa); err != nil {
+			return nil, err
+		}
 	}
 	cp.cfg = &rest.Config{Host: server, BearerToken: token, TLSClientConfig: rest.TLSClientConfig{Insecure: true}, QPS: 200, Burst: 400}
 	cp.kube = kubernetes.NewForConfigOrDie(cp.cfg)
@@ -557,7 +580,7 @@ func (cp *controlPlane) startCrossplane() error {
 	}
 	metrics, _ := freePort()
 	health, _ := freePort()
-	p, err := start(cp.dir, "crossplane", []string{"KUBECONFIG=" + cp.kubeconfig, "POD_NAMESPACE=crossplane-system"}, bin("crossplane-core"),
+	p, err := start(cp.dir, "crossplane", []string{"KUBECONFIG=" + cp.kubeconfigOf("crossplane"), "POD_NAMESPACE=crossplane-system"}, bin("crossplane-core"),
 		"core", "start", "--package-runtime=Function=External;Provider=External", "--ca-bundle-path", cp.registryCA,
 		"--tls-client-certs-dir", filepath.Join(cp.dir, "xp-client-certs"),
 		"--enable-webhooks=true", "--webhook-port", fmt.Sprint(cp.webhookPort),
@@ -573,13 +596,11 @@ func (cp *controlPlane) startCrossplane() error {
 	return err
 }
 
-// startGarbageCollector runs kube-controller-manager with only the
-// controllers Crossplane relies on: the garbage collector (Crossplane v2
-// deletes composed resources through owner references) and ClusterRole
-// aggregation.
+// startGarbageCollector runs kube-controller-manager's garbage collector:
+// Crossplane v2 deletes composed resources through owner references.
 func (cp *controlPlane) startGarbageCollector() error {
 	_, err := start(cp.dir, "kube-controller-manager", nil, bin("kube-controller-manager"),
-		"--kubeconfig", cp.kubeconfig, "--controllers", "garbagecollector,clusterrole-aggregation",
+		"--kubeconfig", cp.kubeconfig, "--controllers", "garbagecollector",
 		"--leader-elect=false", "--secure-port=0")
 	return err
 }

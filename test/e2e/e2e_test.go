@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -80,7 +81,7 @@ type env struct {
 // providers.
 func setup(ctx context.Context, t *testing.T) *env {
 	t.Helper()
-	return setupWith(ctx, t, setupOptions{simulated: append(slices.Clone(managedKinds), gitHostKinds...)})
+	return setupWith(ctx, t, setupOptions{simulated: append(slices.Clone(managedKinds), gitHostKinds...), withoutRBACYAML: true})
 }
 
 // setupOptions are what suites set up differently.
@@ -90,6 +91,8 @@ type setupOptions struct {
 	simulated []schema.GroupVersionResource
 	// settings edits the platform settings before they are applied.
 	settings func(data map[string]any)
+	// withoutRBACYAML leaves example/rbac.yaml for a scenario to apply.
+	withoutRBACYAML bool
 }
 
 func setupWith(ctx context.Context, t *testing.T, o setupOptions) *env {
@@ -128,7 +131,8 @@ func setupWith(ctx context.Context, t *testing.T, o setupOptions) *env {
 	step("registry", cp.startRegistry(ctx))
 	step("packages built and pushed: the function's, the Configuration and the providers'", cp.pushPackages(ctx))
 	step("function started with mTLS", cp.startFunction())
-	step("crossplane core start", cp.startCrossplane())
+	step("Crossplane's service accounts, its chart's roles, role aggregation and the RBAC manager", cp.installCrossplaneRBAC(ctx))
+	step("crossplane core start, as its service account", cp.startCrossplane())
 	step("Configuration installed from the registry, its dependencies resolved and Healthy", cp.installConfiguration(ctx))
 	step("Argo CD's CRDs installed", cp.installArgoCDCRDs(ctx))
 	step("the Git hosts' CRDs installed", cp.installGitHostCRDs(ctx))
@@ -140,11 +144,13 @@ func setupWith(ctx context.Context, t *testing.T, o setupOptions) *env {
 	// at once instead of after its 30s rediscovery.
 	step("garbage collector started", cp.startGarbageCollector())
 	step("platform settings applied with the suite's teams granted", cp.applySettings(ctx, o.settings))
-	step("rbac.yaml applied", cp.applyFile(ctx, filepath.Join(root, "example", "rbac.yaml")))
+	if !o.withoutRBACYAML {
+		step("rbac.yaml applied", cp.applyFile(ctx, filepath.Join(root, "example", "rbac.yaml")))
+	}
 	p := &providers{
 		cp: cp, kinds: o.simulated, delay: time.Second, stepDelay: 3 * time.Second,
 		applied: map[string]*unstructured.Unstructured{}, generations: map[string]int64{},
-		seen: map[string]int64{}, updatingSince: map[string]time.Time{}, readyAt: map[string]time.Time{},
+		seen: map[string]int64{}, updatingSince: map[string]time.Time{}, readyAt: map[string]time.Time{}, failing: map[string]string{},
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
@@ -187,6 +193,7 @@ func (e *env) report(ctx context.Context, t *testing.T, gvk schema.GroupVersionK
 		t.Logf("events:\n%s", b.String())
 	}
 	t.Logf("simulated provider errors: %v", e.providers.errors())
+	t.Logf("calls AWS refused: %v", e.providers.refused())
 	t.Logf("logs:\n%s", logTails(e.cp.dir))
 }
 
@@ -229,7 +236,18 @@ func (e *env) composed(ctx context.Context, xr *unstructured.Unstructured) (map[
 }
 
 // snapshot is each composed resource's UID and resourceVersion.
-type snapshot map[string][2]string
+// snapshot records, per composed object, what tells a replacement (the
+// UID), a change of what the function declares (a hash of the spec, data,
+// labels and annotations, without the provider's external-name
+// bookkeeping) and any write at all (the resourceVersion, which a provider's
+// status update moves too).
+type snapshot map[string]observedObject
+
+type observedObject struct {
+	uid, declared, version string
+	// tagged is whether the object carries AWS tags in its spec.
+	tagged bool
+}
 
 func (e *env) snapshot(ctx context.Context, t *testing.T, gvk schema.GroupVersionKind, name string) snapshot {
 	t.Helper()
@@ -243,9 +261,32 @@ func (e *env) snapshot(ctx context.Context, t *testing.T, gvk schema.GroupVersio
 	}
 	s := snapshot{}
 	for n, o := range c {
-		s[n] = [2]string{string(o.GetUID()), o.GetResourceVersion()}
+		anns := map[string]string{}
+		for k, v := range o.GetAnnotations() {
+			if !strings.HasPrefix(k, "crossplane.io/external-") {
+				anns[k] = v
+			}
+		}
+		b, err := json.Marshal([]any{o.Object["spec"], o.Object["data"], o.Object["stringData"], o.GetLabels(), anns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, tagged, _ := unstructured.NestedFieldNoCopy(o.Object, "spec", "forProvider", "tags")
+		s[n] = observedObject{uid: string(o.GetUID()), declared: string(b), version: o.GetResourceVersion(), tagged: tagged}
 	}
 	return s
+}
+
+// tagged lists the objects of s that carry AWS tags.
+func (s snapshot) tagged() []string {
+	var out []string
+	for n, o := range s {
+		if o.tagged {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // waitReady waits for an XR to be Ready, recording every condition state
@@ -372,9 +413,9 @@ func changed(before, after snapshot) (recreated, updated, added, removed []strin
 		switch {
 		case !ok:
 			added = append(added, n)
-		case a[0] != b[0]:
+		case a.uid != b.uid:
 			recreated = append(recreated, n)
-		case a[1] != b[1]:
+		case a.declared != b.declared:
 			updated = append(updated, n)
 		}
 	}
@@ -394,6 +435,47 @@ func TestEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
 	defer cancel()
 	e := setup(ctx, t)
+
+	t.Run("0-rbac", func(t *testing.T) {
+		// Crossplane has what its chart and RBAC manager give it; without
+		// example/rbac.yaml a cluster-scoped XR fails with Crossplane's own
+		// permission error on the Argo CD kinds it composes, and converges
+		// once it is applied.
+		defer e.report(ctx, t, teamClusterGVK, "", "rbac-dev")
+		xr := exampleXR(t, "xr.yaml")
+		xr.SetName("rbac-dev")
+		if err := e.cp.apply(ctx, xr); err != nil {
+			t.Fatal(err)
+		}
+		// Crossplane says it on the XR: its RoleBasedAccessControl event
+		// names what is missing (the Synced condition carries the refused
+		// apply only until the next reconcile).
+		var rbacEvent string
+		if err := poll(ctx, readyTimeout, time.Second, "Crossplane's RoleBasedAccessControl event", func() (bool, error) {
+			ev, err := e.cp.kube.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=rbac-dev,reason=RoleBasedAccessControl"})
+			if err != nil || len(ev.Items) == 0 {
+				return false, err
+			}
+			rbacEvent = ev.Items[0].Message
+			return true, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		x, _ := e.xr(ctx, teamClusterGVK, "", "rbac-dev")
+		t.Logf("without rbac.yaml: Synced=%s %q; Crossplane's event: %s", conditionStatus(x, "Synced"), conditionMessage(x, "Synced"), rbacEvent)
+		if !strings.Contains(rbacEvent, "system:serviceaccount:crossplane-system:crossplane is not allowed to") || !strings.Contains(rbacEvent, "argoproj.io") {
+			t.Errorf("the permission event names no Argo CD kind: %s", rbacEvent)
+		}
+		if err := e.cp.applyFile(ctx, filepath.Join(root, "example", "rbac.yaml")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.waitReady(ctx, teamClusterGVK, "", "rbac-dev"); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "rbac-dev", 3*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	})
 
 	t.Run("1-create", func(t *testing.T) {
 		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
@@ -513,9 +595,9 @@ func TestEndToEnd(t *testing.T) {
 		pools = append(pools, map[string]any{"name": "batch", "instanceTypes": []any{"c6i.large"}, "minSize": int64(0), "maxSize": int64(3)})
 		edit(map[string]any{"nodePools": pools})
 		after = waitFor("the batch node group", hasPrefix("eks-nodegroup-batch"))
-		recreated, _, added, removed = changed(before, after)
-		if len(recreated) > 0 || len(removed) > 0 || len(added) != 1 || !strings.HasPrefix(added[0], "eks-nodegroup-batch-") {
-			t.Errorf("adding a node pool: recreated %v, removed %v, added %v; want only the new node group", recreated, removed, added)
+		recreated, updated, added, removed = changed(before, after)
+		if len(recreated) > 0 || len(removed) > 0 || len(updated) > 0 || len(added) != 1 || !strings.HasPrefix(added[0], "eks-nodegroup-batch-") {
+			t.Errorf("adding a node pool: recreated %v, removed %v, updated %v, added %v; want only the new node group", recreated, removed, updated, added)
 		}
 
 		before = after
@@ -528,9 +610,9 @@ func TestEndToEnd(t *testing.T) {
 			v, _, _ := unstructured.NestedString(vpc.Object, "spec", "forProvider", "tags", "owner")
 			return v == "payments-platform"
 		})
-		recreated, _, added, removed = changed(before, after)
-		if len(recreated) > 0 || len(removed) > 0 || len(added) > 0 {
-			t.Errorf("changing a tag recreated %v, removed %v, added %v", recreated, removed, added)
+		recreated, updated, added, removed = changed(before, after)
+		if want := after.tagged(); len(recreated) > 0 || len(removed) > 0 || len(added) > 0 || !slices.Equal(updated, want) {
+			t.Errorf("changing a tag: recreated %v, removed %v, added %v, updated %v; want exactly the tagged objects updated: %v", recreated, removed, added, updated, want)
 		}
 	})
 
@@ -560,6 +642,11 @@ func TestEndToEnd(t *testing.T) {
 		for n, b := range before {
 			if a, ok := after[n]; !ok || a != b {
 				t.Errorf("%s changed after a refused edit (%v -> %v)", n, b, a)
+			}
+		}
+		for n := range after {
+			if _, ok := before[n]; !ok {
+				t.Errorf("%s appeared after a refused edit", n)
 			}
 		}
 		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"network": map[string]any{"serviceCidr": nil}}}); err != nil {
@@ -852,32 +939,57 @@ func TestEndToEnd(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+		// Every node group and every add-on of payments-dev must have been
+		// changed, each node group after the control plane and every add-on
+		// after the last node group.
+		xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs, err := e.composed(ctx, xr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine := map[string]string{} // object name -> kind
+		for _, o := range objs {
+			mine[o.GetName()] = o.GetKind()
+		}
 		var order []string
 		var clusterAt, lastNodeGroupAt time.Time
-		nodeGroups := 0
+		changed := map[string]bool{}
+		var changes []versionChange
 		for _, c := range e.providers.versionChanges() {
-			if c.at.Before(start) {
+			if c.at.Before(start) || mine[c.name] != c.kind {
 				continue
 			}
+			changes = append(changes, c)
 			order = append(order, c.kind+" "+c.name+" "+c.version)
+			changed[c.name] = true
 			switch c.kind {
 			case "Cluster":
 				clusterAt = c.at
 			case "NodeGroup":
-				nodeGroups++
-				if !clusterAt.IsZero() && c.at.Before(clusterAt.Add(e.providers.stepDelay)) {
+				if c.version != "1.36" {
+					t.Errorf("node group %s was asked for %s, want 1.36", c.name, c.version)
+				}
+				if clusterAt.IsZero() || c.at.Before(clusterAt.Add(e.providers.stepDelay)) {
 					t.Errorf("node group %s was asked for %s before the control plane had it", c.name, c.version)
 				}
-				lastNodeGroupAt = c.at
-			case "Addon":
-				if lastNodeGroupAt.IsZero() || c.at.Before(lastNodeGroupAt.Add(e.providers.stepDelay)) {
-					t.Errorf("add-on %s was asked for %s before every node group ran 1.36", c.name, c.version)
+				if c.at.After(lastNodeGroupAt) {
+					lastNodeGroupAt = c.at
 				}
 			}
 		}
+		for _, c := range changes {
+			if c.kind == "Addon" && (lastNodeGroupAt.IsZero() || c.at.Before(lastNodeGroupAt.Add(e.providers.stepDelay))) {
+				t.Errorf("add-on %s was asked for %s before every node group ran 1.36 (the last was asked at %s)", c.name, c.version, lastNodeGroupAt.Sub(start).Round(time.Millisecond))
+			}
+		}
 		t.Logf("spec changes in order: %s", strings.Join(order, "; "))
-		if clusterAt.IsZero() || nodeGroups == 0 || len(order) < 3 {
-			t.Errorf("the upgrade changed %v; want the cluster, the node groups and add-ons", order)
+		for name, kind := range mine {
+			if (kind == "Cluster" || kind == "NodeGroup" || kind == "Addon") && !changed[name] {
+				t.Errorf("%s %s was never changed by the upgrade", kind, name)
+			}
 		}
 		if len(order) > 0 && !strings.HasPrefix(order[0], "Cluster ") {
 			t.Errorf("the first change was %s, want the cluster", order[0])
@@ -1146,7 +1258,49 @@ func TestEndToEnd(t *testing.T) {
 		}); err != nil {
 			t.Fatalf("%v; left behind: %v", err, left)
 		}
+		// Every call the simulated AWS refused is an ordering the function
+		// missed (a Usage, a reference), as on the real provider.
+		if r := e.providers.refused(); len(r) > 0 {
+			t.Errorf("AWS refused %d calls:\n%s", len(r), strings.Join(r, "\n"))
+		}
 	})
+}
+
+// usagePairs resolves every composed Usage to the composed objects it names,
+// as {by, of}; a Usage naming something that is not composed fails the test.
+func usagePairs(t *testing.T, objs map[string]*unstructured.Unstructured) [][2]string {
+	t.Helper()
+	type ref struct{ kind, ns, name string }
+	named := map[ref]string{}
+	for n, o := range objs {
+		named[ref{o.GetKind(), o.GetNamespace(), o.GetName()}] = n
+	}
+	var pairs [][2]string
+	for _, n := range slices.Sorted(maps.Keys(objs)) {
+		u := objs[n]
+		if u.GetKind() != "Usage" {
+			continue
+		}
+		var names [2]string
+		for i, side := range []string{"by", "of"} {
+			kind, _, _ := unstructured.NestedString(u.Object, "spec", side, "kind")
+			name, _, _ := unstructured.NestedString(u.Object, "spec", side, "resourceRef", "name")
+			ns, ok, _ := unstructured.NestedString(u.Object, "spec", side, "resourceRef", "namespace")
+			if !ok {
+				ns = u.GetNamespace()
+			}
+			c, found := named[ref{kind, ns, name}]
+			if !found {
+				t.Fatalf("Usage %s: %s %s %s/%s is not one of the XR's composed objects", n, side, kind, ns, name)
+			}
+			names[i] = c
+		}
+		pairs = append(pairs, names)
+	}
+	if len(pairs) == 0 {
+		t.Fatal("the XR composes no Usage")
+	}
+	return pairs
 }
 
 // deletionOrder checks the Usages with Crossplane's webhooks on: deleting
@@ -1165,7 +1319,27 @@ func (e *env) deletionOrder(ctx context.Context, t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	watched := []string{"argocd-bootstrap-application", "argocd-repository-secret", "codecommit-repository", "codecommit-credential", "argocd-cluster-secret", "eks-cluster", "vpc"}
+	// Every Usage payments-dev composes, resolved to the composed objects it
+	// names: each "by" must go before its "of". The pairs named below are
+	// the ones the docs promise; they must be among them.
+	pairs := usagePairs(t, objs)
+	for _, want := range [][2]string{
+		{"argocd-bootstrap-application", "codecommit-repository"},
+		{"argocd-bootstrap-application", "codecommit-credential"},
+		{"argocd-repository-secret", "codecommit-repository"},
+		{"argocd-repository-secret", "codecommit-credential"},
+		{"argocd-bootstrap-application", "argocd-cluster-secret"},
+		{"argocd-cluster-secret", "eks-cluster"},
+	} {
+		if !slices.Contains(pairs, want) {
+			t.Errorf("no Usage keeps %s until %s is gone; Usages: %v", want[1], want[0], pairs)
+		}
+	}
+	watchedSet := map[string]bool{}
+	for _, p := range append(pairs, [2]string{"eks-cluster", "vpc"}) {
+		watchedSet[p[0]], watchedSet[p[1]] = true, true
+	}
+	watched := slices.Sorted(maps.Keys(watchedSet))
 	for _, n := range watched {
 		if objs[n] == nil {
 			t.Fatalf("payments-dev has no %s", n)
@@ -1244,15 +1418,9 @@ func (e *env) deletionOrder(ctx context.Context, t *testing.T) {
 		order = append(order, fmt.Sprintf("%s %s (revision %d)", n, gone[n].at.Sub(start).Round(10*time.Millisecond), gone[n].rev))
 	}
 	t.Logf("disappeared after: %s", strings.Join(order, ", "))
-	for _, before := range [][2]string{
-		{"argocd-bootstrap-application", "codecommit-repository"},
-		{"argocd-bootstrap-application", "codecommit-credential"},
-		{"argocd-repository-secret", "codecommit-repository"},
-		{"argocd-repository-secret", "codecommit-credential"},
-		{"argocd-bootstrap-application", "argocd-cluster-secret"},
-		{"argocd-cluster-secret", "eks-cluster"},
-		{"eks-cluster", "vpc"},
-	} {
+	// The cluster before its VPC is the garbage collector's order (the
+	// VPC's deletion waits on its dependents), not a Usage's.
+	for _, before := range append(pairs, [2]string{"eks-cluster", "vpc"}) {
 		a, b := gone[before[0]], gone[before[1]]
 		if a.rev == 0 || b.rev == 0 || a.rev >= b.rev {
 			t.Errorf("%s was deleted at revision %d, not before %s at revision %d", before[0], a.rev, before[1], b.rev)

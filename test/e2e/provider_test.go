@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/eks-gitops/function-eks-gitops/internal/awsrules"
 	"github.com/eks-gitops/function-eks-gitops/internal/providersim"
 )
 
@@ -80,6 +82,10 @@ type providers struct {
 	updatingSince map[string]time.Time
 	// changes are the version changes, in the order they were asked for.
 	changes []versionChange
+	// refusals are the calls AWS refused; failing the resources told to
+	// fail, with their messages.
+	refusals []string
+	failing  map[string]string
 	// readyAt is when each managed resource was last marked ready.
 	readyAt map[string]time.Time
 }
@@ -135,8 +141,22 @@ func accountOf(o *unstructured.Unstructured) string {
 
 func (p *providers) run(ctx context.Context) {
 	for {
+		// One view of every managed resource per pass: references resolve
+		// and AWS's refusals are judged against what exists.
+		lists := map[schema.GroupVersionResource][]unstructured.Unstructured{}
+		var world []map[string]any
 		for _, gvr := range p.kinds {
-			p.reconcileKind(ctx, gvr)
+			list, err := p.cp.dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
+			if err != nil {
+				continue // The CRD may not be established yet.
+			}
+			lists[gvr] = list.Items
+			for i := range list.Items {
+				world = append(world, list.Items[i].Object)
+			}
+		}
+		for _, gvr := range p.kinds {
+			p.reconcileKind(ctx, gvr, lists[gvr], world)
 		}
 		p.removeOrphans(ctx)
 		p.playArgoCDFinalizers(ctx)
@@ -156,17 +176,21 @@ func (p *providers) fail(format string, a ...any) {
 	}
 }
 
-func (p *providers) reconcileKind(ctx context.Context, gvr schema.GroupVersionResource) {
-	list, err := p.cp.dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return // The CRD may not be established yet.
-	}
-	for i := range list.Items {
-		o := &list.Items[i]
-		if o.GetDeletionTimestamp() != nil || time.Since(o.GetCreationTimestamp().Time) < p.delay {
+func (p *providers) reconcileKind(ctx context.Context, gvr schema.GroupVersionResource, items []unstructured.Unstructured, world []map[string]any) {
+	for i := range items {
+		o := &items[i]
+		key := gvr.Resource + "/" + o.GetNamespace() + "/" + o.GetName()
+		if o.GetDeletionTimestamp() != nil {
+			p.deleteExternal(ctx, gvr, key, o, world)
 			continue
 		}
-		key := gvr.Resource + "/" + o.GetNamespace() + "/" + o.GetName()
+		if time.Since(o.GetCreationTimestamp().Time) < p.delay {
+			continue
+		}
+		if msg, failing := p.failingWith(o.GetName()); failing {
+			p.setSynced(ctx, gvr, key, o, true, msg)
+			continue
+		}
 		if o.GetKind() == "Object" {
 			p.mu.Lock()
 			done := p.generations[key] == o.GetGeneration()
@@ -179,6 +203,14 @@ func (p *providers) reconcileKind(ctx context.Context, gvr schema.GroupVersionRe
 				continue
 			}
 		} else if !p.due(ctx, gvr, key, o) {
+			continue
+		} else if why := awsrules.Unresolved(o.Object, world); why != "" {
+			// The provider waits until every reference resolves.
+			p.setSynced(ctx, gvr, key, o, true, why)
+			continue
+		} else if why := awsrules.CreateRefused(o.Object, world); why != "" {
+			p.refuse(key, "create", why)
+			p.setSynced(ctx, gvr, key, o, true, "create failed: "+why)
 			continue
 		}
 		if err := p.markReady(ctx, gvr, o); err != nil && !apierrors.IsNotFound(err) {
@@ -239,11 +271,128 @@ func (p *providers) due(ctx context.Context, gvr schema.GroupVersionResource, ke
 	return time.Since(since) >= p.stepDelay
 }
 
+// managedFinalizer is the finalizer the provider puts on every managed
+// resource it created: the object stays until the external resource is
+// deleted.
+const managedFinalizer = "finalizer.managedresource.crossplane.io"
+
+// deleteExternal plays the provider deleting a managed resource's external
+// resource: AWS refuses while what it requires gone is still there (the
+// refusal is recorded, and tried again on the next pass, as the provider
+// retries), and the finalizer goes once it accepts.
+func (p *providers) deleteExternal(ctx context.Context, gvr schema.GroupVersionResource, key string, o *unstructured.Unstructured, world []map[string]any) {
+	if !slices.Contains(o.GetFinalizers(), managedFinalizer) {
+		return
+	}
+	var others []map[string]any
+	for _, w := range world {
+		if w["metadata"].(map[string]any)["uid"] != string(o.GetUID()) {
+			others = append(others, w)
+		}
+	}
+	if why := awsrules.DeleteRefused(o.Object, others); why != "" {
+		p.refuse(key, "delete", why)
+		p.setSynced(ctx, gvr, key, o, false, "delete failed: "+why)
+		return
+	}
+	finalizers := slices.DeleteFunc(slices.Clone(o.GetFinalizers()), func(f string) bool { return f == managedFinalizer })
+	patch := map[string]any{"metadata": map[string]any{"finalizers": finalizers, "resourceVersion": o.GetResourceVersion()}}
+	if err := mergePatch(ctx, p.cp.dyn.Resource(gvr).Namespace(o.GetNamespace()), o.GetName(), patch); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		p.fail("removing the finalizer of %s: %v", key, err)
+	}
+}
+
+// setSynced reports a managed resource not synced, with the provider's
+// message, once per message; notReady also marks it not ready, as for a
+// resource the provider could not create.
+func (p *providers) setSynced(ctx context.Context, gvr schema.GroupVersionResource, key string, o *unstructured.Unstructured, notReady bool, msg string) {
+	old := conditionsOf(o)
+	if slices.ContainsFunc(old, func(c map[string]any) bool {
+		return c["type"] == "Synced" && c["status"] == "False" && c["message"] == msg
+	}) {
+		return
+	}
+	now := time.Now().UTC().Format(time.RFC3339)
+	conds := []any{map[string]any{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": msg, "lastTransitionTime": now}}
+	for _, c := range old {
+		switch {
+		case c["type"] == "Synced":
+		case c["type"] == "Ready" && notReady:
+		default:
+			conds = append(conds, c)
+		}
+	}
+	if notReady {
+		conds = append(conds, map[string]any{"type": "Ready", "status": "False", "reason": "Unavailable", "lastTransitionTime": now})
+	}
+	if err := mergePatch(ctx, p.cp.dyn.Resource(gvr).Namespace(o.GetNamespace()), o.GetName(), map[string]any{"status": map[string]any{"conditions": conds}}, "status"); err != nil && !apierrors.IsNotFound(err) {
+		p.fail("reporting %s: %v", key, err)
+	}
+	p.mu.Lock()
+	delete(p.seen, key) // Observe it again once it may go on.
+	p.mu.Unlock()
+}
+
+func conditionsOf(o *unstructured.Unstructured) []map[string]any {
+	l, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
+	out := make([]map[string]any, 0, len(l))
+	for _, c := range l {
+		if m, ok := c.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// refuse records a call AWS refused: each is an ordering the function
+// should have made (a Usage, a reference) and the suite fails on it.
+func (p *providers) refuse(key, call, why string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	entry := fmt.Sprintf("%s %s: %s", call, key, why)
+	if !slices.Contains(p.refusals, entry) {
+		p.refusals = append(p.refusals, entry)
+	}
+}
+
+func (p *providers) refused() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.refusals)
+}
+
+// failWith makes the provider report the managed resource name as failing
+// with msg (Synced=False, as a provider does for an error of the cloud's),
+// until stopFailing.
+func (p *providers) failWith(name, msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.failing[name] = msg
+}
+
+func (p *providers) stopFailing(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.failing, name)
+}
+
+func (p *providers) failingWith(name string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	msg, ok := p.failing[name]
+	return msg, ok
+}
+
 func (p *providers) markReady(ctx context.Context, gvr schema.GroupVersionResource, o *unstructured.Unstructured) error {
 	region, _, _ := unstructured.NestedString(o.Object, "spec", "forProvider", "region")
 	sim := providersim.Provider{AccountID: accountOf(o), Region: region, Partition: "aws"}
 	obs := sim.Observe(o.Object, true)
 	r := p.cp.dyn.Resource(gvr).Namespace(o.GetNamespace())
+	if o.GetKind() != "Object" && !slices.Contains(o.GetFinalizers(), managedFinalizer) {
+		if err := mergePatch(ctx, r, o.GetName(), map[string]any{"metadata": map[string]any{"finalizers": append(o.GetFinalizers(), managedFinalizer)}}); err != nil {
+			return err
+		}
+	}
 	ext, _, _ := unstructured.NestedString(obs.Object, "metadata", "annotations", "crossplane.io/external-name")
 	if ext != "" && o.GetAnnotations()["crossplane.io/external-name"] != ext {
 		if err := mergePatch(ctx, r, o.GetName(), map[string]any{"metadata": map[string]any{"annotations": map[string]any{"crossplane.io/external-name": ext}}}); err != nil {

@@ -47,13 +47,14 @@ func main() {
 	levels := flag.String("concurrency", "1,8,64", "concurrent callers, comma separated")
 	calls := flag.Int("calls", 3000, "calls per concurrency level")
 	soak := flag.Int("soak", 100000, "calls of the soak that checks RSS does not grow")
+	maxGrowth := flag.Float64("max-rss-growth-mib", 4, "how much RSS may grow over the soak's second half before the run fails")
 	isFloor := flag.Bool("floor", false, "the binary is the floor function (test/load/floor): check only that it answers")
 	memLimit := flag.String("gomemlimit", "", "GOMEMLIMIT for the function's process (e.g. 32MiB, as example/runtimeconfig.yaml sets); empty leaves Go's default")
 	rate := flag.Float64("rate", 0, "calls per second across all callers; 0 calls as fast as each caller can, a positive rate paces the calls as XRs polled by Crossplane are")
 	distinct := flag.Int("distinct", 0, "cycle through this many distinct converged XRs (names, members, node pools and zones differ), so the plan cache hits as rarely as on a large platform; 0 repeats the converged default example")
 	fnArgs := flag.String("function-args", "", "more flags for the function, space separated (e.g. --plan-cache-size=8)")
 	flag.Parse()
-	if err := run(*binary, *examples, *levels, *calls, *soak, *rate, *isFloor, *memLimit, *distinct, strings.Fields(*fnArgs)); err != nil {
+	if err := run(*binary, *examples, *levels, *calls, *soak, *maxGrowth, *rate, *isFloor, *memLimit, *distinct, strings.Fields(*fnArgs)); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
@@ -344,7 +345,7 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[min(len(sorted)-1, int(float64(len(sorted))*p))]
 }
 
-func run(binary, examples, levels string, calls, soak int, rate float64, isFloor bool, memLimit string, distinct int, fnArgs []string) error {
+func run(binary, examples, levels string, calls, soak int, maxGrowthMiB, rate float64, isFloor bool, memLimit string, distinct int, fnArgs []string) error {
 	req, err := convergedRequest(examples)
 	if err != nil {
 		return err
@@ -464,13 +465,22 @@ func run(binary, examples, levels string, calls, soak int, rate float64, isFloor
 			float64(calls)/elapsed.Seconds(), float64(cpu1-cpu0)/float64(time.Millisecond)/float64(calls), float64(peak)/1024)
 	}
 	if soak > 0 {
+		// Half the soak warms caches and heap to their working size; the
+		// second half must not grow RSS past that by more than the allowance.
 		before, _, _ := memory(pid)
 		start := time.Now()
-		if _, err := drive(ctx, client, 8, soak, 0); err != nil {
+		if _, err := drive(ctx, client, 8, soak/2, 0); err != nil {
+			return err
+		}
+		mid, _, _ := memory(pid)
+		if _, err := drive(ctx, client, 8, soak-soak/2, 0); err != nil {
 			return err
 		}
 		after, peak, _ := memory(pid)
-		fmt.Printf("soak: %d calls at 8 callers in %s; RSS %.1f MiB before, %.1f MiB after, peak %.1f MiB\n", soak, time.Since(start).Round(time.Second), float64(before)/1024, float64(after)/1024, float64(peak)/1024)
+		fmt.Printf("soak: %d calls at 8 callers in %s; RSS %.1f MiB before, %.1f MiB half way, %.1f MiB after, peak %.1f MiB\n", soak, time.Since(start).Round(time.Second), float64(before)/1024, float64(mid)/1024, float64(after)/1024, float64(peak)/1024)
+		if grew := float64(after-mid) / 1024; grew > maxGrowthMiB {
+			return fmt.Errorf("RSS grew by %.1f MiB over the soak's second half of %d calls, more than the %.1f MiB allowed (-max-rss-growth-mib): a leak", grew, soak-soak/2, maxGrowthMiB)
+		}
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/eks-gitops/function-eks-gitops/fn"
 	"github.com/eks-gitops/function-eks-gitops/internal/fuzzcase"
+	"github.com/eks-gitops/function-eks-gitops/internal/providersim"
 	"github.com/eks-gitops/function-eks-gitops/internal/simulate"
 )
 
@@ -105,7 +106,7 @@ func run(examples, corpus, out string) error {
 	}
 	// The day the examples' Kubernetes versions are judged on, fixed so the
 	// check does not depend on when it runs.
-	f := fn.New(fn.WithClock(func() time.Time { return time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC) }))
+	f := fn.New(fn.WithClock(func() time.Time { return providersim.Now }))
 	total := 0
 	for _, sc := range scenarios {
 		xr, err := readYAML(examples, sc.xr)
