@@ -2,6 +2,7 @@ package fn
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -39,6 +40,15 @@ var failingConditions = []string{"Synced", "LastAsyncOperation"}
 // not that it failed.
 var settledReasons = map[string]bool{"": true, "Creating": true, "Unavailable": true, "Deleting": true}
 
+// waitingMessages start the Synced messages of a resource that waits for
+// another, which is the way, not a failure: crossplane-runtime's references
+// not resolving yet (a selector's target not created or not ready).
+var waitingMessages = []string{"cannot resolve references"}
+
+func waiting(msg string) bool {
+	return slices.ContainsFunc(waitingMessages, func(w string) bool { return strings.HasPrefix(msg, w) })
+}
+
 // failureOf reads the conditions of an observed composed resource that is
 // not ready. secrets are values that must never be repeated (the observed
 // connection details).
@@ -52,7 +62,7 @@ func failureOf(name resource.Name, s *structpb.Struct, now time.Time, stuckAfter
 			ready = cf
 		}
 		for _, t := range failingConditions {
-			if typ == t && status == "False" && cf["message"].GetStringValue() != "" && f.message == "" {
+			if typ == t && status == "False" && cf["message"].GetStringValue() != "" && f.message == "" && !waiting(cf["message"].GetStringValue()) {
 				f.reason, f.message = cf["reason"].GetStringValue(), cf["message"].GetStringValue()
 			}
 		}

@@ -82,6 +82,18 @@ func TestFailuresReachTheXR(t *testing.T) {
 			wantReason: reasonCreating,
 			notWant:    "failing",
 		},
+		"WaitingForAReference": {
+			reason:   "A reference that does not resolve yet is waiting, not failing (crossplane-runtime's message).",
+			resource: "eks-cluster",
+			conditions: []any{
+				map[string]any{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "cannot resolve references: mg.Spec.ForProvider.RoleArn: referenced field was empty (referenced resource may not yet be ready)", "lastTransitionTime": "2026-11-27T23:58:00Z"},
+				map[string]any{"type": "Ready", "status": "False", "reason": "Creating", "lastTransitionTime": "2026-11-27T23:58:00Z"},
+			},
+			step:       "ControlPlaneReady",
+			want:       "1 of 9 declared resources is not ready yet: eks-cluster.",
+			wantReason: reasonCreating,
+			notWant:    "failing",
+		},
 		"Bounded": {
 			reason:   "A provider's message is cut to a bounded length on a character boundary.",
 			resource: "eks-cluster",

@@ -17,6 +17,7 @@ const (
 	DefaultKubernetesVersion        = "1.35"
 	DefaultTTL                      = 60 * time.Second
 	DefaultStuckAfter               = 30 * time.Minute
+	DefaultMemberNamespace          = "{team}"
 	DefaultArgoCDNamespace          = "argocd"
 	DefaultEventName                = "cluster-creation-event"
 	DefaultEventNamespace           = "crossplane-system"
@@ -58,6 +59,9 @@ func (in *Input) WithDefaults() *Input {
 	}
 	if out.TTL == nil {
 		out.TTL = &metav1.Duration{Duration: DefaultTTL}
+	}
+	if out.TeamAccess != nil && len(out.TeamAccess.MemberNamespaces) == 0 {
+		out.TeamAccess.MemberNamespaces = []string{DefaultMemberNamespace}
 	}
 	if out.StuckAfter == nil {
 		out.StuckAfter = &metav1.Duration{Duration: DefaultStuckAfter}

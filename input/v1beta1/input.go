@@ -130,6 +130,34 @@ type Input struct {
 	// used to write objects outside a namespaced XR's namespace.
 	// +optional
 	KubernetesProviderConfigRef *ProviderConfigRef `json:"kubernetesProviderConfigRef,omitempty"`
+
+	// TeamAccess names the IAM roles through which a team's people arrive
+	// in the team's AWS account (for example the roles the organisation's
+	// SSO gives them), so that each cluster gives them EKS access entries.
+	// Without it a team's people have no access to their cluster's API.
+	// +optional
+	TeamAccess *TeamAccess `json:"teamAccess,omitempty"`
+}
+
+// TeamAccess is how a team's people reach their clusters. Each role ARN may
+// use {team} and {accountId}, which are the XR's team and account; after
+// that the role must be in the team's account.
+type TeamAccess struct {
+	// AdminRoleARN is the role of the team's admins: AmazonEKSClusterAdminPolicy
+	// on the whole cluster.
+	// +optional
+	AdminRoleARN string `json:"adminRoleArn,omitempty"`
+
+	// MemberRoleARN is the role of the team's members: AmazonEKSEditPolicy in
+	// MemberNamespaces and AmazonEKSViewPolicy on the rest of the cluster.
+	// +optional
+	MemberRoleARN string `json:"memberRoleArn,omitempty"`
+
+	// MemberNamespaces are where members may change things; {team} is the
+	// team's name.
+	// +optional
+	// +kubebuilder:default={"{team}"}
+	MemberNamespaces []string `json:"memberNamespaces,omitempty"`
 }
 
 // Tenancy is what the platform grants each team.

@@ -1,7 +1,10 @@
 package compose
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"maps"
+	"strings"
 
 	"github.com/crossplane/function-sdk-go/resource"
 
@@ -44,7 +47,7 @@ func (p Params) NodeGroupName(pool clusterspec.NodePool) string {
 
 // ClusterAdminPolicyARN is the EKS access policy Argo CD gets.
 func (p Params) ClusterAdminPolicyARN() string {
-	return "arn:" + p.Partition() + ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+	return p.accessPolicyARN("AmazonEKSClusterAdminPolicy")
 }
 
 // Addons returns the EKS add-ons the cluster gets, in order.
@@ -233,4 +236,86 @@ func (p Params) argoCDAccess() []Object {
 			Requires: []resource.Name{NameAccessEntry},
 		},
 	}
+}
+
+// Team access: the team's admins and members reach their cluster through
+// the roles the platform names (TeamAccess), each with an access entry and
+// the EKS access policies of its level. EKS cannot change an entry's
+// principal, so the names carry a hash of the role: another role is a new
+// entry, and the old one goes.
+const (
+	TeamAdminEntryPrefix  = "eks-access-entry-team-admins-"
+	TeamMemberEntryPrefix = "eks-access-entry-team-members-"
+)
+
+// TeamRoleARN fills a team role ARN's placeholders for a team and account.
+func TeamRoleARN(template, team, accountID string) string {
+	return strings.NewReplacer("{team}", team, "{accountId}", accountID).Replace(template)
+}
+
+// accessPolicyARN is the ARN of one of EKS's access policies.
+func (p Params) accessPolicyARN(name string) string {
+	return "arn:" + p.Partition() + ":eks::aws:cluster-access-policy/" + name
+}
+
+// teamAccess declares the access entries of the team's roles, when the
+// platform names them.
+func (p Params) teamAccess() []Object {
+	a := p.Input.TeamAccess
+	if a == nil {
+		return nil
+	}
+	region := p.Spec.AWS.Region
+	level := func(prefix, roleARN, policy string, scope map[string]any, more ...map[string]any) []Object {
+		principal := TeamRoleARN(roleARN, p.Spec.Team.Name, p.Spec.AWS.AccountID)
+		sum := sha256.Sum256([]byte(principal))
+		key := hex.EncodeToString(sum[:])[:8]
+		entryName := resource.Name(prefix + key)
+		comp := component(strings.TrimPrefix(prefix, "eks-") + key)
+		objs := []Object{{
+			Name: entryName,
+			Body: p.managed(apiEKS, "AccessEntry", string(entryName), comp, map[string]any{
+				"region":              region,
+				"clusterNameSelector": selector(component(componentCluster)),
+				"principalArn":        principal,
+				"type":                "STANDARD",
+				"tags":                p.awsTags(p.ClusterName() + "-" + string(entryName)),
+			}),
+			Requires: []resource.Name{NameCluster},
+		}}
+		// An association waits for its entry: EKS refuses a policy for a
+		// principal that has no access entry (ResourceNotFoundException).
+		for i, sc := range append([]map[string]any{scope}, more...) {
+			pol := policy
+			if i > 0 {
+				pol = "AmazonEKSViewPolicy"
+			}
+			name := resource.Name(strings.Replace(string(entryName), "access-entry", "access-policy", 1) + "-" + strings.ToLower(strings.TrimPrefix(strings.TrimSuffix(pol, "Policy"), "AmazonEKS")))
+			objs = append(objs, Object{
+				Name: name,
+				Body: p.managed(apiEKS, "AccessPolicyAssociation", string(name), nil, map[string]any{
+					"region":               region,
+					"clusterNameSelector":  selector(component(componentCluster)),
+					"principalArnSelector": selector(comp),
+					"policyArn":            p.accessPolicyARN(pol),
+					"accessScope":          sc,
+				}),
+				Requires: []resource.Name{entryName},
+			})
+		}
+		return objs
+	}
+	var objs []Object
+	if a.AdminRoleARN != "" {
+		objs = append(objs, level(TeamAdminEntryPrefix, a.AdminRoleARN, "AmazonEKSClusterAdminPolicy", map[string]any{"type": "cluster"})...)
+	}
+	if a.MemberRoleARN != "" {
+		namespaces := make([]any, len(a.MemberNamespaces))
+		for i, ns := range a.MemberNamespaces {
+			namespaces[i] = strings.ReplaceAll(ns, "{team}", p.Spec.Team.Name)
+		}
+		// Members edit in their namespaces and view the rest.
+		objs = append(objs, level(TeamMemberEntryPrefix, a.MemberRoleARN, "AmazonEKSEditPolicy", map[string]any{"type": "namespace", "namespaces": namespaces}, map[string]any{"type": "cluster"})...)
+	}
+	return objs
 }

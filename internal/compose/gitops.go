@@ -103,7 +103,7 @@ func (p Params) Onboarding(f Facts) []Step {
 	registration := p.registration(f)
 	return []Step{
 		{Condition: StepClusterRegistered, Phase: "ClusterRegistration", Objects: registration},
-		{Condition: StepUserAccessConfigured, Phase: "UserAccess", Objects: p.userAccess()},
+		{Condition: StepUserAccessConfigured, Phase: "UserAccess", Objects: append(p.userAccess(), p.teamAccess()...)},
 		{Condition: StepArgoCDAccessGranted, Phase: "ArgoCDAccess", Objects: p.argoCDProject(f)},
 		// The cluster Secret comes first in the registration step; the
 		// Application's Usage names it.

@@ -44,6 +44,7 @@ var Fields = [][]string{
 	{"repository", "github"},
 	{"repository", "gitlab"},
 	{"kubernetesProviderConfigRef"},
+	{"teamAccess"},
 }
 
 // Source names the settings object in errors.

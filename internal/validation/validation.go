@@ -117,6 +117,7 @@ func Input(in *v1beta1.Input) field.ErrorList {
 	errs = append(errs, repository(root.Child("repository"), in.Repository)...)
 	errs = append(errs, centralProviderConfigRef(root.Child("kubernetesProviderConfigRef"), in.KubernetesProviderConfigRef)...)
 	errs = append(errs, upgrade(root.Child("upgrade"), in.Upgrade)...)
+	errs = append(errs, teamAccess(root.Child("teamAccess"), in.TeamAccess)...)
 	ev := root.Child("clusterCreationEvent")
 	if len(validation.IsDNS1123Subdomain(in.ClusterCreationEvent.Name)) > 0 {
 		errs = append(errs, field.Invalid(ev.Child("name"), in.ClusterCreationEvent.Name, "must be a Kubernetes object name"))
@@ -265,6 +266,68 @@ func argoCD(p *field.Path, a v1beta1.ArgoCD) field.ErrorList {
 	return errs
 }
 
+// teamAccess checks the shape of the team roles: IAM role ARNs once the
+// placeholders are filled, the only placeholders {team} and {accountId};
+// member namespaces namespace names with {team}.
+func teamAccess(p *field.Path, a *v1beta1.TeamAccess) field.ErrorList {
+	if a == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	probe := strings.NewReplacer("{team}", "a", "{accountId}", "111122223333")
+	for _, r := range []struct {
+		field, arn string
+	}{{"adminRoleArn", a.AdminRoleARN}, {"memberRoleArn", a.MemberRoleARN}} {
+		if r.arn == "" {
+			continue
+		}
+		filled := probe.Replace(r.arn)
+		if strings.ContainsAny(filled, "{}") {
+			errs = append(errs, field.Invalid(p.Child(r.field), r.arn, "the only placeholders are {team} and {accountId}"))
+		} else if err := roleARN(filled); err != nil {
+			errs = append(errs, field.Invalid(p.Child(r.field), r.arn, err.Error()))
+		}
+	}
+	if a.AdminRoleARN == "" && a.MemberRoleARN == "" {
+		errs = append(errs, field.Required(p, "name adminRoleArn, memberRoleArn or both, or remove teamAccess"))
+	}
+	for i, ns := range a.MemberNamespaces {
+		if len(validation.IsDNS1123Label(strings.ReplaceAll(ns, "{team}", "a"))) > 0 {
+			errs = append(errs, field.Invalid(p.Child("memberNamespaces").Index(i), ns, "must be a namespace name; the only placeholder is {team}"))
+		}
+	}
+	return errs
+}
+
+// teamRoles checks that the team roles, filled in for this XR, are in the
+// team's own account: an access entry for another account's role would let
+// someone else's people into the team's cluster.
+func teamRoles(s clusterspec.Spec, in *v1beta1.Input) field.ErrorList {
+	a := in.TeamAccess
+	if a == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	p := field.NewPath("input", "teamAccess")
+	for _, r := range []struct {
+		field, arn string
+	}{{"adminRoleArn", a.AdminRoleARN}, {"memberRoleArn", a.MemberRoleARN}} {
+		if r.arn == "" {
+			continue
+		}
+		filled := compose.TeamRoleARN(r.arn, s.Team.Name, s.AWS.AccountID)
+		if parsed, err := arn.Parse(filled); err != nil || parsed.AccountID != s.AWS.AccountID {
+			errs = append(errs, field.Forbidden(p.Child(r.field), fmt.Sprintf("%s is not a role of team %s's account %s: a cluster's access entries name only roles of its own account; use {accountId} in the platform settings", filled, s.Team.Name, s.AWS.AccountID)))
+		}
+	}
+	for i, ns := range a.MemberNamespaces {
+		if filled := strings.ReplaceAll(ns, "{team}", s.Team.Name); len(validation.IsDNS1123Label(filled)) > 0 {
+			errs = append(errs, field.Invalid(p.Child("memberNamespaces").Index(i), filled, "must be a namespace name once {team} is filled in"))
+		}
+	}
+	return errs
+}
+
 func roleARN(s string) error {
 	a, err := arn.Parse(s)
 	if err != nil {
@@ -327,6 +390,7 @@ func Spec(xr Composite, s clusterspec.Spec, in *v1beta1.Input, now time.Time) fi
 		// Nothing else matters about an XR that asks for what is not its own.
 		return errs
 	}
+	errs = append(errs, teamRoles(s, in)...)
 	p := compose.Params{XRName: xr.Name, XRNamespace: xr.Namespace, Scheme: xr.Scheme, Spec: s, Input: *in}
 	errs = append(errs, composedNames(xr, p)...)
 	errs = append(errs, sharedNames(xr, p)...)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -447,25 +448,31 @@ func TestEndToEnd(t *testing.T) {
 		if err := e.cp.apply(ctx, xr); err != nil {
 			t.Fatal(err)
 		}
-		// Crossplane says it on the XR: its RoleBasedAccessControl event
-		// names what is missing (the Synced condition carries the refused
-		// apply only until the next reconcile).
-		var rbacEvent string
-		if err := poll(ctx, readyTimeout, time.Second, "Crossplane's RoleBasedAccessControl event", func() (bool, error) {
+		// Crossplane fails the XR: Synced=False, with its RoleBasedAccessControl
+		// event when the refused call was an apply, or its cache's timeout
+		// when it was the watch of the kind; its log names the permission.
+		var said string
+		if err := poll(ctx, readyTimeout, time.Second, "Crossplane to fail rbac-dev on the Argo CD kinds", func() (bool, error) {
 			ev, err := e.cp.kube.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=rbac-dev,reason=RoleBasedAccessControl"})
-			if err != nil || len(ev.Items) == 0 {
+			if err != nil {
 				return false, err
 			}
-			rbacEvent = ev.Items[0].Message
-			return true, nil
+			if len(ev.Items) > 0 {
+				said = "event: " + ev.Items[0].Message
+				return strings.Contains(said, "system:serviceaccount:crossplane-system:crossplane is not allowed to") && strings.Contains(said, "argoproj.io"), nil
+			}
+			x, err := e.xr(ctx, teamClusterGVK, "", "rbac-dev")
+			if err != nil {
+				return false, err
+			}
+			said = "Synced: " + conditionMessage(x, "Synced")
+			log, _ := os.ReadFile(filepath.Join(e.cp.dir, "crossplane.log"))
+			return conditionStatus(x, "Synced") == "False" && strings.Contains(said, "Informer to sync") &&
+				strings.Contains(string(log), `argoproj.io is forbidden: User \"system:serviceaccount:crossplane-system:crossplane\" cannot list`), nil
 		}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("%v; last: %s", err, said)
 		}
-		x, _ := e.xr(ctx, teamClusterGVK, "", "rbac-dev")
-		t.Logf("without rbac.yaml: Synced=%s %q; Crossplane's event: %s", conditionStatus(x, "Synced"), conditionMessage(x, "Synced"), rbacEvent)
-		if !strings.Contains(rbacEvent, "system:serviceaccount:crossplane-system:crossplane is not allowed to") || !strings.Contains(rbacEvent, "argoproj.io") {
-			t.Errorf("the permission event names no Argo CD kind: %s", rbacEvent)
-		}
+		t.Logf("without rbac.yaml, Crossplane says: %s", said)
 		if err := e.cp.applyFile(ctx, filepath.Join(root, "example", "rbac.yaml")); err != nil {
 			t.Fatal(err)
 		}
@@ -654,6 +661,41 @@ func TestEndToEnd(t *testing.T) {
 		}
 		if err := e.cp.waitCondition(ctx, teamClusterGVK, "payments-dev", "Synced", "True", time.Minute); err != nil {
 			t.Fatal(err)
+		}
+	})
+
+	t.Run("14-provider-error", func(t *testing.T) {
+		// The provider reports an error on the EKS cluster, in provider-aws's
+		// words: the XR's step condition, status.failing and an event carry
+		// them; once the provider recovers, so does the XR.
+		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+		const msg = "update failed: async update failed: failed to update the resource: [{0 updating EKS Cluster (payments-dev): operation error EKS: UpdateClusterConfig, https response error StatusCode: 400, InvalidParameterException: Cluster is already at the desired configuration []}]"
+		e.providers.failWith("payments-dev.eks", msg)
+		want := "eks-cluster (Cluster) is failing: ReconcileError: update failed: async update failed"
+		if err := e.cp.waitConditionMessage(ctx, teamClusterGVK, "payments-dev", "ControlPlaneReady", "False", want, 2*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		xr, _ := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+		if got, _, _ := unstructured.NestedString(xr.Object, "status", "failing"); got != "eks-cluster: ReconcileError" {
+			t.Errorf("status.failing %q, want eks-cluster: ReconcileError", got)
+		}
+		if err := poll(ctx, time.Minute, time.Second, "the XR's Warning event about the cluster", func() (bool, error) {
+			ev, err := e.cp.kube.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=payments-dev,type=Warning"})
+			if err != nil {
+				return false, err
+			}
+			return slices.ContainsFunc(ev.Items, func(x corev1.Event) bool { return strings.Contains(x.Message, want) }), nil
+		}); err != nil {
+			t.Error(err)
+		}
+		t.Logf("the XR says: %s", conditionMessage(xr, "ControlPlaneReady"))
+		e.providers.stopFailing("payments-dev.eks")
+		if _, err := e.waitReady(ctx, teamClusterGVK, "", "payments-dev"); err != nil {
+			t.Fatal(err)
+		}
+		xr, _ = e.xr(ctx, teamClusterGVK, "", "payments-dev")
+		if got, found, _ := unstructured.NestedString(xr.Object, "status", "failing"); found {
+			t.Errorf("status.failing %q after the provider recovered", got)
 		}
 	})
 

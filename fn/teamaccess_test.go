@@ -1,0 +1,161 @@
+package fn
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestTeamAccess: with the platform's team roles set, each cluster gives the
+// team's admins cluster-admin and its members edit in the team's namespaces
+// and view elsewhere, each association after its access entry; without
+// them, no entry at all; a role outside the team's account is refused.
+func TestTeamAccess(t *testing.T) {
+	const (
+		admins  = "arn:aws:iam::{accountId}:role/eks-gitops/{team}-admins"
+		members = "arn:aws:iam::{accountId}:role/eks-gitops/{team}-members"
+	)
+	type association struct {
+		Principal, Policy, Scope string
+		Namespaces               []any
+	}
+	cases := map[string]struct {
+		reason  string
+		access  map[string]any
+		refused string
+		entries map[string]string // resource -> principal ARN
+		want    map[string]association
+	}{
+		"None": {
+			reason: "A platform that names no team roles gives the team no access entries.",
+		},
+		"AdminsAndMembers": {
+			reason: "Admins get cluster-admin; members edit in their namespaces and view elsewhere.",
+			access: map[string]any{"adminRoleArn": admins, "memberRoleArn": members, "memberNamespaces": []any{"{team}", "{team}-jobs"}},
+			entries: map[string]string{
+				"eks-access-entry-team-admins":  "arn:aws:iam::444455556666:role/eks-gitops/payments-admins",
+				"eks-access-entry-team-members": "arn:aws:iam::444455556666:role/eks-gitops/payments-members",
+			},
+			want: map[string]association{
+				"eks-access-policy-team-admins-clusteradmin": {"access-entry-team-admins", "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", "cluster", nil},
+				"eks-access-policy-team-members-edit":        {"access-entry-team-members", "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy", "namespace", []any{"payments", "payments-jobs"}},
+				"eks-access-policy-team-members-view":        {"access-entry-team-members", "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", "cluster", nil},
+			},
+		},
+		"MembersOnlyDefaultNamespace": {
+			reason:  "Members alone, in the team's own namespace by default.",
+			access:  map[string]any{"memberRoleArn": members},
+			entries: map[string]string{"eks-access-entry-team-members": "arn:aws:iam::444455556666:role/eks-gitops/payments-members"},
+			want: map[string]association{
+				"eks-access-policy-team-members-edit": {"access-entry-team-members", "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy", "namespace", []any{"payments"}},
+				"eks-access-policy-team-members-view": {"access-entry-team-members", "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", "cluster", nil},
+			},
+		},
+		"AnotherAccountsRole": {
+			reason:  "A role of another account would let someone else's people into the team's cluster.",
+			access:  map[string]any{"adminRoleArn": "arn:aws:iam::999988887777:role/{team}-admins"},
+			refused: "input.teamAccess.adminRoleArn: Forbidden: arn:aws:iam::999988887777:role/payments-admins is not a role of team payments's account 444455556666",
+		},
+		"UnknownPlaceholder": {
+			reason:  "Only {team} and {accountId} are filled in; a team-written field never is.",
+			access:  map[string]any{"memberRoleArn": "arn:aws:iam::{accountId}:role/{environment}-members"},
+			refused: "input.teamAccess.memberRoleArn: Invalid value: \"arn:aws:iam::{accountId}:role/{environment}-members\": the only placeholders are {team} and {accountId}",
+		},
+		"NotARole": {
+			reason:  "The principal is an IAM role.",
+			access:  map[string]any{"adminRoleArn": "arn:aws:iam::{accountId}:user/{team}"},
+			refused: "input.teamAccess.adminRoleArn: Invalid value",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := exampleState(t)
+			if tc.access != nil {
+				s.Input["teamAccess"] = tc.access
+			}
+			if tc.refused != "" {
+				refused(t, run(t, requestOf(t, s)), tc.refused)
+				return
+			}
+			_, last := convergedState(t, s)
+			got := map[string]string{}
+			gotAssoc := map[string]association{}
+			for n, r := range last.GetDesired().GetResources() {
+				o := r.GetResource().AsMap()
+				spec, _ := o["spec"].(map[string]any)
+				fp, _ := spec["forProvider"].(map[string]any)
+				switch {
+				case o["kind"] == "AccessEntry" && n != "eks-access-entry-argocd":
+					// The name carries a hash of the role; compare without it.
+					got[hashless(n)], _ = fp["principalArn"].(string)
+				case o["kind"] == "AccessPolicyAssociation" && n != "eks-access-policy-argocd":
+					sel := fp["principalArnSelector"].(map[string]any)["matchLabels"].(map[string]any)["eks-gitops.dev/component"].(string)
+					scope := fp["accessScope"].(map[string]any)
+					ns, _ := scope["namespaces"].([]any)
+					gotAssoc[hashless(n)] = association{hashless(sel), fp["policyArn"].(string), scope["type"].(string), ns}
+				}
+			}
+			if diff := cmp.Diff(tc.entries, got, cmp.Comparer(func(a, b map[string]string) bool { return len(a) == 0 && len(b) == 0 || cmp.Equal(a, b) })); diff != "" && (len(tc.entries) > 0 || len(got) > 0) {
+				t.Errorf("%s\naccess entries (-want +got):\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(tc.want, gotAssoc); diff != "" && (len(tc.want) > 0 || len(gotAssoc) > 0) {
+				t.Errorf("%s\nassociations (-want +got):\n%s", tc.reason, diff)
+			}
+			// Each association is declared only after its entry.
+			for _, rsp := range converge(t, s) {
+				var declared []string
+				for _, n := range resourceNames(rsp) {
+					declared = append(declared, hashless(n))
+				}
+				for n, a := range tc.want {
+					if entry := "eks-" + a.Principal; slices.Contains(declared, n) && !slices.Contains(declared, entry) {
+						t.Errorf("%s is declared before %s", n, entry)
+					}
+				}
+			}
+		})
+	}
+}
+
+// hashless drops the 8-character hash of the role from a team access name:
+// eks-access-policy-team-members-1a2b3c4d-edit is
+// eks-access-policy-team-members-edit.
+func hashless(n string) string {
+	parts := strings.Split(n, "-")
+	for i, p := range parts {
+		if len(p) == 8 && strings.Trim(p, "0123456789abcdef") == "" {
+			return strings.Join(append(parts[:i:i], parts[i+1:]...), "-")
+		}
+	}
+	return n
+}
+
+// TestTeamRoleChangeReplacesTheEntry: EKS cannot change an access entry's
+// principal, so a new role for the team is a new entry beside nothing
+// else, and the old entry and its associations are no longer declared.
+func TestTeamRoleChangeReplacesTheEntry(t *testing.T) {
+	s := exampleState(t)
+	s.Input["teamAccess"] = map[string]any{"adminRoleArn": "arn:aws:iam::{accountId}:role/{team}-admins"}
+	before, base := convergedState(t, s)
+	after := next(t, before, base, allReady)
+	after.Input = maps.Clone(after.Input)
+	after.Input["teamAccess"] = map[string]any{"adminRoleArn": "arn:aws:iam::{accountId}:role/{team}-platform-admins"}
+	rsp := run(t, requestOf(t, after))
+	var old, now []string
+	for _, n := range resourceNames(base) {
+		if strings.Contains(n, "team-admins") {
+			old = append(old, n)
+		}
+	}
+	for _, n := range resourceNames(rsp) {
+		if strings.Contains(n, "team-admins") {
+			now = append(now, n)
+		}
+	}
+	if len(old) != 2 || len(now) != 1 || slices.Contains(old, now[0]) || !strings.HasPrefix(now[0], "eks-access-entry-team-admins-") {
+		t.Errorf("team admin objects before %v, after %v; want the new role's entry alone, its association after it", old, now)
+	}
+}
