@@ -135,7 +135,10 @@ const maxFailuresInMessage = 2
 // plan order, so the message is the same for the same observed state.
 func (s stepProgress) message() string {
 	if s.done() {
-		return fmt.Sprintf("All %s ready.", plural(s.declared, "resource is", "resources are"))
+		if s.declared == 1 {
+			return "Its 1 resource is ready."
+		}
+		return fmt.Sprintf("All %d resources are ready.", s.declared)
 	}
 	var parts []string
 	// What a team can act on comes first: the providers' own words.
