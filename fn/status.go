@@ -258,6 +258,9 @@ func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, xr
 	if facts.RepositoryCloneURL != "" {
 		status["repository"] = map[string]any{"cloneUrl": facts.RepositoryCloneURL}
 	}
+	// Always written, empty once nothing fails: Crossplane keeps a status
+	// field the function stops writing.
+	status["failing"] = ""
 	if f, ok := pr.firstFailure(); ok {
 		status["failing"] = f.short()
 	}

@@ -4,8 +4,11 @@
 // the resource waits, as crossplane-runtime's resolver makes it wait; and
 // the calls AWS refuses (a policy attachment before its role, a group
 // membership before its group, deleting a user that still has credentials
-// or attached policies, deleting a policy or role still attached). Each
-// refusal is one the real-provider suite met when an ordering was missing.
+// or attached policies, deleting a policy still attached). Each refusal is
+// one the real-provider suite met when an ordering was missing. (IAM also
+// refuses to delete a role with policies attached; the provider retries
+// until the attachments, deleted with it, are gone, so that is no missing
+// ordering and is not played.)
 //
 // Objects are managed resources as unstructured content (the API server's
 // JSON), the world is every one that exists.
@@ -120,7 +123,7 @@ func CreateRefused(o map[string]any, w []map[string]any) string {
 // DeleteRefused is AWS's answer when the provider deletes o while w exists,
 // or "" when AWS deletes it.
 func DeleteRefused(o map[string]any, w []map[string]any) string {
-	if familyOf(o) != "iam.aws" || !slices.Contains([]string{"User", "Policy", "Role"}, kindOf(o)) {
+	if familyOf(o) != "iam.aws" || !slices.Contains([]string{"User", "Policy"}, kindOf(o)) {
 		return ""
 	}
 	var by []string
@@ -141,8 +144,6 @@ func DeleteRefused(o map[string]any, w []map[string]any) string {
 		return fmt.Sprintf("DeleteConflict: Cannot delete entity, must remove credentials and detach policies first (still there: %s)", strings.Join(by, ", "))
 	case family == "iam.aws" && kind == "Policy":
 		return fmt.Sprintf("DeleteConflict: Cannot delete a policy attached to entities (still attached by: %s)", strings.Join(by, ", "))
-	case family == "iam.aws" && kind == "Role":
-		return fmt.Sprintf("DeleteConflict: Cannot delete entity, must detach all policies first (still there: %s)", strings.Join(by, ", "))
 	}
 	return ""
 }

@@ -97,17 +97,18 @@ func TestRefusals(t *testing.T) {
 		refused func() string
 		want    string // part of AWS's answer; empty means accepted
 	}{
-		"AttachmentBeforeItsRole":   {"an attachment declared before its role", func() string { return CreateRefused(literalAttachment, nil) }, "NoSuchEntity: The role with name payments-dev-cluster-role"},
-		"AttachmentAfterItsRole":    {"", func() string { return CreateRefused(literalAttachment, []map[string]any{role}) }, ""},
-		"MembershipBeforeItsGroup":  {"a membership before its group", func() string { return CreateRefused(membership, nil) }, "ResourceNotFoundException: Group payments-dev-group not found"},
-		"MembershipAfterItsGroup":   {"", func() string { return CreateRefused(membership, []map[string]any{group}) }, ""},
-		"UserWithCredential":        {"a user deleted before its credential", func() string { return DeleteRefused(user, []map[string]any{credential, policy}) }, "must remove credentials and detach policies first (still there: ServiceSpecificCredential payments-dev.git-credential)"},
-		"UserWithPolicy":            {"a user deleted with its policy attached", func() string { return DeleteRefused(user, []map[string]any{userAttachment, policy}) }, "UserPolicyAttachment payments-dev.git-attachment"},
-		"UserAlone":                 {"", func() string { return DeleteRefused(user, []map[string]any{policy, role}) }, ""},
-		"PolicyWhileAttached":       {"a policy deleted while attached", func() string { return DeleteRefused(policy, []map[string]any{userAttachment, user}) }, "Cannot delete a policy attached to entities"},
-		"PolicyDetached":            {"", func() string { return DeleteRefused(policy, []map[string]any{user, credential}) }, ""},
-		"RoleWhileAttached":         {"a role deleted with a policy attached", func() string { return DeleteRefused(role, []map[string]any{attachment}) }, "must detach all policies first"},
-		"AnotherXRsRoleNotAttached": {"", func() string { return DeleteRefused(otherRole, []map[string]any{attachment, role}) }, ""},
+		"AttachmentBeforeItsRole":  {"an attachment declared before its role", func() string { return CreateRefused(literalAttachment, nil) }, "NoSuchEntity: The role with name payments-dev-cluster-role"},
+		"AttachmentAfterItsRole":   {"", func() string { return CreateRefused(literalAttachment, []map[string]any{role}) }, ""},
+		"MembershipBeforeItsGroup": {"a membership before its group", func() string { return CreateRefused(membership, nil) }, "ResourceNotFoundException: Group payments-dev-group not found"},
+		"MembershipAfterItsGroup":  {"", func() string { return CreateRefused(membership, []map[string]any{group}) }, ""},
+		"UserWithCredential":       {"a user deleted before its credential", func() string { return DeleteRefused(user, []map[string]any{credential, policy}) }, "must remove credentials and detach policies first (still there: ServiceSpecificCredential payments-dev.git-credential)"},
+		"UserWithPolicy":           {"a user deleted with its policy attached", func() string { return DeleteRefused(user, []map[string]any{userAttachment, policy}) }, "UserPolicyAttachment payments-dev.git-attachment"},
+		"UserAlone":                {"", func() string { return DeleteRefused(user, []map[string]any{policy, role}) }, ""},
+		"PolicyWhileAttached":      {"a policy deleted while attached", func() string { return DeleteRefused(policy, []map[string]any{userAttachment, user}) }, "Cannot delete a policy attached to entities"},
+		"PolicyDetached":           {"", func() string { return DeleteRefused(policy, []map[string]any{user, credential}) }, ""},
+		"AnotherXRsPolicy": {"", func() string {
+			return DeleteRefused(mr(iam, "Policy", "search-dev.git-pull", "uid-of-search-dev", true, component("codecommit-reader-policy"), nil), []map[string]any{userAttachment, policy})
+		}, ""},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
