@@ -41,24 +41,29 @@ func (p Params) codeCommit(f Facts) gitRepository {
 		"policy":      string(doc),
 		"tags":        p.awsTags(p.GitUserName() + "-pull"),
 	}), p.GitUserName()+"-pull")}
+	// The Usages that keep the user and the policy until what uses them is
+	// gone come first, and what uses them waits for them: an XR deleted
+	// mid-way must never find an attachment or credential unprotected (IAM
+	// refuses to delete a policy still attached or a user with
+	// credentials).
 	attachment := Object{Name: NameGitPolicyAttachment, Body: p.managedWith(apiIAM, "UserPolicyAttachment", "git-pull-attachment", nil, pc, map[string]any{
 		"userSelector":      selector(component(componentGitUser)),
 		"policyArnSelector": selector(component(componentGitPolicy)),
-	})}
+	}), Requires: []resource.Name{NameUsageUserOfAttachment, NameUsagePolicyOfAttachment}}
 	credBody := p.managedWith(apiIAM, "ServiceSpecificCredential", "git-credential", nil, pc, map[string]any{
 		"serviceName":      "codecommit.amazonaws.com",
 		"userNameSelector": selector(component(componentGitUser)),
 	})
 	credBody["spec"].(map[string]any)["writeConnectionSecretToRef"] = map[string]any{"name": p.CredentialSecretName()} //nolint:forcetypeassert // Built by managedWith.
-	cred := Object{Name: NameGitCredential, Body: credBody, Requires: []resource.Name{NameGitPolicyAttachment}}
+	cred := Object{Name: NameGitCredential, Body: credBody, Requires: []resource.Name{NameGitPolicyAttachment, NameUsageUserOfCredential}}
 	return gitRepository{
 		objects:    []Object{repo, user, policy, attachment, cred},
 		credential: &cred,
 		secret:     p.passwordFrom(f, KeyGitPassword, NameGitCredential),
 		usages: []Object{
-			p.usage(NameUsageUserOfCredential, user, cred),
-			p.usage(NameUsageUserOfAttachment, user, attachment),
-			p.usage(NameUsagePolicyOfAttachment, policy, attachment),
+			p.usageBefore(NameUsageUserOfCredential, user, cred),
+			p.usageBefore(NameUsageUserOfAttachment, user, attachment),
+			p.usageBefore(NameUsagePolicyOfAttachment, policy, attachment),
 		},
 	}
 }

@@ -175,6 +175,15 @@ func (p Params) usage(name resource.Name, of, by Object) Object {
 	}}
 }
 
+// usageBefore is a Usage declared as soon as what it protects is ready,
+// before what uses it exists (Crossplane protects the used object at once
+// and waits for the user to appear): for a user that must wait for it.
+func (p Params) usageBefore(name resource.Name, of, by Object) Object {
+	u := p.usage(name, of, by)
+	u.Requires = []resource.Name{of.Name}
+	return u
+}
+
 // usageName names a Usage. One in a shared namespace (Argo CD's, for a
 // cluster-scoped XR) carries the platform's prefix and the cluster's name
 // like every other object there.
