@@ -76,7 +76,7 @@ func Unresolved(o map[string]any, w []map[string]any) string {
 		switch {
 		case len(r.names) > 0 && len(matches) != len(r.names):
 			why = append(why, fmt.Sprintf("%s: %d of %s %v are ready", r.path, len(matches), r.target.kind, r.names))
-		case len(r.names) == 0 && len(matches) != 1 && !(r.many && len(matches) > 0):
+		case len(r.names) == 0 && len(matches) != 1 && (!r.many || len(matches) == 0):
 			why = append(why, fmt.Sprintf("%s: %d ready %s match %v", r.path, len(matches), r.target.kind, r.labels))
 		}
 	}

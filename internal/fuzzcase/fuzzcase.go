@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -23,6 +22,8 @@ import (
 	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 )
 
 // Targets whose cases stand for an XR and an Input.
