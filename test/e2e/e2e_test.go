@@ -208,6 +208,20 @@ func (e *env) xr(ctx context.Context, gvk schema.GroupVersionKind, ns, name stri
 
 // composed lists the XR's composed resources by composition resource name,
 // from spec.crossplane.resourceRefs.
+// composedOf is composed for the XR of that kind, namespace and name.
+func (e *env) composedOf(ctx context.Context, t *testing.T, gvk schema.GroupVersionKind, ns, name string) map[string]*unstructured.Unstructured {
+	t.Helper()
+	xr, err := e.xr(ctx, gvk, ns, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := e.composed(ctx, xr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
+}
+
 func (e *env) composed(ctx context.Context, xr *unstructured.Unstructured) (map[string]*unstructured.Unstructured, error) {
 	refs, _, _ := unstructured.NestedSlice(xr.Object, "spec", "crossplane", "resourceRefs")
 	out := map[string]*unstructured.Unstructured{}
@@ -953,14 +967,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 		addonVersions := func() map[string]string {
 			t.Helper()
-			xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
-			if err != nil {
-				t.Fatal(err)
-			}
-			objs, err := e.composed(ctx, xr)
-			if err != nil {
-				t.Fatal(err)
-			}
+			objs := e.composedOf(ctx, t, teamClusterGVK, "", "payments-dev")
 			out := map[string]string{}
 			for _, o := range objs {
 				if o.GetKind() == "Addon" {
@@ -1003,14 +1010,7 @@ func TestEndToEnd(t *testing.T) {
 		// Every node group and every add-on of payments-dev must have been
 		// changed, each node group after the control plane and every add-on
 		// after the last node group.
-		xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs, err := e.composed(ctx, xr)
-		if err != nil {
-			t.Fatal(err)
-		}
+		objs := e.composedOf(ctx, t, teamClusterGVK, "", "payments-dev")
 		mine := map[string]string{} // object name -> kind
 		for _, o := range objs {
 			mine[o.GetName()] = o.GetKind()
@@ -1376,14 +1376,7 @@ func usagePairs(t *testing.T, objs map[string]*unstructured.Unstructured) [][2]s
 // before its VPC.
 func (e *env) deletionOrder(ctx context.Context, t *testing.T) {
 	t.Helper()
-	xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := e.composed(ctx, xr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	objs := e.composedOf(ctx, t, teamClusterGVK, "", "payments-dev")
 	// Every Usage payments-dev composes, resolved to the composed objects it
 	// names: each "by" must go before its "of". The pairs named below are
 	// the ones the docs promise; they must be among them.
