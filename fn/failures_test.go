@@ -197,3 +197,41 @@ func TestKubernetesUpgradedOnlyWhenObserved(t *testing.T) {
 		t.Errorf("converged: %s %q, want True", last.GetStatus(), last.GetMessage())
 	}
 }
+
+// TestManyFailuresTellEachOnce: with more failures than a condition tells,
+// the events are the ones it tells, once each; none repeats on the next
+// call.
+func TestManyFailuresTellEachOnce(t *testing.T) {
+	before, base := convergedState(t, exampleState(t))
+	s := next(t, before, base, allReady)
+	s.Observed = maps.Clone(s.Observed)
+	for _, n := range []string{"eip-nat-a", "eip-nat-b", "eip-nat-c"} {
+		o := s.Observed[n]
+		o.Object = runtime.DeepCopyJSON(o.Object)
+		o.Object["status"].(map[string]any)["conditions"] = []any{
+			map[string]any{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": eipLimit, "lastTransitionTime": "2026-11-27T23:58:00Z"},
+			map[string]any{"type": "Ready", "status": "False", "reason": "Creating", "lastTransitionTime": "2026-11-27T23:58:00Z"},
+		}
+		s.Observed[n] = o
+	}
+	rsp := run(t, requestOf(t, s))
+	if c := condition(t, rsp, "NetworkReady"); !strings.Contains(c.GetMessage(), "1 more failing.") {
+		t.Errorf("NetworkReady: %q, want two failures told and one counted", c.GetMessage())
+	}
+	events := 0
+	for _, r := range rsp.GetResults() {
+		if strings.Contains(r.GetMessage(), "is failing") && !strings.Contains(r.GetMessage(), "no longer true") {
+			events++
+		}
+	}
+	if events != 0 {
+		// The step was true before: the "no longer true" event told both.
+		t.Errorf("%d failure events beside the step's own, want 0: %v", events, rsp.GetResults())
+	}
+	s.XR = withConditions(s.XR, rsp)
+	for _, r := range run(t, requestOf(t, s)).GetResults() {
+		if r.GetSeverity() == fnv1.Severity_SEVERITY_WARNING {
+			t.Errorf("a Warning on the next call: %s", r.GetMessage())
+		}
+	}
+}

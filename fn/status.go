@@ -294,13 +294,14 @@ func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, xr
 		if previous == corev1.ConditionTrue {
 			response.Warning(rsp, fmt.Errorf("%s is no longer true: %s", s.step.Condition, s.message())).TargetComposite()
 		}
-		// One event per failure, when the condition did not tell it yet
-		// (a step that was true has just told it in the event above).
+		// One event per failure the condition tells, when it did not tell
+		// it yet (a step that was true has just told it in the event
+		// above); the rest are counted there until they come first.
 		told := conditionMessageOf(observedXR, s.step.Condition)
 		if previous == corev1.ConditionTrue {
 			told = s.message()
 		}
-		for _, f := range s.failing {
+		for _, f := range s.failing[:min(len(s.failing), maxFailuresInMessage)] {
 			if !strings.Contains(told, f.sentence()) {
 				response.Warning(rsp, errors.New(f.sentence())).TargetComposite()
 			}
