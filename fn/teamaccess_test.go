@@ -121,17 +121,18 @@ func TestTeamAccess(t *testing.T) {
 	}
 }
 
-// hashless drops the 8-character hash of the role from a team access name:
-// eks-access-policy-team-members-1a2b3c4d-edit is
-// eks-access-policy-team-members-edit.
+// hashless drops the hashes of the role (8 characters) and of the scope (6)
+// from a team access name: eks-access-policy-team-members-1a2b3c4d-edit-0f1e2d
+// is eks-access-policy-team-members-edit.
 func hashless(n string) string {
-	parts := strings.Split(n, "-")
-	for i, p := range parts {
-		if len(p) == 8 && strings.Trim(p, "0123456789abcdef") == "" {
-			return strings.Join(append(parts[:i:i], parts[i+1:]...), "-")
+	var kept []string
+	for _, p := range strings.Split(n, "-") {
+		if (len(p) == 8 || len(p) == 6) && strings.Trim(p, "0123456789abcdef") == "" {
+			continue
 		}
+		kept = append(kept, p)
 	}
-	return n
+	return strings.Join(kept, "-")
 }
 
 // TestTeamRoleChangeReplacesTheEntry: EKS cannot change an access entry's
@@ -158,5 +159,30 @@ func TestTeamRoleChangeReplacesTheEntry(t *testing.T) {
 	}
 	if len(old) != 2 || len(now) != 1 || slices.Contains(old, now[0]) || !strings.HasPrefix(now[0], "eks-access-entry-team-admins-") {
 		t.Errorf("team admin objects before %v, after %v; want the new role's entry alone, its association after it", old, now)
+	}
+}
+
+// TestMemberNamespacesReplaceTheAssociation: an access scope cannot change
+// in place, so other member namespaces are a new association.
+func TestMemberNamespacesReplaceTheAssociation(t *testing.T) {
+	edit := func(namespaces ...any) string {
+		t.Helper()
+		s := exampleState(t)
+		s.Input["teamAccess"] = map[string]any{"memberRoleArn": "arn:aws:iam::{accountId}:role/{team}-members", "memberNamespaces": namespaces}
+		_, last := convergedState(t, s)
+		for _, n := range resourceNames(last) {
+			if strings.HasPrefix(n, "eks-access-policy-team-members-") && strings.Contains(n, "-edit-") {
+				return n
+			}
+		}
+		t.Fatal("no edit association")
+		return ""
+	}
+	a, b := edit("{team}"), edit("{team}", "{team}-jobs")
+	if a == b {
+		t.Errorf("the edit association keeps its name %s when its namespaces change", a)
+	}
+	if c := edit("{team}-jobs", "{team}"); c != b {
+		t.Errorf("the same namespaces in another order give another association (%s, %s); to EKS they are a set", b, c)
 	}
 }

@@ -3,7 +3,9 @@ package compose
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/crossplane/function-sdk-go/resource"
@@ -291,6 +293,13 @@ func (p Params) teamAccess() []Object {
 				pol = "AmazonEKSViewPolicy"
 			}
 			name := resource.Name(strings.Replace(string(entryName), "access-entry", "access-policy", 1) + "-" + strings.ToLower(strings.TrimPrefix(strings.TrimSuffix(pol, "Policy"), "AmazonEKS")))
+			if ns, ok := sc["namespaces"].([]any); ok {
+				// A scope cannot change in place (the provider would have
+				// to replace the association): other namespaces, another
+				// association.
+				sum := sha256.Sum256(fmt.Appendf(nil, "%q", ns))
+				name += resource.Name("-" + hex.EncodeToString(sum[:])[:6])
+			}
 			objs = append(objs, Object{
 				Name: name,
 				Body: p.managed(apiEKS, "AccessPolicyAssociation", string(name), nil, map[string]any{
@@ -310,9 +319,16 @@ func (p Params) teamAccess() []Object {
 		objs = append(objs, level(TeamAdminEntryPrefix, a.AdminRoleARN, "AmazonEKSClusterAdminPolicy", map[string]any{"type": "cluster"})...)
 	}
 	if a.MemberRoleARN != "" {
-		namespaces := make([]any, len(a.MemberNamespaces))
-		for i, ns := range a.MemberNamespaces {
-			namespaces[i] = strings.ReplaceAll(ns, "{team}", p.Spec.Team.Name)
+		// A set to EKS: sorted, so the order the platform lists them in
+		// changes nothing.
+		var filled []string
+		for _, ns := range a.MemberNamespaces {
+			filled = append(filled, strings.ReplaceAll(ns, "{team}", p.Spec.Team.Name))
+		}
+		slices.Sort(filled)
+		namespaces := make([]any, 0, len(filled))
+		for _, ns := range slices.Compact(filled) {
+			namespaces = append(namespaces, ns)
 		}
 		// Members edit in their namespaces and view the rest.
 		objs = append(objs, level(TeamMemberEntryPrefix, a.MemberRoleARN, "AmazonEKSEditPolicy", map[string]any{"type": "namespace", "namespaces": namespaces}, map[string]any{"type": "cluster"})...)
