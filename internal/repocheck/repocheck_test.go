@@ -356,7 +356,7 @@ func structFrom(obj, input map[string]any) (*fnv1.RunFunctionRequest, error) {
 }
 
 // BenchmarkCheck1000 validates 1,000 XRs of 100 teams, as a platform
-// repository's CI would on every pull request. Figures: docs/validate.md.
+// repository's CI would on every pull request. Figures: docs/performance.md (Validate).
 func BenchmarkCheck1000(b *testing.B) {
 	dir := b.TempDir()
 	teams := make([]any, 100)
