@@ -131,7 +131,7 @@ func DeleteRefused(o map[string]any, w []map[string]any) string {
 		if familyOf(other) != "iam.aws" || !slices.Contains([]string{"ServiceSpecificCredential", "UserPolicyAttachment", "RolePolicyAttachment", "RolePolicy"}, kindOf(other)) {
 			continue
 		}
-		if !same(other, o) && refersTo(other, o, w) {
+		if !same(other, o) && refersTo(other, o) {
 			by = append(by, kindOf(other)+" "+nameOf(other))
 		}
 	}
@@ -150,13 +150,10 @@ func DeleteRefused(o map[string]any, w []map[string]any) string {
 
 // refersTo says whether other names o through a reference, a selector or
 // a literal name or ARN.
-func refersTo(other, o map[string]any, w []map[string]any) bool {
+func refersTo(other, o map[string]any) bool {
 	refs, _ := referencesOf(other)
 	for _, r := range refs {
-		if r.target.family != familyOf(o) || r.target.kind != kindOf(o) {
-			continue
-		}
-		if slices.ContainsFunc(resolve(other, r, append(slices.Clone(w), o)), func(m map[string]any) bool { return same(m, o) }) {
+		if resolvesTo(other, r, o) {
 			return true
 		}
 	}
@@ -175,22 +172,23 @@ func refersTo(other, o map[string]any, w []map[string]any) bool {
 func resolve(o map[string]any, r reference, w []map[string]any) []map[string]any {
 	var out []map[string]any
 	for _, c := range w {
-		if familyOf(c) != r.target.family || kindOf(c) != r.target.kind || namespaceOf(c) != namespaceOf(o) || !ready(c) {
-			continue
+		if resolvesTo(o, r, c) {
+			out = append(out, c)
 		}
-		if len(r.names) > 0 {
-			if slices.Contains(r.names, nameOf(c)) {
-				out = append(out, c)
-			}
-			continue
-		}
-		labels := labelsOf(c)
-		if !matches(labels, r.labels) || (r.controller && (controllerOf(c) == "" || controllerOf(c) != controllerOf(o))) {
-			continue
-		}
-		out = append(out, c)
 	}
 	return out
+}
+
+// resolvesTo says whether r of o names c: c is ready, of r's kind, in o's
+// namespace, and named by the Ref(s) or matched by the Selector.
+func resolvesTo(o map[string]any, r reference, c map[string]any) bool {
+	if familyOf(c) != r.target.family || kindOf(c) != r.target.kind || namespaceOf(c) != namespaceOf(o) || !ready(c) {
+		return false
+	}
+	if len(r.names) > 0 {
+		return slices.Contains(r.names, nameOf(c))
+	}
+	return matches(labelsOf(c), r.labels) && (!r.controller || (controllerOf(c) != "" && controllerOf(c) == controllerOf(o)))
 }
 
 func matches(labels, want map[string]string) bool {

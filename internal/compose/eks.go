@@ -1,8 +1,6 @@
 package compose
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"maps"
 	"slices"
@@ -261,77 +259,83 @@ func (p Params) accessPolicyARN(name string) string {
 }
 
 // teamAccess declares the access entries of the team's roles, when the
-// platform names them.
+// platform names them: admins cluster-admin on the cluster; members edit in
+// their namespaces and view the rest.
 func (p Params) teamAccess() []Object {
 	a := p.Input.TeamAccess
 	if a == nil {
 		return nil
 	}
-	region := p.Spec.AWS.Region
-	level := func(prefix, roleARN, policy string, scope map[string]any, more ...map[string]any) []Object {
-		principal := TeamRoleARN(roleARN, p.Spec.Team.Name, p.Spec.AWS.AccountID)
-		sum := sha256.Sum256([]byte(principal))
-		key := hex.EncodeToString(sum[:])[:8]
-		entryName := resource.Name(prefix + key)
-		comp := component(strings.TrimPrefix(prefix, "eks-") + key)
-		objs := []Object{{
-			Name: entryName,
-			Body: p.managed(apiEKS, "AccessEntry", string(entryName), comp, map[string]any{
-				"region":              region,
-				"clusterNameSelector": selector(component(componentCluster)),
-				"principalArn":        principal,
-				"type":                "STANDARD",
-				"tags":                p.awsTags(p.ClusterName() + "-" + string(entryName)),
-			}),
-			Requires: []resource.Name{NameCluster},
-		}}
-		// An association waits for its entry: EKS refuses a policy for a
-		// principal that has no access entry (ResourceNotFoundException).
-		for i, sc := range append([]map[string]any{scope}, more...) {
-			pol := policy
-			if i > 0 {
-				pol = "AmazonEKSViewPolicy"
-			}
-			name := resource.Name(strings.Replace(string(entryName), "access-entry", "access-policy", 1) + "-" + strings.ToLower(strings.TrimPrefix(strings.TrimSuffix(pol, "Policy"), "AmazonEKS")))
-			if ns, ok := sc["namespaces"].([]any); ok {
-				// A scope cannot change in place (the provider would have
-				// to replace the association): other namespaces, another
-				// association.
-				sum := sha256.Sum256(fmt.Appendf(nil, "%q", ns))
-				name += resource.Name("-" + hex.EncodeToString(sum[:])[:6])
-			}
-			objs = append(objs, Object{
-				Name: name,
-				Body: p.managed(apiEKS, "AccessPolicyAssociation", string(name), nil, map[string]any{
-					"region":               region,
-					"clusterNameSelector":  selector(component(componentCluster)),
-					"principalArnSelector": selector(comp),
-					"policyArn":            p.accessPolicyARN(pol),
-					"accessScope":          sc,
-				}),
-				Requires: []resource.Name{entryName},
-			})
-		}
-		return objs
-	}
 	var objs []Object
 	if a.AdminRoleARN != "" {
-		objs = append(objs, level(TeamAdminEntryPrefix, a.AdminRoleARN, "AmazonEKSClusterAdminPolicy", map[string]any{"type": "cluster"})...)
+		objs = append(objs, p.teamRole(TeamAdminEntryPrefix, a.AdminRoleARN, []accessGrant{{"AmazonEKSClusterAdminPolicy", nil}})...)
 	}
 	if a.MemberRoleARN != "" {
 		// A set to EKS: sorted, so the order the platform lists them in
 		// changes nothing.
-		var filled []string
+		var namespaces []string
 		for _, ns := range a.MemberNamespaces {
-			filled = append(filled, strings.ReplaceAll(ns, "{team}", p.Spec.Team.Name))
+			namespaces = append(namespaces, strings.ReplaceAll(ns, "{team}", p.Spec.Team.Name))
 		}
-		slices.Sort(filled)
-		namespaces := make([]any, 0, len(filled))
-		for _, ns := range slices.Compact(filled) {
-			namespaces = append(namespaces, ns)
+		slices.Sort(namespaces)
+		objs = append(objs, p.teamRole(TeamMemberEntryPrefix, a.MemberRoleARN, []accessGrant{
+			{"AmazonEKSEditPolicy", slices.Compact(namespaces)},
+			{"AmazonEKSViewPolicy", nil},
+		})...)
+	}
+	return objs
+}
+
+// accessGrant is an EKS access policy on the whole cluster (no namespaces)
+// or on some namespaces.
+type accessGrant struct {
+	policy     string
+	namespaces []string
+}
+
+// teamRole is one team role's access entry and its policy associations.
+// EKS changes neither an entry's principal nor an association's scope in
+// place, so both are in the names: another role or other namespaces are new
+// objects, and the old ones go.
+func (p Params) teamRole(prefix, roleARN string, grants []accessGrant) []Object {
+	principal := TeamRoleARN(roleARN, p.Spec.Team.Name, p.Spec.AWS.AccountID)
+	entryName := resource.Name(prefix + shortHash(principal, 8))
+	comp := component(strings.TrimPrefix(string(entryName), "eks-"))
+	objs := []Object{{
+		Name: entryName,
+		Body: p.managed(apiEKS, "AccessEntry", string(entryName), comp, map[string]any{
+			"region":              p.Spec.AWS.Region,
+			"clusterNameSelector": selector(component(componentCluster)),
+			"principalArn":        principal,
+			"type":                "STANDARD",
+			"tags":                p.awsTags(p.ClusterName() + "-" + string(entryName)),
+		}),
+		Requires: []resource.Name{NameCluster},
+	}}
+	for _, g := range grants {
+		name := strings.Replace(string(entryName), "access-entry", "access-policy", 1) + "-" + strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(g.policy, "AmazonEKS"), "Policy"))
+		scope := map[string]any{"type": "cluster"}
+		if g.namespaces != nil {
+			ns := make([]any, len(g.namespaces))
+			for i, n := range g.namespaces {
+				ns[i] = n
+			}
+			scope = map[string]any{"type": "namespace", "namespaces": ns}
+			name += "-" + shortHash(fmt.Sprintf("%q", g.namespaces), 6)
 		}
-		// Members edit in their namespaces and view the rest.
-		objs = append(objs, level(TeamMemberEntryPrefix, a.MemberRoleARN, "AmazonEKSEditPolicy", map[string]any{"type": "namespace", "namespaces": namespaces}, map[string]any{"type": "cluster"})...)
+		// An association waits for its entry: EKS refuses a policy for a
+		// principal that has no access entry (ResourceNotFoundException).
+		objs = append(objs, Object{
+			Name: resource.Name(name),
+			Body: p.managed(apiEKS, "AccessPolicyAssociation", name, nil, map[string]any{
+				"region":               p.Spec.AWS.Region,
+				"clusterNameSelector":  selector(component(componentCluster)),
+				"principalArnSelector": selector(comp),
+				"policyArn":            p.accessPolicyARN(g.policy),
+				"accessScope":          scope,
+			}),
+			Requires: []resource.Name{entryName},
+		})
 	}
 	return objs
 }

@@ -1,9 +1,7 @@
 package compose
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"regexp"
 	"strings"
@@ -358,8 +356,7 @@ func memberKey(user string) string {
 	if len(readable) > 40 {
 		readable = readable[:40]
 	}
-	sum := sha256.Sum256([]byte(user))
-	return readable + "-" + hex.EncodeToString(sum[:])[:8]
+	return readable + "-" + shortHash(user, 8)
 }
 
 // Role names in the project.

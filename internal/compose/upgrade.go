@@ -66,9 +66,11 @@ func (p Params) shapeOf(pool clusterspec.NodePool) string {
 	return Shape(pool.InstanceTypes, pool.AMIType, pool.CapacityType, int64(*pool.DiskSizeGiB), p.PrivateSubnetObjectNames())
 }
 
-func shapeHash(shape string) string {
-	sum := sha256.Sum256([]byte(shape))
-	return hex.EncodeToString(sum[:])[:8]
+// shortHash is the first n hex digits of s's SHA-256: the part of a name
+// that tells apart what its readable part cannot.
+func shortHash(s string, n int) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])[:n]
 }
 
 // NodeGroupRef names a node group: its composition resource name, its
@@ -96,7 +98,7 @@ func (p Params) NodeGroupOf(pool clusterspec.NodePool, f Facts) NodeGroupRef {
 		ng := f.NodeGroups[names[0]]
 		return NodeGroupRef{Resource: names[0], Object: ng.ObjectName, AWS: ng.ExternalName}
 	}
-	h := shapeHash(shape)
+	h := shortHash(shape, 8)
 	return NodeGroupRef{
 		Resource: resource.Name(NodeGroupPrefix + pool.Name + "-" + h),
 		Object:   p.ObjectName("ng-" + pool.Name + "-" + h),
@@ -108,9 +110,9 @@ func (p Params) NodeGroupOf(pool clusterspec.NodePool, f Facts) NodeGroupRef {
 // group names are unique within their cluster, which is the XR's own.
 func (p Params) newNodeGroupName(pool, shape string) string {
 	if p.Scheme == naming.Legacy {
-		return p.ClusterName() + "-" + pool + "-" + shapeHash(shape)
+		return p.ClusterName() + "-" + pool + "-" + shortHash(shape, 8)
 	}
-	return pool + "-" + shapeHash(shape)
+	return pool + "-" + shortHash(shape, 8)
 }
 
 // Upgrade stages.
