@@ -364,3 +364,32 @@ func stringAt(o map[string]any, path ...string) string {
 	s, _ := v.(string)
 	return s
 }
+
+// Resolve lists the ready objects of w that o's field (one of targets, for
+// example "clusterName" or "principalArnFromRole") names, through its Ref,
+// Refs or Selector or, when it has none, its literal name or ARN: what the
+// provider would fill the field from.
+func Resolve(o map[string]any, field string, w []map[string]any) []map[string]any {
+	t, known := targets[field]
+	if !known {
+		return nil
+	}
+	refs, _ := referencesOf(o)
+	for _, r := range refs {
+		if strings.HasPrefix(r.path, "spec.forProvider."+field) && strings.Count(r.path, ".") == 2 {
+			return resolve(o, r, w)
+		}
+	}
+	v, _ := forProvider(o)[field].(string)
+	if v == "" {
+		return nil
+	}
+	var out []map[string]any
+	for _, c := range w {
+		ids := []string{externalName(c), stringAt(c, "status", "atProvider", "arn"), stringAt(c, "status", "atProvider", "id")}
+		if familyOf(c) == t.family && kindOf(c) == t.kind && ready(c) && sameAccount(o, c) && slices.Contains(ids, v) {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -162,3 +162,31 @@ func TestEveryGoldenResolves(t *testing.T) {
 		}
 	}
 }
+
+func TestResolve(t *testing.T) {
+	literalUser := mr(iam, "UserPolicyAttachment", "payments-dev.literal", xr, true, nil, map[string]any{"user": "payments-dev-git-user"})
+	cases := map[string]struct {
+		o     map[string]any
+		field string
+		w     []map[string]any
+		want  []string
+	}{
+		"SelectorOfTheSameController": {attachment, "role", []map[string]any{role, otherRole}, []string{"payments-dev.cluster-role"}},
+		"SelectorNotReady":            {attachment, "role", []map[string]any{notReady}, nil},
+		"LiteralName":                 {literalUser, "user", []map[string]any{user, policy}, []string{"payments-dev.git-user"}},
+		"LiteralNameMissing":          {literalUser, "user", []map[string]any{policy}, nil},
+		"FieldNotSet":                 {attachment, "user", []map[string]any{user}, nil},
+		"UnknownField":                {attachment, "nonsense", []map[string]any{role}, nil},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var got []string
+			for _, o := range Resolve(tc.o, tc.field, tc.w) {
+				got = append(got, nameOf(o))
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("Resolve(%s) = %v, want %v", tc.field, got, tc.want)
+			}
+		})
+	}
+}

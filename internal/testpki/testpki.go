@@ -82,6 +82,12 @@ func (ca *CA) Pool() *x509.CertPool {
 // Issue returns a certificate for 127.0.0.1 and localhost with the given
 // uses, and its key, both PEM-encoded.
 func (ca *CA) Issue(name string, uses ...x509.ExtKeyUsage) (certPEM, keyPEM []byte, err error) {
+	return ca.IssueFor(name, []string{"localhost"}, uses...)
+}
+
+// IssueFor is Issue for 127.0.0.1 and the given host names, for a server
+// that stands in for a public one (git-codecommit.<region>.amazonaws.com).
+func (ca *CA) IssueFor(name string, hosts []string, uses ...x509.ExtKeyUsage) (certPEM, keyPEM []byte, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err
@@ -90,7 +96,7 @@ func (ca *CA) Issue(name string, uses ...x509.ExtKeyUsage) (certPEM, keyPEM []by
 		SerialNumber: serial(), Subject: pkix.Name{CommonName: name},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(validity),
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: uses,
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: hosts,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
 	if err != nil {
