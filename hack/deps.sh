@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite runs: an OCI registry
-# (docker-registry) for the package test and etcd for the end-to-end control
-# plane. Needs root and apt on a machine that lacks them.
+# (docker-registry) for the package test, etcd for the end-to-end control
+# plane and Redis for Argo CD's controllers. Needs root and apt on a machine that lacks them.
 set -euo pipefail
 missing=()
 command -v docker-registry >/dev/null || missing+=(docker-registry)
 command -v etcd >/dev/null || missing+=(etcd-server)
+command -v redis-server >/dev/null || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     echo "deps: please install the Debian packages: ${missing[*]}" >&2
@@ -16,6 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   # Debian's packages may start their own services; the suite starts its own.
   pkill -x etcd 2>/dev/null || true
   pkill -x docker-registry 2>/dev/null || true
+  pkill -x redis-server 2>/dev/null || true
 fi
 # moto_server plays AWS for the emulator's tests and the real-provider suite.
 # It comes from Python's package index, which CI machines carry already.

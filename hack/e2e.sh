@@ -12,7 +12,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 hack/deps.sh
-hack/tools.sh crossplane kubernetes crossplane-core
+hack/tools.sh crossplane kubernetes crossplane-core argocd
 go build -o .cache/bin/function-eks-gitops .
 cd test/e2e
 if [ -n "${E2E_KEEP:-}" ]; then

@@ -60,6 +60,10 @@ for t in $want; do
       for n in argocd-application-controller argocd-repo-server argocd-k8s-auth argocd-git-ask-pass; do
         ln -sf argocd "$bin/argocd/$n"
       done
+      # The scripts Argo CD's image installs next to it; the repo server
+      # runs git-verify-wrapper.sh on every revision it renders.
+      src=$(cd "$root/tools/argocd" && GOTOOLCHAIN=go1.27.3 go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3)
+      install -m 0755 "$src/hack/gpg-wrapper.sh" "$src/hack/git-verify-wrapper.sh" "$bin/argocd/"
       echo "tools: argocd ready in $((SECONDS - start))s" >&2 ;;
     *) echo "tools: unknown tool $t" >&2; exit 2 ;;
   esac

@@ -38,6 +38,11 @@ const (
 	NameUsageUserOfAttachment = resource.Name("usage-git-user-of-policy-attachment")
 	// And to delete a policy still attached to a user.
 	NameUsagePolicyOfAttachment = resource.Name("usage-git-policy-of-policy-attachment")
+	// Argo CD reaches the cluster through these until its finalizer has
+	// removed the team's workloads.
+	NameUsageSecretOfAccessEntry  = resource.Name("usage-cluster-secret-of-argocd-access-entry")
+	NameUsageSecretOfAccessPolicy = resource.Name("usage-cluster-secret-of-argocd-access-policy")
+	NameUsageSecretOfArgoCDRole   = resource.Name("usage-cluster-secret-of-argocd-role")
 )
 
 // Condition types of the onboarding steps.
@@ -296,6 +301,21 @@ func (p Params) registration(f Facts) []Object {
 	}
 
 	objs := []Object{secret, p.usage(NameUsageSecretOfCluster, p.cluster(), secret)}
+	// Argo CD's way into the cluster (its access entry, the entry's access
+	// policy and, in ClusterRole mode, the role it assumes) stays until the
+	// cluster Secret is gone, which the bootstrap Application outlives: when
+	// the XR is deleted, Argo CD's finalizer can still remove the team's
+	// workloads from the cluster.
+	for _, a := range p.argoCDAccess() {
+		name := NameUsageSecretOfAccessEntry
+		if a.Name == NameAccessAssociation {
+			name = NameUsageSecretOfAccessPolicy
+		}
+		objs = append(objs, p.usage(name, a, secret))
+	}
+	if role, ok := p.argoCDRole(); ok {
+		objs = append(objs, p.usage(NameUsageSecretOfArgoCDRole, role, secret))
+	}
 	if ev := p.Input.ClusterCreationEvent; *ev.Enabled {
 		objs = append(objs, p.kube(NameCreationEvent, string(NameCreationEvent), map[string]any{
 			"apiVersion": "v1",

@@ -77,11 +77,21 @@ func (p Params) IAM() []Object {
 	objs = append(objs, p.attachments("cluster", NameClusterRole, componentClusterRole, clusterPolicies)...)
 	objs = append(objs, p.role(NameNodeRole, names[NameNodeRole], IAMPath, componentNodeRole, "EKS nodes of "+p.ClusterName(), servicePrincipal("ec2.amazonaws.com")))
 	objs = append(objs, p.attachments("node", NameNodeRole, componentNodeRole, nodePolicies)...)
-	if name, ok := names[NameArgoCDRole]; ok {
-		objs = append(objs, p.role(NameArgoCDRole, name, ArgoCDRolePath, componentArgoCDRole, "Central Argo CD's access to "+p.ClusterName(),
-			map[string]any{"AWS": p.Input.ArgoCD.HubRoleARN}))
+	if role, ok := p.argoCDRole(); ok {
+		objs = append(objs, role)
 	}
 	return objs
+}
+
+// argoCDRole is the role Argo CD assumes from the hub account, in
+// ClusterRole mode.
+func (p Params) argoCDRole() (Object, bool) {
+	name, ok := p.RoleNames()[NameArgoCDRole]
+	if !ok {
+		return Object{}, false
+	}
+	return p.role(NameArgoCDRole, name, ArgoCDRolePath, componentArgoCDRole, "Central Argo CD's access to "+p.ClusterName(),
+		map[string]any{"AWS": p.Input.ArgoCD.HubRoleARN}), true
 }
 
 // role is an IAM role. Its path is part of its identity in AWS and cannot

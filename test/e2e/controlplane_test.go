@@ -202,28 +202,58 @@ func pemEncode(typ string, b []byte) []byte {
 
 func writeFile(path string, b []byte) error { return os.WriteFile(path, b, 0o600) }
 
+// startEtcd starts etcd on loopback with its data under dir and returns
+// its client URL.
+func startEtcd(dir, name string) (string, error) {
+	clientPort, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	peerPort, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	client := fmt.Sprintf("http://127.0.0.1:%d", clientPort)
+	peer := fmt.Sprintf("http://127.0.0.1:%d", peerPort)
+	_, err = start(dir, name, nil, "etcd",
+		"--data-dir", filepath.Join(dir, name), "--name", "e2e",
+		"--listen-client-urls", client, "--advertise-client-urls", client,
+		"--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+		"--initial-cluster", "e2e="+peer)
+	return client, err
+}
+
+// serviceAccountKeys writes a service-account signing key pair into dir
+// and returns the private and public key files.
+func serviceAccountKeys(dir string) (private, public string, err error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return "", "", err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return "", "", err
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return "", "", err
+	}
+	private, public = filepath.Join(dir, "sa.key"), filepath.Join(dir, "sa.pub")
+	if err := writeFile(private, pemEncode("PRIVATE KEY", der)); err != nil {
+		return "", "", err
+	}
+	return private, public, writeFile(public, pemEncode("PUBLIC KEY", pub))
+}
+
 // startControlPlane brings up etcd, kube-apiserver and Crossplane core.
 func startControlPlane(ctx context.Context, dir string) (*controlPlane, error) {
 	cp := &controlPlane{dir: dir}
-	etcdPort, _ := freePort()
-	peerPort, _ := freePort()
-	if _, err := start(dir, "etcd", nil, "etcd",
-		"--data-dir", filepath.Join(dir, "etcd"), "--name", "e2e",
-		"--listen-client-urls", fmt.Sprintf("http://127.0.0.1:%d", etcdPort),
-		"--advertise-client-urls", fmt.Sprintf("http://127.0.0.1:%d", etcdPort),
-		"--listen-peer-urls", fmt.Sprintf("http://127.0.0.1:%d", peerPort),
-		"--initial-advertise-peer-urls", fmt.Sprintf("http://127.0.0.1:%d", peerPort),
-		"--initial-cluster", fmt.Sprintf("e2e=http://127.0.0.1:%d", peerPort)); err != nil {
+	etcdURL, err := startEtcd(dir, "etcd")
+	if err != nil {
 		return nil, err
 	}
-
-	saKey, _ := rsa.GenerateKey(rand.Reader, 2048)
-	saDER, _ := x509.MarshalPKCS8PrivateKey(saKey)
-	saPub, _ := x509.MarshalPKIXPublicKey(&saKey.PublicKey)
-	if err := writeFile(filepath.Join(dir, "sa.key"), pemEncode("PRIVATE KEY", saDER)); err != nil {
-		return nil, err
-	}
-	if err := writeFile(filepath.Join(dir, "sa.pub"), pemEncode("PUBLIC KEY", saPub)); err != nil {
+	saKey, saPub, err := serviceAccountKeys(dir)
+	if err != nil {
 		return nil, err
 	}
 	// The harness is an administrator; Crossplane and its RBAC manager are
@@ -238,12 +268,11 @@ func startControlPlane(ctx context.Context, dir string) (*controlPlane, error) {
 	}
 	apiPort, _ := freePort()
 	if _, err := start(dir, "kube-apiserver", nil, bin("kube-apiserver"),
-		"--etcd-servers", fmt.Sprintf("http://127.0.0.1:%d", etcdPort),
+		"--etcd-servers", etcdURL,
 		"--bind-address", "127.0.0.1", "--advertise-address", "127.0.0.1",
 		"--secure-port", fmt.Sprint(apiPort), "--cert-dir", filepath.Join(dir, "apiserver-certs"),
 		"--token-auth-file", filepath.Join(dir, "tokens.csv"), "--authorization-mode", "RBAC",
-		"--service-account-key-file", filepath.Join(dir, "sa.pub"),
-		"--service-account-signing-key-file", filepath.Join(dir, "sa.key"),
+		"--service-account-key-file", saPub, "--service-account-signing-key-file", saKey,
 		"--service-account-issuer", "https://kubernetes.default.svc",
 		"--service-cluster-ip-range", "10.250.0.0/24", "--endpoint-reconciler-type", "none",
 		"--disable-admission-plugins", "ServiceAccount"); err != nil {

@@ -151,7 +151,7 @@ func setupWith(ctx context.Context, t *testing.T, o setupOptions) *env {
 	p := &providers{
 		cp: cp, kinds: o.simulated, delay: time.Second, stepDelay: 3 * time.Second,
 		applied: map[string]*unstructured.Unstructured{}, generations: map[string]int64{},
-		seen: map[string]int64{}, updatingSince: map[string]time.Time{}, readyAt: map[string]time.Time{}, failing: map[string]string{},
+		seen: map[string]int64{}, updatingSince: map[string]time.Time{}, readyAt: map[string]time.Time{}, failing: map[string]string{}, endpoints: map[string][2]string{},
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	t.Cleanup(cancel)
@@ -1329,6 +1329,10 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("AWS refused %d calls:\n%s", len(r), strings.Join(r, "\n"))
 		}
 	})
+
+	// Last, with the other XRs gone: from here Argo CD's own controllers
+	// run instead of the played finalizers.
+	t.Run("15-developers-loop", func(t *testing.T) { e.developersLoop(ctx, t) })
 }
 
 // usagePairs resolves every composed Usage to the composed objects it names,

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -88,6 +89,12 @@ type providers struct {
 	failing  map[string]string
 	// readyAt is when each managed resource was last marked ready.
 	readyAt map[string]time.Time
+	// endpoints are the API servers that stand in for EKS clusters, by
+	// the Cluster's name: their URL and CA, reported as EKS reports them.
+	endpoints map[string][2]string
+	// argoCDRuns stops the playing of Argo CD's finalizers once Argo CD's
+	// own controller runs.
+	argoCDRuns atomic.Bool
 }
 
 // versionChange is one spec change of a cluster's, node group's or add-on's
@@ -159,7 +166,9 @@ func (p *providers) run(ctx context.Context) {
 			p.reconcileKind(ctx, gvr, lists[gvr], world)
 		}
 		p.removeOrphans(ctx)
-		p.playArgoCDFinalizers(ctx)
+		if !p.argoCDRuns.Load() {
+			p.playArgoCDFinalizers(ctx)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -412,6 +421,14 @@ func (p *providers) markReady(ctx context.Context, gvr schema.GroupVersionResour
 		}
 	}
 	status := obs.Object["status"]
+	p.mu.Lock()
+	ep, standIn := p.endpoints[o.GetName()]
+	p.mu.Unlock()
+	if o.GetKind() == "Cluster" && standIn {
+		at := status.(map[string]any)["atProvider"].(map[string]any)
+		at["endpoint"] = ep[0]
+		at["certificateAuthority"] = []any{map[string]any{"data": ep[1]}}
+	}
 	if o.GetKind() == "Object" {
 		status = map[string]any{"conditions": obs.Object["status"].(map[string]any)["conditions"]}
 	}

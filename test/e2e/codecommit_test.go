@@ -1,0 +1,301 @@
+package e2e
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cgi"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/testpki"
+)
+
+// codeCommit serves CodeCommit's Git endpoint for the developer's-loop
+// scenarios: Git's smart HTTP (git http-backend) over TLS as
+// git-codecommit.<region>.amazonaws.com, which Argo CD's repo server reaches
+// through its HTTPS proxy and trusts through argocd-tls-certs-cm. Like
+// CodeCommit it takes an IAM service-specific credential as the user name
+// and password and serves a pull only when the user's IAM policies allow
+// codecommit:GitPull on the repository.
+type codeCommit struct {
+	host  string // git-codecommit.<region>.amazonaws.com
+	ca    *testpki.CA
+	repos string // bare repositories, by name
+	addr  string // the TLS server's loopback address
+	proxy string // the HTTPS proxy's URL
+	iam   gitIAM
+
+	mu   sync.Mutex
+	said []string
+}
+
+// gitIAM is what IAM and CodeCommit know: which repositories exist and
+// whether a credential may pull one.
+type gitIAM interface {
+	exists(ctx context.Context, repo string) (bool, error)
+	// pullRefused says why the credential may not pull repo, or "".
+	pullRefused(ctx context.Context, user, password, repo string) (string, error)
+}
+
+func startCodeCommit(dir, region string, ca *testpki.CA, iam gitIAM) (*codeCommit, error) {
+	c := &codeCommit{host: "git-codecommit." + region + ".amazonaws.com", ca: ca, repos: filepath.Join(dir, "codecommit"), iam: iam}
+	if err := os.MkdirAll(c.repos, 0o700); err != nil {
+		return nil, err
+	}
+	cert, key, err := ca.IssueFor(c.host, []string{c.host}, x509.ExtKeyUsageServerAuth)
+	if err != nil {
+		return nil, err
+	}
+	pair, err := tls.X509KeyPair(cert, key)
+	if err != nil {
+		return nil, err
+	}
+	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12})
+	if err != nil {
+		return nil, err
+	}
+	c.addr = l.Addr().String()
+	go func() { _ = http.Serve(l, http.HandlerFunc(c.serveGit)) }() //nolint:gosec // Loopback test server.
+	pl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	c.proxy = "http://" + pl.Addr().String()
+	go func() { _ = http.Serve(pl, http.HandlerFunc(c.serveProxy)) }() //nolint:gosec // Loopback test server.
+	return c, nil
+}
+
+func (c *codeCommit) log(format string, a ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.said = append(c.said, time.Now().Format("15:04:05 ")+fmt.Sprintf(format, a...))
+}
+
+func (c *codeCommit) decisions() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return strings.Join(c.said[max(0, len(c.said)-20):], "\n")
+}
+
+// serveProxy is the HTTPS proxy: CONNECT to the CodeCommit host reaches
+// this server; nothing else goes anywhere.
+func (c *codeCommit) serveProxy(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodConnect || r.Host != c.host+":443" {
+		c.log("proxy: refused %s %s", r.Method, r.Host)
+		http.Error(w, "this proxy reaches only "+c.host, http.StatusForbidden)
+		return
+	}
+	upstream, err := net.Dial("tcp", c.addr)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		http.Error(w, "no hijacking", http.StatusInternalServerError)
+		return
+	}
+	conn, buf, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	_, _ = conn.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n"))
+	go func() { _, _ = io.Copy(upstream, buf); _ = upstream.Close() }()
+	go func() { _, _ = io.Copy(conn, upstream); _ = conn.Close() }()
+}
+
+// serveGit is CodeCommit's /v1/repos/<name> Git endpoint.
+func (c *codeCommit) serveGit(w http.ResponseWriter, r *http.Request) {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/v1/repos/")
+	repo, _, _ := strings.Cut(rest, "/")
+	repo = strings.TrimSuffix(repo, ".git")
+	if !ok || repo == "" || path.Clean(repo) != repo || strings.ContainsAny(repo, "/\\") {
+		http.NotFound(w, r)
+		return
+	}
+	user, password, hasAuth := r.BasicAuth()
+	if !hasAuth {
+		w.Header().Set("WWW-Authenticate", `Basic realm="`+c.host+`"`)
+		http.Error(w, "authentication required", http.StatusUnauthorized)
+		return
+	}
+	if strings.Contains(r.URL.RawQuery, "git-receive-pack") || strings.HasSuffix(r.URL.Path, "/git-receive-pack") {
+		c.log("git: refused a push to %s by %s: the function grants only GitPull", repo, user)
+		http.Error(w, "User: "+user+" is not authorized to perform: codecommit:GitPush", http.StatusForbidden)
+		return
+	}
+	why, err := c.iam.pullRefused(r.Context(), user, password, repo)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	if why != "" {
+		c.log("git: refused %s to %s: %s", repo, user, why)
+		http.Error(w, why, http.StatusForbidden)
+		return
+	}
+	if err := c.ensure(r.Context(), repo); err != nil {
+		c.log("git: %s: %v", repo, err)
+		http.Error(w, "repository "+repo+" does not exist", http.StatusNotFound)
+		return
+	}
+	c.log("git: %s %s by %s", r.Method, r.URL.Path, user)
+	h := &cgi.Handler{
+		Path: gitExec("git-http-backend"), Root: "/v1/repos",
+		Env: []string{"GIT_PROJECT_ROOT=" + c.repos, "GIT_HTTP_EXPORT_ALL=1", "REMOTE_USER=" + user},
+	}
+	h.ServeHTTP(w, r)
+}
+
+// ensure creates a repository's bare Git directory once CodeCommit has it,
+// with the default branch the function's Application names.
+func (c *codeCommit) ensure(ctx context.Context, repo string) error {
+	dir := filepath.Join(c.repos, repo)
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	ok, err := c.iam.exists(ctx, repo)
+	if err != nil || !ok {
+		return fmt.Errorf("no such repository (%v)", err)
+	}
+	return run("", "git", "init", "-q", "--bare", "-b", "main", dir)
+}
+
+// push commits files (path → content; "" deletes) to repo's main branch, as
+// the team would, straight into the repository's storage.
+func (c *codeCommit) push(ctx context.Context, repo, message string, files map[string]string) error {
+	if err := c.ensure(ctx, repo); err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "team-push-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work) //nolint:errcheck // Best effort.
+	bare := filepath.Join(c.repos, repo)
+	if err := run(work, "git", "clone", "-q", bare, "."); err != nil {
+		return err
+	}
+	_ = run(work, "git", "checkout", "-q", "-B", "main")
+	for p, content := range files {
+		f := filepath.Join(work, p)
+		if content == "" {
+			_ = os.Remove(f)
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(f), 0o700); err != nil {
+			return err
+		}
+		if err := os.WriteFile(f, []byte(content), 0o600); err != nil {
+			return err
+		}
+	}
+	if err := run(work, "git", "add", "-A"); err != nil {
+		return err
+	}
+	if err := run(work, "git", "commit", "-q", "--allow-empty", "-m", message); err != nil {
+		return err
+	}
+	return run(work, "git", "push", "-q", "origin", "main")
+}
+
+// run runs a command in dir with a fixed Git identity and no user or
+// system Git configuration.
+func run(dir, name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
+		"GIT_AUTHOR_NAME=team", "GIT_AUTHOR_EMAIL=team@example.com", "GIT_COMMITTER_NAME=team", "GIT_COMMITTER_EMAIL=team@example.com")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+// gitExec is a program in Git's exec path.
+func gitExec(name string) string {
+	out, err := exec.Command("git", "--exec-path").Output()
+	if err != nil {
+		return name
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), name)
+}
+
+// policyAllows evaluates an IAM identity policy for one action on one
+// resource: an Allow that matches and no Deny that does.
+func policyAllows(doc, action, resource string) (bool, error) {
+	var p struct{ Statement []map[string]any }
+	if err := json.Unmarshal([]byte(doc), &p); err != nil {
+		// One statement may stand alone.
+		var one struct{ Statement map[string]any }
+		if err2 := json.Unmarshal([]byte(doc), &one); err2 != nil {
+			return false, err
+		}
+		p.Statement = []map[string]any{one.Statement}
+	}
+	allowed := false
+	for _, s := range p.Statement {
+		if _, ok := s["Condition"]; ok {
+			continue // Not judged here: never counted as allowing.
+		}
+		matchAction := anyGlob(policyStrings(s["Action"]), action)
+		matchResource := anyGlob(policyStrings(s["Resource"]), resource)
+		if !matchAction || !matchResource {
+			continue
+		}
+		if s["Effect"] == "Deny" {
+			return false, nil
+		}
+		if s["Effect"] == "Allow" {
+			allowed = true
+		}
+	}
+	return allowed, nil
+}
+
+// anyGlob matches IAM's wildcards: * any run, ? one character; actions
+// compare case-insensitively.
+func anyGlob(patterns []string, s string) bool {
+	for _, p := range patterns {
+		if iamGlob(strings.ToLower(p), strings.ToLower(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+func iamGlob(p, s string) bool {
+	for len(p) > 0 {
+		switch p[0] {
+		case '*':
+			for i := len(s); i >= 0; i-- {
+				if iamGlob(p[1:], s[i:]) {
+					return true
+				}
+			}
+			return false
+		case '?':
+			if s == "" {
+				return false
+			}
+		default:
+			if s == "" || s[0] != p[0] {
+				return false
+			}
+		}
+		p, s = p[1:], s[1:]
+	}
+	return s == ""
+}
