@@ -100,7 +100,10 @@ func (cp *controlPlane) startArgoCD(ctx context.Context, e *eksAuth, git *codeCo
 		// The repo server reaches Git hosts through the platform's proxy.
 		"HTTPS_PROXY="+git.proxy, "NO_PROXY=127.0.0.1,localhost"),
 		argoCDBin("argocd-repo-server"), "--address", "127.0.0.1", "--port", strconv.Itoa(repoPort),
-		"--metrics-port", strconv.Itoa(repoMetrics), "--disable-tls", "--client-ca-path=", "--redis", a.redis, "--loglevel", "info"); err != nil {
+		"--metrics-port", strconv.Itoa(repoMetrics), "--disable-tls", "--client-ca-path=", "--redis", a.redis,
+		// A branch's revision is cached for the reconciliation period; short,
+		// so a push shows within the scenario's polls.
+		"--revision-cache-expiration", "10s", "--loglevel", "info"); err != nil {
 		return nil, err
 	}
 	ctrlMetrics, _ := freePort()

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +36,32 @@ type loop struct {
 	argo  *argoCD
 	hub   aws.Credentials
 	teams map[string]*loopTeam
+
+	// refused are the answers to assumptions STS must refuse, role and
+	// argocd-k8s-auth's error, asked in the background.
+	refusals sync.WaitGroup
+	mu       sync.Mutex
+	refused  [][2]string
+}
+
+// checkRefusals waits for the background assumptions: each must have been
+// refused with STS's AccessDenied.
+func (l *loop) checkRefusals(t *testing.T) {
+	t.Helper()
+	l.refusals.Wait()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.refused) == 0 {
+		t.Error("no assumption was tried")
+	}
+	for _, r := range l.refused {
+		i := strings.Index(r[1], "AccessDenied")
+		if i < 0 {
+			t.Errorf("assuming %s: %s, want AccessDenied", r[0], r[1])
+			continue
+		}
+		t.Logf("argocd-k8s-auth refused: %s", r[1][i:])
+	}
 }
 
 // loopTeam is one team's XR and what the function made for it.
@@ -162,6 +189,15 @@ func hello(ns, name, text string) string {
 // text and the Application is Synced and Healthy, as Argo CD reports them.
 func (l *loop) waitDeployed(ctx context.Context, t *testing.T, lt *loopTeam, app, ns, name, text string) {
 	t.Helper()
+	// What Argo CD's Git webhook does on a push: ask for a refresh, instead
+	// of waiting for the next poll of the repository.
+	r, err := l.e.cp.resource(applicationGVK, "argocd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mergePatch(ctx, r, app, map[string]any{"metadata": map[string]any{"annotations": map[string]any{"argocd.argoproj.io/refresh": "normal"}}}); err != nil {
+		t.Fatal(err)
+	}
 	var last string
 	if err := poll(ctx, 4*time.Minute, 2*time.Second, app+" to deploy "+ns+"/"+name, func() (bool, error) {
 		a, err := l.e.get(ctx, applicationGVK, "argocd", app)
@@ -342,19 +378,25 @@ func (e *env) developersLoop(ctx context.Context, t *testing.T) {
 		// role's trust policy does not name, a token made for another
 		// cluster, a role with no access entry.
 		// argocd-k8s-auth retries a refused assumption for a minute before
-		// it gives up: asked alongside the rest.
-		wrongRole := make(chan error, 1)
-		go func() {
-			_, err := l.token(ctx, l.hub, a.eksName, strings.Replace(a.argoRole, "-argocd", "-not-argocd", 1))
-			wrongRole <- err
-		}()
-		defer func() {
-			if err := <-wrongRole; err == nil || !strings.Contains(err.Error(), "AccessDenied") {
-				t.Errorf("assuming a role that does not trust the hub: %v, want AccessDenied", err)
-			} else {
-				t.Logf("argocd-k8s-auth with a wrong role ARN: %s", firstLine(err.Error()))
-			}
-		}()
+		// it gives up: asked alongside the rest. A role ARN that names no
+		// role, and Argo CD's role asked for by someone its trust policy
+		// does not name (a team member), are both refused.
+		member, err := l.eks.stsCredentials(ctx, "arn:aws:iam::"+a.account+":role/eks-gitops/"+a.team+"-members")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Their answers are read at the end of the next step.
+		refused := map[string]aws.Credentials{strings.Replace(a.argoRole, "-argocd", "-not-argocd", 1): l.hub, a.argoRole: member}
+		for role, creds := range refused {
+			l.refusals.Add(1)
+			go func() {
+				defer l.refusals.Done()
+				_, err := l.token(ctx, creds, a.eksName, role)
+				l.mu.Lock()
+				l.refused = append(l.refused, [2]string{role, fmt.Sprint(err)})
+				l.mu.Unlock()
+			}()
+		}
 		tok, err := l.token(ctx, l.hub, "some-other-cluster", a.argoRole)
 		if err != nil {
 			t.Fatal(err)
@@ -371,10 +413,6 @@ func (e *env) developersLoop(ctx context.Context, t *testing.T) {
 		}
 		// The team's people, through the roles teamAccess names: members
 		// edit their namespace and only view the rest; admins administer.
-		member, err := l.eks.stsCredentials(ctx, "arn:aws:iam::"+a.account+":role/eks-gitops/"+a.team+"-members")
-		if err != nil {
-			t.Fatal(err)
-		}
 		tok, err = l.token(ctx, member, a.eksName, "")
 		if err != nil {
 			t.Fatal(err)
@@ -443,6 +481,8 @@ func (e *env) developersLoop(ctx context.Context, t *testing.T) {
 		if err != nil || cm.Data["greeting"] != "v2" {
 			t.Errorf("team payments's workload after the second onboarding: %v %v", cm, err)
 		}
+		// The assumptions asked during eks-access have had their minute.
+		l.checkRefusals(t)
 	})
 
 	t.Run("isolation", func(t *testing.T) {
@@ -486,7 +526,11 @@ func (e *env) developersLoop(ctx context.Context, t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := poll(ctx, readyTimeout, 2*time.Second, "the new node pool to be composed", func() (bool, error) {
-			objs, err := l.e.composed(ctx, xr)
+			x, err := l.e.xr(ctx, teamClusterGVK, "", a.xr)
+			if err != nil {
+				return false, err
+			}
+			objs, err := l.e.composed(ctx, x)
 			return hasPool(objs, "batch"), err
 		}); err != nil {
 			t.Fatal(err)
@@ -506,40 +550,46 @@ func (e *env) developersLoop(ctx context.Context, t *testing.T) {
 
 	t.Run("deletion", func(t *testing.T) {
 		defer l.report(t)
-		// Argo CD's own finalizer removes the team's workloads from the team
-		// cluster before the cluster Secret, and so the cluster, goes.
-		var workloadGone, secretGone time.Time
+		// Argo CD's own finalizer removes each team's workload from its
+		// cluster before the cluster Secret, and so the cluster, goes. Both
+		// teams at once.
 		fg := metav1.DeletePropagationForeground
 		r, err := l.e.cp.resource(teamClusterGVK, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := r.Delete(ctx, a.xr, metav1.DeleteOptions{PropagationPolicy: &fg}); err != nil {
-			t.Fatal(err)
+		for _, lt := range []*loopTeam{a, b} {
+			if err := r.Delete(ctx, lt.xr, metav1.DeleteOptions{PropagationPolicy: &fg}); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if err := poll(ctx, 4*time.Minute, 300*time.Millisecond, "the team's workload and cluster Secret to go", func() (bool, error) {
-			if workloadGone.IsZero() {
-				if _, err := a.cluster.admin.CoreV1().ConfigMaps("payments").Get(ctx, "hello", metav1.GetOptions{}); apierrors.IsNotFound(err) {
-					workloadGone = time.Now()
+		workloadGone, secretGone := map[*loopTeam]time.Time{}, map[*loopTeam]time.Time{}
+		if err := poll(ctx, 4*time.Minute, 300*time.Millisecond, "the teams' workloads and cluster Secrets to go", func() (bool, error) {
+			for lt, ns := range map[*loopTeam]string{a: "payments", b: "search"} {
+				if _, ok := workloadGone[lt]; !ok {
+					if _, err := lt.cluster.admin.CoreV1().ConfigMaps(ns).Get(ctx, "hello", metav1.GetOptions{}); apierrors.IsNotFound(err) {
+						workloadGone[lt] = time.Now()
+					}
+				}
+				if _, ok := secretGone[lt]; !ok {
+					if _, err := l.e.cp.kube.CoreV1().Secrets("argocd").Get(ctx, lt.project+"-cluster", metav1.GetOptions{}); apierrors.IsNotFound(err) {
+						secretGone[lt] = time.Now()
+					}
 				}
 			}
-			if secretGone.IsZero() {
-				if _, err := l.e.cp.kube.CoreV1().Secrets("argocd").Get(ctx, a.project+"-cluster", metav1.GetOptions{}); apierrors.IsNotFound(err) {
-					secretGone = time.Now()
-				}
-			}
-			return !workloadGone.IsZero() && !secretGone.IsZero(), nil
+			return len(workloadGone) == 2 && len(secretGone) == 2, nil
 		}); err != nil {
-			t.Fatal(err)
+			t.Fatalf("%v; workloads gone %v, cluster Secrets gone %v", err, workloadGone, secretGone)
 		}
-		if workloadGone.After(secretGone) {
-			t.Errorf("the cluster Secret went %s before Argo CD removed the team's workload", workloadGone.Sub(secretGone))
+		for _, lt := range []*loopTeam{a, b} {
+			if workloadGone[lt].After(secretGone[lt]) {
+				t.Errorf("%s: the cluster Secret went %s before Argo CD removed the team's workload", lt.xr, workloadGone[lt].Sub(secretGone[lt]))
+			}
 		}
-		if err := l.e.cp.deleteAndWait(ctx, teamClusterGVK, "", a.xr, 4*time.Minute); err != nil {
-			t.Fatal(err)
-		}
-		if err := l.e.cp.deleteAndWait(ctx, teamClusterGVK, "", b.xr, 4*time.Minute); err != nil {
-			t.Fatal(err)
+		for _, lt := range []*loopTeam{a, b} {
+			if err := l.e.cp.deleteAndWait(ctx, teamClusterGVK, "", lt.xr, 4*time.Minute); err != nil {
+				t.Fatal(err)
+			}
 		}
 		// Nothing of either team is left in Argo CD.
 		for _, gvk := range []schema.GroupVersionKind{secretGVK, appProjectGVK, applicationGVK} {
