@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -66,13 +67,13 @@ func startCodeCommit(dir, region string, ca *testpki.CA, iam gitIAM) (*codeCommi
 		return nil, err
 	}
 	c.addr = l.Addr().String()
-	go func() { _ = http.Serve(l, http.HandlerFunc(c.serveGit)) }() //nolint:gosec // Loopback test server.
+	go func() { _ = http.Serve(l, http.HandlerFunc(c.serveGit)) }()
 	pl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	c.proxy = "http://" + pl.Addr().String()
-	go func() { _ = http.Serve(pl, http.HandlerFunc(c.serveProxy)) }() //nolint:gosec // Loopback test server.
+	go func() { _ = http.Serve(pl, http.HandlerFunc(c.serveProxy)) }()
 	return c, nil
 }
 
@@ -166,8 +167,11 @@ func (c *codeCommit) ensure(ctx context.Context, repo string) error {
 		return nil
 	}
 	ok, err := c.iam.exists(ctx, repo)
-	if err != nil || !ok {
-		return fmt.Errorf("no such repository (%v)", err)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("no such repository")
 	}
 	return run("", "git", "init", "-q", "--bare", "-b", "main", dir)
 }

@@ -103,7 +103,7 @@ func startEKS(moto string, ca *testpki.CA, access accessSource) (*eksAuth, error
 		return nil, err
 	}
 	e.sts = "http://" + l.Addr().String()
-	go func() { _ = http.Serve(l, http.HandlerFunc(e.serveSTS)) }() //nolint:gosec // Loopback test server.
+	go func() { _ = http.Serve(l, http.HandlerFunc(e.serveSTS)) }()
 	pair, err := ca.IssuePair("eks-authenticator", x509.ExtKeyUsageServerAuth)
 	if err != nil {
 		return nil, err
@@ -113,7 +113,7 @@ func startEKS(moto string, ca *testpki.CA, access accessSource) (*eksAuth, error
 		return nil, err
 	}
 	e.webhook = "https://" + tl.Addr().String()
-	go func() { _ = http.Serve(tl, http.HandlerFunc(e.serveTokenReview)) }() //nolint:gosec // Loopback test server.
+	go func() { _ = http.Serve(tl, http.HandlerFunc(e.serveTokenReview)) }()
 	return e, nil
 }
 
@@ -206,9 +206,9 @@ func (e *eksAuth) serveSTS(w http.ResponseWriter, r *http.Request) {
 			stsError(w, http.StatusForbidden, "AccessDenied", fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.arn, role))
 			return
 		}
-		rsp, out := e.forward(w, r, body)
+		out := e.forward(w, r, body)
 		var ar assumeRoleResponse
-		if rsp != nil && xml.Unmarshal(out, &ar) == nil && ar.Result.Credentials.AccessKeyID != "" {
+		if xml.Unmarshal(out, &ar) == nil && ar.Result.Credentials.AccessKeyID != "" {
 			e.mu.Lock()
 			e.keys[ar.Result.Credentials.AccessKeyID] = issued{secret: ar.Result.Credentials.SecretAccessKey, role: role, arn: ar.Result.AssumedRoleUser.Arn}
 			e.mu.Unlock()
@@ -242,18 +242,18 @@ func (e *eksAuth) serveSTS(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// forward passes the call to moto and copies its answer.
-func (e *eksAuth) forward(w http.ResponseWriter, r *http.Request, body []byte) (*http.Response, []byte) {
+// forward passes the call to moto and copies its answer, which it returns.
+func (e *eksAuth) forward(w http.ResponseWriter, r *http.Request, body []byte) []byte {
 	req, err := http.NewRequestWithContext(r.Context(), r.Method, e.moto+r.URL.RequestURI(), bytes.NewReader(body))
 	if err != nil {
 		stsError(w, http.StatusInternalServerError, "InternalFailure", err.Error())
-		return nil, nil
+		return nil
 	}
 	req.Header = r.Header.Clone()
 	rsp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		stsError(w, http.StatusInternalServerError, "InternalFailure", err.Error())
-		return nil, nil
+		return nil
 	}
 	defer rsp.Body.Close() //nolint:errcheck // Read below.
 	out, _ := io.ReadAll(rsp.Body)
@@ -262,7 +262,7 @@ func (e *eksAuth) forward(w http.ResponseWriter, r *http.Request, body []byte) (
 	}
 	w.WriteHeader(rsp.StatusCode)
 	_, _ = w.Write(out)
-	return rsp, out
+	return out
 }
 
 // caller is who signed a request, by the access key in its Authorization
@@ -468,7 +468,7 @@ func (e *eksAuth) authenticate(ctx context.Context, tc *teamCluster, token strin
 	}
 	name, err := e.access.clusterName(ctx, tc)
 	if err != nil || name == "" {
-		return "", nil, fmt.Errorf("cluster %s has no name yet: %v", tc.xr, err)
+		return "", nil, fmt.Errorf("cluster %s has no name yet: %w", tc.xr, err)
 	}
 	// What the authenticator does: send the presigned call with the
 	// cluster's own name in x-k8s-aws-id; STS refuses a token made for

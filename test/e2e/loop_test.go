@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -281,7 +282,7 @@ func (l *loop) token(ctx context.Context, creds aws.Credentials, name, role stri
 	out, err := cmd.Output()
 	if err != nil {
 		var stderr string
-		if ee, ok := err.(*exec.ExitError); ok {
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 			stderr = string(ee.Stderr)
 		}
 		return "", fmt.Errorf("argocd-k8s-auth: %w: %s", err, stderr)
@@ -606,11 +607,6 @@ func (e *env) developersLoop(ctx context.Context, t *testing.T) {
 			}
 		}
 	})
-}
-
-func firstLine(s string) string {
-	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
-	return l
 }
 
 func hasPool(objs map[string]*unstructured.Unstructured, pool string) bool {
