@@ -4,7 +4,7 @@
 # a local TLS registry and called over mTLS. The first run builds Kubernetes
 # and Crossplane (about 20 minutes on 2 cores); later runs reuse the Go cache.
 #
-#   hack/e2e.sh          run the seven scenarios
+#   hack/e2e.sh          run the scenarios
 #   E2E_KEEP=1 hack/e2e.sh -run TestEndToEnd/1-create
 #                        keep the control plane up afterwards; the test log
 #                        prints the kubeconfig to use with kubectl

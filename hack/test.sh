@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: the same command for a new user and for CI.
-# The first run on a fresh machine installs two Debian packages and builds the
+# The first run on a fresh machine installs three Debian packages and builds the
 # pinned tools, Kubernetes, Crossplane core and the AWS provider's API types:
 # 41 minutes on 2 cores with empty Go caches (2,465 s measured on
 # 2026-11-29). Later runs reuse the Go caches and take about 20 minutes

@@ -1466,13 +1466,19 @@ func (e *env) deletionOrder(ctx context.Context, t *testing.T) {
 		t.Fatal(err)
 	}
 	gone := map[string]deletion{}
-	timeout := time.After(3 * time.Minute)
+	timeout := time.After(5 * time.Minute)
 	for len(gone) < len(watched) {
 		select {
 		case d := <-deleted:
 			gone[d.name] = d
 		case <-timeout:
-			t.Fatalf("payments-dev's objects did not all disappear in 3 minutes; gone: %v", gone)
+			var left []string
+			for _, n := range watched {
+				if _, ok := gone[n]; !ok {
+					left = append(left, n)
+				}
+			}
+			t.Fatalf("payments-dev's objects did not all disappear in 5 minutes; left: %v", left)
 		}
 	}
 	var order []string

@@ -491,12 +491,14 @@ func (e *env) developersLoop(ctx context.Context, t *testing.T) {
 		// Each refused by Argo CD with its own message. Removed whatever
 		// happens: the team's project cannot go while they exist.
 		defer func() {
-			for _, n := range []string{"loop-to-other-cluster", "loop-other-repo", "loop-denied-kind", "loop-wrong-repo"} {
+			for _, n := range []string{"loop-to-other-cluster", "loop-to-argocd", "loop-other-repo", "loop-denied-kind", "loop-wrong-repo"} {
 				l.deleteApplication(ctx, t, n)
 			}
 		}()
 		l.application(ctx, t, "loop-to-other-cluster", a.project, a.repoURL, "bootstrap", b.cluster.server, true)
 		t.Logf("another team's cluster: %s", l.condition(ctx, t, "loop-to-other-cluster", "do not match any of the allowed destinations in project"))
+		l.application(ctx, t, "loop-to-argocd", a.project, a.repoURL, "bootstrap", "https://kubernetes.default.svc", true)
+		t.Logf("Argo CD's own cluster: %s", l.condition(ctx, t, "loop-to-argocd", "InvalidSpecError"))
 		l.application(ctx, t, "loop-other-repo", a.project, b.repoURL, "bootstrap", a.cluster.server, true)
 		t.Logf("another team's repository: %s", l.condition(ctx, t, "loop-other-repo", "is not permitted in project"))
 		if err := l.git.push(ctx, a.repo, "a cluster role", map[string]string{"denied/role.yaml": "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: payments-escalate\nrules:\n- apiGroups: ['*']\n  resources: ['*']\n  verbs: ['*']\n"}); err != nil {
