@@ -1290,7 +1290,7 @@ func TestEndToEnd(t *testing.T) {
 			}
 		}
 		for _, x := range all[1:] {
-			if err := e.cp.deleteAndWait(ctx, x.gvk, x.ns, x.name, 4*time.Minute); err != nil {
+			if err := e.cp.deleteAndWait(ctx, x.gvk, x.ns, x.name, 6*time.Minute); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -1494,7 +1494,7 @@ func (e *env) deletionOrder(ctx context.Context, t *testing.T) {
 			t.Errorf("%s was deleted at revision %d, not before %s at revision %d", before[0], a.rev, before[1], b.rev)
 		}
 	}
-	if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "payments-dev", 3*time.Minute); err != nil {
+	if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "payments-dev", 6*time.Minute); err != nil {
 		t.Fatal(err)
 	}
 }
