@@ -1439,7 +1439,14 @@ func (e *env) deletionOrder(ctx context.Context, t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w, err := r.Watch(wctx, metav1.ListOptions{FieldSelector: "metadata.name=" + o.GetName(), ResourceVersion: o.GetResourceVersion()})
+		// From the object's version now: an object untouched since its
+		// creation has a version older than the API server's compaction
+		// window, and a watch from it ends at once with 410 Gone.
+		cur, err := r.Get(ctx, o.GetName(), metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := r.Watch(wctx, metav1.ListOptions{FieldSelector: "metadata.name=" + o.GetName(), ResourceVersion: cur.GetResourceVersion()})
 		if err != nil {
 			t.Fatal(err)
 		}
