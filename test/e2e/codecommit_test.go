@@ -16,8 +16,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/eks-gitops/function-eks-gitops/internal/testpki"
 )
@@ -37,8 +35,7 @@ type codeCommit struct {
 	proxy string // the HTTPS proxy's URL
 	iam   gitIAM
 
-	mu   sync.Mutex
-	said []string
+	journal
 }
 
 // gitIAM is what IAM and CodeCommit know: which repositories exist and
@@ -62,32 +59,18 @@ func startCodeCommit(dir, region string, ca *testpki.CA, iam gitIAM) (*codeCommi
 	if err != nil {
 		return nil, err
 	}
-	l, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12})
+	if c.addr, err = serveLoopback(c.serveGit, &pair); err != nil {
+		return nil, err
+	}
+	proxy, err := serveLoopback(c.serveProxy, nil)
 	if err != nil {
 		return nil, err
 	}
-	c.addr = l.Addr().String()
-	go func() { _ = http.Serve(l, http.HandlerFunc(c.serveGit)) }()
-	pl, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	c.proxy = "http://" + pl.Addr().String()
-	go func() { _ = http.Serve(pl, http.HandlerFunc(c.serveProxy)) }()
+	c.proxy = "http://" + proxy
 	return c, nil
 }
 
-func (c *codeCommit) log(format string, a ...any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.said = append(c.said, time.Now().Format("15:04:05 ")+fmt.Sprintf(format, a...))
-}
-
-func (c *codeCommit) decisions() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return strings.Join(c.said[max(0, len(c.said)-20):], "\n")
-}
+func (c *codeCommit) decisions() string { return c.last(20) }
 
 // serveProxy is the HTTPS proxy: CONNECT to the CodeCommit host reaches
 // this server; nothing else goes anywhere.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -1258,10 +1259,6 @@ func TestEndToEnd(t *testing.T) {
 	})
 
 	t.Run("6-delete", func(t *testing.T) {
-		type xrRef struct {
-			gvk      schema.GroupVersionKind
-			ns, name string
-		}
 		all := []xrRef{
 			{teamClusterGVK, "", "payments-dev"}, {teamClusterGVK, "", "search-dev"}, {nsTeamClusterGVK, "team-analytics", "analytics-dev"},
 			{teamClusterGVK, "", "payments-gh"}, {nsTeamClusterGVK, "team-analytics", "analytics-gl"},
@@ -1276,63 +1273,83 @@ func TestEndToEnd(t *testing.T) {
 			}
 			all = append(all, xrRef{gvk, c.ns, c.name})
 		}
+		// The rest go even when the order check fails: the developer's
+		// loop runs next, on a control plane with no other XR left.
+		defer e.deleteAll(ctx, t, all)
 		e.deletionOrder(ctx, t)
-		// The rest at once: with the Usages enforced, each XR's objects go
-		// in order over tens of seconds, which the XRs may spend together.
-		for _, x := range all[1:] {
-			r, err := e.cp.resource(x.gvk, x.ns)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fg := metav1.DeletePropagationForeground
-			if err := r.Delete(ctx, x.name, metav1.DeleteOptions{PropagationPolicy: &fg}); err != nil && !apierrors.IsNotFound(err) {
-				t.Fatal(err)
-			}
-		}
-		for _, x := range all[1:] {
-			if err := e.cp.deleteAndWait(ctx, x.gvk, x.ns, x.name, 6*time.Minute); err != nil {
-				t.Fatal(err)
-			}
-		}
-		var left []string
-		if err := poll(ctx, 2*time.Minute, time.Second, "every composed resource to be garbage collected", func() (bool, error) {
-			left = nil
-			for _, gvr := range append(slices.Clone(managedKinds), gitHostKinds...) {
-				list, err := e.cp.dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
-				if err != nil {
-					return false, err
-				}
-				for _, o := range list.Items {
-					left = append(left, gvr.Resource+"/"+o.GetName())
-				}
-			}
-			for _, gvk := range []schema.GroupVersionKind{secretGVK, configMapGVK, appProjectGVK, applicationGVK, {Group: "protection.crossplane.io", Version: "v1beta1", Kind: "Usage"}} {
-				r, err := e.cp.resource(gvk, "")
-				if err != nil {
-					return false, err
-				}
-				list, err := r.List(ctx, metav1.ListOptions{LabelSelector: "eks-gitops.dev/team"})
-				if err != nil {
-					return false, err
-				}
-				for _, o := range list.Items {
-					left = append(left, gvk.Kind+"/"+o.GetNamespace()+"/"+o.GetName())
-				}
-			}
-			return len(left) == 0, nil
-		}); err != nil {
-			t.Fatalf("%v; left behind: %v", err, left)
-		}
-		// Every call the simulated AWS refused is an ordering the function
-		// missed (a Usage, a reference), as on the real provider.
-		if r := e.providers.refused(); len(r) > 0 {
-			t.Errorf("AWS refused %d calls:\n%s", len(r), strings.Join(r, "\n"))
-		}
 	})
 
 	// Last, with the other XRs gone: from here Argo CD's own controllers
 	// run instead of the played finalizers.
 	t.Run("15-developers-loop", func(t *testing.T) { e.developersLoop(ctx, t) })
+}
+
+// xrRef names an XR.
+type xrRef struct {
+	gvk      schema.GroupVersionKind
+	ns, name string
+}
+
+// deleteAll deletes the XRs at once and waits until they and everything
+// they composed are gone. It reports with Errorf: it runs deferred, also
+// after a failed check.
+func (e *env) deleteAll(ctx context.Context, t *testing.T, all []xrRef) {
+	t.Helper()
+	// All at once: with the Usages enforced, each XR's objects go
+	// in order over tens of seconds, which the XRs may spend together.
+	for _, x := range all {
+		r, err := e.cp.resource(x.gvk, x.ns)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		fg := metav1.DeletePropagationForeground
+		if err := r.Delete(ctx, x.name, metav1.DeleteOptions{PropagationPolicy: &fg}); err != nil && !apierrors.IsNotFound(err) {
+			t.Error(err)
+			return
+		}
+	}
+	for _, x := range all {
+		if err := e.cp.deleteAndWait(ctx, x.gvk, x.ns, x.name, 6*time.Minute); err != nil {
+			t.Error(err)
+			return
+		}
+	}
+	var left []string
+	if err := poll(ctx, 2*time.Minute, time.Second, "every composed resource to be garbage collected", func() (bool, error) {
+		left = nil
+		for _, gvr := range append(slices.Clone(managedKinds), gitHostKinds...) {
+			list, err := e.cp.dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
+			if err != nil {
+				return false, err
+			}
+			for _, o := range list.Items {
+				left = append(left, gvr.Resource+"/"+o.GetName())
+			}
+		}
+		for _, gvk := range []schema.GroupVersionKind{secretGVK, configMapGVK, appProjectGVK, applicationGVK, {Group: "protection.crossplane.io", Version: "v1beta1", Kind: "Usage"}} {
+			r, err := e.cp.resource(gvk, "")
+			if err != nil {
+				return false, err
+			}
+			list, err := r.List(ctx, metav1.ListOptions{LabelSelector: "eks-gitops.dev/team"})
+			if err != nil {
+				return false, err
+			}
+			for _, o := range list.Items {
+				left = append(left, gvk.Kind+"/"+o.GetNamespace()+"/"+o.GetName())
+			}
+		}
+		return len(left) == 0, nil
+	}); err != nil {
+		t.Errorf("%v; left behind: %v", err, left)
+		return
+	}
+	// Every call the simulated AWS refused is an ordering the function
+	// missed (a Usage, a reference), as on the real provider.
+	if r := e.providers.refused(); len(r) > 0 {
+		t.Errorf("AWS refused %d calls:\n%s", len(r), strings.Join(r, "\n"))
+	}
 }
 
 // usagePairs resolves every composed Usage to the composed objects it names,
@@ -1422,13 +1439,14 @@ func (e *env) deletionOrder(ctx context.Context, t *testing.T) {
 		t.Logf("deleting %s %s directly: %v", o.GetKind(), o.GetName(), err)
 	}
 
-	// Watch each object from its current version: the DELETED event's
-	// resourceVersion is etcd's revision of the deletion, which orders
-	// deletions exactly, however close together they are.
+	// Watch each object from the API server's current revision: the
+	// DELETED event's resourceVersion is etcd's revision of the deletion,
+	// which orders deletions exactly, however close together they are.
 	type deletion struct {
 		name string
 		rev  int64
 		at   time.Time
+		err  error
 	}
 	deleted := make(chan deletion, len(watched))
 	wctx, stop := context.WithCancel(ctx)
@@ -1439,27 +1457,36 @@ func (e *env) deletionOrder(ctx context.Context, t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// From the object's version now: an object untouched since its
-		// creation has a version older than the API server's compaction
+		// From the list's version, not the object's: an object untouched
+		// since its creation keeps a version older than the watch cache's
 		// window, and a watch from it ends at once with 410 Gone.
-		cur, err := r.Get(ctx, o.GetName(), metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
+		sel := metav1.ListOptions{FieldSelector: "metadata.name=" + o.GetName()}
+		list, err := r.List(ctx, sel)
+		if err != nil || len(list.Items) != 1 {
+			t.Fatalf("listing %s: %d found, %v", n, len(list.Items), err)
 		}
-		w, err := r.Watch(wctx, metav1.ListOptions{FieldSelector: "metadata.name=" + o.GetName(), ResourceVersion: cur.GetResourceVersion()})
+		sel.ResourceVersion = list.GetResourceVersion()
+		w, err := r.Watch(wctx, sel)
 		if err != nil {
 			t.Fatal(err)
 		}
 		go func() {
 			defer w.Stop()
 			for ev := range w.ResultChan() {
-				if ev.Type != watch.Deleted {
-					continue
+				switch ev.Type {
+				case watch.Deleted:
+					u, _ := ev.Object.(*unstructured.Unstructured)
+					rev, _ := strconv.ParseInt(u.GetResourceVersion(), 10, 64)
+					deleted <- deletion{name: n, rev: rev, at: time.Now()}
+					return
+				case watch.Error:
+					deleted <- deletion{name: n, err: apierrors.FromObject(ev.Object)}
+					return
+				case watch.Added, watch.Modified, watch.Bookmark:
 				}
-				u, _ := ev.Object.(*unstructured.Unstructured)
-				rev, _ := strconv.ParseInt(u.GetResourceVersion(), 10, 64)
-				deleted <- deletion{name: n, rev: rev, at: time.Now()}
-				return
+			}
+			if wctx.Err() == nil {
+				deleted <- deletion{name: n, err: errors.New("the watch ended before the deletion")}
 			}
 		}()
 	}
@@ -1477,6 +1504,9 @@ func (e *env) deletionOrder(ctx context.Context, t *testing.T) {
 	for len(gone) < len(watched) {
 		select {
 		case d := <-deleted:
+			if d.err != nil {
+				t.Fatalf("watching %s: %v", d.name, d.err)
+			}
 			gone[d.name] = d
 		case <-timeout:
 			var left []string

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
@@ -12,7 +11,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -52,7 +50,7 @@ type eksAuth struct {
 	mu       sync.Mutex
 	keys     map[string]issued
 	clusters map[string]*teamCluster
-	said     []string
+	journal
 }
 
 // issued are credentials STS handed out: their secret, and the role they
@@ -98,37 +96,25 @@ var accessPolicyRoles = map[string]string{
 // startEKS serves the STS front and the authenticator on loopback.
 func startEKS(moto string, ca *testpki.CA, access accessSource) (*eksAuth, error) {
 	e := &eksAuth{moto: moto, ca: ca, access: access, keys: map[string]issued{}, clusters: map[string]*teamCluster{}}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	sts, err := serveLoopback(e.serveSTS, nil)
 	if err != nil {
 		return nil, err
 	}
-	e.sts = "http://" + l.Addr().String()
-	go func() { _ = http.Serve(l, http.HandlerFunc(e.serveSTS)) }()
+	e.sts = "http://" + sts
 	pair, err := ca.IssuePair("eks-authenticator", x509.ExtKeyUsageServerAuth)
 	if err != nil {
 		return nil, err
 	}
-	tl, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12})
+	webhook, err := serveLoopback(e.serveTokenReview, &pair)
 	if err != nil {
 		return nil, err
 	}
-	e.webhook = "https://" + tl.Addr().String()
-	go func() { _ = http.Serve(tl, http.HandlerFunc(e.serveTokenReview)) }()
+	e.webhook = "https://" + webhook
 	return e, nil
 }
 
-func (e *eksAuth) log(format string, a ...any) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.said = append(e.said, time.Now().Format("15:04:05 ")+fmt.Sprintf(format, a...))
-}
-
 // decisions is what STS and the authenticator decided, for failure reports.
-func (e *eksAuth) decisions() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return strings.Join(e.said[max(0, len(e.said)-40):], "\n")
-}
+func (e *eksAuth) decisions() string { return e.last(40) }
 
 // stsCredentials asks STS for a session of role as the harness, which plays
 // the identity a platform gives Argo CD's pods (IRSA or Pod Identity):

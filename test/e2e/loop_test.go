@@ -21,6 +21,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/eks-gitops/function-eks-gitops/internal/testpki"
 	"github.com/eks-gitops/function-eks-gitops/test/e2e/awsemu"
@@ -296,6 +297,28 @@ func (l *loop) token(ctx context.Context, creds aws.Credentials, name, role stri
 	return ec.Status.Token, nil
 }
 
+// session is a session of the team's role named by teamAccess ("admins"
+// or "members"), as the organisation's SSO would give a person.
+func (l *loop) session(ctx context.Context, t *testing.T, lt *loopTeam, level string) aws.Credentials {
+	t.Helper()
+	creds, err := l.eks.stsCredentials(ctx, "arn:aws:iam::"+lt.account+":role/eks-gitops/"+lt.team+"-"+level)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return creds
+}
+
+// clientAs is a client of lt's cluster with the EKS token argocd-k8s-auth
+// makes for creds, as kubectl with an exec credential would use it.
+func (l *loop) clientAs(ctx context.Context, t *testing.T, creds aws.Credentials, lt *loopTeam) kubernetes.Interface {
+	t.Helper()
+	tok, err := l.token(ctx, creds, lt.eksName, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lt.cluster.as(tok)
+}
+
 // rbacQuestions are what a signed-in user is asked about every loop team's
 // applications.
 func (l *loop) rbacQuestions() []string {
@@ -382,10 +405,7 @@ func (e *env) developersLoop(ctx context.Context, t *testing.T) {
 		// it gives up: asked alongside the rest. A role ARN that names no
 		// role, and Argo CD's role asked for by someone its trust policy
 		// does not name (a team member), are both refused.
-		member, err := l.eks.stsCredentials(ctx, "arn:aws:iam::"+a.account+":role/eks-gitops/"+a.team+"-members")
-		if err != nil {
-			t.Fatal(err)
-		}
+		member := l.session(ctx, t, a, "members")
 		// Their answers are read at the end of the next step.
 		refused := map[string]aws.Credentials{strings.Replace(a.argoRole, "-argocd", "-not-argocd", 1): l.hub, a.argoRole: member}
 		for role, creds := range refused {
@@ -414,11 +434,7 @@ func (e *env) developersLoop(ctx context.Context, t *testing.T) {
 		}
 		// The team's people, through the roles teamAccess names: members
 		// edit their namespace and only view the rest; admins administer.
-		tok, err = l.token(ctx, member, a.eksName, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := a.cluster.as(tok)
+		m := l.clientAs(ctx, t, member, a)
 		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "by-a-member"}}
 		if _, err := m.CoreV1().ConfigMaps("payments").Create(ctx, cm, metav1.CreateOptions{}); err != nil {
 			t.Errorf("a member creating in the team's namespace: %v", err)
@@ -432,25 +448,13 @@ func (e *env) developersLoop(ctx context.Context, t *testing.T) {
 		if _, err := m.CoreV1().Secrets("kube-system").List(ctx, metav1.ListOptions{}); !apierrors.IsForbidden(err) {
 			t.Errorf("a member reading kube-system's Secrets: %v, want 403", err)
 		}
-		admin, err := l.eks.stsCredentials(ctx, "arn:aws:iam::"+a.account+":role/eks-gitops/"+a.team+"-admins")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tok, err = l.token(ctx, admin, a.eksName, ""); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := a.cluster.as(tok).CoreV1().Secrets("kube-system").List(ctx, metav1.ListOptions{}); err != nil {
+		admin := l.clientAs(ctx, t, l.session(ctx, t, a, "admins"), a)
+		if _, err := admin.CoreV1().Secrets("kube-system").List(ctx, metav1.ListOptions{}); err != nil {
 			t.Errorf("an admin reading kube-system's Secrets: %v", err)
 		}
 		// Another team's people have no entry on this cluster.
-		other, err := l.eks.stsCredentials(ctx, "arn:aws:iam::"+b.account+":role/eks-gitops/"+b.team+"-admins")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tok, err = l.token(ctx, other, a.eksName, ""); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := a.cluster.as(tok).CoreV1().Namespaces().List(ctx, metav1.ListOptions{}); !apierrors.IsUnauthorized(err) {
+		other := l.clientAs(ctx, t, l.session(ctx, t, b, "admins"), a)
+		if _, err := other.CoreV1().Namespaces().List(ctx, metav1.ListOptions{}); !apierrors.IsUnauthorized(err) {
 			t.Errorf("another team's admin role on this cluster: %v, want 401", err)
 		}
 	})
@@ -472,7 +476,7 @@ func (e *env) developersLoop(ctx context.Context, t *testing.T) {
 				t.Errorf("team payments, %s: %v before the second team's onboarding, %v after", q, ok, after[q])
 			}
 		}
-		if diff := diffAccess(l.access(ctx, t, a), l.wantAccess(a)); diff != "" {
+		if diff := diffAccess(after, l.wantAccess(a)); diff != "" {
 			t.Errorf("team payments's Argo CD access:\n%s", diff)
 		}
 		if diff := diffAccess(l.access(ctx, t, b), l.wantAccess(b)); diff != "" {
