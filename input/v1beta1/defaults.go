@@ -128,6 +128,9 @@ func (in *Input) WithDefaults() *Input {
 	if out.Repository.Host == "" {
 		out.Repository.Host = HostCodeCommit
 	}
+	if out.Repository.Host == HostCodeCommit && out.Repository.DefaultBranchProtection == "" {
+		out.Repository.DefaultBranchProtection = BranchProtectionPullRequest
+	}
 	if gh := out.Repository.GitHub; gh != nil {
 		gh.ProviderConfigRef = defaultProviderConfigRef(gh.ProviderConfigRef)
 		if gh.ArgoCDCredentials == "" {

@@ -476,7 +476,25 @@ type Repository struct {
 	// ProviderConfigRef for that account.
 	// +optional
 	ProviderConfigRef *ProviderConfigRef `json:"providerConfigRef,omitempty"`
+
+	// DefaultBranchProtection, on CodeCommit, is how the team's push role
+	// may change the branch Argo CD deploys (argocd.bootstrap.revision):
+	// PullRequest (the default) refuses pushes, direct merges and file
+	// edits on it and requires one approval from the team on a pull request
+	// into it; DenyPush refuses the same and lets the team merge its pull
+	// requests without approval; None lets the team push to it.
+	// +optional
+	// +kubebuilder:validation:Enum=PullRequest;DenyPush;None
+	// +kubebuilder:default=PullRequest
+	DefaultBranchProtection string `json:"defaultBranchProtection,omitempty"`
 }
+
+// Default branch protections of a CodeCommit repository.
+const (
+	BranchProtectionPullRequest = "PullRequest"
+	BranchProtectionDenyPush    = "DenyPush"
+	BranchProtectionNone        = "None"
+)
 
 // GitHub is the platform's GitHub organisation.
 type GitHub struct {

@@ -3,8 +3,10 @@
 // reference or selector resolves to exactly one ready object of its kind or
 // the resource waits, as crossplane-runtime's resolver makes it wait; and
 // the calls AWS refuses (a policy attachment before its role, a group
-// membership before its group, deleting a user that still has credentials
-// or attached policies, deleting a policy still attached). Each refusal is
+// membership before its group, a template association before its template
+// or repository, deleting a user that still has credentials or attached
+// policies, deleting a policy still attached or a review template still
+// associated). Each refusal is
 // one the real-provider suite met when an ordering was missing. (IAM also
 // refuses to delete a role with policies attached; the provider retries
 // until the attachments, deleted with it, are gone, so that is no missing
@@ -47,6 +49,9 @@ var targets = map[string]target{
 	"projectId":            {"projects.gitlab", "Project"},
 	"teamId":               {"team.github", "Team"},
 	"repositoryId":         {"repo.github", "Repository"},
+	// Written literally by the function, looked up by name.
+	"approvalRuleTemplateName": {"codecommit.aws", "ApprovalRuleTemplate"},
+	"repositoryName":           {"codecommit.aws", "Repository"},
 }
 
 // reference is one reference or selector field of an object.
@@ -98,6 +103,10 @@ var literals = map[target][]struct {
 	{"iam.aws", "UserPolicyAttachment"}:      {{"user", target{"iam.aws", "User"}, "NoSuchEntity: The user with name %s cannot be found."}},
 	{"iam.aws", "ServiceSpecificCredential"}: {{"userName", target{"iam.aws", "User"}, "NoSuchEntity: The user with name %s cannot be found."}},
 	{"cognitoidp.aws", "UserInGroup"}:        {{"groupName", target{"cognitoidp.aws", "UserGroup"}, "ResourceNotFoundException: Group %s not found."}},
+	{"codecommit.aws", "ApprovalRuleTemplateAssociation"}: {
+		{"approvalRuleTemplateName", target{"codecommit.aws", "ApprovalRuleTemplate"}, "ApprovalRuleTemplateDoesNotExistException: The specified approval rule template %s does not exist."},
+		{"repositoryName", target{"codecommit.aws", "Repository"}, "RepositoryDoesNotExistException: %s does not exist"},
+	},
 }
 
 // CreateRefused is AWS's answer when the provider creates o in w with the
@@ -120,15 +129,26 @@ func CreateRefused(o map[string]any, w []map[string]any) string {
 	return ""
 }
 
+// users are, by kind, the kinds whose objects keep one from being deleted
+// while they name it.
+var users = map[target][]target{
+	{"iam.aws", "User"}:   {{"iam.aws", "ServiceSpecificCredential"}, {"iam.aws", "UserPolicyAttachment"}},
+	{"iam.aws", "Policy"}: {{"iam.aws", "UserPolicyAttachment"}, {"iam.aws", "RolePolicyAttachment"}, {"iam.aws", "RolePolicy"}},
+	// CodeCommit refuses to delete a template still associated with a
+	// repository.
+	{"codecommit.aws", "ApprovalRuleTemplate"}: {{"codecommit.aws", "ApprovalRuleTemplateAssociation"}},
+}
+
 // DeleteRefused is AWS's answer when the provider deletes o while w exists,
 // or "" when AWS deletes it.
 func DeleteRefused(o map[string]any, w []map[string]any) string {
-	if familyOf(o) != "iam.aws" || !slices.Contains([]string{"User", "Policy"}, kindOf(o)) {
+	users := users[target{familyOf(o), kindOf(o)}]
+	if users == nil {
 		return ""
 	}
 	var by []string
 	for _, other := range w {
-		if familyOf(other) != "iam.aws" || !slices.Contains([]string{"ServiceSpecificCredential", "UserPolicyAttachment", "RolePolicyAttachment", "RolePolicy"}, kindOf(other)) {
+		if !slices.Contains(users, target{familyOf(other), kindOf(other)}) {
 			continue
 		}
 		if !same(other, o) && refersTo(other, o) {
@@ -144,6 +164,8 @@ func DeleteRefused(o map[string]any, w []map[string]any) string {
 		return fmt.Sprintf("DeleteConflict: Cannot delete entity, must remove credentials and detach policies first (still there: %s)", strings.Join(by, ", "))
 	case family == "iam.aws" && kind == "Policy":
 		return fmt.Sprintf("DeleteConflict: Cannot delete a policy attached to entities (still attached by: %s)", strings.Join(by, ", "))
+	case family == "codecommit.aws" && kind == "ApprovalRuleTemplate":
+		return fmt.Sprintf("ApprovalRuleTemplateInUseException: The approval rule template is associated with one or more repositories (still there: %s)", strings.Join(by, ", "))
 	}
 	return ""
 }

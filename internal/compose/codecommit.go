@@ -13,7 +13,8 @@ func (p Params) RepositoryARN() string {
 }
 
 // codeCommit is the CodeCommit repository, the IAM user Argo CD pulls it
-// as, the pull policy and that user's Git credential.
+// as, the pull policy, that user's Git credential and the team's push
+// access.
 func (p Params) codeCommit(f Facts) gitRepository {
 	r := p.Input.Repository
 	pc := r.ProviderConfigRef
@@ -56,14 +57,15 @@ func (p Params) codeCommit(f Facts) gitRepository {
 	})
 	credBody["spec"].(map[string]any)["writeConnectionSecretToRef"] = map[string]any{"name": p.CredentialSecretName()} //nolint:forcetypeassert // Built by managedWith.
 	cred := Object{Name: NameGitCredential, Body: credBody, Requires: []resource.Name{NameGitPolicyAttachment, NameUsageUserOfCredential}}
+	push, pushUsages := p.pushAccess()
 	return gitRepository{
-		objects:    []Object{repo, user, policy, attachment, cred},
+		objects:    append([]Object{repo, user, policy, attachment, cred}, push...),
 		credential: &cred,
 		secret:     p.passwordFrom(f, KeyGitPassword, NameGitCredential),
-		usages: []Object{
+		usages: append([]Object{
 			p.usageBefore(NameUsageUserOfCredential, user, cred),
 			p.usageBefore(NameUsageUserOfAttachment, user, attachment),
 			p.usageBefore(NameUsagePolicyOfAttachment, policy, attachment),
-		},
+		}, pushUsages...),
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 	"github.com/eks-gitops/function-eks-gitops/internal/addoniam"
 	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 )
@@ -80,7 +81,11 @@ func derivedNames(p Params) map[string]string {
 }
 
 func paramsOf(id naming.Identity) Params {
-	return params(func(p *Params) { p.XRName, p.XRNamespace = id.Name, id.Namespace })
+	return params(func(p *Params) {
+		p.XRName, p.XRNamespace = id.Name, id.Namespace
+		// Team roles, so the push role and review template are derived too.
+		p.Input.TeamAccess = &v1beta1.TeamAccess{MemberRoleARN: "arn:aws:iam::{accountId}:role/{team}-members", MemberNamespaces: []string{"{team}"}}
+	})
 }
 
 // TestNamesNeverCollide derives every shared name of every identity above and
@@ -141,6 +146,8 @@ func TestHashedNamesFitEveryLimit(t *testing.T) {
 			"IAM role":             {p.RoleNames()[NameArgoCDRole], 64, iamName},
 			"IAM user":             {p.GitUserName(), 64, iamName},
 			"IAM policy":           {p.GitUserName() + "-pull", 128, iamName},
+			"IAM push role":        {p.GitPushRoleName(), 64, iamName},
+			"review template":      {p.ApprovalRuleTemplateName(), 100, codeCommitName},
 			"CodeCommit":           {p.RepositoryName(), 100, codeCommitName},
 			"Cognito group":        {p.CognitoAdminGroup(), 128, cognitoGroupName},
 			"Argo CD cluster name": {p.ProjectName(), 63, dnsLabel},

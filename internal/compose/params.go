@@ -194,7 +194,7 @@ func (p Params) Zones() []Zone {
 var SharedObjects = []resource.Name{
 	NameClusterSecret, NameCreationEvent, NameAppProject, NameRepositorySecret, NameBootstrapApplication,
 	NameCognitoGroup, NameCognitoAdminGroup,
-	NameRepository, NameGitUser, NameGitPolicy,
+	NameRepository, NameGitUser, NameGitPolicy, NameGitPushRole, NameApprovalRuleTemplate,
 	NameGitHubRepository, NameGitHubTeam,
 	NameGitLabProject, NameGitLabDeployToken,
 }

@@ -205,6 +205,11 @@ func (p Provider) atProvider(kind, name, extName, region string, fp map[string]a
 		at["cloneUrlHttp"] = fmt.Sprintf("https://git-codecommit.%s.amazonaws.com/v1/repos/%s", region, extName)
 		at["cloneUrlSsh"] = fmt.Sprintf("ssh://git-codecommit.%s.amazonaws.com/v1/repos/%s", region, extName)
 		at["repositoryId"] = uid(extName)
+	case "ApprovalRuleTemplate":
+		at["approvalRuleTemplateId"] = uid(extName)
+		at["ruleContentSha256"] = hash(fmt.Sprint(fp["content"]))
+	case "ApprovalRuleTemplateAssociation":
+		extName = fmt.Sprint(fp["approvalRuleTemplateName"]) + "," + fmt.Sprint(fp["repositoryName"])
 	case "Object":
 		extName = name
 	}

@@ -50,11 +50,13 @@ func gitHost(p *field.Path, r *v1beta1.Repository) field.ErrorList {
 		errs = append(errs, gitHub(p.Child("github"), r.GitHub)...)
 		forbid("accountId", r.AccountID != "")
 		forbid("region", r.Region != "")
+		forbid("defaultBranchProtection", r.DefaultBranchProtection != "")
 		forbid("gitlab", r.GitLab != nil)
 	case v1beta1.HostGitLab:
 		errs = append(errs, gitLab(p.Child("gitlab"), r.GitLab)...)
 		forbid("accountId", r.AccountID != "")
 		forbid("region", r.Region != "")
+		forbid("defaultBranchProtection", r.DefaultBranchProtection != "")
 		forbid("github", r.GitHub != nil)
 	default:
 		errs = append(errs, field.NotSupported(p.Child("host"), r.Host, gitHosts))

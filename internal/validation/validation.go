@@ -194,6 +194,9 @@ func codeCommit(p *field.Path, r *v1beta1.Repository) field.ErrorList {
 	if !regionRe.MatchString(r.Region) {
 		errs = append(errs, field.Invalid(p.Child("region"), r.Region, "must be an AWS region, e.g. eu-west-1"))
 	}
+	if protections := []string{v1beta1.BranchProtectionPullRequest, v1beta1.BranchProtectionDenyPush, v1beta1.BranchProtectionNone}; !slices.Contains(protections, r.DefaultBranchProtection) {
+		errs = append(errs, field.NotSupported(p.Child("defaultBranchProtection"), r.DefaultBranchProtection, protections))
+	}
 	return append(errs, centralProviderConfigRef(p.Child("providerConfigRef"), r.ProviderConfigRef)...)
 }
 

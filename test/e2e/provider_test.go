@@ -51,6 +51,8 @@ var managedKinds = []schema.GroupVersionResource{
 	{Group: "cognitoidp.aws.m.upbound.io", Version: "v1beta1", Resource: "usergroups"},
 	{Group: "cognitoidp.aws.m.upbound.io", Version: "v1beta1", Resource: "useringroups"},
 	{Group: "codecommit.aws.m.upbound.io", Version: "v1beta1", Resource: "repositories"},
+	{Group: "codecommit.aws.m.upbound.io", Version: "v1beta1", Resource: "approvalruletemplates"},
+	{Group: "codecommit.aws.m.upbound.io", Version: "v1beta1", Resource: "approvalruletemplateassociations"},
 	{Group: "kubernetes.m.crossplane.io", Version: "v1alpha1", Resource: "objects"},
 }
 

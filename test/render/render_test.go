@@ -247,8 +247,12 @@ func TestRenderExamples(t *testing.T) {
 				t.Fatalf("crossplane render: %v", err)
 			}
 			k := kinds(docs(t, out))
-			// The roles' policy attachments wait for the roles.
-			want := map[string]int{"VPC": 1, "Subnet": 2 * tc.zones, "InternetGateway": 1, "NATGateway": tc.zones, "EIP": tc.zones, "Role": 3, "RolePolicyAttachment": 0, "Cluster": 1}
+			// The roles' policy attachments wait for the roles; the
+			// roles are the cluster's, the nodes', Argo CD's and the
+			// team's push role; the review template's association waits
+			// for the template and the repository.
+			want := map[string]int{"VPC": 1, "Subnet": 2 * tc.zones, "InternetGateway": 1, "NATGateway": tc.zones, "EIP": tc.zones, "Role": 4, "RolePolicyAttachment": 0, "Cluster": 1,
+				"ApprovalRuleTemplate": 1, "ApprovalRuleTemplateAssociation": 0}
 			for kind, n := range want {
 				if k[kind] != n {
 					t.Errorf("%s: %d, want %d (all kinds: %v)", kind, k[kind], n, k)
