@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -28,12 +27,14 @@ import (
 // and password and serves a pull only when the user's IAM policies allow
 // codecommit:GitPull on the repository.
 type codeCommit struct {
-	host  string // git-codecommit.<region>.amazonaws.com
-	ca    *testpki.CA
-	repos string // bare repositories, by name
-	addr  string // the TLS server's loopback address
-	proxy string // the HTTPS proxy's URL
-	iam   gitIAM
+	host     string // git-codecommit.<region>.amazonaws.com
+	region   string
+	ca       *testpki.CA
+	repos    string // bare repositories, by name
+	addr     string // the TLS server's loopback address
+	proxy    string // the HTTPS proxy's URL
+	iam      gitIAM
+	sessions sessions
 
 	journal
 }
@@ -44,10 +45,13 @@ type gitIAM interface {
 	exists(ctx context.Context, repo string) (bool, error)
 	// pullRefused says why the credential may not pull repo, or "".
 	pullRefused(ctx context.Context, user, password, repo string) (string, error)
+	// roleRefused says why IAM refuses a session (caller) of role the
+	// action on repo, naming refs, or "".
+	roleRefused(ctx context.Context, role, caller, action, repo string, refs []string) (string, error)
 }
 
-func startCodeCommit(dir, region string, ca *testpki.CA, iam gitIAM) (*codeCommit, error) {
-	c := &codeCommit{host: "git-codecommit." + region + ".amazonaws.com", ca: ca, repos: filepath.Join(dir, "codecommit"), iam: iam}
+func startCodeCommit(dir, region string, ca *testpki.CA, iam gitIAM, s sessions) (*codeCommit, error) {
+	c := &codeCommit{host: "git-codecommit." + region + ".amazonaws.com", region: region, ca: ca, repos: filepath.Join(dir, "codecommit"), iam: iam, sessions: s}
 	if err := os.MkdirAll(c.repos, 0o700); err != nil {
 		return nil, err
 	}
@@ -114,7 +118,15 @@ func (c *codeCommit) serveGit(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "authentication required", http.StatusUnauthorized)
 		return
 	}
-	if strings.Contains(r.URL.RawQuery, "git-receive-pack") || strings.HasSuffix(r.URL.Path, "/git-receive-pack") {
+	push := strings.Contains(r.URL.RawQuery, "git-receive-pack") || strings.HasSuffix(r.URL.Path, "/git-receive-pack")
+	if strings.Contains(user, "%") || sigV4Password.MatchString(password) {
+		identity, ok := c.serveSession(w, r, repo, user, password, push)
+		if ok {
+			c.serveRepository(w, r, repo, identity)
+		}
+		return
+	}
+	if push {
 		c.log("git: refused a push to %s by %s: the function grants only GitPull", repo, user)
 		http.Error(w, "User: "+user+" is not authorized to perform: codecommit:GitPush", http.StatusForbidden)
 		return
@@ -129,12 +141,18 @@ func (c *codeCommit) serveGit(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, why, http.StatusForbidden)
 		return
 	}
+	c.serveRepository(w, r, repo, user)
+}
+
+// serveRepository serves an allowed request with git http-backend.
+func (c *codeCommit) serveRepository(w http.ResponseWriter, r *http.Request, repo, user string) {
 	if err := c.ensure(r.Context(), repo); err != nil {
 		c.log("git: %s: %v", repo, err)
 		http.Error(w, "repository "+repo+" does not exist", http.StatusNotFound)
 		return
 	}
 	c.log("git: %s %s by %s", r.Method, r.URL.Path, user)
+	// With REMOTE_USER set, git http-backend also takes pushes.
 	h := &cgi.Handler{
 		Path: gitExec("git-http-backend"), Root: "/v1/repos",
 		Env: []string{"GIT_PROJECT_ROOT=" + c.repos, "GIT_HTTP_EXPORT_ALL=1", "REMOTE_USER=" + user},
@@ -218,71 +236,4 @@ func gitExec(name string) string {
 		return name
 	}
 	return filepath.Join(strings.TrimSpace(string(out)), name)
-}
-
-// policyAllows evaluates an IAM identity policy for one action on one
-// resource: an Allow that matches and no Deny that does.
-func policyAllows(doc, action, resource string) (bool, error) {
-	var p struct{ Statement []map[string]any }
-	if err := json.Unmarshal([]byte(doc), &p); err != nil {
-		// One statement may stand alone.
-		var one struct{ Statement map[string]any }
-		if err2 := json.Unmarshal([]byte(doc), &one); err2 != nil {
-			return false, err
-		}
-		p.Statement = []map[string]any{one.Statement}
-	}
-	allowed := false
-	for _, s := range p.Statement {
-		if _, ok := s["Condition"]; ok {
-			continue // Not judged here: never counted as allowing.
-		}
-		matchAction := anyGlob(policyStrings(s["Action"]), action)
-		matchResource := anyGlob(policyStrings(s["Resource"]), resource)
-		if !matchAction || !matchResource {
-			continue
-		}
-		if s["Effect"] == "Deny" {
-			return false, nil
-		}
-		if s["Effect"] == "Allow" {
-			allowed = true
-		}
-	}
-	return allowed, nil
-}
-
-// anyGlob matches IAM's wildcards: * any run, ? one character; actions
-// compare case-insensitively.
-func anyGlob(patterns []string, s string) bool {
-	for _, p := range patterns {
-		if iamGlob(strings.ToLower(p), strings.ToLower(s)) {
-			return true
-		}
-	}
-	return false
-}
-
-func iamGlob(p, s string) bool {
-	for len(p) > 0 {
-		switch p[0] {
-		case '*':
-			for i := len(s); i >= 0; i-- {
-				if iamGlob(p[1:], s[i:]) {
-					return true
-				}
-			}
-			return false
-		case '?':
-			if s == "" {
-				return false
-			}
-		default:
-			if s == "" || s[0] != p[0] {
-				return false
-			}
-		}
-		p, s = p[1:], s[1:]
-	}
-	return s == ""
 }

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/eks-gitops/function-eks-gitops/internal/awsrules"
+	"github.com/eks-gitops/function-eks-gitops/internal/iampolicy"
 )
 
 // composedAWS is what AWS knows in the fast suite: the managed resources
@@ -209,13 +210,67 @@ func (a composedAWS) pullRefused(ctx context.Context, user, password, repo strin
 		if policy == nil {
 			continue
 		}
-		ok, err := policyAllows(str(policy, "spec", "forProvider", "policy"), "codecommit:GitPull", repoARN)
+		d, err := iampolicy.Evaluate(str(policy, "spec", "forProvider", "policy"), iampolicy.Request{Action: "codecommit:GitPull", Resource: repoARN})
 		if err != nil {
 			return "", err
 		}
-		if ok {
+		if d == iampolicy.Allow {
 			return "", nil
 		}
 	}
 	return fmt.Sprintf("User: %s is not authorized to perform: codecommit:GitPull on resource: %s", str(iamUser, "status", "atProvider", "arn"), repoARN), nil
+}
+
+// repositoryARN is the ARN of the composed repository named repo, or "".
+func repositoryARN(w []map[string]any, repo string) string {
+	for _, o := range w {
+		if kindIs(o, "Repository") && str(o, "metadata", "annotations", "crossplane.io/external-name") == repo {
+			return str(o, "status", "atProvider", "arn")
+		}
+	}
+	return ""
+}
+
+// roleRefused judges a session of the composed role by the role's inline
+// policies, as IAM judges a call: an explicit deny wins, else an allow.
+func (a composedAWS) roleRefused(ctx context.Context, role, caller, action, repo string, refs []string) (string, error) {
+	w, err := a.world(ctx)
+	if err != nil {
+		return "", err
+	}
+	var r map[string]any
+	for _, o := range w {
+		if kindIs(o, "Role") && str(o, "status", "atProvider", "arn") == role {
+			r = o
+		}
+	}
+	if r == nil {
+		return "no such role: " + role, nil
+	}
+	repoARN := repositoryARN(w, repo)
+	if repoARN == "" {
+		return "repository " + repo + " does not exist", nil
+	}
+	req := iampolicy.Request{Action: action, Resource: repoARN}
+	if refs != nil {
+		req.Context = map[string][]string{"codecommit:References": refs}
+	}
+	decision := iampolicy.ImplicitDeny
+	inline, _, _ := unstructured.NestedSlice(r, "spec", "forProvider", "inlinePolicy")
+	for _, p := range inline {
+		doc, _ := p.(map[string]any)["policy"].(string)
+		d, err := iampolicy.Evaluate(doc, req)
+		if err != nil {
+			return "", err
+		}
+		decision = max(decision, d)
+	}
+	switch decision {
+	case iampolicy.Allow:
+		return "", nil
+	case iampolicy.ExplicitDeny:
+		return fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s with an explicit deny in an identity-based policy", caller, action, repoARN), nil
+	case iampolicy.ImplicitDeny:
+	}
+	return fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action", caller, action, repoARN, action), nil
 }

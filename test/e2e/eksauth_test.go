@@ -24,6 +24,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/eks-gitops/function-eks-gitops/internal/iampolicy"
 	"github.com/eks-gitops/function-eks-gitops/internal/testpki"
 )
 
@@ -141,6 +142,32 @@ func (e *eksAuth) stsCredentials(ctx context.Context, role string) (aws.Credenti
 	e.mu.Lock()
 	e.keys[c.AccessKeyID] = issued{secret: c.SecretAccessKey, role: role, arn: out.Result.AssumedRoleUser.Arn}
 	e.mu.Unlock()
+	return aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}, nil
+}
+
+// assumeAs asks the STS front, as a session it issued, for a session of
+// role: what a team member's `aws sts assume-role` does. Refused when the
+// role's trust policy does not name the caller's role.
+func (e *eksAuth) assumeAs(ctx context.Context, creds aws.Credentials, role, name string) (aws.Credentials, error) {
+	form := url.Values{"Action": {"AssumeRole"}, "Version": {"2011-06-15"}, "RoleArn": {role}, "RoleSessionName": {name}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.sts+"/", strings.NewReader(form.Encode()))
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+creds.AccessKeyID+"/20260101/eu-west-1/sts/aws4_request")
+	req.Header.Set("X-Amz-Security-Token", creds.SessionToken)
+	rsp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	defer rsp.Body.Close() //nolint:errcheck // Read below.
+	body, _ := io.ReadAll(rsp.Body)
+	var out assumeRoleResponse
+	if err := xml.Unmarshal(body, &out); err != nil || out.Result.Credentials.AccessKeyID == "" {
+		return aws.Credentials{}, fmt.Errorf("AssumeRole %s: %s", role, body)
+	}
+	c := out.Result.Credentials
 	return aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}, nil
 }
 
@@ -266,7 +293,7 @@ func (e *eksAuth) caller(authorization string) issued {
 
 // mayAssume says why IAM refuses caller the assumption of role, or "": the
 // role must exist and its trust policy allow sts:AssumeRole to the caller's
-// role (by ARN) or account, with no condition this harness cannot judge.
+// role (by ARN) or account, judged as IAM judges it (internal/iampolicy).
 func (e *eksAuth) mayAssume(ctx context.Context, caller issued, role string) string {
 	if caller.role == "" {
 		return "the caller is no session this STS issued"
@@ -278,57 +305,23 @@ func (e *eksAuth) mayAssume(ctx context.Context, caller issued, role string) str
 	if doc == "" {
 		return "no such role"
 	}
-	var p struct {
-		Statement []struct {
-			Effect    string
-			Action    any
-			Principal struct{ AWS any }
-			Condition map[string]any
-		}
-	}
-	if err := json.Unmarshal([]byte(doc), &p); err != nil {
+	switch d, err := iampolicy.Evaluate(doc, iampolicy.Request{Action: "sts:AssumeRole", Principal: caller.role}); {
+	case err != nil:
 		return "trust policy: " + err.Error()
-	}
-	account := strings.Split(caller.role, ":")[4]
-	allowed := false
-	for _, s := range p.Statement {
-		if !slices.ContainsFunc(policyStrings(s.Action), func(a string) bool { return a == "sts:AssumeRole" || a == "sts:*" || a == "*" }) {
-			continue
-		}
-		if !slices.ContainsFunc(policyStrings(s.Principal.AWS), func(pr string) bool {
-			return pr == caller.role || pr == account || pr == "arn:aws:iam::"+account+":root"
-		}) {
-			continue
-		}
-		switch {
-		case s.Effect == "Deny":
-			return "an explicit deny in the trust policy"
-		case len(s.Condition) > 0:
-			continue // Not judged here: not counted as allowing.
-		case s.Effect == "Allow":
-			allowed = true
-		}
-	}
-	if !allowed {
+	case d == iampolicy.ExplicitDeny:
+		return "an explicit deny in the trust policy"
+	case d != iampolicy.Allow:
 		return "the trust policy allows no sts:AssumeRole by " + caller.role
 	}
 	return ""
 }
 
-// policyStrings reads an IAM policy field that is one string or a list.
-func policyStrings(v any) []string {
-	switch v := v.(type) {
-	case string:
-		return []string{v}
-	case []any:
-		var out []string
-		for _, e := range v {
-			s, _ := e.(string)
-			out = append(out, s)
-		}
-		return out
-	}
-	return nil
+// session is the session STS issued with the access key ID.
+func (e *eksAuth) session(accessKeyID string) (issued, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, ok := e.keys[accessKeyID]
+	return s, ok
 }
 
 // verifyPresigned checks a presigned call's SigV4 signature, headers

@@ -76,6 +76,8 @@ type loopTeam struct {
 	// admins.
 	project, bootstrap, repo, repoURL, argoRole, eksName string
 	members, admins                                      string
+	// The role the team's people push the repository with.
+	pushRole string
 }
 
 const (
@@ -107,7 +109,7 @@ func (e *env) startLoop(ctx context.Context, t *testing.T) *loop {
 	if l.eks, err = startEKS(moto, ca, aws); err != nil {
 		t.Fatal(err)
 	}
-	if l.git, err = startCodeCommit(e.cp.dir, loopRegion, ca, aws); err != nil {
+	if l.git, err = startCodeCommit(e.cp.dir, loopRegion, ca, aws, l.eks); err != nil {
 		t.Fatal(err)
 	}
 	if l.hub, err = l.eks.stsCredentials(ctx, hubRoleARN); err != nil {
@@ -177,7 +179,8 @@ func (l *loop) onboard(ctx context.Context, t *testing.T, lt *loopTeam, members 
 	// composed user groups' names.
 	lt.members, _, _ = unstructured.NestedString(get("cognito-group").Object, "spec", "forProvider", "name")
 	lt.admins, _, _ = unstructured.NestedString(get("cognito-group-admins").Object, "spec", "forProvider", "name")
-	if lt.repo == "" || lt.repoURL == "" || lt.argoRole == "" || lt.eksName == "" || lt.members == "" || lt.admins == "" {
+	lt.pushRole, _, _ = unstructured.NestedString(get("codecommit-push-role").Object, "status", "atProvider", "arn")
+	if lt.repo == "" || lt.repoURL == "" || lt.argoRole == "" || lt.eksName == "" || lt.members == "" || lt.admins == "" || lt.pushRole == "" {
 		t.Fatalf("%s: incomplete observations: %+v", lt.xr, lt)
 	}
 }
@@ -459,6 +462,37 @@ func (e *env) developersLoop(ctx context.Context, t *testing.T) {
 		}
 	})
 
+	var push aws.Credentials
+	t.Run("member-push", func(t *testing.T) {
+		defer l.report(t)
+		// A member assumes the team's push role in the repository's
+		// account and pushes a branch through CodeCommit's endpoint, signed
+		// as git-remote-codecommit signs it.
+		var err error
+		if push, err = l.eks.assumeAs(ctx, l.session(ctx, t, a, "members"), a.pushRole, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.git.pushAs(ctx, push, a.repo, "feature/review-me", "a change for review", map[string]string{"bootstrap/hello.yaml": hello("payments", "hello", "unreviewed")}); err != nil {
+			t.Errorf("a member pushing a branch: %v", err)
+		}
+		// The branch Argo CD deploys takes changes only through a reviewed
+		// pull request: a push to it is refused by the role's own policy.
+		if err := l.git.pushAs(ctx, push, a.repo, "main", "straight to main", map[string]string{"bootstrap/hello.yaml": hello("payments", "hello", "unreviewed")}); err == nil {
+			t.Error("a member pushed to the default branch")
+		} else if said := l.git.last(40); !strings.Contains(said, "refused codecommit:GitPush [refs/heads/main]") || !strings.Contains(said, "with an explicit deny") {
+			t.Errorf("a member pushing to the default branch: %v; CodeCommit said:\n%s", err, said)
+		}
+		// Another team's member may not assume this team's push role.
+		if _, err := l.eks.assumeAs(ctx, l.session(ctx, t, b, "members"), a.pushRole, "dave"); err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+			t.Errorf("another team's member assuming this team's push role: %v, want AccessDenied", err)
+		}
+		// Nothing reached what Argo CD deploys.
+		cm, err := a.cluster.admin.CoreV1().ConfigMaps("payments").Get(ctx, "hello", metav1.GetOptions{})
+		if err != nil || cm.Data["greeting"] != "v2" {
+			t.Errorf("team payments's workload after the refused push: %v %v", cm, err)
+		}
+	})
+
 	var before map[string]bool
 	t.Run("second-team", func(t *testing.T) {
 		defer l.report(t)
@@ -485,6 +519,14 @@ func (e *env) developersLoop(ctx context.Context, t *testing.T) {
 		cm, err := a.cluster.admin.CoreV1().ConfigMaps("payments").Get(ctx, "hello", metav1.GetOptions{})
 		if err != nil || cm.Data["greeting"] != "v2" {
 			t.Errorf("team payments's workload after the second onboarding: %v %v", cm, err)
+		}
+		// The first team's push role reaches its own repository only.
+		if push.AccessKeyID != "" {
+			if err := l.git.pushAs(ctx, push, b.repo, "feature/intrusion", "into another team's repository", map[string]string{"x.yaml": "x: 1\n"}); err == nil {
+				t.Error("team payments's push role pushed to team search's repository")
+			} else if said := l.git.last(40); !strings.Contains(said, "because no identity-based policy allows the codecommit:GitPush action") {
+				t.Errorf("team payments's push role on team search's repository: %v; CodeCommit said:\n%s", err, said)
+			}
 		}
 		// The assumptions asked during eks-access have had their minute.
 		l.checkRefusals(t)
