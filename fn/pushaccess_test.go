@@ -129,6 +129,12 @@ func TestPushAccess(t *testing.T) {
 			if pc := role["spec"].(map[string]any)["providerConfigRef"].(map[string]any)["name"]; pc != "aws-central" {
 				t.Errorf("%s\nthe push role is made with ProviderConfig %v, not the repository account's", tc.reason, pc)
 			}
+			// The team reads the role to assume from its XR.
+			xrStatus, _ := rsp.GetDesired().GetComposite().GetResource().AsMap()["status"].(map[string]any)
+			repoStatus, _ := xrStatus["repository"].(map[string]any)
+			if want := "arn:aws:iam::111122223333:role/eks-gitops/" + role["metadata"].(map[string]any)["annotations"].(map[string]any)["crossplane.io/external-name"].(string); repoStatus["pushRoleArn"] != want {
+				t.Errorf("%s\nstatus.repository.pushRoleArn %v, want %s", tc.reason, repoStatus["pushRoleArn"], want)
+			}
 			trust := fp["assumeRolePolicy"].(string)
 			for _, p := range tc.trusted {
 				if d, err := iampolicy.Evaluate(trust, iampolicy.Request{Action: "sts:AssumeRole", Principal: p}); err != nil || d != iampolicy.Allow {

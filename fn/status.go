@@ -255,8 +255,17 @@ func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, xr
 		status["network"] = map[string]any{"vpcId": facts.VPCID}
 	}
 	status["argocd"] = map[string]any{"clusterName": p.ProjectName(), "project": p.ProjectName()}
+	repo := map[string]any{}
 	if facts.RepositoryCloneURL != "" {
-		status["repository"] = map[string]any{"cloneUrl": facts.RepositoryCloneURL}
+		repo["cloneUrl"] = facts.RepositoryCloneURL
+	}
+	// The role the team pushes with, once it exists: its ARN follows from
+	// the settings, never from what was observed.
+	if _, ok := req.GetObserved().GetResources()[string(compose.NameGitPushRole)]; ok {
+		repo["pushRoleArn"] = p.GitPushRoleARN()
+	}
+	if len(repo) > 0 {
+		status["repository"] = repo
 	}
 	// Always written, empty once nothing fails: Crossplane keeps a status
 	// field the function stops writing.
