@@ -31,6 +31,7 @@ var readyChecks = map[schema.GroupKind]readyCheck{
 	{Group: "argoproj.io", Kind: "Application"}:               exists,
 	{Group: "protection.crossplane.io", Kind: "Usage"}:        exists,
 	{Group: "protection.crossplane.io", Kind: "ClusterUsage"}: exists,
+	{Group: "rbac.authorization.k8s.io", Kind: "RoleBinding"}: exists,
 }
 
 func exists(s *structpb.Struct) bool { return stringAt(s, "metadata", "name") != "" }

@@ -186,3 +186,85 @@ func TestMemberNamespacesReplaceTheAssociation(t *testing.T) {
 		t.Errorf("the same namespaces in another order give another association (%s, %s); to EKS they are a set", b, c)
 	}
 }
+
+// TestTeamViewBinding: a namespaced XR binds its team's control plane group
+// to Crossplane's view role in its own namespace; a cluster-scoped XR has no
+// namespace of its team's and binds nothing; a group that would reach other
+// teams or everyone is refused.
+func TestTeamViewBinding(t *testing.T) {
+	cases := map[string]struct {
+		reason     string
+		namespaced bool
+		group      any // nil: the example's
+		want       map[string]any
+		refused    string
+	}{
+		"Namespaced": {
+			reason:     "The team's group reads its XR and composed resources in its namespace.",
+			namespaced: true,
+			want: map[string]any{
+				"namespace": "team-analytics",
+				"roleRef":   map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "crossplane-view"},
+				"subjects":  []any{map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "eks-gitops:analytics"}},
+			},
+		},
+		"ClusterScoped": {
+			reason: "A cluster-scoped XR's resources are in the platform's namespace: no binding.",
+		},
+		"NoGroup": {
+			reason:     "Without the setting, no binding.",
+			namespaced: true, group: "",
+		},
+		"WithoutTeam": {
+			reason:     "One group bound in every team's namespace would let each team read the others'.",
+			namespaced: true, group: "engineers",
+			refused: `input.teamAccess.controlPlaneGroup: Invalid value: "engineers": must contain {team}`,
+		},
+		"SystemGroup": {
+			reason:     "system:authenticated is everyone.",
+			namespaced: true, group: "system:{team}",
+			refused: "must not be a system: group",
+		},
+		"OtherPlaceholder": {
+			reason:     "Only {team} is filled in.",
+			namespaced: true, group: "{team}-{environment}",
+			refused: "the only placeholder is {team}",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := exampleState(t)
+			if tc.namespaced {
+				s = newState(t, "xr-namespaced.yaml", "composition-namespaced.yaml")
+			}
+			if tc.group != nil {
+				a, _ := s.Input["teamAccess"].(map[string]any)
+				if tc.group == "" {
+					delete(a, "controlPlaneGroup")
+				} else {
+					a["controlPlaneGroup"] = tc.group
+				}
+			}
+			if tc.refused != "" {
+				refused(t, run(t, requestOf(t, s)), tc.refused)
+				return
+			}
+			_, rsp := convergedState(t, s)
+			r, ok := rsp.GetDesired().GetResources()["team-view-binding"]
+			if tc.want == nil {
+				if ok {
+					t.Errorf("%s\nteam-view-binding is declared", tc.reason)
+				}
+				return
+			}
+			if !ok {
+				t.Fatalf("%s\nno team-view-binding; declared: %v", tc.reason, resourceNames(rsp))
+			}
+			o := r.GetResource().AsMap()
+			got := map[string]any{"namespace": o["metadata"].(map[string]any)["namespace"], "roleRef": o["roleRef"], "subjects": o["subjects"]}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\n(-want +got):\n%s", tc.reason, diff)
+			}
+		})
+	}
+}

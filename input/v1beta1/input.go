@@ -158,6 +158,14 @@ type TeamAccess struct {
 	// +optional
 	// +kubebuilder:default={"{team}"}
 	MemberNamespaces []string `json:"memberNamespaces,omitempty"`
+
+	// ControlPlaneGroup is the group the team's people have on this
+	// control plane, as its API server sees them ({team} is the team's
+	// name, and must be in it). A namespaced XR binds it to Crossplane's
+	// crossplane-view role in its namespace: the team reads its XRs and
+	// their composed resources there, and nothing else.
+	// +optional
+	ControlPlaneGroup string `json:"controlPlaneGroup,omitempty"`
 }
 
 // Tenancy is what the platform grants each team.

@@ -339,3 +339,32 @@ func (p Params) teamRole(prefix, roleARN string, grants []accessGrant) []Object 
 	}
 	return objs
 }
+
+// NameTeamViewBinding is the binding that lets the team read its namespaced
+// XR and what it composed.
+const NameTeamViewBinding = resource.Name("team-view-binding")
+
+// TeamViewRole is Crossplane's own aggregated view role (its Helm chart's
+// crossplane-view): every Crossplane kind, the XRDs' and the providers'. A
+// RoleBinding limits it to the XR's namespace.
+const TeamViewRole = "crossplane-view"
+
+// teamViewBinding binds the team's control plane group to TeamViewRole in
+// a namespaced XR's namespace, when the platform names the group. A
+// cluster-scoped XR has no namespace of its team's to bind in.
+func (p Params) teamViewBinding() []Object {
+	a := p.Input.TeamAccess
+	if a == nil || a.ControlPlaneGroup == "" || !p.Namespaced() {
+		return nil
+	}
+	return []Object{{Name: NameTeamViewBinding, Body: map[string]any{
+		"apiVersion": "rbac.authorization.k8s.io/v1",
+		"kind":       "RoleBinding",
+		"metadata":   p.meta(p.ObjectName("team-view"), p.XRNamespace, nil),
+		"roleRef":    map[string]any{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": TeamViewRole},
+		"subjects": []any{map[string]any{
+			"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
+			"name": strings.ReplaceAll(a.ControlPlaneGroup, "{team}", p.Spec.Team.Name),
+		}},
+	}}}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/crossplane/function-sdk-go/resource"
@@ -106,7 +107,7 @@ func (p Params) Onboarding(f Facts) []Step {
 	registration := p.registration(f)
 	return []Step{
 		{Condition: StepClusterRegistered, Phase: "ClusterRegistration", Objects: registration},
-		{Condition: StepUserAccessConfigured, Phase: "UserAccess", Objects: append(p.userAccess(), p.teamAccess()...)},
+		{Condition: StepUserAccessConfigured, Phase: "UserAccess", Objects: slices.Concat(p.userAccess(), p.teamAccess(), p.teamViewBinding())},
 		{Condition: StepArgoCDAccessGranted, Phase: "ArgoCDAccess", Objects: p.argoCDProject(f)},
 		// The cluster Secret comes first in the registration step; the
 		// Application's Usage names it.

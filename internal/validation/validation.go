@@ -291,8 +291,22 @@ func teamAccess(p *field.Path, a *v1beta1.TeamAccess) field.ErrorList {
 			errs = append(errs, field.Invalid(p.Child(r.field), r.arn, err.Error()))
 		}
 	}
-	if a.AdminRoleARN == "" && a.MemberRoleARN == "" {
-		errs = append(errs, field.Required(p, "name adminRoleArn, memberRoleArn or both, or remove teamAccess"))
+	if a.AdminRoleARN == "" && a.MemberRoleARN == "" && a.ControlPlaneGroup == "" {
+		errs = append(errs, field.Required(p, "name adminRoleArn, memberRoleArn, controlPlaneGroup or several, or remove teamAccess"))
+	}
+	if g := a.ControlPlaneGroup; g != "" {
+		// A group without {team} would be bound in every team's namespace,
+		// and a system: group is everyone's (system:authenticated) or the
+		// cluster's administrators'.
+		filled := strings.ReplaceAll(g, "{team}", "a")
+		switch {
+		case !strings.Contains(g, "{team}"):
+			errs = append(errs, field.Invalid(p.Child("controlPlaneGroup"), g, "must contain {team}: the same group in every team's namespace would let each team read the others' clusters"))
+		case strings.ContainsAny(filled, "{}"):
+			errs = append(errs, field.Invalid(p.Child("controlPlaneGroup"), g, "the only placeholder is {team}"))
+		case strings.HasPrefix(filled, "system:"):
+			errs = append(errs, field.Invalid(p.Child("controlPlaneGroup"), g, "must not be a system: group, which Kubernetes gives to everyone or to its administrators"))
+		}
 	}
 	for i, ns := range a.MemberNamespaces {
 		if len(validation.IsDNS1123Label(strings.ReplaceAll(ns, "{team}", "a"))) > 0 {

@@ -1,6 +1,6 @@
 // Package conformance proves every object the function renders against the
 // real schemas: the AWS provider's and provider-kubernetes' Go API types
-// (decoded strictly: an unknown field fails), Kubernetes' core types,
+// (decoded strictly: an unknown field fails), Kubernetes' core and RBAC types,
 // Crossplane's Usage type, and, with `crossplane beta validate`, the CRD
 // files those projects ship (OpenAPI schema and CEL rules) plus Argo CD's.
 // It lives in its own module so the function's go.mod stays light.
@@ -26,6 +26,7 @@ import (
 	eks "github.com/upbound/provider-aws/v2/apis/namespaced/eks/v1beta1"
 	iam "github.com/upbound/provider-aws/v2/apis/namespaced/iam/v1beta1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -43,7 +44,7 @@ func scheme(t *testing.T) *runtime.Scheme {
 	s := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{
 		ec2.AddToScheme, iam.AddToScheme, eks.AddToScheme, cognitoidp.AddToScheme, codecommit.AddToScheme,
-		corev1.AddToScheme, pkobject.SchemeBuilder.AddToScheme,
+		corev1.AddToScheme, rbacv1.AddToScheme, pkobject.SchemeBuilder.AddToScheme,
 	} {
 		if err := add(s); err != nil {
 			t.Fatal(err)
@@ -337,8 +338,8 @@ func TestValidateCRDs(t *testing.T) {
 	skipped := 0
 	for _, r := range renderAll(t) {
 		o := r.object
-		if o["apiVersion"] == "v1" {
-			continue // Core kinds are decoded strictly in TestStrictDecode.
+		if o["apiVersion"] == "v1" || o["apiVersion"] == "rbac.authorization.k8s.io/v1" {
+			continue // Kubernetes' own kinds are decoded strictly in TestStrictDecode.
 		}
 		if gitHubKind(o) && github == "" {
 			skipped++

@@ -22,6 +22,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
 
 	"github.com/eks-gitops/function-eks-gitops/internal/naming"
@@ -800,6 +802,33 @@ func TestEndToEnd(t *testing.T) {
 		}
 		if secretString(repo, "password") == "" {
 			t.Error("the repository Secret has no password patched in")
+		}
+		// The team's group reads its XR and what it composed in its
+		// namespace, through Crossplane's own view role, and nothing else:
+		// no Secret, no other namespace, no change.
+		cfg := rest.CopyConfig(e.cp.cfg)
+		cfg.Impersonate = rest.ImpersonationConfig{UserName: "erin@example.com", Groups: []string{"eks-gitops:analytics"}}
+		team, err := dynamic.NewForConfig(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		xrs := team.Resource(schema.GroupVersionResource{Group: nsTeamClusterGVK.Group, Version: nsTeamClusterGVK.Version, Resource: "namespacedteamclusters"})
+		if _, err := xrs.Namespace("team-analytics").Get(ctx, "analytics-dev", metav1.GetOptions{}); err != nil {
+			t.Errorf("the team reading its XR: %v", err)
+		}
+		vpcs := team.Resource(schema.GroupVersionResource{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Resource: "vpcs"})
+		if list, err := vpcs.Namespace("team-analytics").List(ctx, metav1.ListOptions{}); err != nil || len(list.Items) != 1 {
+			t.Errorf("the team reading its composed VPC: %v", err)
+		}
+		forbidden := map[string]error{}
+		_, forbidden["a Secret in its namespace"] = team.Resource(schema.GroupVersionResource{Version: "v1", Resource: "secrets"}).Namespace("team-analytics").List(ctx, metav1.ListOptions{})
+		_, forbidden["XRs in another namespace"] = xrs.Namespace("crossplane-system").List(ctx, metav1.ListOptions{})
+		_, forbidden["cluster-scoped XRs"] = team.Resource(schema.GroupVersionResource{Group: teamClusterGVK.Group, Version: teamClusterGVK.Version, Resource: "teamclusters"}).List(ctx, metav1.ListOptions{})
+		forbidden["deleting its XR"] = xrs.Namespace("team-analytics").Delete(ctx, "analytics-dev", metav1.DeleteOptions{DryRun: []string{metav1.DryRunAll}})
+		for what, err := range forbidden {
+			if !apierrors.IsForbidden(err) {
+				t.Errorf("the team's group, %s: %v, want 403", what, err)
+			}
 		}
 	})
 

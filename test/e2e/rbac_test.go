@@ -28,6 +28,9 @@ var chartRBAC = []string{
 	"clusterrole.yaml", "clusterrolebinding.yaml",
 	"rbac-manager-clusterrole.yaml", "rbac-manager-clusterrolebinding.yaml",
 	"rbac-manager-allowed-provider-permissions.yaml",
+	// crossplane-view and the roles it aggregates: what a team's group is
+	// bound to in its namespace.
+	"rbac-manager-managed-clusterroles.yaml",
 }
 
 // renderChartRBAC renders chartRBAC from the chart in the Crossplane module
