@@ -188,13 +188,21 @@ func (c *codeCommit) push(ctx context.Context, repo, message string, files map[s
 		return err
 	}
 	defer os.RemoveAll(work) //nolint:errcheck // Best effort.
-	bare := filepath.Join(c.repos, repo)
-	if err := run(work, "git", "clone", "-q", bare, "."); err != nil {
+	if err := c.commit(repo, work, "main", message, files); err != nil {
 		return err
 	}
-	_ = run(work, "git", "checkout", "-q", "-B", "main")
+	return run(work, "git", "push", "-q", "origin", "main")
+}
+
+// commit clones repo into dir and commits files onto branch: a file with
+// no content is removed.
+func (c *codeCommit) commit(repo, dir, branch, message string, files map[string]string) error {
+	if err := run(dir, "git", "clone", "-q", filepath.Join(c.repos, repo), "."); err != nil {
+		return err
+	}
+	_ = run(dir, "git", "checkout", "-q", "-B", branch)
 	for p, content := range files {
-		f := filepath.Join(work, p)
+		f := filepath.Join(dir, p)
 		if content == "" {
 			_ = os.Remove(f)
 			continue
@@ -206,13 +214,10 @@ func (c *codeCommit) push(ctx context.Context, repo, message string, files map[s
 			return err
 		}
 	}
-	if err := run(work, "git", "add", "-A"); err != nil {
+	if err := run(dir, "git", "add", "-A"); err != nil {
 		return err
 	}
-	if err := run(work, "git", "commit", "-q", "--allow-empty", "-m", message); err != nil {
-		return err
-	}
-	return run(work, "git", "push", "-q", "origin", "main")
+	return run(dir, "git", "commit", "-q", "--allow-empty", "-m", message)
 }
 
 // run runs a command in dir with a fixed Git identity and no user or

@@ -137,23 +137,10 @@ func (c *codeCommit) pushAs(ctx context.Context, creds aws.Credentials, repo, br
 		return err
 	}
 	tree := filepath.Join(work, "tree")
-	if err := run(work, "git", "clone", "-q", filepath.Join(c.repos, repo), tree); err != nil {
+	if err := os.Mkdir(tree, 0o700); err != nil {
 		return err
 	}
-	_ = run(tree, "git", "checkout", "-q", "-B", branch)
-	for p, content := range files {
-		f := filepath.Join(tree, p)
-		if err := os.MkdirAll(filepath.Dir(f), 0o700); err != nil {
-			return err
-		}
-		if err := os.WriteFile(f, []byte(content), 0o600); err != nil {
-			return err
-		}
-	}
-	if err := run(tree, "git", "add", "-A"); err != nil {
-		return err
-	}
-	if err := run(tree, "git", "commit", "-q", "-m", message); err != nil {
+	if err := c.commit(repo, tree, branch, message, files); err != nil {
 		return err
 	}
 	ts := time.Now().UTC().Format("20060102T150405")

@@ -190,12 +190,7 @@ func (a composedAWS) pullRefused(ctx context.Context, user, password, repo strin
 	if iamUser == nil {
 		return "the credential's IAM user does not exist", nil
 	}
-	var repoARN string
-	for _, o := range w {
-		if kindIs(o, "Repository") && str(o, "metadata", "annotations", "crossplane.io/external-name") == repo {
-			repoARN = str(o, "status", "atProvider", "arn")
-		}
-	}
+	repoARN := repositoryARN(w, repo)
 	if repoARN == "" {
 		return "repository " + repo + " does not exist", nil
 	}

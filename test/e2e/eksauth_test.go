@@ -121,54 +121,50 @@ func (e *eksAuth) decisions() string { return e.last(40) }
 // the identity a platform gives Argo CD's pods (IRSA or Pod Identity):
 // Argo CD starts from the hub role's session.
 func (e *eksAuth) stsCredentials(ctx context.Context, role string) (aws.Credentials, error) {
-	form := url.Values{"Action": {"AssumeRole"}, "Version": {"2011-06-15"}, "RoleArn": {role}, "RoleSessionName": {"argocd"}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.moto+"/", strings.NewReader(form.Encode()))
+	c, arn, err := assumeRole(ctx, e.moto, aws.Credentials{AccessKeyID: "AKIAPLATFORMIRSA0000"}, role, "argocd")
 	if err != nil {
-		return aws.Credentials{}, err
+		return c, err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAPLATFORMIRSA0000/20260101/eu-west-1/sts/aws4_request")
-	rsp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return aws.Credentials{}, err
-	}
-	defer rsp.Body.Close() //nolint:errcheck // Read below.
-	body, _ := io.ReadAll(rsp.Body)
-	var out assumeRoleResponse
-	if err := xml.Unmarshal(body, &out); err != nil || out.Result.Credentials.AccessKeyID == "" {
-		return aws.Credentials{}, fmt.Errorf("moto AssumeRole %s: %s", role, body)
-	}
-	c := out.Result.Credentials
 	e.mu.Lock()
-	e.keys[c.AccessKeyID] = issued{secret: c.SecretAccessKey, role: role, arn: out.Result.AssumedRoleUser.Arn}
+	e.keys[c.AccessKeyID] = issued{secret: c.SecretAccessKey, role: role, arn: arn}
 	e.mu.Unlock()
-	return aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}, nil
+	return c, nil
 }
 
 // assumeAs asks the STS front, as a session it issued, for a session of
 // role: what a team member's `aws sts assume-role` does. Refused when the
 // role's trust policy does not name the caller's role.
 func (e *eksAuth) assumeAs(ctx context.Context, creds aws.Credentials, role, name string) (aws.Credentials, error) {
+	c, _, err := assumeRole(ctx, e.sts, creds, role, name)
+	return c, err
+}
+
+// assumeRole calls STS's AssumeRole at endpoint as the caller's access key
+// (named in the Authorization header, which is all the front and moto
+// read), and returns the session and its assumed-role ARN.
+func assumeRole(ctx context.Context, endpoint string, caller aws.Credentials, role, name string) (aws.Credentials, string, error) {
 	form := url.Values{"Action": {"AssumeRole"}, "Version": {"2011-06-15"}, "RoleArn": {role}, "RoleSessionName": {name}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.sts+"/", strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint+"/", strings.NewReader(form.Encode()))
 	if err != nil {
-		return aws.Credentials{}, err
+		return aws.Credentials{}, "", err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+creds.AccessKeyID+"/20260101/eu-west-1/sts/aws4_request")
-	req.Header.Set("X-Amz-Security-Token", creds.SessionToken)
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+caller.AccessKeyID+"/20260101/eu-west-1/sts/aws4_request")
+	if caller.SessionToken != "" {
+		req.Header.Set("X-Amz-Security-Token", caller.SessionToken)
+	}
 	rsp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return aws.Credentials{}, err
+		return aws.Credentials{}, "", err
 	}
 	defer rsp.Body.Close() //nolint:errcheck // Read below.
 	body, _ := io.ReadAll(rsp.Body)
 	var out assumeRoleResponse
 	if err := xml.Unmarshal(body, &out); err != nil || out.Result.Credentials.AccessKeyID == "" {
-		return aws.Credentials{}, fmt.Errorf("AssumeRole %s: %s", role, body)
+		return aws.Credentials{}, "", fmt.Errorf("AssumeRole %s: %s", role, body)
 	}
 	c := out.Result.Credentials
-	return aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}, nil
+	return aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}, out.Result.AssumedRoleUser.Arn, nil
 }
 
 type assumeRoleResponse struct {
