@@ -144,11 +144,13 @@ func (c *codeCommit) pushAs(ctx context.Context, creds aws.Credentials, repo, br
 		return err
 	}
 	ts := time.Now().UTC().Format("20060102T150405")
-	cmd := exec.CommandContext(ctx, "git", "-c", "http.proxy="+c.proxy, "-c", "http.sslCAInfo="+caFile,
+	cmd := exec.CommandContext(ctx, "git", "-c", "http.proxy="+c.proxy,
 		"-c", "credential.helper=", "-c", `credential.helper=!f() { test "$1" = get && printf 'username=%s\npassword=%s\n' "$CC_USER" "$CC_PASS"; }; f`,
 		"push", "-q", "https://"+c.host+"/v1/repos/"+repo, "HEAD:refs/heads/"+branch)
 	cmd.Dir = tree
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_TERMINAL_PROMPT=0",
+	// GIT_SSL_CAINFO, not http.sslCAInfo: a machine's own GIT_SSL_CAINFO
+	// would win over the configuration.
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_TERMINAL_PROMPT=0", "GIT_SSL_CAINFO="+caFile,
 		"CC_USER="+creds.AccessKeyID+"%"+creds.SessionToken,
 		"CC_PASS="+ts+"Z"+codeCommitSignature(creds.SecretAccessKey, c.region, c.host, "/v1/repos/"+repo, ts))
 	if out, err := cmd.CombinedOutput(); err != nil {
