@@ -3,8 +3,9 @@
 # The first run on a fresh machine installs three Debian packages and builds the
 # pinned tools, Kubernetes, Crossplane core and the AWS provider's API types:
 # 41 minutes on 2 cores with empty Go caches (2,465 s measured on
-# 2026-11-29). Later runs reuse the Go caches and take about 20 minutes
-# (1,174 s measured on 2026-12-03), 13 of them the end-to-end suite.
+# 2026-11-29, before Argo CD's build, which adds 501 s). Later runs reuse
+# the Go caches and take about 27 minutes (1,647 s measured on 2026-12-03),
+# 19 of them the end-to-end suite.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
