@@ -48,6 +48,16 @@ func TestGitHostInput(t *testing.T) {
 			mutate: func(r *v1beta1.Repository) { r.AccountID, r.Region = "111122223333", "eu-west-1" },
 			want:   []string{"input.repository.accountId", "input.repository.region"},
 		},
+		"GitLabWithBranchProtection": {
+			reason: "The default branch's protection is CodeCommit's push role; on GitLab the membership decides, so the setting would be ignored.", host: v1beta1.HostGitLab,
+			mutate: func(r *v1beta1.Repository) { r.DefaultBranchProtection = v1beta1.BranchProtectionDenyPush },
+			want:   []string{"input.repository.defaultBranchProtection"},
+		},
+		"CodeCommitUnknownProtection": {
+			reason: "A protection the function does not know is refused, not read as None.", host: v1beta1.HostCodeCommit,
+			mutate: func(r *v1beta1.Repository) { r.DefaultBranchProtection = "Sometimes" },
+			want:   []string{"input.repository.defaultBranchProtection"},
+		},
 		"CodeCommitWithGitHub": {
 			reason: "A second host's settings would be ignored.", host: v1beta1.HostCodeCommit,
 			mutate: func(r *v1beta1.Repository) { r.GitHub = &v1beta1.GitHub{Owner: "acme"} },
