@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"strings"
 
 	"github.com/alecthomas/kong"
 
@@ -24,16 +25,19 @@ import (
 
 // ValidateCmd checks XR manifests as the function will, and across them.
 type ValidateCmd struct {
-	Compositions []string `help:"A Composition whose step of this function serves the XRs of its kind; repeat for each XR kind. Default: the Configuration package's Compositions of this version, built in." name:"composition" short:"c" type:"existingfile"`
+	Compositions []string `help:"A Composition whose step of this function serves the XRs of its kind, or an XRD (which says whether its kind is namespaced); repeat for each. Default: the Configuration package's Compositions and XRDs of this version, built in." name:"composition" short:"c" type:"existingfile"`
 	Settings     string   `help:"The platform settings (the EnvironmentConfig the Compositions' Inputs name)." short:"s" type:"existingfile"`
+	Base         string   `help:"The Git revision the change is based on (a pull request's base, e.g. origin/main): each changed XR is judged as an edit of its version there, as the function's guard judges it once the cluster runs; an edit the cluster cannot take (region, account, CIDRs, a Kubernetes version down or two minors up, zones or node pools removed without confirmRemoval) is a problem." placeholder:"REF"`
 	Context      []string `help:"The rest of the repository (files or directories): checked with the given paths for names they share and networks that overlap, but its own problems are not reported. For pull requests: pass the changed files as paths and the repository as context." name:"context"`
+	Output       string   `help:"How problems are printed: text (one line each), json (one JSON object per line: file, line, column, field, rule, message, severity) or github (workflow commands, which annotate each problem on its line in the pull request)." short:"o" enum:"${outputs}" default:"text"`
 	Paths        []string `arg:"" help:"XR manifests: files, or directories searched for *.yaml and *.yml files."`
 }
 
-// packageCompositions are the Configuration package's Compositions, so
-// validate judges with exactly the Compositions of its version.
+// packageCompositions are the Configuration package's Compositions and
+// XRDs, so validate judges with exactly the Compositions of its version and
+// knows which kinds are namespaced.
 //
-//go:embed package/configuration/composition.yaml package/configuration/composition-namespaced.yaml
+//go:embed package/configuration/composition.yaml package/configuration/composition-namespaced.yaml example/xrd.yaml example/xrd-namespaced.yaml
 var packageCompositions embed.FS
 
 // errProblems makes the command exit with status 1 once its findings are
@@ -56,7 +60,7 @@ func (c *ValidateCmd) Run() error {
 		checker, err = repocheck.New(f, c.Compositions, c.Settings)
 	} else {
 		var sources []repocheck.Source
-		for _, name := range []string{"package/configuration/composition.yaml", "package/configuration/composition-namespaced.yaml"} {
+		for _, name := range []string{"package/configuration/composition.yaml", "package/configuration/composition-namespaced.yaml", "example/xrd.yaml", "example/xrd-namespaced.yaml"} {
 			b, rerr := packageCompositions.ReadFile(name)
 			if rerr != nil {
 				return rerr
@@ -68,15 +72,35 @@ func (c *ValidateCmd) Run() error {
 	if err != nil {
 		return err
 	}
-	findings, err := checker.CheckChanged(files, context)
+	if c.Base != "" {
+		base, err := repocheck.GitBase(".", c.Base)
+		if err != nil {
+			return err
+		}
+		checker.WithBase(base)
+	}
+	findings, err := repocheck.EmptyDirectories(c.Paths)
 	if err != nil {
 		return err
 	}
-	for _, f := range findings {
-		fmt.Println(f)
+	checked, err := checker.CheckChanged(files, context)
+	if err != nil {
+		return err
 	}
-	if len(findings) > 0 {
-		fmt.Fprintf(os.Stderr, "validate: %d problem(s) in %d file(s)\n", len(findings), len(files))
+	findings = append(findings, checked...)
+	errs := 0
+	for _, f := range findings {
+		line, err := f.Format(c.Output)
+		if err != nil {
+			return err
+		}
+		fmt.Println(line)
+		if f.Severity == repocheck.SeverityError {
+			errs++
+		}
+	}
+	if errs > 0 {
+		fmt.Fprintf(os.Stderr, "validate: %d problem(s) in %d file(s)\n", errs, len(files))
 		return errProblems
 	}
 	fmt.Fprintf(os.Stderr, "validate: %d file(s), no problems\n", len(files))
@@ -85,6 +109,8 @@ func (c *ValidateCmd) Run() error {
 
 // CLI of this Function: it serves the function unless told to validate.
 type CLI struct {
+	Version kong.VersionFlag `help:"Print the version and exit."`
+
 	Serve    ServeCmd    `cmd:"" default:"withargs" help:"Serve the function over gRPC (the default: the function's package runs it with flags only)."`
 	Validate ValidateCmd `cmd:"" help:"Give XR manifests the verdict the function will give them, before they are merged: one line per problem, exit status 1 if any."`
 }
@@ -157,14 +183,58 @@ func planCacheBytes(mib int, memoryLimit int64) int64 {
 	return fn.DefaultPlanCacheBytes
 }
 
-func main() {
-	ctx := kong.Parse(&CLI{},
-		kong.Description("A Crossplane composition function that composes a team's EKS cluster and its GitOps onboarding."),
-		kong.Vars{"plan_cache_size": strconv.Itoa(fn.DefaultPlanCacheSize), "plan_cache_mib": strconv.Itoa(fn.DefaultPlanCacheBytes >> 20)},
-	)
-	err := ctx.Run()
-	if errors.Is(err, errProblems) {
-		os.Exit(1) // The findings are printed already.
+// Exit statuses: a pull request's check tells problems in the manifests
+// from a command that could not judge them.
+const (
+	exitProblems     = 1
+	exitCommandError = 2
+)
+
+// version is the release's version: set by the release build
+// (-ldflags "-X main.version=v1.2.3"), else the module's version when built
+// by go install or go run of a tagged version, else "(devel)".
+var version string
+
+func versionString() string {
+	if version != "" {
+		return version
 	}
-	ctx.FatalIfErrorf(err)
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// cliVars are the values the CLI's flags and help read, from where each
+// is defined.
+func cliVars() kong.Vars {
+	return kong.Vars{
+		"outputs":         strings.Join(repocheck.Outputs, ","),
+		"plan_cache_size": strconv.Itoa(fn.DefaultPlanCacheSize),
+		"plan_cache_mib":  strconv.Itoa(fn.DefaultPlanCacheBytes >> 20),
+		"version":         "function-eks-gitops " + versionString(),
+	}
+}
+
+func main() {
+	parser, err := kong.New(&CLI{},
+		kong.Name("function-eks-gitops"),
+		kong.Description("A Crossplane composition function that composes a team's EKS cluster and its GitOps onboarding."),
+		cliVars(),
+	)
+	if err != nil {
+		panic(err) // The CLI's own definition: a programming error.
+	}
+	ctx, err := parser.Parse(os.Args[1:])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "function-eks-gitops: error: %v\n", err)
+		os.Exit(exitCommandError)
+	}
+	switch err := ctx.Run(); {
+	case errors.Is(err, errProblems):
+		os.Exit(exitProblems) // The findings are printed already.
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "function-eks-gitops: error: %v\n", err)
+		os.Exit(exitCommandError)
+	}
 }

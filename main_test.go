@@ -1,7 +1,12 @@
 package main
 
 import (
+	"errors"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/alecthomas/kong"
@@ -32,7 +37,7 @@ func TestPlanCacheBytes(t *testing.T) {
 // the CLI library (kong made --plan-cache-mi-b of PlanCacheMiB) fails here.
 func TestServeFlags(t *testing.T) {
 	var cli CLI
-	p, err := kong.New(&cli, kong.Vars{"plan_cache_size": "32", "plan_cache_mib": "64"})
+	p, err := kong.New(&cli, cliVars())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,5 +46,51 @@ func TestServeFlags(t *testing.T) {
 	}
 	if cli.Serve.PlanCacheMiB != 4 || cli.Serve.PlanCacheSize != 8 || cli.Serve.MaxResponseSize != 2 || cli.Serve.MaxRecvMessageSize != 5 || !cli.Serve.Insecure {
 		t.Errorf("flags parsed into %+v", cli.Serve)
+	}
+}
+
+// TestValidateExitStatus: a pull request's check tells problems (1) from a
+// command that could not judge (2); the binary says its version.
+func TestValidateExitStatus(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "function-eks-gitops")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	b, err := os.ReadFile(filepath.Join("example", "xr.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte(strings.Replace(string(b), `accountId: "444455556666"`, `accountId: "999999999999"`, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	settings := filepath.Join("example", "platform-settings.yaml")
+	cases := map[string]struct {
+		args   []string
+		status int
+		out    string
+	}{
+		"Version":       {args: []string{"--version"}, status: 0, out: "function-eks-gitops "},
+		"NoProblems":    {args: []string{"validate", "--settings", settings, filepath.Join("example", "xr.yaml")}, status: 0},
+		"Problems":      {args: []string{"validate", "--settings", settings, bad}, status: exitProblems, out: "spec.aws.accountId"},
+		"UnknownFlag":   {args: []string{"validate", "--bogus"}, status: exitCommandError, out: "unknown flag --bogus"},
+		"NoSettings":    {args: []string{"validate", "--settings", "/no/such/file", bad}, status: exitCommandError, out: "--settings"},
+		"NoSuchBase":    {args: []string{"validate", "--settings", settings, "--base", "no-such-revision", bad}, status: exitCommandError, out: "--base no-such-revision"},
+		"MissingFolder": {args: []string{"validate", "--settings", settings, "no/such/folder"}, status: exitCommandError, out: "no/such/folder"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			out, err := exec.Command(bin, tc.args...).CombinedOutput()
+			status := 0
+			var exit *exec.ExitError
+			if errors.As(err, &exit) {
+				status = exit.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if status != tc.status || !strings.Contains(string(out), tc.out) {
+				t.Errorf("%v: exit status %d, want %d; output %q, want it to contain %q", tc.args, status, tc.status, out, tc.out)
+			}
+		})
 	}
 }

@@ -120,7 +120,7 @@ func (f *Function) Params(req *fnv1.RunFunctionRequest) (compose.Params, error) 
 	if err != nil {
 		return compose.Params{}, err
 	}
-	_, p, err := f.validated(req, xr, schemeOf(xr.name, ownedBy(observedXR, req.GetObserved().GetResources())), ps)
+	_, p, err := f.validated(req, xr, existingOf(xr.name, ownedBy(observedXR, req.GetObserved().GetResources())), ps)
 	return p, err
 }
 
@@ -143,7 +143,7 @@ func (f *Function) ClusterScopedBinding(req *fnv1.RunFunctionRequest) (v1beta1.C
 	if err != nil {
 		return v1beta1.ClusterScopedBinding{}, err
 	}
-	in, err := readInput(req, ps)
+	in, err := readInput(req, ps, "", "")
 	if err != nil {
 		return v1beta1.ClusterScopedBinding{}, err
 	}
@@ -193,7 +193,7 @@ func (f *Function) answer(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionRespon
 	)
 	for {
 		var err error
-		in, p, err = f.validated(req, xr, schemeOf(xr.name, observed), ps)
+		in, p, err = f.validated(req, xr, existingOf(xr.name, observed), ps)
 		if in != nil {
 			rsp.Meta.Ttl = durationpb.New(in.TTL.Duration)
 		}
@@ -262,9 +262,11 @@ const (
 )
 
 // readInput reads the Input strictly (unknown fields are an error), fills
-// in the platform settings it names, applies its defaults and validates it.
-// An error in a value from the settings names the settings object.
-func readInput(req *fnv1.RunFunctionRequest, ps settings) (*v1beta1.Input, error) {
+// in the platform settings it names, chooses the Git host of the team's
+// repository (gitHost is the host it is observed on), applies the defaults
+// and validates it. An error in a value from the settings names the
+// settings object.
+func readInput(req *fnv1.RunFunctionRequest, ps settings, team, gitHost string) (*v1beta1.Input, error) {
 	// A Composition that hands this function another function's Input, or
 	// another version of this one, gets told so rather than half-read.
 	if v, k := stringAt(req.GetInput(), "apiVersion"), stringAt(req.GetInput(), "kind"); v != InputAPIVersion || k != InputKind {
@@ -290,6 +292,7 @@ func readInput(req *fnv1.RunFunctionRequest, ps settings) (*v1beta1.Input, error
 	if err := resource.AsObject(raw, in); err != nil {
 		return nil, errors.Wrap(err, "cannot read the function input")
 	}
+	chooseGitHost(in, team, gitHost)
 	in = in.WithDefaults()
 	if errs := validation.Input(in); len(errs) > 0 {
 		return nil, invalid(what, attribute(errs))
@@ -354,14 +357,14 @@ func newInputCache(plans *planCache, planBytes int64) *lrucache.Cache[[sha256.Si
 // result is kept under a hash of exactly those and the next poll of the
 // same XR reuses it. Only accepted ones are kept; a refusal is worked out
 // again on every call.
-func (f *Function) validated(req *fnv1.RunFunctionRequest, xr composite, scheme naming.Scheme, ps settings) (*v1beta1.Input, compose.Params, error) {
+func (f *Function) validated(req *fnv1.RunFunctionRequest, xr composite, ex existing, ps settings) (*v1beta1.Input, compose.Params, error) {
 	day := f.now().UTC().Format(time.DateOnly)
 	var (
 		key  [sha256.Size]byte
 		size int64
 	)
 	if f.inputs != nil {
-		k, n, err := validationKey(req.GetInput(), ps.data, xr, scheme, day)
+		k, n, err := validationKey(req.GetInput(), ps.data, xr, ex, day)
 		if err == nil {
 			key, size = k, inputMemory(n)
 			if vx, ok := f.inputs.Get(key); ok {
@@ -369,11 +372,11 @@ func (f *Function) validated(req *fnv1.RunFunctionRequest, xr composite, scheme 
 			}
 		}
 	}
-	in, err := readInput(req, ps)
+	in, err := readInput(req, ps, stringAt(xr.spec, "team", "name"), ex.gitHost)
 	if err != nil {
 		return nil, compose.Params{}, err
 	}
-	p, err := f.params(xr, in, scheme, ps)
+	p, err := f.params(xr, in, ex.scheme, ps)
 	if err != nil {
 		return in, compose.Params{}, err
 	}
@@ -386,7 +389,7 @@ func (f *Function) validated(req *fnv1.RunFunctionRequest, xr composite, scheme 
 // validationKey hashes what validation depends on, each part
 // length-prefixed, and returns the length of what it hashed: the size of
 // what a validated entry holds decoded.
-func validationKey(input, settings *structpb.Struct, xr composite, scheme naming.Scheme, day string) ([sha256.Size]byte, int, error) {
+func validationKey(input, settings *structpb.Struct, xr composite, ex existing, day string) ([sha256.Size]byte, int, error) {
 	det := proto.MarshalOptions{Deterministic: true}
 	in, err := det.Marshal(input)
 	if err != nil {
@@ -405,7 +408,7 @@ func validationKey(input, settings *structpb.Struct, xr composite, scheme naming
 		return [sha256.Size]byte{}, 0, err
 	}
 	var b []byte
-	for _, part := range [][]byte{in, set, spec, ann, []byte(xr.apiVersion), []byte(xr.kind), []byte(xr.namespace), []byte(xr.name), []byte(scheme.String()), []byte(day)} {
+	for _, part := range [][]byte{in, set, spec, ann, []byte(xr.apiVersion), []byte(xr.kind), []byte(xr.namespace), []byte(xr.name), []byte(ex.scheme.String()), []byte(ex.gitHost), []byte(day)} {
 		b = binary.BigEndian.AppendUint64(b, uint64(len(part)))
 		b = append(b, part...)
 	}
@@ -414,18 +417,19 @@ func validationKey(input, settings *structpb.Struct, xr composite, scheme naming
 
 // params reads, defaults and validates the XR's spec.
 func (f *Function) params(xr composite, in *v1beta1.Input, scheme naming.Scheme, ps settings) (compose.Params, error) {
-	s, err := clusterspec.Parse(xr.spec.AsMap())
-	if err != nil {
-		return compose.Params{}, errors.Wrap(err, "invalid XR")
+	s, errs := clusterspec.Parse(xr.spec.AsMap())
+	if len(errs) > 0 {
+		return compose.Params{}, invalid("invalid XR", errs)
 	}
-	// Crossplane's own machinery is not ours to read, and must not make
-	// two otherwise equal calls build (or cache) different plans.
-	s.Crossplane = nil
 	s = s.WithDefaults(in.DefaultKubernetesVersion)
 	c := validation.Composite{Name: xr.name, Namespace: xr.namespace, Scheme: scheme, GrantsAt: ps.grantsAt(), Annotations: stringMap(xr.annotations)}
 	if errs := validation.Spec(c, s, in, f.now()); len(errs) > 0 {
 		return compose.Params{}, invalid("invalid XR", errs)
 	}
+	// Crossplane's own machinery, once checked for a pinned revision, is
+	// not ours to read, and must not make two otherwise equal calls build
+	// (or cache) different plans.
+	s.Crossplane = nil
 	return compose.Params{XRName: c.Name, XRNamespace: c.Namespace, Scheme: scheme, Spec: s, Input: *in}.WithDerivedNames(), nil
 }
 

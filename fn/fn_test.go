@@ -58,7 +58,16 @@ func TestRunFunctionFatal(t *testing.T) {
 		"UnknownXRField": {
 			reason: "A typo in the XR is an error, not ignored.",
 			edit:   func(s *state) { set(s.XR, "spec.network.vpcCIDR", "10.0.0.0/16") },
-			want:   `spec.network.vpcCIDR: Unsupported field: not a field of this XR`,
+			want:   `spec.network.vpcCIDR: Unsupported value: not a field of this XR; did you mean vpcCidr?`,
+		},
+		"EveryMistakeOfTheSpec": {
+			reason: "Two typos and a wrong type are three problems, told at once, each with what to do.",
+			edit: func(s *state) {
+				set(s.XR, "spec.network.vpcCIDR", "10.0.0.0/16")
+				set(s.XR, "spec.enviroment", "dev")
+				set(s.XR, "spec.kubernetesVersion", 1.35)
+			},
+			want: `spec.enviroment: Unsupported value: not a field of this XR; did you mean environment?; spec.kubernetesVersion: Invalid value: a number is not a valid string: quote it ("1.35"); spec.network.vpcCIDR: Unsupported value: not a field of this XR; did you mean vpcCidr?`,
 		},
 		"WrongType": {
 			reason: "A number where a list belongs names the field.",

@@ -12,9 +12,13 @@ import (
 	"github.com/go-logr/logr/funcr"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/testing/protocmp"
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+
+	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
+	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 )
 
 func exampleNamed(t *testing.T, name string) example {
@@ -299,22 +303,75 @@ func TestGitCredentialNeverLeaks(t *testing.T) {
 	}
 }
 
-// TestGitHostSwitchRefused: a platform that moves to another Git host
-// cannot take a running cluster's repository with it; the XR is refused
-// and nothing is changed.
-func TestGitHostSwitchRefused(t *testing.T) {
+// TestGitHostStaysWhereTheRepositoryIs: a platform that moves to another
+// Git host keeps each running cluster's repository where it is: the
+// response is the one before the move, object for object. New clusters go
+// to the new host, and a cluster whose host's settings were removed is
+// refused, with nothing declared.
+func TestGitHostStaysWhereTheRepositoryIs(t *testing.T) {
 	for _, to := range []string{"github", "gitlab"} {
 		t.Run("default-to-"+to, func(t *testing.T) {
 			before, base := convergedState(t, exampleState(t))
 			s := next(t, before, base, allReady)
+			want := run(t, requestOf(t, s))
+
 			moved := newExampleState(t, exampleNamed(t, to)).Input
-			s.Input["repository"], s.Input["tenancy"] = moved["repository"], moved["tenancy"]
-			rsp := run(t, requestOf(t, s))
-			msg := fatal(rsp)
-			if !strings.Contains(msg, "input.repository.host") || !strings.Contains(msg, "this cluster's repository is on CodeCommit") {
-				t.Fatalf("fatal result %q, want a refusal naming input.repository.host", msg)
+			// The platform keeps CodeCommit's settings next to the new host's.
+			repo := moved["repository"].(map[string]any)
+			for k, v := range s.Input["repository"].(map[string]any) {
+				if _, ok := repo[k]; !ok {
+					repo[k] = v
+				}
+			}
+			s.Input["repository"], s.Input["tenancy"] = repo, moved["tenancy"]
+			got := run(t, requestOf(t, s))
+			if diff := cmp.Diff(want.GetDesired(), got.GetDesired(), protocmp.Transform()); diff != "" {
+				t.Errorf("moving the platform to %s changed the running cluster's objects (-before +after):\n%s", to, diff)
+			}
+
+			fresh := exampleState(t)
+			fresh.Input = s.Input
+			if _, ok := lastDesired(t, fresh)[string(compose.NameRepository)]; ok {
+				t.Errorf("a new XR got a CodeCommit repository after the platform moved to %s", to)
+			}
+
+			delete(repo, "accountId")
+			delete(repo, "region")
+			msg := fatal(run(t, requestOf(t, s)))
+			if !strings.Contains(msg, "input.repository.accountId") {
+				t.Errorf("with CodeCommit's settings removed: fatal result %q, want input.repository.accountId named", msg)
 			}
 		})
+	}
+}
+
+// TestTeamGrantPicksGitHost: a team's grant puts its new clusters'
+// repositories on another host than repository.host; other teams' stay.
+func TestTeamGrantPicksGitHost(t *testing.T) {
+	gh := newExampleState(t, exampleNamed(t, "github")).Input
+	s := exampleState(t)
+	repo := s.Input["repository"].(map[string]any)
+	repo["github"] = gh["repository"].(map[string]any)["github"]
+	s.Input["tenancy"] = gh["tenancy"]
+	for _, g := range s.Input["tenancy"].(map[string]any)["teams"].([]any) {
+		if g.(map[string]any)["name"] == "payments" {
+			g.(map[string]any)["repositoryHost"] = "GitHub"
+		}
+	}
+	desired := lastDesired(t, s)
+	if _, ok := desired[string(compose.NameGitHubRepository)]; !ok {
+		t.Error("team payments's grant names GitHub, and its new cluster got no GitHub repository")
+	}
+	if _, ok := desired[string(compose.NameRepository)]; ok {
+		t.Error("team payments's new cluster got a CodeCommit repository next to its GitHub one")
+	}
+	set(s.XR, "spec.team.name", "search")
+	set(s.XR, "spec.aws.accountId", "777788889999")
+	// As Argo CD writes it when it syncs teams/search/.
+	ann := s.XR["metadata"].(map[string]any)["annotations"].(map[string]any)
+	ann[v1beta1.DefaultBindingAnnotation] = strings.Replace(ann[v1beta1.DefaultBindingAnnotation].(string), "clusters-payments:", "clusters-search:", 1)
+	if _, ok := lastDesired(t, s)[string(compose.NameRepository)]; !ok {
+		t.Error("team search's grant names no host, and its new cluster is not on repository.host (CodeCommit)")
 	}
 }
 
@@ -326,4 +383,11 @@ func TestTeamCannotPickGitHost(t *testing.T) {
 	if msg := fatal(run(t, requestOf(t, s))); !strings.Contains(msg, "repository") {
 		t.Fatalf("fatal result %q, want the unknown field spec.repository refused", msg)
 	}
+}
+
+// lastDesired is what a new XR declares once converged.
+func lastDesired(t *testing.T, s state) map[string]*fnv1.Resource {
+	t.Helper()
+	_, rsp := convergedState(t, s)
+	return rsp.GetDesired().GetResources()
 }

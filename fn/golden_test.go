@@ -57,12 +57,13 @@ var stages = []struct {
 func paramsOf(t *testing.T, s state) compose.Params {
 	t.Helper()
 	req := requestOf(t, s)
-	in, err := readInput(req, settings{})
+	xr := compositeOf(req.GetObserved().GetComposite().GetResource())
+	ex := existingOf(xr.name, req.GetObserved().GetResources())
+	in, err := readInput(req, settings{}, stringAt(xr.spec, "team", "name"), ex.gitHost)
 	if err != nil {
 		t.Fatal(err)
 	}
-	xr := compositeOf(req.GetObserved().GetComposite().GetResource())
-	p, err := New(WithClock(func() time.Time { return testNow })).params(xr, in, schemeOf(xr.name, req.GetObserved().GetResources()), settings{})
+	p, err := New(WithClock(func() time.Time { return testNow })).params(xr, in, ex.scheme, settings{})
 	if err != nil {
 		t.Fatal(err)
 	}

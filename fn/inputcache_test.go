@@ -53,12 +53,12 @@ func TestInputMemoryEstimate(t *testing.T) {
 			runtime.ReadMemStats(&ms0)
 			for i, req := range reqs {
 				xr := compositeOf(req.GetObserved().GetComposite().GetResource())
-				in, p, err := f.validated(req, xr, 0, settings{})
+				in, p, err := f.validated(req, xr, existing{}, settings{})
 				if err != nil {
 					t.Fatal(err)
 				}
 				held[i] = validatedXR{in: in, p: p}
-				_, size, err := validationKey(req.GetInput(), nil, xr, 0, "2026-11-28")
+				_, size, err := validationKey(req.GetInput(), nil, xr, existing{}, "2026-11-28")
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -11,7 +11,6 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 
-	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 	"github.com/eks-gitops/function-eks-gitops/internal/guard"
 )
@@ -41,18 +40,9 @@ func liveOf(observed map[string]*fnv1.Resource) guard.Live {
 			l.ServiceCIDR = stringAt(cluster, "status", "atProvider", "kubernetesNetworkConfig", "serviceIpv4Cidr")
 		}
 	}
-	for name, host := range map[resource.Name]string{
-		compose.NameRepository:       v1beta1.HostCodeCommit,
-		compose.NameGitHubRepository: v1beta1.HostGitHub,
-		compose.NameGitLabProject:    v1beta1.HostGitLab,
-	} {
-		if _, ok := observed[string(name)]; ok {
-			l.GitHost = host
-		}
-	}
 	l.Subnets = map[string]guard.Subnet{}
 	for name, r := range observed {
-		if !strings.HasPrefix(name, "subnet-") {
+		if !strings.HasPrefix(name, compose.SubnetPrefix) {
 			continue
 		}
 		s := r.GetResource()
@@ -104,7 +94,7 @@ func nodeGroupFacts(observed map[string]*fnv1.Resource) map[resource.Name]compos
 func addonVersions(observed map[string]*fnv1.Resource) (running, asked map[string]string) {
 	running, asked = map[string]string{}, map[string]string{}
 	for name, r := range observed {
-		addon, ok := strings.CutPrefix(name, "eks-addon-")
+		addon, ok := strings.CutPrefix(name, compose.AddonPrefix)
 		if !ok {
 			continue
 		}

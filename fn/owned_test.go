@@ -103,6 +103,13 @@ func TestObservedStateIsOnlyTheXRsOwn(t *testing.T) {
 			reason: "A repository of the right kind, claiming the XR, but outside the namespace the function composes in.",
 			forge:  legacyRepository(controlledByXR, "codecommit.aws.m.upbound.io/v1beta1", "Repository", func(state) string { return "team-elsewhere" }),
 		},
+		"HostByAConfigMapClaimingTheXR": {
+			reason: "An object claiming the XR under the GitHub repository's name would have moved a new XR to GitHub: only that host's repository kind counts.",
+			forge: func(s state) (string, map[string]any) {
+				name := string(compose.NameGitHubRepository)
+				return name, controlledByXR(forged("v1", "ConfigMap", teamNamespace(s), "planted", name), s.XR)
+			},
+		},
 		"LegacyByAVPCWithoutOwner": {
 			reason: "A VPC with the Legacy name that Crossplane did not make for this XR.",
 			forge: func(s state) (string, map[string]any) {

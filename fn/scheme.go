@@ -7,6 +7,17 @@ import (
 	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 )
 
+// existing is what the XR's own objects fix, whatever the settings and the
+// XR say: the naming scheme and the host of the repository.
+type existing struct {
+	scheme  naming.Scheme
+	gitHost string
+}
+
+func existingOf(xrName string, observed map[string]*fnv1.Resource) existing {
+	return existing{scheme: schemeOf(xrName, observed), gitHost: observedGitHost(observed)}
+}
+
 // schemeOf reads which naming scheme the XR's existing resources use. An XR
 // whose VPC, cluster or repository was created under a Legacy name keeps the
 // Legacy scheme for everything: renaming a live cluster, repository or Git

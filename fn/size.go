@@ -8,6 +8,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 )
 
 // DefaultMaxResponseSize is the largest message Crossplane's gRPC client
@@ -25,9 +27,9 @@ var lists = []struct {
 	field  string
 	prefix string
 }{
-	{"spec.team.members", "cognito-member-"},
-	{"spec.team.admins", "cognito-admin-"},
-	{"spec.nodePools", "eks-nodegroup-"},
+	{"spec.team.members", compose.CognitoMemberPrefix},
+	{"spec.team.admins", compose.CognitoAdminPrefix},
+	{"spec.nodePools", compose.NodeGroupPrefix},
 }
 
 // checkSize refuses a response Crossplane could not receive, naming the

@@ -550,3 +550,18 @@ func withMembers(m ...string) (s clusterspec.Spec) {
 	s.Team.Members = m
 	return s
 }
+
+// TestRevisionPinRefused: an XR that keeps an old revision of the
+// Composition, and with it an older Input, is refused with nothing declared.
+func TestRevisionPinRefused(t *testing.T) {
+	s := exampleState(t)
+	set(s.XR, "spec.crossplane.compositionUpdatePolicy", "Manual")
+	set(s.XR, "spec.crossplane.compositionRevisionRef.name", "teamclusters-0ld0000")
+	rsp := run(t, requestOf(t, s))
+	if msg := fatal(rsp); !strings.Contains(msg, "spec.crossplane.compositionUpdatePolicy") {
+		t.Fatalf("fatal result %q, want spec.crossplane.compositionUpdatePolicy refused", msg)
+	}
+	if n := len(rsp.GetDesired().GetResources()); n != 0 {
+		t.Errorf("a refused XR declared %d resources", n)
+	}
+}

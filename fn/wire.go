@@ -14,7 +14,7 @@ import (
 // encoding from its first reuse on, so a converged XR's calls encode no
 // Struct at all. The response decodes to
 // exactly what RunFunction returns, and the same request always gives the
-// same bytes (TestWireAnswersAsRunFunction).
+// same bytes (TestWireBytesUnchanged).
 type Wire struct {
 	fnv1.UnimplementedFunctionRunnerServiceServer
 

@@ -1,6 +1,7 @@
 package v1beta1
 
 import (
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -30,6 +31,7 @@ const (
 	DefaultGitLabURL                = "https://gitlab.com"
 	DefaultBindingAnnotation        = "argocd.argoproj.io/tracking-id"
 	DefaultBindingApplication       = "clusters-{team}"
+	DefaultBindingFolder            = "teams/{team}"
 )
 
 // WithDefaults returns a copy of the Input with every default applied.
@@ -118,6 +120,9 @@ func (in *Input) WithDefaults() *Input {
 	if out.Tenancy.ClusterScopedBinding.Application == "" {
 		out.Tenancy.ClusterScopedBinding.Application = DefaultBindingApplication
 	}
+	if out.Tenancy.ClusterScopedBinding.Folder == "" {
+		out.Tenancy.ClusterScopedBinding.Folder = DefaultBindingFolder
+	}
 	if out.Repository == nil {
 		out.Repository = &Repository{}
 	}
@@ -128,7 +133,9 @@ func (in *Input) WithDefaults() *Input {
 	if out.Repository.Host == "" {
 		out.Repository.Host = HostCodeCommit
 	}
-	if out.Repository.Host == HostCodeCommit && out.Repository.DefaultBranchProtection == "" {
+	// CodeCommit's settings can be there for repositories that stay on
+	// CodeCommit while new ones go to another host.
+	if r := out.Repository; r.DefaultBranchProtection == "" && (r.Host == HostCodeCommit || r.AccountID != "" || r.Region != "") {
 		out.Repository.DefaultBranchProtection = BranchProtectionPullRequest
 	}
 	if gh := out.Repository.GitHub; gh != nil {
@@ -183,6 +190,33 @@ func ptr[T any](v T) *T { return &v }
 // ApplicationOf is the name of the Application that syncs team's folder.
 func (b ClusterScopedBinding) ApplicationOf(team string) string {
 	return strings.ReplaceAll(b.Application, "{team}", team)
+}
+
+// TeamOfFolder is the team whose folder (Folder) is dir, an absolute or
+// relative path: its last segments must be Folder's, {team} matching any
+// one segment. A repository checked out anywhere matches by its end.
+func (b ClusterScopedBinding) TeamOfFolder(dir string) (string, bool) {
+	want := strings.Split(strings.Trim(b.Folder, "/"), "/")
+	got := strings.Split(strings.Trim(filepath.ToSlash(filepath.Clean(dir)), "/"), "/")
+	if len(got) < len(want) {
+		return "", false
+	}
+	got = got[len(got)-len(want):]
+	team := ""
+	for i, w := range want {
+		switch {
+		case w == "{team}":
+			team = got[i]
+		case w != got[i]:
+			return "", false
+		}
+	}
+	return team, team != ""
+}
+
+// FolderOf is team's folder, relative to the repository's root.
+func (b ClusterScopedBinding) FolderOf(team string) string {
+	return strings.ReplaceAll(strings.Trim(b.Folder, "/"), "{team}", team)
 }
 
 // TrackingID is the value Argo CD's annotation tracking writes on an object

@@ -199,6 +199,15 @@ type ClusterScopedBinding struct {
 	// +optional
 	// +kubebuilder:default="clusters-{team}"
 	Application string `json:"application,omitempty"`
+
+	// Folder is the platform repository's folder that a team's Application
+	// syncs, relative to the repository's root; {team} is one whole
+	// segment, replaced by the team's name. The function never reads the
+	// repository: validate reads this to judge a manifest as the team's
+	// whose folder holds it, as Argo CD will.
+	// +optional
+	// +kubebuilder:default="teams/{team}"
+	Folder string `json:"folder,omitempty"`
 }
 
 // TeamGrant is what one team may use.
@@ -224,6 +233,14 @@ type TeamGrant struct {
 	// CodeCommit.
 	// +optional
 	GitUsers []string `json:"gitUsers,omitempty"`
+
+	// RepositoryHost is the Git host of the team's new clusters'
+	// repositories, when it is not repository.host: how a platform serves
+	// teams on two hosts, or moves one team at a time. A cluster whose
+	// repository exists keeps it on the host it is on, whatever this says.
+	// +optional
+	// +kubebuilder:validation:Enum=CodeCommit;GitHub;GitLab
+	RepositoryHost string `json:"repositoryHost,omitempty"`
 
 	// HostedZoneIDs are the Route 53 hosted zones the team's clusters may
 	// let external-dns and cert-manager write records in; a zone belongs to
@@ -450,17 +467,22 @@ const (
 // Repository configures the team's GitOps repository: one per cluster, on
 // the Git host the platform chose. A team cannot choose the host.
 type Repository struct {
-	// Host is where the repositories live: CodeCommit, GitHub or GitLab.
+	// Host is where new clusters' repositories live: CodeCommit, GitHub or
+	// GitLab (a team's grant may name another). A cluster whose repository
+	// exists keeps it where it is: the settings of every host that still
+	// holds repositories stay here.
 	// +optional
 	// +kubebuilder:validation:Enum=CodeCommit;GitHub;GitLab
 	// +kubebuilder:default=CodeCommit
 	Host string `json:"host,omitempty"`
 
-	// GitHub configures the GitHub host. Required when Host is GitHub.
+	// GitHub configures the GitHub host. Required while any cluster's
+	// repository is, or is to be, on GitHub.
 	// +optional
 	GitHub *GitHub `json:"github,omitempty"`
 
-	// GitLab configures the GitLab host. Required when Host is GitLab.
+	// GitLab configures the GitLab host. Required while any cluster's
+	// repository is, or is to be, on GitLab.
 	// +optional
 	GitLab *GitLab `json:"gitlab,omitempty"`
 

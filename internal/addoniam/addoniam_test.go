@@ -131,7 +131,7 @@ func TestPoliciesGrantOnlyWhatIsListed(t *testing.T) {
 	}
 }
 
-// TestPoliciesNeverWidenOnTheirOwn: conditions that narrow a grant to the
+// TestPoliciesKeepTheirConditions: conditions that narrow a grant to the
 // cluster's own resources are part of the contract.
 func TestPoliciesKeepTheirConditions(t *testing.T) {
 	ca := ClusterAutoscaler.Policy(scope)

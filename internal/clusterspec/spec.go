@@ -11,9 +11,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/crossplane/function-sdk-go/errors"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/eks-gitops/function-eks-gitops/internal/awszones"
+	"github.com/eks-gitops/function-eks-gitops/internal/spelling"
 )
 
 // Defaults for what a product engineer may leave out.
@@ -150,40 +151,45 @@ func (s Spec) Autoscaled() bool {
 	return false
 }
 
-// Parse reads the XR's spec strictly: an unknown field is an error, so a
-// typo is reported instead of silently ignored. Names match exactly, as the
-// API server matches them (encoding/json alone would accept "vpcCIDR" for
-// "vpcCidr").
-func Parse(spec map[string]any) (Spec, error) {
-	if path := unknownField(spec, reflect.TypeFor[Spec](), "spec"); path != "" {
-		return Spec{}, errors.Errorf("%s: Unsupported field: not a field of this XR", path)
+// Parse reads an XR's spec strictly: every field that is not one of the
+// XR's, each with the closest field it may have meant, and every value of
+// the wrong type are refused, all at once.
+func Parse(spec map[string]any) (Spec, field.ErrorList) {
+	var errs field.ErrorList
+	check(spec, reflect.TypeFor[Spec](), field.NewPath("spec"), &errs)
+	if len(errs) > 0 {
+		return Spec{}, errs
 	}
 	b, err := json.Marshal(spec)
 	if err != nil {
-		return Spec{}, errors.Wrap(err, "cannot encode the XR's spec")
+		return Spec{}, field.ErrorList{field.InternalError(field.NewPath("spec"), err)}
 	}
 	s := Spec{}
 	if err := json.Unmarshal(b, &s); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return Spec{}, errors.Errorf("spec.%s: Invalid value: a %s is not a valid %s", te.Field, te.Value, jsonType(te.Type.Kind().String()))
-		}
-		return Spec{}, errors.Wrap(err, "spec: Invalid value")
+		// check mirrors what json accepts; this is a backstop.
+		return Spec{}, field.ErrorList{&field.Error{Type: field.ErrorTypeInvalid, Field: "spec", BadValue: field.OmitValueType{}, Detail: err.Error()}}
 	}
 	return s, nil
 }
 
-// unknownField returns the path of the first field of v, in sorted order,
-// that t has no JSON field for.
-func unknownField(v any, t reflect.Type, path string) string {
+// check appends to errs each field of v that t has no JSON field for and
+// each value whose JSON type t's field cannot hold, in sorted key order.
+func check(v any, t reflect.Type, path *field.Path, errs *field.ErrorList) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	switch t.Kind() { //nolint:exhaustive // Only containers have fields.
+	if v == nil {
+		return
+	}
+	bad := func(what string) {
+		*errs = append(*errs, &field.Error{Type: field.ErrorTypeInvalid, Field: path.String(), BadValue: field.OmitValueType{}, Detail: what})
+	}
+	switch t.Kind() { //nolint:exhaustive // The kinds the spec's types use.
 	case reflect.Struct:
 		m, ok := v.(map[string]any)
 		if !ok {
-			return ""
+			bad("a " + jsonKind(v) + " is not a valid object")
+			return
 		}
 		fields := map[string]reflect.Type{}
 		for f := range t.Fields() {
@@ -193,48 +199,73 @@ func unknownField(v any, t reflect.Type, path string) string {
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			ft, ok := fields[k]
 			if !ok {
-				return path + "." + k
+				detail := "not a field of this XR" + spelling.Hint(k, slices.Sorted(maps.Keys(fields)))
+				*errs = append(*errs, &field.Error{Type: field.ErrorTypeNotSupported, Field: path.Child(k).String(), BadValue: field.OmitValueType{}, Detail: detail})
+				continue
 			}
-			if p := unknownField(m[k], ft, path+"."+k); p != "" {
-				return p
-			}
+			check(m[k], ft, path.Child(k), errs)
 		}
 	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return // json.RawMessage: Crossplane's own fields, any shape.
+		}
 		l, ok := v.([]any)
-		if !ok || t.Elem().Kind() == reflect.Uint8 {
-			return ""
+		if !ok {
+			bad("a " + jsonKind(v) + " is not a valid list")
+			return
 		}
 		for i, e := range l {
-			if p := unknownField(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); p != "" {
-				return p
-			}
+			check(e, t.Elem(), path.Index(i), errs)
 		}
 	case reflect.Map:
 		m, ok := v.(map[string]any)
 		if !ok {
-			return ""
+			bad("a " + jsonKind(v) + " is not a valid object")
+			return
 		}
 		for _, k := range slices.Sorted(maps.Keys(m)) {
-			if p := unknownField(m[k], t.Elem(), path+"["+k+"]"); p != "" {
-				return p
-			}
+			check(m[k], t.Elem(), path.Key(k), errs)
+		}
+	case reflect.String:
+		switch v.(type) {
+		case string:
+		case float64, int64, bool:
+			// YAML reads 1.35, 0123 and true as a number or a boolean.
+			bad(fmt.Sprintf("a %s is not a valid string: quote it (\"%v\")", jsonKind(v), v))
+		default:
+			bad("a " + jsonKind(v) + " is not a valid string")
+		}
+	case reflect.Bool:
+		if _, ok := v.(bool); !ok {
+			bad("a " + jsonKind(v) + " is not a valid boolean: write true or false, unquoted")
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		n, ok := v.(float64)
+		if !ok {
+			bad("a " + jsonKind(v) + " is not a valid whole number: write it unquoted")
+			return
+		}
+		if n != float64(int64(n)) {
+			bad(fmt.Sprintf("%v is not a valid whole number", n))
 		}
 	}
-	return ""
 }
 
-func jsonType(kind string) string {
-	switch {
-	case strings.HasPrefix(kind, "int"), strings.HasPrefix(kind, "uint"):
-		return "whole number"
-	case kind == "slice":
+// jsonKind names a decoded JSON value's type as the messages do.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case string:
+		return "string"
+	case float64, int64:
+		return "number"
+	case bool:
+		return "boolean"
+	case []any:
 		return "list"
-	case kind == "map", kind == "struct":
+	case map[string]any:
 		return "object"
-	case kind == "ptr":
-		return "value"
 	default:
-		return kind
+		return "value"
 	}
 }
 

@@ -18,7 +18,7 @@ func (p Params) RepositoryARN() string {
 func (p Params) codeCommit(f Facts) gitRepository {
 	r := p.Input.Repository
 	pc := r.ProviderConfigRef
-	repo := p.withDeletionPolicy(Object{Name: NameRepository, Body: withExternalName(p.managedWith(apiCodeCommit, "Repository", "repository", component(componentRepository), pc, map[string]any{
+	repo := p.withDeletionPolicy(Object{Name: NameRepository, Body: withExternalName(p.managedWith(apiCodeCommit, kindCodeCommitRepository, "repository", component(componentRepository), pc, map[string]any{
 		"region":        r.Region,
 		"description":   "GitOps repository of team " + p.Spec.Team.Name + " for cluster " + p.ClusterName(),
 		"defaultBranch": p.Input.ArgoCD.Bootstrap.Revision,

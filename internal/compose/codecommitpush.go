@@ -99,16 +99,21 @@ func (p Params) GitPushPolicy() string {
 	return string(b)
 }
 
+// hasPushAccess is whether the XR's team gets a push role (pushAccess).
+func (p Params) hasPushAccess() bool {
+	return len(p.TeamPrincipals()) > 0 && p.Scheme != naming.Legacy
+}
+
 // pushAccess is the team's way to push to its CodeCommit repository: a role
 // in the repository's account that the team's roles (teamAccess) may
 // assume, and, under PullRequest protection, the review rule of the default
 // branch. Without team roles there is nobody to trust, and Legacy XRs never
 // get it: its name in the shared account would not be unique.
 func (p Params) pushAccess() (objs, usages []Object) {
-	principals := p.TeamPrincipals()
-	if len(principals) == 0 || p.Scheme == naming.Legacy {
+	if !p.hasPushAccess() {
 		return nil, nil
 	}
+	principals := p.TeamPrincipals()
 	r := p.Input.Repository
 	pc := r.ProviderConfigRef
 	trusted := make([]any, len(principals))

@@ -36,8 +36,11 @@ var (
 	addonsWithNodes   = []string{"coredns"}
 )
 
+// AddonPrefix begins the composition resource name of every EKS add-on.
+const AddonPrefix = "eks-addon-"
+
 // NameAddon is the composition resource name of an EKS add-on.
-func NameAddon(addon string) resource.Name { return resource.Name("eks-addon-" + addon) }
+func NameAddon(addon string) resource.Name { return resource.Name(AddonPrefix + addon) }
 
 // NodeGroupName is the AWS name a new node group of the pool gets with the
 // pool's current shape.

@@ -36,17 +36,38 @@ func (p Params) RepositoryURL() string {
 	}
 }
 
+// GitRepository is the composed resource that is a cluster's repository on
+// one Git host.
+type GitRepository struct {
+	Host       string
+	Name       resource.Name
+	APIVersion string
+	Kind       string
+}
+
+// GitRepositories are the three hosts' repositories, in a fixed order.
+var GitRepositories = []GitRepository{
+	{v1beta1.HostCodeCommit, NameRepository, apiCodeCommit, kindCodeCommitRepository},
+	{v1beta1.HostGitHub, NameGitHubRepository, apiGitHubRepo, kindGitHubRepository},
+	{v1beta1.HostGitLab, NameGitLabProject, apiGitLabProjects, kindGitLabProject},
+}
+
+// Kinds of the repositories on each host.
+const (
+	kindCodeCommitRepository = "Repository"
+	kindGitHubRepository     = "Repository"
+	kindGitLabProject        = "Project"
+)
+
 // NameGitRepository is the composition resource name of the repository on
 // the platform's Git host.
 func (p Params) NameGitRepository() resource.Name {
-	switch p.Input.Repository.Host {
-	case v1beta1.HostGitHub:
-		return NameGitHubRepository
-	case v1beta1.HostGitLab:
-		return NameGitLabProject
-	default:
-		return NameRepository
+	for _, r := range GitRepositories {
+		if r.Host == p.Input.Repository.Host {
+			return r.Name
+		}
 	}
+	return NameRepository
 }
 
 // gitRepository is what a Git host composes for one cluster's repository.

@@ -55,7 +55,7 @@ func (p Params) gitHub() gitRepository {
 	// The repository's external name is its name: an existing repository
 	// of that name would be adopted, which the cluster name's hash of the
 	// XR's identity rules out.
-	repo := p.withDeletionPolicy(Object{Name: NameGitHubRepository, Body: p.managedWith(apiGitHubRepo, "Repository", "github-repository", component(componentGitHubRepository), pc, map[string]any{
+	repo := p.withDeletionPolicy(Object{Name: NameGitHubRepository, Body: p.managedWith(apiGitHubRepo, kindGitHubRepository, "github-repository", component(componentGitHubRepository), pc, map[string]any{
 		"name":        p.RepositoryName(),
 		"description": "GitOps repository of team " + p.Spec.Team.Name + " for cluster " + p.ClusterName(),
 		"visibility":  "private",

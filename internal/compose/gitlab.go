@@ -37,7 +37,7 @@ func (p Params) gitLab(f Facts) gitRepository {
 	revision := p.Input.ArgoCD.Bootstrap.Revision
 	// provider-gitlab names a project by its numeric ID, which it records
 	// as the external name once it created the project.
-	project := p.withDeletionPolicy(Object{Name: NameGitLabProject, Body: p.managedWith(apiGitLabProjects, "Project", "gitlab-project", component(componentGitLabProject), pc, map[string]any{
+	project := p.withDeletionPolicy(Object{Name: NameGitLabProject, Body: p.managedWith(apiGitLabProjects, kindGitLabProject, "gitlab-project", component(componentGitLabProject), pc, map[string]any{
 		"name":        p.RepositoryName(),
 		"path":        p.RepositoryName(),
 		"namespaceId": gl.GroupID,

@@ -360,13 +360,20 @@ func (p Params) userAccess() []Object {
 		}), Requires: []resource.Name{group}}
 	}
 	for _, m := range p.Spec.Team.Members {
-		objs = append(objs, member("cognito-member-", componentCognitoGroup, NameCognitoGroup, m))
+		objs = append(objs, member(CognitoMemberPrefix, componentCognitoGroup, NameCognitoGroup, m))
 	}
 	for _, m := range p.Spec.Team.Admins {
-		objs = append(objs, member("cognito-admin-", componentCognitoAdmin, NameCognitoAdminGroup, m))
+		objs = append(objs, member(CognitoAdminPrefix, componentCognitoAdmin, NameCognitoAdminGroup, m))
 	}
 	return objs
 }
+
+// Prefixes of the composition resource names of the Cognito group
+// memberships, one per member and admin.
+const (
+	CognitoMemberPrefix = "cognito-member-"
+	CognitoAdminPrefix  = "cognito-admin-"
+)
 
 var nonName = regexp.MustCompile(`[^a-z0-9]+`)
 

@@ -25,13 +25,16 @@ const (
 	componentRouteTable = "route-table"
 	componentEIP        = "eip"
 	componentNAT        = "nat-gateway"
-	tierPublic          = "public"
-	tierPrivate         = "private"
+	TierPublic          = "public"
+	TierPrivate         = "private"
 )
+
+// SubnetPrefix begins the composition resource name of every subnet.
+const SubnetPrefix = "subnet-"
 
 // NameSubnet is the composition resource name of a zone's subnet.
 func NameSubnet(tier string, z Zone) resource.Name {
-	return resource.Name("subnet-" + tier + "-" + z.Key)
+	return resource.Name(SubnetPrefix + tier + "-" + z.Key)
 }
 
 // PrivateSubnetObjectNames are the Kubernetes names of the private subnets,
@@ -42,7 +45,7 @@ func (p Params) PrivateSubnetObjectNames() []string {
 	zones := p.Zones()
 	names := make([]string, len(zones))
 	for i, z := range zones {
-		names[i] = p.ObjectName(string(NameSubnet(tierPrivate, z)))
+		names[i] = p.ObjectName(string(NameSubnet(TierPrivate, z)))
 	}
 	return names
 }
@@ -75,7 +78,7 @@ func (p Params) Network() []Object {
 			"vpcIdSelector": vpcSel,
 			"tags":          p.awsTags(p.ClusterName()),
 		})},
-		{Name: NamePublicRouteTable, Body: p.managed(apiEC2, "RouteTable", "rt-public", tiered(componentRouteTable, tierPublic, nil), map[string]any{
+		{Name: NamePublicRouteTable, Body: p.managed(apiEC2, "RouteTable", "rt-public", tiered(componentRouteTable, TierPublic, nil), map[string]any{
 			"region":        region,
 			"vpcIdSelector": vpcSel,
 			"tags":          p.awsTags(p.ClusterName() + "-public"),
@@ -83,7 +86,7 @@ func (p Params) Network() []Object {
 		{Name: NamePublicRoute, Body: p.managed(apiEC2, "Route", "route-public-internet", nil, map[string]any{
 			"region":               region,
 			"destinationCidrBlock": "0.0.0.0/0",
-			"routeTableIdSelector": selector(tiered(componentRouteTable, tierPublic, nil)),
+			"routeTableIdSelector": selector(tiered(componentRouteTable, TierPublic, nil)),
 			"gatewayIdSelector":    selector(component(componentIGW)),
 		})},
 	}
@@ -91,13 +94,13 @@ func (p Params) Network() []Object {
 	vpc := netip.MustParsePrefix(p.Spec.Network.VPCCIDR) // Validated.
 	for _, z := range p.Zones() {
 		sn, _ := netplan.Carve(vpc, z.Index) // Validated: the zone fits.
-		objs = append(objs, p.subnet(z, tierPublic, sn.Public), p.subnet(z, tierPrivate, sn.Private))
+		objs = append(objs, p.subnet(z, TierPublic, sn.Public), p.subnet(z, TierPrivate, sn.Private))
 		objs = append(objs, Object{
 			Name: resource.Name("route-table-association-public-" + z.Key),
 			Body: p.managed(apiEC2, "RouteTableAssociation", "rta-public-"+z.Key, nil, map[string]any{
 				"region":               region,
-				"routeTableIdSelector": selector(tiered(componentRouteTable, tierPublic, nil)),
-				"subnetIdSelector":     selector(tiered(componentSubnet, tierPublic, &z)),
+				"routeTableIdSelector": selector(tiered(componentRouteTable, TierPublic, nil)),
+				"subnetIdSelector":     selector(tiered(componentSubnet, TierPublic, &z)),
 			}),
 		})
 		objs = append(objs, p.privateRouting(z)...)
@@ -113,7 +116,7 @@ func (p Params) Network() []Object {
 				"region":               region,
 				"connectivityType":     "public",
 				"allocationIdSelector": selector(zoned(componentEIP, z)),
-				"subnetIdSelector":     selector(tiered(componentSubnet, tierPublic, &z)),
+				"subnetIdSelector":     selector(tiered(componentSubnet, TierPublic, &z)),
 				"tags":                 p.awsTags(p.ClusterName() + "-nat-" + z.Name),
 			})},
 		)
@@ -137,7 +140,7 @@ func (p Params) vpc() Object {
 func (p Params) subnetTags(z Zone, tier string) map[string]any {
 	tags := p.awsTags(p.ClusterName() + "-" + tier + "-" + z.Name)
 	tags["kubernetes.io/cluster/"+p.ClusterName()] = "shared"
-	if tier == tierPublic {
+	if tier == TierPublic {
 		tags["kubernetes.io/role/elb"] = "1"
 	} else {
 		tags["kubernetes.io/role/internal-elb"] = "1"
@@ -147,7 +150,7 @@ func (p Params) subnetTags(z Zone, tier string) map[string]any {
 
 // MaxTagCount is how many tags the resource with the most tags gets. AWS
 // allows 50 per resource.
-func (p Params) MaxTagCount() int { return len(p.subnetTags(Zone{Name: "z", Key: "z"}, tierPrivate)) }
+func (p Params) MaxTagCount() int { return len(p.subnetTags(Zone{Name: "z", Key: "z"}, TierPrivate)) }
 
 func (p Params) subnet(z Zone, tier string, cidr netip.Prefix) Object {
 	tags := p.subnetTags(z, tier)
@@ -157,7 +160,7 @@ func (p Params) subnet(z Zone, tier string, cidr netip.Prefix) Object {
 		"vpcIdSelector":       selector(component(componentVPC)),
 		"cidrBlock":           cidr.String(),
 		"availabilityZone":    z.Name,
-		"mapPublicIpOnLaunch": tier == tierPublic,
+		"mapPublicIpOnLaunch": tier == TierPublic,
 		"tags":                tags,
 	})}
 }
@@ -166,7 +169,7 @@ func (p Params) subnet(z Zone, tier string, cidr netip.Prefix) Object {
 // default route leaves through the zone's NAT gateway (or the single one).
 func (p Params) privateRouting(z Zone) []Object {
 	region := p.Spec.AWS.Region
-	rt := tiered(componentRouteTable, tierPrivate, &z)
+	rt := tiered(componentRouteTable, TierPrivate, &z)
 	return []Object{
 		{Name: resource.Name("route-table-private-" + z.Key), Body: p.managed(apiEC2, "RouteTable", "rt-private-"+z.Key, rt, map[string]any{
 			"region":        region,
@@ -182,7 +185,7 @@ func (p Params) privateRouting(z Zone) []Object {
 		{Name: resource.Name("route-table-association-private-" + z.Key), Body: p.managed(apiEC2, "RouteTableAssociation", "rta-private-"+z.Key, nil, map[string]any{
 			"region":               region,
 			"routeTableIdSelector": selector(rt),
-			"subnetIdSelector":     selector(tiered(componentSubnet, tierPrivate, &z)),
+			"subnetIdSelector":     selector(tiered(componentSubnet, TierPrivate, &z)),
 		})},
 	}
 }

@@ -141,11 +141,11 @@ type Upgrade struct {
 	nodeGroups []NodeGroupRef
 }
 
-// Upgrade decides the versions of the node groups and add-ons.
+// Upgrade decides the versions of the node groups and add-ons, one stage
+// at a time.
 func (p Params) Upgrade(f Facts) Upgrade {
 	to := p.Spec.KubernetesVersion
 	u := Upgrade{To: to, NodeGroupVersions: map[resource.Name]string{}, AddonMinor: to}
-	cv := f.Cluster.Version
 	var current []resource.Name
 	for _, pool := range p.Spec.NodePools {
 		ref := p.NodeGroupOf(pool, f)
@@ -153,52 +153,42 @@ func (p Params) Upgrade(f Facts) Upgrade {
 		current = append(current, ref.Resource)
 	}
 	u.Total = len(current)
-	// The version a node group keeps while it waits: what EKS reports, or
-	// what was last asked, or the control plane's.
-	// A version already asked for is never taken back, even when what is
-	// observed lags behind (a stale cache): EKS cannot downgrade.
-	keep := func(n resource.Name) string {
-		ng, ok := f.NodeGroups[n]
-		v := to
-		switch {
-		case ok && ng.Version != "":
-			v = ng.Version
-		case ok && ng.SpecVersion != "":
-			v = ng.SpecVersion
-		case cv != "":
-			v = cv
-		}
-		if ok && eksversion.Minor(ng.SpecVersion) > eksversion.Minor(v) {
-			v = ng.SpecVersion
-		}
-		return v
-	}
-	if cv == "" {
+	switch cv := f.Cluster.Version; {
+	case cv == "":
 		// Nothing runs yet: everything is created at the version asked for.
 		for _, n := range current {
 			u.NodeGroupVersions[n] = to
 		}
 		u.Done = u.Total
 		return u
+	case cv != to:
+		return controlPlaneStage(u, f, current)
 	}
-	if cv != to {
-		u.Stage = StageControlPlane
-		u.Waiting = "the control plane to run Kubernetes " + to + " and be ACTIVE"
-		for _, n := range current {
-			u.NodeGroupVersions[n] = keep(n)
-		}
-		u.AddonMinor = cv
-		if o := oldestObserved(f, current); o != "" && eksversion.Minor(o) < eksversion.Minor(cv) {
-			u.AddonMinor = o
-		}
-		u.Done = count(current, func(n resource.Name) bool { return done(f, n, to) })
+	if u = nodeGroupStage(u, f, current, p.Input.Upgrade.MaxParallelNodeGroups); u.Stage != "" {
 		return u
 	}
-	// The control plane runs the new version. Once it is ACTIVE, move the
-	// node groups, at most MaxParallelNodeGroups at a time, counting those
-	// already moving. A node group that does not exist yet is created at
-	// the new version.
-	slots := p.Input.Upgrade.MaxParallelNodeGroups
+	return p.addonStage(u, f)
+}
+
+// controlPlaneStage: the control plane moves to u.To first; node groups
+// keep their versions and add-ons follow the oldest of what runs.
+func controlPlaneStage(u Upgrade, f Facts, current []resource.Name) Upgrade {
+	u.Stage = StageControlPlane
+	u.Waiting = "the control plane to run Kubernetes " + u.To + " and be ACTIVE"
+	for _, n := range current {
+		u.NodeGroupVersions[n] = heldVersion(f, n, u.To)
+	}
+	u.AddonMinor = oldestRunning(f, current)
+	u.Done = count(current, func(n resource.Name) bool { return done(f, n, u.To) })
+	return u
+}
+
+// nodeGroupStage: the control plane runs u.To. Once it is ACTIVE, the node
+// groups move, at most slots at a time, counting those already moving; a
+// node group that does not exist yet is created at u.To. The stage is
+// left empty once every node group runs u.To.
+func nodeGroupStage(u Upgrade, f Facts, current []resource.Name, slots int) Upgrade {
+	to := u.To
 	if f.Cluster.Status != "ACTIVE" {
 		slots = 0
 	}
@@ -213,7 +203,7 @@ func (p Params) Upgrade(f Facts) Upgrade {
 			slots--
 			moving = append(moving, string(n))
 		default:
-			u.NodeGroupVersions[n] = keep(n)
+			u.NodeGroupVersions[n] = heldVersion(f, n, to)
 		}
 	}
 	for _, n := range current {
@@ -227,32 +217,65 @@ func (p Params) Upgrade(f Facts) Upgrade {
 		}
 	}
 	u.Done = count(current, func(n resource.Name) bool { return !lagging(f.NodeGroups[n], to) })
-	if u.Done < u.Total {
-		u.Stage = StageNodeGroups
-		// The add-ons keep following the oldest node group that runs.
-		u.AddonMinor = cv
-		if o := oldestObserved(f, current); o != "" && eksversion.Minor(o) < eksversion.Minor(cv) {
-			u.AddonMinor = o
-		}
-		u.Waiting = "the control plane to be ACTIVE"
-		if len(moving) > 0 {
-			u.Waiting = "node groups " + strings.Join(moving, ", ") + " to run Kubernetes " + to
-		}
+	if u.Done == u.Total {
 		return u
 	}
-	// Every node group runs the new version: the add-ons follow.
-	var lagging []string
-	for _, a := range p.addonNames() {
-		want := p.addonVersionFor(a, to, f)
-		if have, ok := f.AddonVersions[a]; ok && have != want {
-			lagging = append(lagging, a)
-		}
-	}
-	if len(lagging) > 0 {
-		u.Stage = StageAddons
-		u.Waiting = "add-ons " + strings.Join(lagging, ", ") + " to run their versions for Kubernetes " + to
+	u.Stage = StageNodeGroups
+	// The add-ons keep following the oldest node group that runs.
+	u.AddonMinor = oldestRunning(f, current)
+	u.Waiting = "the control plane to be ACTIVE"
+	if len(moving) > 0 {
+		u.Waiting = "node groups " + strings.Join(moving, ", ") + " to run Kubernetes " + to
 	}
 	return u
+}
+
+// addonStage: every node group runs u.To, and the add-ons follow.
+func (p Params) addonStage(u Upgrade, f Facts) Upgrade {
+	var behind []string
+	for _, a := range p.addonNames() {
+		want := p.addonVersionFor(a, u.To, f)
+		if have, ok := f.AddonVersions[a]; ok && have != want {
+			behind = append(behind, a)
+		}
+	}
+	if len(behind) > 0 {
+		u.Stage = StageAddons
+		u.Waiting = "add-ons " + strings.Join(behind, ", ") + " to run their versions for Kubernetes " + u.To
+	}
+	return u
+}
+
+// heldVersion is the version node group n keeps while it waits: what EKS
+// reports, or what was last asked, or the control plane's. A version
+// already asked for is never taken back, even when what is observed lags
+// behind (a stale cache): EKS cannot downgrade.
+func heldVersion(f Facts, n resource.Name, to string) string {
+	ng, ok := f.NodeGroups[n]
+	v := to
+	switch {
+	case ok && ng.Version != "":
+		v = ng.Version
+	case ok && ng.SpecVersion != "":
+		v = ng.SpecVersion
+	case f.Cluster.Version != "":
+		v = f.Cluster.Version
+	}
+	if ok && eksversion.Minor(ng.SpecVersion) > eksversion.Minor(v) {
+		v = ng.SpecVersion
+	}
+	return v
+}
+
+// oldestRunning is the Kubernetes minor the add-ons follow while an
+// upgrade moves: the control plane's, or an older one a node group still
+// runs.
+func oldestRunning(f Facts, current []resource.Name) string {
+	cv := f.Cluster.Version
+	if o := oldestObserved(f, current); o != "" && eksversion.Minor(o) < eksversion.Minor(cv) {
+		return o
+	}
+	return cv
 }
 
 // done reports whether node group n is observed ready at version v.

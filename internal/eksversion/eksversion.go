@@ -68,15 +68,25 @@ func SupportOn(version string, now time.Time) Support {
 	}
 }
 
-// SupportedOn lists the versions with any support on day now, for messages.
+// SupportedOn lists the versions with any support on day now, for
+// messages: those in standard support apart from those in extended support
+// only, which a cluster gets only with spec.supportType EXTENDED.
 func SupportedOn(now time.Time) string {
-	var v []string
+	var standard, extended []string
 	for _, r := range Releases {
-		if now.Before(r.ExtendedEnd) {
-			v = append(v, fmt.Sprintf("%s (standard support until %s)", r.Version, r.StandardEnd.Format(time.DateOnly)))
+		switch SupportOn(r.Version, now) {
+		case Standard:
+			standard = append(standard, fmt.Sprintf("%s (until %s)", r.Version, r.StandardEnd.Format(time.DateOnly)))
+		case Extended:
+			extended = append(extended, fmt.Sprintf("%s (until %s)", r.Version, r.ExtendedEnd.Format(time.DateOnly)))
+		case Unsupported:
 		}
 	}
-	return strings.Join(v, ", ")
+	out := "standard support: " + strings.Join(standard, ", ")
+	if len(extended) > 0 {
+		out += "; extended support only, with spec.supportType EXTENDED: " + strings.Join(extended, ", ")
+	}
+	return out
 }
 
 // Minor returns the minor number of a version such as "1.35", or -1.

@@ -29,9 +29,6 @@ type Live struct {
 	ServiceCIDR string
 	// Subnets are the observed subnets by composition resource name.
 	Subnets map[string]Subnet
-	// GitHost is the Git host the cluster's repository is observed on;
-	// empty until it exists.
-	GitHost string
 }
 
 // Subnet is an observed subnet.
@@ -60,11 +57,6 @@ func Check(p compose.Params, f compose.Facts, live Live) field.ErrorList {
 		immutable(spec.Child("network", "serviceCidr"), live.ServiceCIDR, p.Spec.Network.ServiceCIDR,
 			"EKS cannot change a cluster's service CIDR; leave the field as it was (or unset, to keep what EKS chose)")
 	}
-	if h := p.Input.Repository.Host; live.GitHost != "" && h != live.GitHost {
-		errs = append(errs, field.Forbidden(field.NewPath("input", "repository", "host"), fmt.Sprintf(
-			"this cluster's repository is on %s, and the platform now keeps repositories on %s: switching would delete the team's repository (or, under the Orphan policy, abandon it) and point Argo CD at an empty one on %s; serve existing clusters with a Composition whose settings keep %s, and move each team's repository before moving its XR",
-			live.GitHost, h, h, live.GitHost)))
-	}
 	errs = append(errs, zones(p, live)...)
 	errs = append(errs, pools(p, f)...)
 	return append(errs, version(p, f)...)
@@ -77,7 +69,7 @@ func zones(p compose.Params, live Live) field.ErrorList {
 	zp := field.NewPath("spec", "network", "zones")
 	planned := map[string]compose.Zone{}
 	for _, z := range p.Zones() {
-		for _, tier := range []string{"private", "public"} {
+		for _, tier := range []string{compose.TierPrivate, compose.TierPublic} {
 			planned[string(compose.NameSubnet(tier, z))] = z
 		}
 	}
@@ -85,7 +77,13 @@ func zones(p compose.Params, live Live) field.ErrorList {
 	if err != nil {
 		return nil
 	}
-	removed := map[string]bool{}
+	// A new region or VPC CIDR is refused on its own field: every subnet
+	// would move with it, and saying so again per subnet adds nothing.
+	if live.Region != "" && live.Region != p.Spec.AWS.Region {
+		return nil
+	}
+	newVPC := live.VPCCIDR != "" && live.VPCCIDR != p.Spec.Network.VPCCIDR
+	removed, moved := map[string]bool{}, map[string]bool{}
 	for _, name := range slices.Sorted(maps.Keys(live.Subnets)) {
 		s := live.Subnets[name]
 		z, ok := planned[name]
@@ -94,14 +92,16 @@ func zones(p compose.Params, live Live) field.ErrorList {
 			continue
 		}
 		sn, err := netplan.Carve(vpc, z.Index)
-		if err != nil {
+		if err != nil || newVPC || moved[s.Zone] {
 			continue
 		}
 		cidr := sn.Private.String()
-		if strings.HasPrefix(name, "subnet-public-") {
+		if strings.HasPrefix(name, compose.SubnetPrefix+compose.TierPublic+"-") {
 			cidr = sn.Public.String()
 		}
 		if s.Zone != z.Name || (s.CIDR != "" && s.CIDR != cidr) {
+			// One refusal per zone: its other subnet moves with it.
+			moved[s.Zone] = true
 			errs = append(errs, field.Forbidden(zp, fmt.Sprintf("subnet %s is in %s with %s, and this XR would put it in %s with %s: a subnet cannot move, so nodes would lose their network; keep the zones in the order they were first listed and add new zones at the end", name, s.Zone, s.CIDR, z.Name, cidr)))
 		}
 	}

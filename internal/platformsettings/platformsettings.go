@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/spelling"
 )
 
 // EnvironmentConfig is the kind the settings are read from.
@@ -85,7 +87,7 @@ func Merge(input, data map[string]any, src Source) (map[string]any, [][]string, 
 				walk(p, sub)
 			case none:
 				errs = append(errs, field.Forbidden(fieldPath(src.Path(), p),
-					"not a platform setting: it belongs to the Composition's Input (input."+strings.Join(p, ".")+"), or is no field at all"))
+					"not a platform setting: it belongs to the Composition's Input (input."+strings.Join(p, ".")+"), or is no field at all"+spelling.Hint(k, settingsAt(path))))
 			}
 		}
 	}
@@ -153,6 +155,17 @@ func kind(path []string) fieldKind {
 		}
 	}
 	return k
+}
+
+// settingsAt are the names of the settings directly under path.
+func settingsAt(path []string) []string {
+	var names []string
+	for _, f := range Fields {
+		if len(f) > len(path) && slices.Equal(f[:len(path)], path) && !slices.Contains(names, f[len(path)]) {
+			names = append(names, f[len(path)])
+		}
+	}
+	return names
 }
 
 func fieldPath(root *field.Path, p []string) *field.Path {

@@ -18,8 +18,10 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -36,16 +38,37 @@ import (
 
 // Finding is one problem in one file.
 type Finding struct {
-	File string
+	File string `json:"file"`
+	// Line and Column are where in File the problem's field is written,
+	// when that is known (1-based; 0 otherwise).
+	Line   int `json:"line,omitempty"`
+	Column int `json:"column,omitempty"`
+	// Field is the field the problem is about, when it names one.
+	Field string `json:"field,omitempty"`
 	// What is the kind of problem, as the function's Fatal result names it
 	// (e.g. "invalid XR").
-	What string
+	What string `json:"rule"`
 	// Detail is one field's error, or the whole message of an error that
 	// names no field.
-	Detail string
+	Detail string `json:"message"`
+	// Severity is SeverityError, which fails the check, or SeverityWarning:
+	// a problem of a file outside the change.
+	Severity string `json:"severity"`
 }
 
-func (f Finding) String() string { return f.File + ": " + f.What + ": " + f.Detail }
+// Severities of a finding.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+)
+
+func (f Finding) String() string {
+	s := f.File + ": " + f.What + ": " + f.Detail
+	if f.Severity == SeverityWarning {
+		s = "warning: " + s
+	}
+	return s
+}
 
 // Checker checks XR files against Compositions and platform settings.
 type Checker struct {
@@ -53,8 +76,19 @@ type Checker struct {
 	// inputs are the function's Inputs by the XR apiVersion and kind their
 	// Composition serves.
 	inputs map[string]*structpb.Struct
-	// settings is the platform settings object, when one is given.
-	settings *structpb.Struct
+	// settings is the platform settings object, when one is given, and
+	// settingsFile the file it is in.
+	settings     *structpb.Struct
+	settingsFile string
+	// namespaced are the XR kinds ("apiVersion/kind") the given XRDs
+	// declare namespaced.
+	namespaced map[string]bool
+	// bindings are the cluster-scoped binding of each XR kind, read once.
+	mu       sync.Mutex
+	bindings map[string]v1beta1.ClusterScopedBinding
+	// base reads changed files as they were before the change, when
+	// edits are judged (WithBase).
+	base Base
 }
 
 // New returns a Checker for the Compositions and platform settings in the
@@ -80,7 +114,7 @@ type Source struct {
 // NewFromSources is New for Compositions given as content, e.g. the ones
 // built into the binary.
 func NewFromSources(f *fn.Function, compositions []Source, settings string) (*Checker, error) {
-	c := &Checker{fn: f, inputs: map[string]*structpb.Struct{}}
+	c := &Checker{fn: f, inputs: map[string]*structpb.Struct{}, namespaced: map[string]bool{}, bindings: map[string]v1beta1.ClusterScopedBinding{}}
 	for _, src := range compositions {
 		path := src.Name
 		docs, err := Docs(path, bytes.NewReader(src.Data))
@@ -88,6 +122,10 @@ func NewFromSources(f *fn.Function, compositions []Source, settings string) (*Ch
 			return nil, err
 		}
 		for _, d := range docs {
+			if d["kind"] == "CompositeResourceDefinition" {
+				c.recordScope(d)
+				continue
+			}
 			if d["kind"] != "Composition" {
 				continue
 			}
@@ -128,7 +166,7 @@ func NewFromSources(f *fn.Function, compositions []Source, settings string) (*Ch
 				if err != nil {
 					return nil, fmt.Errorf("%s: %w", settings, err)
 				}
-				c.settings = s
+				c.settings, c.settingsFile = s, settings
 			}
 		}
 		if c.settings == nil {
@@ -136,6 +174,20 @@ func NewFromSources(f *fn.Function, compositions []Source, settings string) (*Ch
 		}
 	}
 	return c, nil
+}
+
+// recordScope notes which of an XRD's kinds are namespaced.
+func (c *Checker) recordScope(xrd map[string]any) {
+	spec, _ := xrd["spec"].(map[string]any)
+	if spec["scope"] != "Namespaced" {
+		return
+	}
+	names, _ := spec["names"].(map[string]any)
+	versions, _ := spec["versions"].([]any)
+	for _, v := range versions {
+		vm, _ := v.(map[string]any)
+		c.namespaced[fmt.Sprint(spec["group"], "/", vm["name"], "/", names["kind"])] = true
+	}
 }
 
 // fnInput is the Input of the Composition's step that runs this function.
@@ -157,6 +209,9 @@ type xr struct {
 	obj   map[string]any
 	input *structpb.Struct
 }
+
+// key is the XR's "apiVersion/kind", as the Compositions serve it.
+func (x xr) key() string { return fmt.Sprint(x.obj["apiVersion"], "/", x.obj["kind"]) }
 
 func (x xr) id() string {
 	md, _ := x.obj["metadata"].(map[string]any)
@@ -181,30 +236,53 @@ func (c *Checker) Check(files []string) ([]Finding, error) {
 func (c *Checker) CheckChanged(changed, context []string) ([]Finding, error) {
 	isChanged := map[string]bool{}
 	for _, f := range changed {
-		isChanged[filepath.Clean(f)] = true
+		isChanged[fileKey(f)] = true
 	}
 	var files []string
 	for _, f := range context {
-		if !isChanged[filepath.Clean(f)] {
+		if !isChanged[fileKey(f)] {
 			files = append(files, f)
 		}
 	}
 	// Context first: a name two XRs share is reported on the later one.
 	files = append(files, changed...)
-	findings, err := c.check(files)
+	findings, err := c.check(files, isChanged)
 	if err != nil || len(context) == 0 {
 		return findings, err
 	}
 	var out []Finding
 	for _, f := range findings {
-		if isChanged[filepath.Clean(f.File)] {
+		switch {
+		case isChanged[fileKey(f.File)], f.File == c.settingsFile:
+			out = append(out, f)
+		case f.What == whatUnreadable:
+			// Another team's broken file must not fail this change; it
+			// is said, so no one wonders why it was not checked.
+			f.Severity = SeverityWarning
 			out = append(out, f)
 		}
 	}
 	return out, nil
 }
 
-func (c *Checker) check(files []string) ([]Finding, error) {
+// fileKey is what identifies a file however its path is written: absolute
+// or relative, from any directory, through symbolic links. A changed file
+// also found in the context must be one file, or it would share every name
+// with itself.
+func fileKey(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.Clean(path)
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real
+	}
+	return abs
+}
+
+// check checks the files; the XRs of changed ones (all when changed is
+// empty) are judged as edits too, when a base is given.
+func (c *Checker) check(files []string, changed map[string]bool) ([]Finding, error) {
 	var xrs []xr
 	var findings []Finding
 	for _, path := range files {
@@ -214,7 +292,12 @@ func (c *Checker) check(files []string) ([]Finding, error) {
 		}
 		docs, err := readDocs(path)
 		if err != nil {
-			return nil, err
+			findings = append(findings, unreadable(path, err))
+			continue
+		}
+		if len(docs) == 0 {
+			findings = append(findings, Finding{File: path, What: whatUnreadable, Detail: "no manifest in it: an empty file in the platform repository is a mistake; add the XR or delete the file"})
+			continue
 		}
 		for _, d := range docs {
 			key := fmt.Sprint(d["apiVersion"], "/", d["kind"])
@@ -249,10 +332,11 @@ func (c *Checker) check(files []string) ([]Finding, error) {
 					verdicts[i].findings = []Finding{*f}
 					continue
 				}
-				if f, err := c.syncedFromFolder(x, req); err != nil || f != nil {
-					if err != nil {
-						f = &Finding{File: x.file, What: "invalid manifest", Detail: err.Error()}
-					}
+				if f := c.layout(x, req); len(f) > 0 {
+					verdicts[i].findings = f
+					continue
+				}
+				if f := c.syncedFromFolder(x, req); f != nil {
 					verdicts[i].findings = []Finding{*f}
 					continue
 				}
@@ -266,6 +350,9 @@ func (c *Checker) check(files []string) ([]Finding, error) {
 					continue
 				}
 				verdicts[i].p = &p
+				if c.base != nil && (len(changed) == 0 || changed[fileKey(x.file)]) {
+					verdicts[i].findings, verdicts[i].err = c.edits(x, p)
+				}
 			}
 		})
 	}
@@ -279,14 +366,85 @@ func (c *Checker) check(files []string) ([]Finding, error) {
 		if v.err != nil {
 			return nil, v.err
 		}
-		findings = append(findings, v.findings...)
+		var pos *positions
+		if len(v.findings) > 0 {
+			pos = positionsOf(xrs[i].file)
+		}
+		md, _ := xrs[i].obj["metadata"].(map[string]any)
+		name, _ := md["name"].(string)
+		namespace, _ := md["namespace"].(string)
+		for _, f := range v.findings {
+			if field, _, ok := strings.Cut(f.Detail, ": "); ok && fieldRe.MatchString(field) {
+				f.Field = field
+				f.Line, f.Column = pos.of(name, namespace, field)
+			}
+			findings = append(findings, f)
+		}
 		if v.p != nil {
 			accepted = append(accepted, acceptedXR{xr: xrs[i], p: *v.p})
 		}
 	}
 	findings = append(findings, sharedNames(accepted)...)
 	findings = append(findings, overlappingVPCs(accepted)...)
+	findings = c.onTheSettingsFile(findings)
+	for i := range findings {
+		if findings[i].Severity == "" {
+			findings[i].Severity = SeverityError
+		}
+	}
 	return findings, nil
+}
+
+// onTheSettingsFile moves the platform settings' own problems, which every
+// XR's verdict repeats, to the settings file, once each.
+func (c *Checker) onTheSettingsFile(findings []Finding) []Finding {
+	if c.settings == nil {
+		return findings
+	}
+	name := c.settings.GetFields()["metadata"].GetStructValue().GetFields()["name"].GetStringValue()
+	prefix := platformsettings.Kind + " " + name + "."
+	pos := positionsOf(c.settingsFile)
+	seen := map[string]bool{}
+	out := findings[:0]
+	for _, f := range findings {
+		if rest, ok := strings.CutPrefix(f.Detail, prefix); ok {
+			field, _, _ := strings.Cut(rest, ": ")
+			f = Finding{File: c.settingsFile, Field: field, What: f.What, Detail: f.Detail}
+			f.Line, f.Column = pos.of(name, "", field)
+			if seen[f.Detail] {
+				continue
+			}
+			seen[f.Detail] = true
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// whatUnreadable is the kind of a file's own problem that stops it from
+// being read: it does not parse, or holds nothing.
+const whatUnreadable = "unreadable manifest"
+
+// fieldRe is a field path as the function's errors begin with one.
+var fieldRe = regexp.MustCompile(`^(spec|metadata|input)(\.[A-Za-z0-9]+|\[[^\]]*\])*$`)
+
+// unreadable is a file that does not parse, at the line the parser names.
+func unreadable(path string, err error) Finding {
+	f := Finding{File: path, What: whatUnreadable, Detail: strings.TrimPrefix(err.Error(), path+": ")}
+	var doc int
+	if _, serr := fmt.Sscanf(f.Detail, "document %d:", &doc); serr == nil {
+		if m := yamlLineRe.FindStringSubmatch(f.Detail); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			if b, rerr := os.ReadFile(path); rerr == nil { //nolint:gosec // A file validate was given.
+				start := 1
+				for _, d := range splitDocs(string(b))[:doc-1] {
+					start += docLines(d)
+				}
+				f.Line = start + line - 1
+			}
+		}
+	}
+	return f
 }
 
 // request is the RunFunctionRequest Crossplane would send for a new XR:
@@ -326,38 +484,24 @@ func crossplaneMachinery(x xr) *Finding {
 	return &Finding{File: x.file, What: "invalid manifest", Detail: "spec.crossplane: Forbidden: Crossplane's own fields (the Composition, its revision, the composed resources) are the platform's; remove them"}
 }
 
-// TeamsFolder is the folder of the platform repository that holds one
-// folder per team; the platform's ApplicationSet syncs each with an
-// Application of its own (example/platform-repo/argocd/platform-repo.yaml).
-const TeamsFolder = "teams"
-
 // syncedFromFolder writes on a cluster-scoped XR in a team's folder
-// (teams/<team>/<file>) the annotation Argo CD writes when that folder's
+// (tenancy.clusterScopedBinding.folder) the annotation Argo CD writes when that folder's
 // Application syncs it, so the verdict is the one the XR gets after the
 // merge: bound to the team whose folder it is in. A manifest that writes
 // the annotation itself is told that Argo CD writes it. XRs outside that
 // layout are judged as written.
-func (c *Checker) syncedFromFolder(x xr, req *fnv1.RunFunctionRequest) (*Finding, error) {
+func (c *Checker) syncedFromFolder(x xr, req *fnv1.RunFunctionRequest) *Finding {
 	md, _ := x.obj["metadata"].(map[string]any)
 	if ns, _ := md["namespace"].(string); ns != "" {
-		return nil, nil
+		return nil
 	}
-	abs, err := filepath.Abs(x.file)
-	if err != nil {
-		return nil, err
-	}
-	folder := filepath.Dir(abs)
-	if filepath.Base(filepath.Dir(folder)) != TeamsFolder {
-		return nil, nil
-	}
-	b, err := c.fn.ClusterScopedBinding(req)
-	if err != nil {
-		// The Verdict names what is wrong with the Input or settings.
-		return nil, nil //nolint:nilerr // Reported by the Verdict.
+	b, team, ok := c.folderTeam(x, req)
+	if !ok {
+		return nil
 	}
 	if ann, _ := md["annotations"].(map[string]any); ann != nil {
 		if _, ok := ann[b.Annotation]; ok {
-			return &Finding{File: x.file, What: "invalid manifest", Detail: fmt.Sprintf("metadata.annotations[%s]: Forbidden: Argo CD writes this annotation when it syncs the team's folder, over what the manifest says; remove it", b.Annotation)}, nil
+			return &Finding{File: x.file, What: "invalid manifest", Detail: fmt.Sprintf("metadata.annotations[%s]: Forbidden: Argo CD writes this annotation when it syncs the team's folder, over what the manifest says; remove it", b.Annotation)}
 		}
 	}
 	xrMD := req.GetObserved().GetComposite().GetResource().GetFields()["metadata"].GetStructValue()
@@ -367,8 +511,25 @@ func (c *Checker) syncedFromFolder(x xr, req *fnv1.RunFunctionRequest) (*Finding
 		xrMD.Fields["annotations"] = structpb.NewStructValue(anns)
 	}
 	group, _, _ := strings.Cut(fmt.Sprint(x.obj["apiVersion"]), "/")
-	anns.Fields[b.Annotation] = structpb.NewStringValue(v1beta1.TrackingID(b.ApplicationOf(filepath.Base(folder)), group, fmt.Sprint(x.obj["kind"]), "", fmt.Sprint(md["name"])))
-	return nil, nil
+	anns.Fields[b.Annotation] = structpb.NewStringValue(v1beta1.TrackingID(b.ApplicationOf(team), group, fmt.Sprint(x.obj["kind"]), "", fmt.Sprint(md["name"])))
+	return nil
+}
+
+// binding is how the Input and settings of the XR's kind bind a
+// cluster-scoped XR to its team. It depends on nothing of the XR, so it is
+// read once per kind rather than once per XR.
+func (c *Checker) binding(x xr, req *fnv1.RunFunctionRequest) (v1beta1.ClusterScopedBinding, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if b, ok := c.bindings[x.key()]; ok {
+		return b, nil
+	}
+	b, err := c.fn.ClusterScopedBinding(req)
+	if err != nil {
+		return b, err
+	}
+	c.bindings[x.key()] = b
+	return b, nil
 }
 
 // findingsOf splits a refusal into one finding per field.
@@ -395,43 +556,38 @@ func sharedNames(xrs []acceptedXR) []Finding {
 		index    int
 		file, id string
 	}
-	first := map[derivedName]owner{}
+	type key struct{ scope, name string }
+	first := map[key]owner{}
 	var out []Finding
 	for i, x := range xrs {
-		for _, n := range derivedNames(x.p) {
-			o, ok := first[n]
+		// One finding per XR it collides with, naming every shared name:
+		// a copied file is one problem, not one per name.
+		shared := map[owner][]string{}
+		var owners []owner
+		for _, n := range x.p.DerivedNames() {
+			if n.Scope == "" {
+				continue
+			}
+			k := key{n.Scope, n.Name}
+			o, ok := first[k]
 			if !ok {
-				first[n] = owner{index: i, file: x.file, id: x.id()}
+				first[k] = owner{index: i, file: x.file, id: x.id()}
 				continue
 			}
 			if o.index == i {
 				continue
 			}
+			if _, seen := shared[o]; !seen {
+				owners = append(owners, o)
+			}
+			shared[o] = append(shared[o], fmt.Sprintf("%s %q", n.What, n.Name))
+		}
+		for _, o := range owners {
 			out = append(out, Finding{File: x.file, What: "names shared with another XR", Detail: fmt.Sprintf(
-				"%s derives the %s %q, which %s in %s derives too: one would take over the other's", x.id(), n.what, n.name, o.id, o.file)})
+				"%s derives the names of %s in %s: %s; one would take over the other's", x.id(), o.id, o.file, strings.Join(shared[o], ", "))})
 		}
 	}
 	return out
-}
-
-type derivedName struct{ what, name string }
-
-// derivedNames are the names of an XR's objects in shared namespaces and
-// shared accounts.
-func derivedNames(p compose.Params) []derivedName {
-	names := []derivedName{
-		{"EKS cluster", p.Spec.AWS.AccountID + "/" + p.Spec.AWS.Region + "/" + p.ClusterName()},
-		{"Argo CD project", p.ProjectName()},
-		{"Argo CD cluster Secret", p.SharedName(compose.SuffixClusterSecret)},
-		{p.Input.Repository.Host + " repository", p.RepositoryName()},
-		{"Git user", p.GitUserName()},
-		{"Cognito group", p.CognitoGroup()},
-		{"Cognito group", p.CognitoAdminGroup()},
-	}
-	for _, r := range slices.Sorted(maps.Values(p.RoleNames())) {
-		names = append(names, derivedName{"IAM role", p.Spec.AWS.AccountID + "/" + r})
-	}
-	return names
 }
 
 // overlappingVPCs finds two clusters of one team in one account and region

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/eks-gitops/function-eks-gitops/fn"
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 	"github.com/eks-gitops/function-eks-gitops/internal/fuzzcase"
+	"github.com/eks-gitops/function-eks-gitops/internal/simulate"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -113,25 +115,47 @@ func TestBrokenManifests(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no broken manifests: %v", err)
 	}
-	got := check(t, packageCompositions, settings, files...)
-	for _, f := range files {
-		if !slices.ContainsFunc(got, func(l string) bool { return strings.HasPrefix(l, f+": ") }) {
-			t.Errorf("%s: no finding; every broken manifest must break a rule", f)
-		}
-	}
-	golden := filepath.Join("testdata", "broken.golden")
-	out := strings.Join(got, "\n") + "\n"
-	if *update {
-		if err := os.WriteFile(golden, []byte(out), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
+	c, err := New(newFunction(), packageCompositions, settings)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(string(want), out); diff != "" {
-		t.Errorf("validate's output differs from %s (-want +got; rerun with -update if intended):\n%s", golden, diff)
+	findings, err := c.Check(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if !slices.ContainsFunc(findings, func(x Finding) bool { return x.File == f }) {
+			t.Errorf("%s: no finding; every broken manifest must break a rule", f)
+		}
+	}
+	// Each of validate's output forms (-o) has its golden: a pull
+	// request's annotations are read from the github form.
+	for _, output := range Outputs {
+		golden := map[string]string{"text": "broken.golden"}[output]
+		if golden == "" {
+			golden = "broken." + output + ".golden"
+		}
+		var out strings.Builder
+		for _, f := range findings {
+			line, err := f.Format(output)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out.WriteString(line + "\n")
+		}
+		golden = filepath.Join("testdata", golden)
+		if *update {
+			if err := os.WriteFile(golden, []byte(out.String()), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(string(want), out.String()); diff != "" {
+			t.Errorf("validate's output differs from %s (-want +got; rerun with -update if intended):\n%s", golden, diff)
+		}
 	}
 }
 
@@ -195,12 +219,16 @@ func TestRepositoryWide(t *testing.T) {
 		reason string
 		a, b   func(spec, md map[string]any)
 		want   []string
+		// exactly, when set, is in the only finding.
+		exactly string
 	}{
 		"SameXRTwice": {
 			reason: "Two files holding one XR would derive every name alike: the second takes the first's cluster over.",
 			a:      set("cidr", "10.20.0.0/16"),
 			b:      set("cidr", "10.30.0.0/16"),
-			want:   []string{"b.yaml: names shared with another XR: TeamCluster payments-dev derives the EKS cluster", "b.yaml: names shared with another XR: TeamCluster payments-dev derives the Argo CD project"},
+			want:   []string{"b.yaml: names shared with another XR: TeamCluster payments-dev derives the names of TeamCluster payments-dev in"},
+			// One cause, one finding, naming every shared name.
+			exactly: `EKS cluster "payments-dev-`,
 		},
 		"OverlappingVPCs": {
 			reason: "One team's two clusters in one account and region with overlapping CIDRs can never be connected.",
@@ -229,6 +257,9 @@ func TestRepositoryWide(t *testing.T) {
 			dir := t.TempDir()
 			a, b := writeXR(t, dir, "a.yaml", tc.a), writeXR(t, dir, "b.yaml", tc.b)
 			got := check(t, exampleCompositions, "", a, b)
+			if tc.exactly != "" && (len(got) != 1 || !strings.Contains(got[0], tc.exactly)) {
+				t.Errorf("%s\ngot %d findings, want one naming %q:\n%s", tc.reason, len(got), tc.exactly, strings.Join(got, "\n"))
+			}
 			if len(got) < len(tc.want) {
 				t.Fatalf("%s\ngot %d findings, want %d:\n%s", tc.reason, len(got), len(tc.want), strings.Join(got, "\n"))
 			}
@@ -299,16 +330,7 @@ func TestAgreesWithTheFunction(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.Name, err)
 		}
-		rsp, err := f.RunFunction(context.Background(), s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var fatal string
-		for _, r := range rsp.GetResults() {
-			if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
-				fatal = r.GetMessage()
-			}
-		}
+		fatal := fatalOf(t, f, s)
 
 		checker, err := New(f, []string{compFile}, "")
 		if v, _ := c.Input["apiVersion"].(string); v != fn.InputAPIVersion {
@@ -393,7 +415,9 @@ spec:
   network: {vpcCidr: 10.%d.0.0/16}
   nodePools: [{name: general, minSize: 2, maxSize: 6}]
 `, team, i/100, team, i%100, i/100)
-		path := filepath.Join(dir, team, fmt.Sprintf("c%d.yaml", i/100))
+		// The platform repository's layout, so validate writes the
+		// annotation Argo CD writes when the team's folder is synced.
+		path := filepath.Join(dir, "teams", team, fmt.Sprintf("c%d.yaml", i/100))
 		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 			b.Fatal(err)
 		}
@@ -473,7 +497,7 @@ func TestTeamFolderBindsClusterScopedXRs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dir := filepath.Join(t.TempDir(), TeamsFolder, folder)
+		dir := filepath.Join(t.TempDir(), "teams", folder)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -531,6 +555,55 @@ func TestTeamFolderBindsClusterScopedXRs(t *testing.T) {
 	}
 }
 
+// TestTeamFolderIsASetting: the folder that binds a manifest to its team
+// is the platform's (tenancy.clusterScopedBinding.folder): with
+// clusters/{team}/eks, a manifest there is judged as that folder's team's,
+// and teams/<team>/ binds nothing any more.
+func TestTeamFolderIsASetting(t *testing.T) {
+	dir := t.TempDir()
+	s := exampleObject(t, "platform-settings.yaml")
+	tenancy := s["data"].(map[string]any)["tenancy"].(map[string]any)
+	tenancy["clusterScopedBinding"] = map[string]any{"folder": "clusters/{team}/eks"}
+	b, err := yaml.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := filepath.Join(dir, "settings.yaml")
+	if err := os.WriteFile(settings, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	manifest, err := os.ReadFile(filepath.Join(root, "example", "platform-repo", "teams", "search", "search-dev.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	place := func(folder string) string {
+		t.Helper()
+		d := filepath.Join(dir, filepath.FromSlash(folder))
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(d, "search-dev.yaml")
+		if err := os.WriteFile(path, manifest, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	const refused = "must be synced by the Argo CD Application clusters-search"
+	for folder, want := range map[string]string{
+		"clusters/search/eks":   "",
+		"clusters/payments/eks": `this XR was synced by "clusters-payments"`,
+		"teams/search":          refused,
+	} {
+		got := check(t, packageCompositions, settings, place(folder))
+		switch {
+		case want == "" && len(got) > 0:
+			t.Errorf("%s: unexpected findings:\n%s", folder, strings.Join(got, "\n"))
+		case want != "" && (len(got) != 1 || !strings.Contains(got[0], want)):
+			t.Errorf("%s: findings %q, want one naming %q", folder, got, want)
+		}
+	}
+}
+
 // TestManifestsStayInTheRepository: validate reads .json manifests, never
 // follows a link out of the repository (whose target's contents would reach
 // the pull request's comment), and never reads a huge file.
@@ -572,4 +645,237 @@ func TestManifestsStayInTheRepository(t *testing.T) {
 	if strings.Contains(got, "TOPSECRETVALUE") {
 		t.Errorf("the linked file's contents reached the output:\n%s", got)
 	}
+}
+
+// TestEdits: with --base, a changed XR is judged as an edit of its version
+// at the base, by the function's guard, as after the merge: what a running
+// cluster cannot take is a finding on the changed file, from the
+// repository root, from a subfolder and with absolute paths.
+func TestEdits(t *testing.T) {
+	repo := t.TempDir()
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	src := filepath.Join(root, "example", "platform-repo", "teams", "payments", "payments-dev.yaml")
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(repo, "teams", "payments", "payments-dev.yaml")
+	if err := os.MkdirAll(filepath.Dir(file), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	git("init", "-q", "-b", "main")
+	git("add", ".")
+	git("commit", "-q", "-m", "base")
+	base, err := GitBase(repo, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := GitBase(repo, "no-such-branch"); err == nil {
+		t.Error("GitBase accepted a revision that does not exist")
+	}
+	platformSettings := filepath.Join(root, "example", "platform-repo", "platform", "platform-settings.yaml")
+
+	cases := map[string]struct {
+		reason string
+		edit   func(spec map[string]any)
+		want   []string
+	}{
+		"Unchanged": {reason: "Nothing edited.", edit: func(map[string]any) {}},
+		"MemberAdded": {reason: "An edit the cluster takes.", edit: func(spec map[string]any) {
+			spec["team"].(map[string]any)["members"] = append(spec["team"].(map[string]any)["members"].([]any), "zoe")
+		}},
+		"Region":      {reason: "The issue's first edit: a second cluster in another region.", edit: func(spec map[string]any) { spec["aws"].(map[string]any)["region"] = "eu-central-1" }, want: []string{"spec.aws.region"}},
+		"VPCCIDR":     {reason: "A VPC's CIDR cannot change.", edit: func(spec map[string]any) { spec["network"].(map[string]any)["vpcCidr"] = "10.99.0.0/16" }, want: []string{"spec.network.vpcCidr"}},
+		"MinorUp":     {reason: "One minor up is an upgrade (two are refused: internal/guard TestEditsOfTheBase).", edit: func(spec map[string]any) { spec["kubernetesVersion"] = "1.36" }},
+		"ZoneRemoved": {reason: "A zone's subnets and nodes would go.", edit: func(spec map[string]any) { spec["network"].(map[string]any)["availabilityZones"] = int64(2) }, want: []string{"spec.network.zones"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			x := map[string]any{}
+			if err := yaml.Unmarshal(b, &x); err != nil {
+				t.Fatal(err)
+			}
+			tc.edit(x["spec"].(map[string]any))
+			out, err := yaml.Marshal(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(file, out, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			wd, err := os.Getwd()
+			if err != nil {
+				t.Fatal(err)
+			}
+			rel, err := filepath.Rel(wd, file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, path := range []string{file, rel} {
+				c, err := New(newFunction(), packageCompositions, platformSettings)
+				if err != nil {
+					t.Fatal(err)
+				}
+				context, err := Files([]string{filepath.Join(repo, "teams")})
+				if err != nil {
+					t.Fatal(err)
+				}
+				findings, err := c.WithBase(base).CheckChanged([]string{path}, context)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, f := range findings {
+					if f.What != "refused edit of a running cluster" {
+						t.Errorf("%s: unexpected finding %s", path, f)
+						continue
+					}
+					field, _, _ := strings.Cut(f.Detail, ":")
+					got = append(got, field)
+				}
+				if diff := cmp.Diff(tc.want, got); diff != "" {
+					t.Errorf("%s\n%s: -want, +got:\n%s", tc.reason, path, diff)
+				}
+			}
+		})
+	}
+}
+
+// TestEditsAgreeWithTheFunction: for each edit, validate --base refuses
+// exactly the fields the function refuses once the base version's cluster
+// runs (converged with the simulated providers, its observed state what
+// the guard reads).
+func TestEditsAgreeWithTheFunction(t *testing.T) {
+	read := func(name string) map[string]any {
+		t.Helper()
+		m := map[string]any{}
+		b, err := os.ReadFile(filepath.Join(root, "example", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	base := read("xr.yaml")
+	input := read("composition.yaml")["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)["input"].(map[string]any)
+	f := newFunction()
+	rounds, err := simulate.Converge(context.Background(), f, simulate.New(base, input), 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := rounds[len(rounds)-1]
+	running := last.State.Next(last.Response, simulate.AllReady)
+
+	repo := t.TempDir()
+	file := filepath.Join(repo, "xr.yaml")
+	write := func(o map[string]any) {
+		t.Helper()
+		b, err := yaml.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(base)
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "."}, {"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "base"}} {
+		if out, err := exec.Command("git", append([]string{"-C", repo}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	gitBase, err := GitBase(repo, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	guarded := []string{"spec.aws.region", "spec.aws.accountId", "spec.network.vpcCidr", "spec.network.serviceCidr", "spec.kubernetesVersion", "spec.network.zones", "spec.nodePools"}
+
+	edits := map[string]func(spec map[string]any){
+		"MemberAdded": func(spec map[string]any) {
+			spec["team"].(map[string]any)["members"] = []any{"alice", "bob.smith", "carol@example.com", "dave"}
+		},
+		"MinorUp":   func(spec map[string]any) { spec["kubernetesVersion"] = "1.36" },
+		"Downgrade": func(spec map[string]any) { spec["kubernetesVersion"] = "1.34" },
+		"Region":    func(spec map[string]any) { spec["aws"].(map[string]any)["region"] = "eu-central-1" },
+		// Another of the team's accounts would be the guard's to refuse; this
+		// one is not the team's, which both refuse first.
+		"Account":      func(spec map[string]any) { spec["aws"].(map[string]any)["accountId"] = "444455557777" },
+		"VPCCIDR":      func(spec map[string]any) { spec["network"].(map[string]any)["vpcCidr"] = "10.30.0.0/16" },
+		"ZoneRemoved":  func(spec map[string]any) { spec["network"].(map[string]any)["availabilityZones"] = int64(2) },
+		"PoolReplaced": func(spec map[string]any) { spec["nodePools"] = []any{map[string]any{"name": "batch"}} },
+	}
+	for name, edit := range edits {
+		t.Run(name, func(t *testing.T) {
+			edited := read("xr.yaml")
+			edit(edited["spec"].(map[string]any))
+
+			s := running
+			s.XR = simulate.WithUID(edited)
+			req, err := s.Request()
+			if err != nil {
+				t.Fatal(err)
+			}
+			fatal := fatalOf(t, f, req)
+			var byFunction []string
+			for _, g := range guarded {
+				if strings.Contains(fatal, g+": ") {
+					byFunction = append(byFunction, g)
+				}
+			}
+
+			write(edited)
+			c, err := New(f, exampleCompositions, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			findings, err := c.WithBase(gitBase).Check([]string{file})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var byValidate []string
+			for _, fd := range findings {
+				if !slices.Contains(guarded, fd.Field) {
+					t.Errorf("validate: %s", fd)
+					continue
+				}
+				if !slices.Contains(byValidate, fd.Field) {
+					byValidate = append(byValidate, fd.Field)
+				}
+			}
+			slices.Sort(byFunction)
+			slices.Sort(byValidate)
+			if diff := cmp.Diff(byFunction, byValidate); diff != "" {
+				t.Errorf("fields refused: -function, +validate:\n%s\nfunction: %s", diff, fatal)
+			}
+			if len(byFunction) == 0 && fatal != "" {
+				t.Errorf("the function refused the edit for another reason: %s", fatal)
+			}
+		})
+	}
+}
+
+// fatalOf is the message of the function's Fatal result on req, or "".
+func fatalOf(t *testing.T, f *fn.Function, req *fnv1.RunFunctionRequest) string {
+	t.Helper()
+	rsp, err := f.RunFunction(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rsp.GetResults() {
+		if r.GetSeverity() == fnv1.Severity_SEVERITY_FATAL {
+			return r.GetMessage()
+		}
+	}
+	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
+	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 )
 
 // Limits and forms of the Git hosts' names.
@@ -30,54 +32,81 @@ var (
 	secretKeyRe       = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
 )
 
-var gitHosts = []string{v1beta1.HostCodeCommit, v1beta1.HostGitHub, v1beta1.HostGitLab}
+// gitHosts are the hosts the builders compose a repository on.
+var gitHosts = func() []string {
+	var hosts []string
+	for _, r := range compose.GitRepositories {
+		hosts = append(hosts, r.Host)
+	}
+	return hosts
+}()
 
-// gitHost checks the settings of the chosen Git host, and that no other
-// host is configured: a setting that would be ignored is a mistake.
+// gitHost checks the settings of the XR's Git host, which must be there,
+// and those of every other host that are: a platform that moved to another
+// host keeps the old one's settings while clusters' repositories live on
+// it (each keeps its repository where it is), and a team's grant may name
+// another host than repository.host.
 func gitHost(p *field.Path, r *v1beta1.Repository) field.ErrorList {
 	var errs field.ErrorList
-	forbid := func(name string, set bool) {
-		if set {
-			errs = append(errs, field.Forbidden(p.Child(name), "only with host "+hostOf(name)+"; host is "+r.Host))
-		}
+	if !slices.Contains(gitHosts, r.Host) {
+		return append(errs, field.NotSupported(p.Child("host"), r.Host, gitHosts))
 	}
-	switch r.Host {
-	case v1beta1.HostCodeCommit:
+	switch {
+	case r.Host == v1beta1.HostCodeCommit || r.AccountID != "" || r.Region != "":
 		errs = append(errs, codeCommit(p, r)...)
-		forbid("github", r.GitHub != nil)
-		forbid("gitlab", r.GitLab != nil)
-	case v1beta1.HostGitHub:
+	case r.DefaultBranchProtection != "":
+		errs = append(errs, field.Forbidden(p.Child("defaultBranchProtection"), "protects CodeCommit repositories, and there are no CodeCommit settings (accountId, region): remove it"))
+	}
+	if r.Host == v1beta1.HostGitHub || r.GitHub != nil {
 		errs = append(errs, gitHub(p.Child("github"), r.GitHub)...)
-		forbid("accountId", r.AccountID != "")
-		forbid("region", r.Region != "")
-		forbid("defaultBranchProtection", r.DefaultBranchProtection != "")
-		forbid("gitlab", r.GitLab != nil)
-	case v1beta1.HostGitLab:
+	}
+	if r.Host == v1beta1.HostGitLab || r.GitLab != nil {
 		errs = append(errs, gitLab(p.Child("gitlab"), r.GitLab)...)
-		forbid("accountId", r.AccountID != "")
-		forbid("region", r.Region != "")
-		forbid("defaultBranchProtection", r.DefaultBranchProtection != "")
-		forbid("github", r.GitHub != nil)
-	default:
-		errs = append(errs, field.NotSupported(p.Child("host"), r.Host, gitHosts))
 	}
 	return errs
 }
 
-func hostOf(setting string) string {
-	switch setting {
-	case "github":
-		return v1beta1.HostGitHub
-	case "gitlab":
-		return v1beta1.HostGitLab
+// grantHosts checks the hosts teams' grants name: each is a host whose
+// settings are there.
+func grantHosts(p *field.Path, in *v1beta1.Input) field.ErrorList {
+	var errs field.ErrorList
+	r := in.Repository
+	configured := map[string]bool{
+		v1beta1.HostCodeCommit: r.AccountID != "" && r.Region != "",
+		v1beta1.HostGitHub:     r.GitHub != nil,
+		v1beta1.HostGitLab:     r.GitLab != nil,
+	}
+	for i, g := range in.Tenancy.Teams {
+		h := g.RepositoryHost
+		if h == "" {
+			continue
+		}
+		hp := p.Index(i).Child("repositoryHost")
+		switch {
+		case !slices.Contains(gitHosts, h):
+			errs = append(errs, field.NotSupported(hp, h, gitHosts))
+		case !configured[h]:
+			errs = append(errs, field.Invalid(hp, h, "team "+g.Name+"'s new repositories would be on "+h+", and repository has no settings for it: add repository."+hostSettings(h)))
+		}
+	}
+	return errs
+}
+
+// hostSettings names where a host's settings are, under repository.
+func hostSettings(host string) string {
+	switch host {
+	case v1beta1.HostGitHub:
+		return "github"
+	case v1beta1.HostGitLab:
+		return "gitlab"
 	default:
-		return v1beta1.HostCodeCommit
+		return "accountId and repository.region"
 	}
 }
 
 func gitHub(p *field.Path, g *v1beta1.GitHub) field.ErrorList {
 	if g == nil {
-		return field.ErrorList{field.Required(p, "the GitHub organisation (owner) the repositories are made in is required with host GitHub")}
+		return field.ErrorList{field.Required(p, "the GitHub organisation (owner) the repositories are made in is required while a cluster's repository is, or is to be, on GitHub")}
 	}
 	var errs field.ErrorList
 	if len(g.Owner) > maxGitHubLogin || !gitHubNameRe.MatchString(g.Owner) {
@@ -123,7 +152,7 @@ func gitHubApp(p *field.Path, a *v1beta1.GitHubApp) field.ErrorList {
 
 func gitLab(p *field.Path, g *v1beta1.GitLab) field.ErrorList {
 	if g == nil {
-		return field.ErrorList{field.Required(p, "the GitLab group (groupId, groupPath) the projects are made in is required with host GitLab")}
+		return field.ErrorList{field.Required(p, "the GitLab group (groupId, groupPath) the projects are made in is required while a cluster's repository is, or is to be, on GitLab")}
 	}
 	var errs field.ErrorList
 	if u, err := url.Parse(g.URL); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(g.URL, "/") {

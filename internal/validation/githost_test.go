@@ -43,25 +43,39 @@ func TestGitHostInput(t *testing.T) {
 		"GitHubNoOrg":  {reason: "GitHub needs the organisation.", host: v1beta1.HostGitHub, mutate: func(r *v1beta1.Repository) { r.GitHub = nil }, want: []string{"input.repository.github"}},
 		"GitLabNoGrp":  {reason: "GitLab needs the group.", host: v1beta1.HostGitLab, mutate: func(r *v1beta1.Repository) { r.GitLab = nil }, want: []string{"input.repository.gitlab"}},
 		"GitHubBadOrg": {reason: "An organisation name cannot hold a slash: it is a URL path segment.", host: v1beta1.HostGitHub, mutate: func(r *v1beta1.Repository) { r.GitHub.Owner = "acme/other" }, want: []string{"input.repository.github.owner"}},
-		"GitHubWithCodeCommitSettings": {
-			reason: "An account or region set for GitHub would be ignored: a mistake.", host: v1beta1.HostGitHub,
+		"GitHubKeepsCodeCommitSettings": {
+			reason: "A platform that moved from CodeCommit keeps its account and region for the clusters whose repositories stay there.", host: v1beta1.HostGitHub,
 			mutate: func(r *v1beta1.Repository) { r.AccountID, r.Region = "111122223333", "eu-west-1" },
-			want:   []string{"input.repository.accountId", "input.repository.region"},
+		},
+		"GitHubWithHalfCodeCommitSettings": {
+			reason: "CodeCommit's settings that are there are checked: a region without the account is incomplete.", host: v1beta1.HostGitHub,
+			mutate: func(r *v1beta1.Repository) { r.Region = "eu-west-1" },
+			want:   []string{"input.repository.accountId"},
 		},
 		"GitLabWithBranchProtection": {
-			reason: "The default branch's protection is CodeCommit's push role; on GitLab the membership decides, so the setting would be ignored.", host: v1beta1.HostGitLab,
+			reason: "The default branch's protection is CodeCommit's push role; with no CodeCommit settings no repository could have it, so the setting would be ignored.", host: v1beta1.HostGitLab,
 			mutate: func(r *v1beta1.Repository) { r.DefaultBranchProtection = v1beta1.BranchProtectionDenyPush },
 			want:   []string{"input.repository.defaultBranchProtection"},
+		},
+		"GitLabWithCodeCommitsBranchProtection": {
+			reason: "Next to CodeCommit's settings the protection is for the repositories there.", host: v1beta1.HostGitLab,
+			mutate: func(r *v1beta1.Repository) {
+				r.AccountID, r.Region, r.DefaultBranchProtection = "111122223333", "eu-west-1", v1beta1.BranchProtectionDenyPush
+			},
 		},
 		"CodeCommitUnknownProtection": {
 			reason: "A protection the function does not know is refused, not read as None.", host: v1beta1.HostCodeCommit,
 			mutate: func(r *v1beta1.Repository) { r.DefaultBranchProtection = "Sometimes" },
 			want:   []string{"input.repository.defaultBranchProtection"},
 		},
-		"CodeCommitWithGitHub": {
-			reason: "A second host's settings would be ignored.", host: v1beta1.HostCodeCommit,
+		"CodeCommitKeepsGitHub": {
+			reason: "A platform that moved from GitHub keeps its organisation for the clusters whose repositories stay there.", host: v1beta1.HostCodeCommit,
 			mutate: func(r *v1beta1.Repository) { r.GitHub = &v1beta1.GitHub{Owner: "acme"} },
-			want:   []string{"input.repository.github"},
+		},
+		"CodeCommitWithBadGitHub": {
+			reason: "Another host's settings that are there are checked.", host: v1beta1.HostCodeCommit,
+			mutate: func(r *v1beta1.Repository) { r.GitHub = &v1beta1.GitHub{Owner: "acme/x"} },
+			want:   []string{"input.repository.github.owner"},
 		},
 		"RepositoryCredentialsWithoutApp": {
 			reason: "Per-repository credentials need the App.", host: v1beta1.HostGitHub,
@@ -116,6 +130,8 @@ func TestGitHostInput(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			in := onHost(tc.host)
 			tc.mutate(in.Repository)
+			// As the function does: the settings are read, then defaulted.
+			in = in.WithDefaults()
 			if diff := cmp.Diff(tc.want, errorFields(Input(in))); diff != "" {
 				t.Errorf("%s\nInput(...): -want, +got:\n%s", tc.reason, diff)
 			}
@@ -227,5 +243,61 @@ func TestGitHubAppKeyNamespaceNeverGranted(t *testing.T) {
 	in.Tenancy.Teams[0].Namespaces = []string{"github-keys"}
 	if diff := cmp.Diff([]string{"input.tenancy.teams[0].namespaces[0]"}, errorFields(Input(in))); diff != "" {
 		t.Errorf("Input(...): -want, +got:\n%s", diff)
+	}
+}
+
+// TestGrantHosts: a team's grant may put its new repositories on another
+// host than repository.host, one whose settings are there.
+func TestGrantHosts(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		host   string
+		grant  string
+		want   []string
+	}{
+		"OnTheDefaultHost":    {reason: "No host in the grant: repository.host.", host: v1beta1.HostCodeCommit},
+		"OnAConfiguredHost":   {reason: "GitHub's settings are there.", host: v1beta1.HostGitHub, grant: v1beta1.HostGitHub},
+		"CodeCommitFromGrant": {reason: "CodeCommit's settings are there next to GitLab's.", host: v1beta1.HostGitLab, grant: v1beta1.HostCodeCommit, want: []string{"input.tenancy.teams[1].repositoryHost"}},
+		"HostWithoutSettings": {reason: "GitLab's settings are not there: the team's clusters could never get a repository.", host: v1beta1.HostCodeCommit, grant: v1beta1.HostGitLab, want: []string{"input.tenancy.teams[1].repositoryHost"}},
+		"UnknownHost":         {reason: "Only the three hosts exist.", host: v1beta1.HostCodeCommit, grant: "Bitbucket", want: []string{"input.tenancy.teams[1].repositoryHost"}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			in := onHost(tc.host)
+			in.Tenancy.Teams[1].RepositoryHost = tc.grant
+			if diff := cmp.Diff(tc.want, errorFields(Input(in))); diff != "" {
+				t.Errorf("%s\nInput(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// TestRevisionPin: the XRDs enforce the package's Composition, and an XR
+// may not keep an older revision of it, whose Input the platform replaced.
+func TestRevisionPin(t *testing.T) {
+	cases := map[string]struct {
+		reason     string
+		crossplane string
+		want       []string
+	}{
+		"None":      {reason: "A new XR says nothing."},
+		"Automatic": {reason: "Crossplane moves the XR to each new revision; the reference it writes is its own.", crossplane: `{"compositionUpdatePolicy":"Automatic","compositionRevisionRef":{"name":"teamclusters-abc1234"},"compositionRef":{"name":"teamclusters.platform.eks-gitops.dev"}}`},
+		"Manual": {
+			reason: "Manual keeps the revision the XR names, however old.", crossplane: `{"compositionUpdatePolicy":"Manual","compositionRevisionRef":{"name":"teamclusters-0ld0000"}}`,
+			want: []string{"spec.crossplane.compositionUpdatePolicy"},
+		},
+		"Selector": {
+			reason: "A selector on the revision's hash label picks an old revision under Automatic too.", crossplane: `{"compositionRevisionSelector":{"matchLabels":{"crossplane.io/composition-hash":"0ld0000"}}}`,
+			want: []string{"spec.crossplane.compositionRevisionSelector"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := validSpec()
+			s.Crossplane = []byte(tc.crossplane)
+			if diff := cmp.Diff(tc.want, errorFields(Spec(syncedFrom(Composite{Name: "payments-dev"}, "payments"), s, validInput(), day))); diff != "" {
+				t.Errorf("%s\nSpec(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
 	}
 }

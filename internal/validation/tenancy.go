@@ -1,6 +1,7 @@
 package validation
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -88,6 +89,9 @@ func tenancy(p *field.Path, in *v1beta1.Input) field.ErrorList {
 		case len(validation.IsDNS1123Subdomain(strings.ReplaceAll(b.Application, "{team}", "a"))) > 0:
 			errs = append(errs, field.Invalid(bp.Child("application"), b.Application, "must be an Argo CD Application name; the only placeholder is {team}"))
 		}
+		if why := folderProblem(b.Folder); why != "" {
+			errs = append(errs, field.Invalid(bp.Child("folder"), b.Folder, why))
+		}
 	}
 	seenTeam := map[string]bool{}
 	seenNS := map[string]string{}
@@ -110,7 +114,11 @@ func tenancy(p *field.Path, in *v1beta1.Input) field.ErrorList {
 			"an account belongs to one team, or one team's roles could reach the other's clusters")...)
 		errs = append(errs, ownedByOne(tp.Child("hostedZoneIds"), t.Name, t.HostedZoneIDs, seenZone, hostedZoneIDRe, "must be a Route 53 hosted zone ID, e.g. Z0123456789ABCDEFGHIJ",
 			"a hosted zone belongs to one team")...)
-		if h := in.Repository.Host; h != v1beta1.HostCodeCommit {
+		h := in.Repository.Host
+		if t.RepositoryHost != "" {
+			h = t.RepositoryHost
+		}
+		if h != v1beta1.HostCodeCommit {
 			for j, u := range t.GitUsers {
 				if rule := gitUsernameRule(h, u); rule != "" {
 					errs = append(errs, field.Invalid(tp.Child("gitUsers").Index(j), u, rule))
@@ -132,7 +140,7 @@ func tenancy(p *field.Path, in *v1beta1.Input) field.ErrorList {
 			}
 		}
 	}
-	return errs
+	return append(errs, grantHosts(teams, in)...)
 }
 
 // ownedByOne checks a team's grants of one kind (accounts, zones): each of
@@ -238,4 +246,53 @@ func sharedNames(xr Composite, p compose.Params) field.ErrorList {
 			fmt.Sprintf("gives the Argo CD project and cluster name %q, which is Argo CD's own (reserved: %s)", n, strings.Join(reservedNames, ", ")))}
 	}
 	return nil
+}
+
+// revisionPin refuses an XR that chooses its Composition revision. The XRDs
+// enforce the package's Composition, but an XR may still keep an old
+// revision (compositionUpdatePolicy Manual) or pick one by label
+// (compositionRevisionSelector), and with it an older Input: settings the
+// platform has since replaced, such as tenancy written in the Composition.
+// Crossplane's own compositionRevisionRef, which it moves to each new
+// revision under the Automatic policy, is left alone.
+func revisionPin(p *field.Path, raw json.RawMessage) field.ErrorList {
+	if len(raw) == 0 {
+		return nil
+	}
+	var c struct {
+		UpdatePolicy     string          `json:"compositionUpdatePolicy"`
+		RevisionSelector json.RawMessage `json:"compositionRevisionSelector"`
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return field.ErrorList{field.Invalid(p, string(raw), "must be Crossplane's composition machinery: "+err.Error())}
+	}
+	var errs field.ErrorList
+	why := "the platform rolls each revision of its Composition out to every XR, and a pinned revision keeps settings it has replaced: remove the field"
+	if c.UpdatePolicy != "" && c.UpdatePolicy != "Automatic" {
+		errs = append(errs, field.Forbidden(p.Child("compositionUpdatePolicy"), c.UpdatePolicy+": "+why))
+	}
+	if len(c.RevisionSelector) > 0 && string(c.RevisionSelector) != "null" {
+		errs = append(errs, field.Forbidden(p.Child("compositionRevisionSelector"), why))
+	}
+	return errs
+}
+
+// folderProblem says what is wrong with a team folder pattern, or "": a
+// path relative to the repository's root whose segments are names, one of
+// them exactly {team}.
+func folderProblem(folder string) string {
+	segs := strings.Split(folder, "/")
+	teams := 0
+	for _, s := range segs {
+		switch {
+		case s == "{team}":
+			teams++
+		case s == "" || s == "." || s == ".." || strings.ContainsAny(s, "{}\\"):
+			return "must be a relative path of folder names (like teams/{team}), with no empty, . or .. segment"
+		}
+	}
+	if teams != 1 {
+		return "must have {team} as exactly one whole segment (like teams/{team}): the folder is what binds a manifest to its team"
+	}
+	return ""
 }

@@ -24,37 +24,30 @@ import (
 	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 	"github.com/eks-gitops/function-eks-gitops/internal/eksversion"
+	"github.com/eks-gitops/function-eks-gitops/internal/instancetypes"
 	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 	"github.com/eks-gitops/function-eks-gitops/internal/netplan"
 )
 
-// Limits from the AWS and Kubernetes APIs.
+// Limits from the AWS and Kubernetes APIs; those of the names derived from
+// an XR are compose.DerivedNames'.
 const (
-	maxEKSClusterName = 100
-	maxNodeGroupName  = 63
-	maxIAMRoleName    = 64
-	maxIAMUserName    = 64
-	maxRepositoryName = 100
-	maxCognitoGroup   = 128
-	maxLabelValue     = validation.LabelValueMaxLength
-	maxObjectName     = validation.DNS1123SubdomainMaxLength
-	maxTagKey         = 128
-	maxTagValue       = 256
-	maxTags           = 50
-	maxMemberName     = 128
-	maxTeamName       = 32
-	maxEnvironment    = 32
-	maxPoolName       = 32
-	maxNodeGroupSize  = 1000
-	minZones          = 2
+	maxObjectName    = validation.DNS1123SubdomainMaxLength
+	maxTagKey        = 128
+	maxTagValue      = 256
+	maxTags          = 50
+	maxMemberName    = 128
+	maxTeamName      = 32
+	maxEnvironment   = 32
+	maxPoolName      = 32
+	maxNodeGroupSize = 1000
+	minZones         = 2
 )
 
 var (
 	accountIDRe = regexp.MustCompile(`^[0-9]{12}$`)
 	// Regions by partition; the function supports these three partitions.
 	regionRe = regexp.MustCompile(`^(?:(?:us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-[0-9]|cn-[a-z]+-[0-9]|us-gov-[a-z]+-[0-9])$`)
-	eksName  = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]*$`)
-	iamName  = regexp.MustCompile(`^[\w+=,.@-]+$`)
 	// Team and environment names reach Argo CD RBAC, Cognito group names,
 	// label values and AWS names: lowercase letters, digits and inner dashes
 	// only, so no comma, quote, whitespace or glob character can get through.
@@ -398,6 +391,7 @@ func Spec(xr Composite, s clusterspec.Spec, in *v1beta1.Input, now time.Time) fi
 	errs = append(errs, addons(spec.Child("addons"), s.Addons, s.KubernetesVersion)...)
 	errs = append(errs, confirmRemoval(spec.Child("confirmRemoval"), s)...)
 	errs = append(errs, tags(spec.Child("tags"), s.Tags)...)
+	errs = append(errs, revisionPin(spec.Child("crossplane"), s.Crossplane)...)
 	if len(errs) > 0 {
 		// Grants, composed names and tag counts are only meaningful once
 		// their parts are valid.
@@ -488,7 +482,7 @@ func version(p *field.Path, s clusterspec.Spec, now time.Time) field.ErrorList {
 	case !k8sMinorRe.MatchString(s.KubernetesVersion):
 		errs = append(errs, field.Invalid(vp, s.KubernetesVersion, `must be a Kubernetes minor version such as "1.35"`))
 	case support == eksversion.Unsupported:
-		errs = append(errs, field.Invalid(vp, s.KubernetesVersion, fmt.Sprintf("is not supported by EKS on %s; supported: %s (table of %s)", now.Format(time.DateOnly), eksversion.SupportedOn(now), eksversion.TableDate)))
+		errs = append(errs, field.Invalid(vp, s.KubernetesVersion, fmt.Sprintf("is not supported by EKS on %s; %s (table of %s)", now.Format(time.DateOnly), eksversion.SupportedOn(now), eksversion.TableDate)))
 	case support == eksversion.Extended && s.SupportType == string(ekstypes.SupportTypeStandard):
 		errs = append(errs, field.Invalid(vp, s.KubernetesVersion, "is in extended support only; EKS would upgrade a STANDARD cluster at once: set spec.supportType to EXTENDED or pick a newer version"))
 	}
@@ -560,9 +554,7 @@ func nodePools(p *field.Path, pools []clusterspec.NodePool) field.ErrorList {
 		}
 		seen[np.Name] = true
 		for j, t := range np.InstanceTypes {
-			if !instanceTypeRe.MatchString(t) {
-				errs = append(errs, field.Invalid(pp.Child("instanceTypes").Index(j), t, "must be an EC2 instance type such as m6i.large"))
-			}
+			errs = append(errs, instanceType(pp.Child("instanceTypes").Index(j), t, np.AMIType)...)
 		}
 		if len(np.InstanceTypes) > 20 {
 			errs = append(errs, field.TooMany(pp.Child("instanceTypes"), len(np.InstanceTypes), 20))
@@ -710,38 +702,16 @@ func tags(p *field.Path, t map[string]string) field.ErrorList {
 // Legacy names carry the whole XR name and may not.
 func composedNames(xr Composite, p compose.Params) field.ErrorList {
 	var errs field.ErrorList
-	s := p.Spec
-	nameField := field.NewPath("metadata", "name")
-	cluster := p.ClusterName()
-	if len(cluster) > maxEKSClusterName || !eksName.MatchString(cluster) {
-		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the EKS cluster name %q; EKS allows 1-%d letters, digits, - and _", cluster, maxEKSClusterName)))
-	}
-	for _, r := range sortedKeys(p.RoleNames()) {
-		n := p.RoleNames()[r]
-		if len(n) > maxIAMRoleName || !iamName.MatchString(n) {
-			errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the IAM role name %q (%d characters); IAM allows at most %d", n, len(n), maxIAMRoleName)))
+	for _, n := range p.DerivedNames() {
+		why := n.Limit.Check(n.Name)
+		if why == "" {
+			continue
 		}
-	}
-	for i, pool := range s.NodePools {
-		if n := p.NodeGroupName(pool); len(n) > maxNodeGroupName {
-			errs = append(errs, field.Invalid(field.NewPath("spec", "nodePools").Index(i).Child("name"), pool.Name,
-				fmt.Sprintf("gives the EKS node group name %q (%d characters); EKS allows at most %d", n, len(n), maxNodeGroupName)))
+		path, value := field.NewPath("metadata", "name"), xr.Name
+		if n.Pool >= 0 {
+			path, value = field.NewPath("spec", "nodePools").Index(n.Pool).Child("name"), p.Spec.NodePools[n.Pool].Name
 		}
-	}
-	if n := p.GitUserName(); len(n) > maxIAMUserName {
-		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the IAM user name %q (%d characters); IAM allows at most %d", n, len(n), maxIAMUserName)))
-	}
-	if n := p.RepositoryName(); len(n) > maxRepositoryName {
-		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the repository name %q (%d characters); %s allows at most %d", n, len(n), p.Input.Repository.Host, maxRepositoryName)))
-	}
-	if n := p.ProjectName(); len(n) > maxLabelValue {
-		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the Argo CD cluster name %q, which is longer than the %d characters of a label value", n, maxLabelValue)))
-	}
-	if n := p.CognitoAdminGroup(); len(n) > maxCognitoGroup {
-		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the Cognito group name %q (%d characters); Cognito allows at most %d", n, len(n), maxCognitoGroup)))
-	}
-	if len(cluster) > maxLabelValue {
-		errs = append(errs, field.Invalid(nameField, xr.Name, fmt.Sprintf("gives the cluster name %q, which is longer than the %d characters of a label value", cluster, maxLabelValue)))
+		errs = append(errs, field.Invalid(path, value, fmt.Sprintf("gives the %s name %q (%s)", n.What, n.Name, why)))
 	}
 	return errs
 }
@@ -774,6 +744,32 @@ func enumStrings[T ~string](values []T) []string {
 		out[i] = string(v)
 	}
 	return out
+}
+
+// instanceType checks a node pool's instance type: one EC2 has, of the
+// architecture the pool's AMI boots.
+func instanceType(p *field.Path, t, amiType string) field.ErrorList {
+	switch {
+	case !instanceTypeRe.MatchString(t):
+		return field.ErrorList{field.Invalid(p, t, "must be an EC2 instance type such as m6i.large")}
+	case !instancetypes.Known(t):
+		msg := fmt.Sprintf("is not an EC2 instance type (instance type table of %s, %s)", instancetypes.TableDate, instancetypes.SDK)
+		if near := instancetypes.Closest(t); near != "" {
+			msg += "; did you mean " + near + "?"
+		}
+		return field.ErrorList{field.Invalid(p, t, msg)}
+	}
+	arch, boots := instancetypes.Arch(t), instancetypes.AMIArch(amiType)
+	if arch == boots {
+		return nil
+	}
+	msg := fmt.Sprintf("runs %s, and amiType %s boots %s: pick an instance type that runs %s", arch, amiType, boots, boots)
+	// The same AMI family built for the instance's architecture.
+	other := strings.NewReplacer("x86_64", "ARM_64", "ARM_64", "x86_64").Replace(amiType)
+	if enumHas(ekstypes.AMITypes("").Values(), other) && instancetypes.AMIArch(other) == arch {
+		msg += ", or set amiType " + other + " for every instance type of the pool"
+	}
+	return field.ErrorList{field.Invalid(p, t, msg)}
 }
 
 func amiTypes() []string {

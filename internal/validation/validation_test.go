@@ -187,6 +187,22 @@ func TestSpec(t *testing.T) {
 			mutate: func(s *clusterspec.Spec) { s.NodePools[0].InstanceTypes = []string{"large"} },
 			want:   want{fields: []string{"spec.nodePools[0].instanceTypes[0]"}, rule: "EC2 instance type"},
 		},
+		"UnknownInstanceType": {
+			reason: "A type EC2 does not have would fail at AWS after the merge; the nearest one is named.",
+			mutate: func(s *clusterspec.Spec) { s.NodePools[0].InstanceTypes = []string{"m6i.larg"} },
+			want:   want{fields: []string{"spec.nodePools[0].instanceTypes[0]"}, rule: "is not an EC2 instance type (instance type table of"},
+		},
+		"ArmTypeWithX86AMI": {
+			reason: "A Graviton type cannot boot the default x86 AMI; the Arm build of the same AMI is named.",
+			mutate: func(s *clusterspec.Spec) { s.NodePools[0].InstanceTypes = []string{"m6i.large", "m7g.large"} },
+			want:   want{fields: []string{"spec.nodePools[0].instanceTypes[1]"}, rule: "runs arm64, and amiType AL2023_x86_64_STANDARD boots x86_64: pick an instance type that runs x86_64, or set amiType AL2023_ARM_64_STANDARD for every instance type of the pool"},
+		},
+		"ArmTypeWithArmAMI": {
+			reason: "Graviton with the Arm AMI is valid.",
+			mutate: func(s *clusterspec.Spec) {
+				s.NodePools[0].InstanceTypes, s.NodePools[0].AMIType = []string{"m7g.large", "c7g.large"}, "AL2023_ARM_64_STANDARD"
+			},
+		},
 		"BadAMIType": {
 			reason: "AMI types come from the EKS API's enum.",
 			mutate: func(s *clusterspec.Spec) { s.NodePools[0].AMIType = "UBUNTU" },
@@ -583,6 +599,26 @@ func TestInput(t *testing.T) {
 			reason: "One Application for every team's folder would bind every cluster-scoped XR to any team.",
 			mutate: func(in *v1beta1.Input) { in.Tenancy.ClusterScopedBinding.Application = "all-clusters" },
 			want:   []string{"input.tenancy.clusterScopedBinding.application"},
+		},
+		"FolderWithoutTeam": {
+			reason: "A folder pattern without {team} would make one folder every team's.",
+			mutate: func(in *v1beta1.Input) { in.Tenancy.ClusterScopedBinding.Folder = "teams" },
+			want:   []string{"input.tenancy.clusterScopedBinding.folder"},
+		},
+		"FolderTeamInsideASegment": {
+			reason: "{team} must be a whole folder name, or team a's folder would also match team ab's.",
+			mutate: func(in *v1beta1.Input) { in.Tenancy.ClusterScopedBinding.Folder = "teams/team-{team}" },
+			want:   []string{"input.tenancy.clusterScopedBinding.folder"},
+		},
+		"FolderLeavesTheRepository": {
+			reason: "A folder is relative to the repository's root, without .. or an empty segment.",
+			mutate: func(in *v1beta1.Input) { in.Tenancy.ClusterScopedBinding.Folder = "../{team}" },
+			want:   []string{"input.tenancy.clusterScopedBinding.folder"},
+		},
+		"FolderTwoTeams": {
+			reason: "Two {team} segments could name two teams.",
+			mutate: func(in *v1beta1.Input) { in.Tenancy.ClusterScopedBinding.Folder = "{team}/{team}" },
+			want:   []string{"input.tenancy.clusterScopedBinding.folder"},
 		},
 		"BindingAnnotationInvalid": {
 			reason: "The binding annotation must be one Kubernetes can hold.",
