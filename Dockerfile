@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 
 # The canonical image build for users. CI builds the same image without a
-# Docker daemon (see hack/image.sh): a static binary on distroless static,
+# Docker daemon (hack/package.sh): a static binary on distroless static,
 # nonroot, listening on 9443.
 ARG GO_VERSION=1.26
 
@@ -12,10 +12,12 @@ COPY go.mod go.sum ./
 RUN --mount=target=/root/go/pkg/mod,type=cache go mod download
 ARG TARGETOS
 ARG TARGETARCH
+# What --version prints: docker build --build-arg VERSION=vX.Y.Z.
+ARG VERSION=(devel)
 RUN --mount=target=. \
     --mount=target=/root/go/pkg/mod,type=cache \
     --mount=target=/root/.cache/go-build,type=cache \
-    GOOS=${TARGETOS} GOARCH=${TARGETARCH} go build -trimpath -ldflags="-s -w" -o /function .
+    GOOS=${TARGETOS} GOARCH=${TARGETARCH} go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /function .
 
 FROM gcr.io/distroless/static-debian12:nonroot AS image
 WORKDIR /

@@ -25,3 +25,9 @@ if ! command -v moto_server >/dev/null; then
   echo "deps: moto_server is missing: pip install 'moto[server]==5.2.1'" >&2
   exit 1
 fi
+# The AWS CLI runs the commands docs/first-cluster.md gives a team
+# (update-kubeconfig, get-token, the pull request) in the developer's loop.
+if ! command -v aws >/dev/null; then
+  echo "deps: the AWS CLI is missing: pip install 'awscli==1.45.11'" >&2
+  exit 1
+fi

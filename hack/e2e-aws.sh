@@ -17,6 +17,10 @@ cd test/e2e
 if [ -n "${E2E_KEEP:-}" ]; then
   exec go test -tags realaws -count=1 -timeout 0 -v -run TestRealProvider "$@" .
 fi
-go test -tags realaws -count=1 -timeout 50m -v -run TestRealProvider "$@" .
+log="$root/.cache/e2e-aws.log"
+if ! go test -tags realaws -count=1 -timeout 50m -v -run TestRealProvider "$@" . 2>&1 | tee "$log"; then
+  "$root/hack/failed.sh" "$log" >&2
+  exit 1
+fi
 # A full pass records what the function composed (hack/test.sh checks it).
 if [ $# -eq 0 ]; then "$root/hack/realprovider-stamp.sh" record; fi

@@ -20,4 +20,9 @@ if [ -n "${E2E_KEEP:-}" ]; then
   # exit: keep it in the foreground until Ctrl-C.
   exec go test -count=1 -timeout 0 -v "$@" ./...
 fi
-go test -count=1 -timeout 45m -v "$@" ./...
+log="$root/.cache/e2e.log"
+if ! go test -count=1 -timeout 45m -v "$@" ./... 2>&1 | tee "$log"; then
+  # Repeated at the end, where a truncated log still shows it.
+  "$root/hack/failed.sh" "$log" >&2
+  exit 1
+fi

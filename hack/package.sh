@@ -5,7 +5,7 @@
 #   the xpkg with that image embedded;
 # - the Configuration (package/configuration plus the XRDs of example/): the
 #   platform API with its dependencies on the function and the providers.
-# Usage: hack/package.sh [OUTPUT_DIR]; push them with
+# Usage: [VERSION=vX.Y.Z] hack/package.sh [OUTPUT_DIR]; push them with
 #   .cache/bin/crossplane xpkg push -f _output/function-eks-gitops.xpkg xpkg.crossplane.io/eks-gitops/function-eks-gitops:vX.Y.Z
 #   .cache/bin/crossplane xpkg push -f _output/configuration-eks-gitops.xpkg xpkg.crossplane.io/eks-gitops/configuration-eks-gitops:vX.Y.Z
 set -euo pipefail
@@ -14,7 +14,9 @@ cd "$root"
 out=${1:-_output}
 mkdir -p "$out" .cache/package
 hack/tools.sh crossplane
-CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o .cache/package/function .
+# The version --version prints: VERSION, else what git describes.
+version=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo "(devel)")}
+CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.version=$version" -o .cache/package/function .
 (cd tools/image && go build -o ../../.cache/bin/image .)
 .cache/bin/image -binary .cache/package/function -out "$out/image.tar"
 pkgroot=$(mktemp -d)

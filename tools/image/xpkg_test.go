@@ -113,7 +113,11 @@ func startRegistry(t *testing.T) (addr, caFile string) {
 func TestPackage(t *testing.T) {
 	work := t.TempDir()
 	bin := filepath.Join(work, "function")
-	runCmd(t, root, []string{"CGO_ENABLED=0"}, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
+	// Stamped as hack/package.sh stamps a release.
+	runCmd(t, root, []string{"CGO_ENABLED=0"}, "go", "build", "-trimpath", "-ldflags=-s -w -X main.version=v0.0.0-test", "-o", bin, ".")
+	if out, err := exec.Command(bin, "--version").Output(); err != nil || strings.TrimSpace(string(out)) != "function-eks-gitops v0.0.0-test" {
+		t.Errorf("the packaged binary's --version: %q %v, want function-eks-gitops v0.0.0-test", out, err)
+	}
 	imageTar := filepath.Join(work, "image.tar")
 	must(t, run(bin, imageTar, "function-eks-gitops:test"))
 

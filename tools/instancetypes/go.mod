@@ -1,0 +1,7 @@
+module github.com/eks-gitops/function-eks-gitops/tools/instancetypes
+
+go 1.26
+
+require github.com/aws/aws-sdk-go-v2/service/ec2 v1.349.0
+
+require github.com/aws/smithy-go v1.28.9 // indirect
