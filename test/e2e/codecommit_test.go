@@ -35,6 +35,8 @@ type codeCommit struct {
 	proxy    string // the HTTPS proxy's URL
 	iam      gitIAM
 	sessions sessions
+	api      string // the pull-request API's URL, AWS_ENDPOINT_URL_CODECOMMIT
+	prs      pullRequests
 
 	journal
 }
@@ -48,6 +50,9 @@ type gitIAM interface {
 	// roleRefused says why IAM refuses a session (caller) of role the
 	// action on repo, naming refs, or "".
 	roleRefused(ctx context.Context, role, caller, action, repo string, refs []string) (string, error)
+	// reviewRules are the contents of the approval rule templates
+	// associated with repo.
+	reviewRules(ctx context.Context, repo string) ([]string, error)
 }
 
 func startCodeCommit(dir, region string, ca *testpki.CA, iam gitIAM, s sessions) (*codeCommit, error) {
@@ -71,6 +76,12 @@ func startCodeCommit(dir, region string, ca *testpki.CA, iam gitIAM, s sessions)
 		return nil, err
 	}
 	c.proxy = "http://" + proxy
+	c.prs.byID = map[string]*pullRequest{}
+	api, err := serveLoopback(c.servePullRequests, nil)
+	if err != nil {
+		return nil, err
+	}
+	c.api = "http://" + api
 	return c, nil
 }
 

@@ -30,6 +30,8 @@ var composedAWSKinds = []schema.GroupVersionResource{
 	{Group: "iam.aws.m.upbound.io", Version: "v1beta1", Resource: "userpolicyattachments"},
 	{Group: "iam.aws.m.upbound.io", Version: "v1beta1", Resource: "servicespecificcredentials"},
 	{Group: "codecommit.aws.m.upbound.io", Version: "v1beta1", Resource: "repositories"},
+	{Group: "codecommit.aws.m.upbound.io", Version: "v1beta1", Resource: "approvalruletemplates"},
+	{Group: "codecommit.aws.m.upbound.io", Version: "v1beta1", Resource: "approvalruletemplateassociations"},
 }
 
 // world lists every ready managed resource of composedAWSKinds.
@@ -77,6 +79,26 @@ func (a composedAWS) clusterName(ctx context.Context, tc *teamCluster) (string, 
 		return "", nil
 	}
 	return o.GetAnnotations()["crossplane.io/external-name"], nil
+}
+
+// cluster is the composed EKS cluster with the external name, as the
+// simulated provider reports it once ready.
+func (a composedAWS) cluster(ctx context.Context, name string) (*eksCluster, error) {
+	w, err := a.world(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range w {
+		if !kindIs(o, "Cluster") || str(o, "metadata", "annotations", "crossplane.io/external-name") != name {
+			continue
+		}
+		c := &eksCluster{Name: name, Arn: str(o, "status", "atProvider", "arn"), Endpoint: str(o, "status", "atProvider", "endpoint"), Status: "ACTIVE"}
+		if ca, _, _ := unstructured.NestedSlice(o, "status", "atProvider", "certificateAuthority"); len(ca) == 1 {
+			c.CertificateAuthority.Data, _ = ca[0].(map[string]any)["data"].(string)
+		}
+		return c, nil
+	}
+	return nil, nil
 }
 
 // entries are the access entries on the cluster named cluster, each with
@@ -216,6 +238,28 @@ func (a composedAWS) pullRefused(ctx context.Context, user, password, repo strin
 	return fmt.Sprintf("User: %s is not authorized to perform: codecommit:GitPull on resource: %s", str(iamUser, "status", "atProvider", "arn"), repoARN), nil
 }
 
+// reviewRules are the contents of the templates a ready association ties
+// to the repository.
+func (a composedAWS) reviewRules(ctx context.Context, repo string) ([]string, error) {
+	w, err := a.world(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, as := range w {
+		if !kindIs(as, "ApprovalRuleTemplateAssociation") || str(as, "spec", "forProvider", "repositoryName") != repo {
+			continue
+		}
+		name := str(as, "spec", "forProvider", "approvalRuleTemplateName")
+		for _, t := range w {
+			if kindIs(t, "ApprovalRuleTemplate") && str(t, "metadata", "annotations", "crossplane.io/external-name") == name {
+				out = append(out, str(t, "spec", "forProvider", "content"))
+			}
+		}
+	}
+	return out, nil
+}
+
 // repositoryARN is the ARN of the composed repository named repo, or "".
 func repositoryARN(w []map[string]any, repo string) string {
 	for _, o := range w {
@@ -260,12 +304,18 @@ func (a composedAWS) roleRefused(ctx context.Context, role, caller, action, repo
 		}
 		decision = max(decision, d)
 	}
-	switch decision {
+	return refusal(decision, caller, action, repoARN), nil
+}
+
+// refusal is IAM's message for a decision on caller's action, "" when
+// allowed.
+func refusal(d iampolicy.Decision, caller, action, resource string) string {
+	switch d {
 	case iampolicy.Allow:
-		return "", nil
+		return ""
 	case iampolicy.ExplicitDeny:
-		return fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s with an explicit deny in an identity-based policy", caller, action, repoARN), nil
+		return fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s with an explicit deny in an identity-based policy", caller, action, resource)
 	case iampolicy.ImplicitDeny:
 	}
-	return fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action", caller, action, repoARN, action), nil
+	return fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action", caller, action, resource, action)
 }

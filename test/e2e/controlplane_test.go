@@ -298,7 +298,7 @@ func startControlPlane(ctx context.Context, dir string) (*controlPlane, error) {
 	}); err != nil {
 		return nil, err
 	}
-	for _, ns := range []string{"crossplane-system", "argocd", "team-analytics", "team-a", "team-a-prod"} {
+	for _, ns := range []string{"crossplane-system", "argocd", "team-analytics", gitLabTeamNamespace, "team-a", "team-a-prod"} {
 		if _, err := cp.kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return nil, err
 		}

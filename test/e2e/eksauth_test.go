@@ -69,6 +69,20 @@ type accessSource interface {
 	// trustPolicy is the trust policy of the role with the ARN, "" when no
 	// such role exists.
 	trustPolicy(ctx context.Context, roleARN string) (string, error)
+	// cluster is what EKS's DescribeCluster reports of the cluster named
+	// name (its ARN, endpoint and base64 CA), nil when none is active.
+	cluster(ctx context.Context, name string) (*eksCluster, error)
+}
+
+// eksCluster is what DescribeCluster answers of an active cluster.
+type eksCluster struct {
+	Name                 string `json:"name"`
+	Arn                  string `json:"arn"`
+	Endpoint             string `json:"endpoint"`
+	Status               string `json:"status"`
+	CertificateAuthority struct {
+		Data string `json:"data"`
+	} `json:"certificateAuthority"`
 }
 
 // accessEntry is an EKS access entry and the access policies associated
@@ -201,6 +215,10 @@ func xmlEscape(s string) string {
 }
 
 func (e *eksAuth) serveSTS(w http.ResponseWriter, r *http.Request) {
+	if name, ok := strings.CutPrefix(r.URL.Path, "/clusters/"); ok && r.Method == http.MethodGet {
+		e.describeCluster(w, r, name)
+		return
+	}
 	body, _ := io.ReadAll(r.Body)
 	form, _ := url.ParseQuery(string(body))
 	for k, v := range r.URL.Query() {
@@ -248,6 +266,30 @@ func (e *eksAuth) serveSTS(w http.ResponseWriter, r *http.Request) {
 		e.forward(w, fwd, []byte("Action=GetCallerIdentity&Version=2011-06-15"))
 	default:
 		e.forward(w, r, body)
+	}
+}
+
+// describeCluster is EKS's DescribeCluster, as `aws eks update-kubeconfig`
+// calls it, for a session STS issued.
+func (e *eksAuth) describeCluster(w http.ResponseWriter, r *http.Request, name string) {
+	w.Header().Set("Content-Type", "application/json")
+	if c := e.caller(r.Header.Get("Authorization")); c.role == "" {
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = fmt.Fprintf(w, `{"message":"The security token included in the request is invalid."}`)
+		return
+	}
+	c, err := e.access.cluster(r.Context(), name)
+	switch {
+	case err != nil:
+		w.WriteHeader(http.StatusInternalServerError)
+		_ = json.NewEncoder(w).Encode(map[string]string{"message": err.Error()})
+	case c == nil:
+		w.Header().Set("X-Amzn-Errortype", "ResourceNotFoundException")
+		w.WriteHeader(http.StatusNotFound)
+		_ = json.NewEncoder(w).Encode(map[string]string{"message": "No cluster found for name: " + name + "."})
+	default:
+		e.log("EKS DescribeCluster %s", name)
+		_ = json.NewEncoder(w).Encode(map[string]any{"cluster": c})
 	}
 }
 

@@ -106,71 +106,74 @@ func openCRD(gvr schema.GroupVersionResource, kind string) *unstructured.Unstruc
 	}}
 }
 
-// applyHostPlatform applies a platform settings file for another Git host
-// under its own name, with the suite's teams granted, and a copy of the
-// Configuration's Composition that reads it: how a platform serves XRs on
-// two hosts (existing clusters keep theirs).
-func (cp *controlPlane) applyHostPlatform(ctx context.Context, host, settingsFile string) error {
-	settings := "eks-gitops-platform-" + host
-	if err := cp.applySettingsFrom(ctx, settingsFile, settings, nil); err != nil {
-		return err
-	}
-	for _, file := range []string{"composition.yaml", "composition-namespaced.yaml"} {
-		b, err := os.ReadFile(filepath.Join(root, "package", "configuration", file))
+// The Git host teams: one Composition and one settings object serve every
+// host, and a team's grant (repositoryHost) puts its new clusters'
+// repositories on GitHub or GitLab next to the others' on CodeCommit.
+const (
+	gitHubTeam, gitHubAccount = "ledger", "600000000002"
+	gitLabTeam, gitLabAccount = "insights", "600000000003"
+	gitLabTeamNamespace       = "team-insights"
+)
+
+// grantGitHostTeams adds to the settings' data the GitHub and GitLab
+// settings of the example files and grants the two Git host teams, with
+// their people on the host (the example XRs' user names).
+func grantGitHostTeams(data map[string]any) error {
+	repo := data["repository"].(map[string]any)
+	for file, host := range map[string]string{"platform-settings-github.yaml": "github", "platform-settings-gitlab.yaml": "gitlab"} {
+		b, err := os.ReadFile(filepath.Join(root, "example", file))
 		if err != nil {
 			return err
 		}
-		c := map[string]any{}
-		if err := yaml.Unmarshal(b, &c); err != nil {
-			return err
+		m := map[string]any{}
+		if err := yaml.Unmarshal(b, &m); err != nil {
+			return fmt.Errorf("%s: %w", file, err)
 		}
-		o := &unstructured.Unstructured{Object: c}
-		o.SetName(hostComposition(o.GetName(), host))
-		step := c["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)
-		step["input"].(map[string]any)["platformSettings"] = map[string]any{"environmentConfigName": settings}
-		// The step fetches the settings up front: name them there too.
-		for _, r := range step["requirements"].(map[string]any)["requiredResources"].([]any) {
-			r.(map[string]any)["name"] = settings
-		}
-		if err := cp.apply(ctx, o); err != nil {
-			return fmt.Errorf("%s for %s: %w", file, host, err)
-		}
+		repo[host] = m["data"].(map[string]any)["repository"].(map[string]any)[host]
 	}
+	tenancy := data["tenancy"].(map[string]any)
+	tenancy["teams"] = append(tenancy["teams"].([]any),
+		map[string]any{"name": gitHubTeam, "accountIds": []any{gitHubAccount}, "repositoryHost": "GitHub", "gitUsers": []any{"alice-dev", "bsmith", "carol-example"}},
+		map[string]any{"name": gitLabTeam, "accountIds": []any{gitLabAccount}, "namespaces": []any{gitLabTeamNamespace}, "repositoryHost": "GitLab", "gitUsers": []any{"ivan-k", "julia-m"}},
+	)
 	return nil
 }
 
-func hostComposition(name, host string) string { return host + "." + name }
-
-// gitHosts converges one XR per Git host, each served by a Composition that
-// reads that host's platform settings: payments-gh (cluster-scoped) on
-// GitHub with the organisation's repo-creds, analytics-gl (namespaced) on
-// GitLab with a deploy token that provider-kubernetes copies into Argo CD's
-// repository Secret. Then it moves payments-gh to the CodeCommit
-// Composition and checks the function refuses to move a live repository.
+// gitHosts converges one XR per Git host, on the one Composition the XRDs
+// enforce, each team's host chosen by its grant: ledger-gh (cluster-scoped)
+// on GitHub with the organisation's repo-creds, insights-gl (namespaced)
+// on GitLab with a deploy token that provider-kubernetes copies into Argo
+// CD's repository Secret. Then the platform moves team ledger to
+// CodeCommit: its new cluster's repository is made there, and ledger-gh's
+// stays on GitHub, no object replaced.
 func (e *env) gitHosts(ctx context.Context, t *testing.T) {
 	t.Helper()
-	for host, file := range map[string]string{"github": "platform-settings-github.yaml", "gitlab": "platform-settings-gitlab.yaml"} {
-		if err := e.cp.applyHostPlatform(ctx, host, file); err != nil {
-			t.Fatal(err)
-		}
-	}
 	gh := exampleXR(t, "xr.yaml")
-	gh.SetName("payments-gh")
+	gh.SetName("ledger-gh")
 	gl := exampleXR(t, "xr-namespaced.yaml")
-	gl.SetName("analytics-gl")
+	gl.SetName("insights-gl")
+	gl.SetNamespace(gitLabTeamNamespace)
 	for _, c := range []struct {
-		xr          *unstructured.Unstructured
-		composition string
-	}{{gh, hostComposition("teamclusters.platform.eks-gitops.dev", "github")}, {gl, hostComposition("namespacedteamclusters.platform.eks-gitops.dev", "gitlab")}} {
-		if err := unstructured.SetNestedField(c.xr.Object, c.composition, "spec", "crossplane", "compositionRef", "name"); err != nil {
+		xr            *unstructured.Unstructured
+		team, account string
+	}{{gh, gitHubTeam, gitHubAccount}, {gl, gitLabTeam, gitLabAccount}} {
+		if err := unstructured.SetNestedField(c.xr.Object, c.team, "spec", "team", "name"); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.cp.apply(ctx, c.xr); err != nil {
+		if err := unstructured.SetNestedField(c.xr.Object, c.account, "spec", "aws", "accountId"); err != nil {
+			t.Fatal(err)
+		}
+		// A team's manifest naming another Composition changes nothing:
+		// the XRD enforces the package's.
+		if err := unstructured.SetNestedField(c.xr.Object, "not-the-platforms", "spec", "crossplane", "compositionRef", "name"); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.cp.apply(ctx, syncedFromTeamFolder(c.xr)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	defer e.report(ctx, t, teamClusterGVK, "", "payments-gh")
-	defer e.report(ctx, t, nsTeamClusterGVK, "team-analytics", "analytics-gl")
+	defer e.report(ctx, t, teamClusterGVK, "", "ledger-gh")
+	defer e.report(ctx, t, nsTeamClusterGVK, gitLabTeamNamespace, "insights-gl")
 
 	for _, c := range []struct {
 		gvk       schema.GroupVersionKind
@@ -178,11 +181,11 @@ func (e *env) gitHosts(ctx context.Context, t *testing.T) {
 		repo, url string
 		members   map[string]string
 	}{
-		{teamClusterGVK, "", "payments-gh", "github-repository",
-			"https://github.com/acme-platform/" + namesOf("", "payments-gh").cluster + "-gitops",
+		{teamClusterGVK, "", "ledger-gh", "github-repository",
+			"https://github.com/acme-platform/" + namesOf("", "ledger-gh").cluster + "-gitops",
 			map[string]string{"github-member-": "username"}},
-		{nsTeamClusterGVK, "team-analytics", "analytics-gl", "gitlab-project",
-			"https://gitlab.com/acme/platform-teams/" + namesOf("team-analytics", "analytics-gl").cluster + "-gitops.git",
+		{nsTeamClusterGVK, gitLabTeamNamespace, "insights-gl", "gitlab-project",
+			"https://gitlab.com/acme/platform-teams/" + namesOf(gitLabTeamNamespace, "insights-gl").cluster + "-gitops.git",
 			map[string]string{"gitlab-member-": "userName"}},
 	} {
 		if _, err := e.waitReady(ctx, c.gvk, c.ns, c.name); err != nil {
@@ -265,38 +268,124 @@ func (e *env) gitHosts(ctx context.Context, t *testing.T) {
 		}
 	}
 
-	// Moving payments-gh to the CodeCommit Composition would take its
-	// repository away from the team: refused, nothing changes.
-	before := e.snapshot(ctx, t, teamClusterGVK, "payments-gh")
-	r, _ := e.cp.resource(teamClusterGVK, "")
-	move := func(composition string) {
-		t.Helper()
-		if err := mergePatch(ctx, r, "payments-gh", map[string]any{"spec": map[string]any{"crossplane": map[string]any{"compositionRef": map[string]any{"name": composition}}}}); err != nil {
+	for _, x := range []struct {
+		ref         xrRef
+		composition string
+	}{
+		{xrRef{teamClusterGVK, "", "ledger-gh"}, "teamclusters.platform.eks-gitops.dev"},
+		{xrRef{nsTeamClusterGVK, gitLabTeamNamespace, "insights-gl"}, "namespacedteamclusters.platform.eks-gitops.dev"},
+	} {
+		xr, err := e.xr(ctx, x.ref.gvk, x.ref.ns, x.ref.name)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	move("teamclusters.platform.eks-gitops.dev")
-	var msg string
-	if err := poll(ctx, time.Minute, 300*time.Millisecond, "payments-gh to refuse the move to CodeCommit", func() (bool, error) {
-		xr, err := e.xr(ctx, teamClusterGVK, "", "payments-gh")
-		if err != nil {
-			return false, err
+		if got, _, _ := unstructured.NestedString(xr.Object, "spec", "crossplane", "compositionRef", "name"); got != x.composition {
+			t.Errorf("%s runs Composition %q, want the package's %q, which its XRD enforces", x.ref.name, got, x.composition)
 		}
-		msg = conditionMessage(xr, "Synced")
-		return conditionStatus(xr, "Synced") == "False" && strings.Contains(msg, "input.repository.host"), nil
+	}
+
+	// The platform moves team ledger to CodeCommit. Its new cluster's
+	// repository is made there; ledger-gh's stays on GitHub, untouched.
+	before := e.snapshot(ctx, t, teamClusterGVK, "ledger-gh")
+	if err := e.cp.editSettings(ctx, func(data map[string]any) {
+		for _, g := range data["tenancy"].(map[string]any)["teams"].([]any) {
+			if g := g.(map[string]any); g["name"] == gitHubTeam {
+				delete(g, "repositoryHost")
+			}
+		}
 	}); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("payments-gh says: %s", msg)
-	time.Sleep(3 * time.Second)
-	after := e.snapshot(ctx, t, teamClusterGVK, "payments-gh")
-	for n, b := range before {
-		if a, ok := after[n]; !ok || a.uid != b.uid {
-			t.Errorf("%s was replaced or removed after the refused move", n)
-		}
-	}
-	move(hostComposition("teamclusters.platform.eks-gitops.dev", "github"))
-	if err := e.cp.waitCondition(ctx, teamClusterGVK, "payments-gh", "Synced", "True", time.Minute); err != nil {
+	cc := exampleXR(t, "xr.yaml")
+	cc.SetName("ledger-cc")
+	_ = unstructured.SetNestedField(cc.Object, gitHubTeam, "spec", "team", "name")
+	_ = unstructured.SetNestedField(cc.Object, gitHubAccount, "spec", "aws", "accountId")
+	if err := e.cp.apply(ctx, syncedFromTeamFolder(cc)); err != nil {
 		t.Fatal(err)
 	}
+	defer e.report(ctx, t, teamClusterGVK, "", "ledger-cc")
+	if _, err := e.waitReady(ctx, teamClusterGVK, "", "ledger-cc"); err != nil {
+		t.Fatal(err)
+	}
+	xr, err := e.xr(ctx, teamClusterGVK, "", "ledger-cc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := e.composed(ctx, xr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := objs["codecommit-repository"]; !ok {
+		t.Errorf("ledger-cc, made after the move, has no CodeCommit repository (composed: %v)", slices.Sorted(maps.Keys(objs)))
+	}
+	if _, ok := objs["github-repository"]; ok {
+		t.Error("ledger-cc, made after the move, has a GitHub repository")
+	}
+	// What is compared must be composed with the moved settings: a tag
+	// edit makes Crossplane compose ledger-gh at once, and its Synced
+	// condition names the generation it composed.
+	r, err := e.cp.resource(teamClusterGVK, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mergePatch(ctx, r, "ledger-gh", map[string]any{"spec": map[string]any{"tags": map[string]any{"moved": "codecommit"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cp.waitComposed(ctx, teamClusterGVK, "ledger-gh", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	after := e.snapshot(ctx, t, teamClusterGVK, "ledger-gh")
+	if _, ok := after["github-repository"]; !ok {
+		t.Error("ledger-gh lost its GitHub repository when its team moved to CodeCommit")
+	}
+	for n, b := range before {
+		if a, ok := after[n]; !ok || a.uid != b.uid {
+			t.Errorf("%s was replaced or removed when team ledger moved to CodeCommit", n)
+		}
+	}
+	for n := range after {
+		if _, ok := before[n]; !ok {
+			t.Errorf("ledger-gh composed %s after its team moved to CodeCommit", n)
+		}
+	}
+}
+
+// waitComposed waits until a cluster-scoped XR is Synced for its current
+// generation: Crossplane composed its latest spec.
+func (cp *controlPlane) waitComposed(ctx context.Context, gvk schema.GroupVersionKind, name string, timeout time.Duration) error {
+	r, err := cp.resource(gvk, "")
+	if err != nil {
+		return err
+	}
+	return poll(ctx, timeout, 300*time.Millisecond, gvk.Kind+" "+name+" Synced for its generation", func() (bool, error) {
+		o, err := r.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		conds, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
+		for _, c := range conds {
+			m, _ := c.(map[string]any)
+			if m["type"] == "Synced" {
+				g, _ := m["observedGeneration"].(int64)
+				return m["status"] == "True" && g == o.GetGeneration(), nil
+			}
+		}
+		return false, nil
+	})
+}
+
+// editSettings edits the platform settings the Compositions read, as the
+// platform team would.
+func (cp *controlPlane) editSettings(ctx context.Context, edit func(data map[string]any)) error {
+	r, err := cp.resource(environmentConfigGVK, "")
+	if err != nil {
+		return err
+	}
+	o, err := r.Get(ctx, "eks-gitops-platform", metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	edit(o.Object["data"].(map[string]any))
+	_, err = r.Update(ctx, o, metav1.UpdateOptions{})
+	return err
 }

@@ -16,7 +16,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/client-go/tools/cache"
 
 	"github.com/eks-gitops/function-eks-gitops/internal/awsrules"
 	"github.com/eks-gitops/function-eks-gitops/internal/providersim"
@@ -66,6 +69,8 @@ type providers struct {
 	// kinds are the kinds played.
 	kinds []schema.GroupVersionResource
 	delay time.Duration
+	// listers read the played kinds (and Argo CD's) from informers' caches.
+	listers map[schema.GroupVersionResource]cache.GenericLister
 
 	mu sync.Mutex
 	// applied are the manifests written for Objects, by Object, so they can
@@ -148,20 +153,53 @@ func accountOf(o *unstructured.Unstructured) string {
 	return "111122223333"
 }
 
+// argoCDKinds are the Argo CD kinds whose finalizers the providers play
+// until Argo CD's own controllers run.
+var argoCDKinds = []schema.GroupVersionResource{
+	{Group: "argoproj.io", Version: "v1alpha1", Resource: "applications"},
+	{Group: "argoproj.io", Version: "v1alpha1", Resource: "appprojects"},
+}
+
+// watch starts an informer per played kind: each pass reads the managed
+// resources from the informers' caches, which watches keep current,
+// rather than listing every kind from the API server three times a second.
+func (p *providers) watch(ctx context.Context) {
+	factory := dynamicinformer.NewDynamicSharedInformerFactory(p.cp.dyn, 0)
+	p.listers = map[schema.GroupVersionResource]cache.GenericLister{}
+	for _, gvr := range append(slices.Clone(p.kinds), argoCDKinds...) {
+		p.listers[gvr] = factory.ForResource(gvr).Lister()
+	}
+	factory.Start(ctx.Done())
+}
+
+// list is every object of a kind, as the informer's cache holds it, each a
+// copy the pass may change.
+func (p *providers) list(gvr schema.GroupVersionResource) []unstructured.Unstructured {
+	objs, err := p.listers[gvr].List(labels.Everything())
+	if err != nil {
+		return nil
+	}
+	out := make([]unstructured.Unstructured, 0, len(objs))
+	for _, o := range objs {
+		if u, ok := o.(*unstructured.Unstructured); ok {
+			out = append(out, *u.DeepCopy())
+		}
+	}
+	return out
+}
+
 func (p *providers) run(ctx context.Context) {
+	p.watch(ctx)
 	for {
 		// One view of every managed resource per pass: references resolve
 		// and AWS's refusals are judged against what exists.
 		lists := map[schema.GroupVersionResource][]unstructured.Unstructured{}
 		var world []map[string]any
 		for _, gvr := range p.kinds {
-			list, err := p.cp.dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
-			if err != nil {
-				continue // The CRD may not be established yet.
-			}
-			lists[gvr] = list.Items
-			for i := range list.Items {
-				world = append(world, list.Items[i].Object)
+			items := p.list(gvr)
+			lists[gvr] = items
+			for i := range items {
+				world = append(world, items[i].Object)
 			}
 		}
 		for _, gvr := range p.kinds {
@@ -513,18 +551,14 @@ func (p *providers) errors() []string {
 // AppProject with its resources finalizer: once it has cleaned up, it
 // removes the finalizer.
 func (p *providers) playArgoCDFinalizers(ctx context.Context) {
-	for _, res := range []string{"applications", "appprojects"} {
-		r := p.cp.dyn.Resource(schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: res})
-		list, err := r.List(ctx, metav1.ListOptions{})
-		if err != nil {
-			continue
-		}
-		for _, o := range list.Items {
+	for _, gvr := range argoCDKinds {
+		r := p.cp.dyn.Resource(gvr)
+		for _, o := range p.list(gvr) {
 			if o.GetDeletionTimestamp() == nil || len(o.GetFinalizers()) == 0 {
 				continue
 			}
 			if err := mergePatch(ctx, r.Namespace(o.GetNamespace()), o.GetName(), map[string]any{"metadata": map[string]any{"finalizers": nil}}); err != nil && !apierrors.IsNotFound(err) {
-				p.fail("removing the finalizer of %s %s: %v", res, o.GetName(), err)
+				p.fail("removing the finalizer of %s %s: %v", gvr.Resource, o.GetName(), err)
 			}
 		}
 	}

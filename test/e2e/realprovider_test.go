@@ -86,7 +86,7 @@ func notFound(err error) bool {
 		return false
 	}
 	c := api.ErrorCode()
-	return strings.Contains(c, "NotFound") || c == "NoSuchEntity" || c == "RepositoryDoesNotExistException" ||
+	return strings.Contains(c, "NotFound") || c == "NoSuchEntity" || c == "RepositoryDoesNotExistException" || c == "ApprovalRuleTemplateDoesNotExistException" ||
 		c == "ResourceNotFoundException"
 }
 
@@ -212,6 +212,13 @@ func inEmulator(ctx context.Context, c awsClients, o *unstructured.Unstructured)
 		}
 	case "Repository":
 		_, err = c.codecommit.GetRepository(ctx, &codecommit.GetRepositoryInput{RepositoryName: aws.String(id)})
+	case "ApprovalRuleTemplate":
+		_, err = c.codecommit.GetApprovalRuleTemplate(ctx, &codecommit.GetApprovalRuleTemplateInput{ApprovalRuleTemplateName: aws.String(id)})
+	case "ApprovalRuleTemplateAssociation":
+		var out *codecommit.ListRepositoriesForApprovalRuleTemplateOutput
+		if out, err = c.codecommit.ListRepositoriesForApprovalRuleTemplate(ctx, &codecommit.ListRepositoriesForApprovalRuleTemplateInput{ApprovalRuleTemplateName: aws.String(forProvider(o, "approvalRuleTemplateName"))}); err == nil {
+			return slices.Contains(out.RepositoryNames, forProvider(o, "repositoryName")), nil
+		}
 	default:
 		return false, fmt.Errorf("no check for %s", o.GetKind())
 	}
@@ -278,10 +285,13 @@ func providerConfigs(ctx context.Context, cp *controlPlane, endpoint string) err
 					"hostnameImmutable": true,
 					"source":            "Custom",
 				},
-				"skip_credentials_validation": true,
-				"skip_metadata_api_check":     true,
-				"skip_region_validation":      true,
-				"skip_requesting_account_id":  true,
+				// The provider asks STS for the account: with
+				// skip_credentials_validation it assumes 000000000000,
+				// and every IAM policy ARN it builds from that (the
+				// Policy's ID) names an account that has no such
+				// policy, so it creates the policy again and again.
+				"skip_metadata_api_check": true,
+				"skip_region_validation":  true,
 			},
 		}}
 		if err := cp.apply(ctx, pc); err != nil {
@@ -391,6 +401,19 @@ func TestRealProvider(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("real-aws: emulator at %s, providers %v started", endpoint, awsFamilies)
+	// The developer's loop on what the provider made: EKS reports a team
+	// cluster of the harness's for payments-dev, whose authenticator reads
+	// the emulator's access entries; CodeCommit's Git endpoint signs in
+	// with the emulator's credentials and judges by the emulator's
+	// policies; Argo CD's own controllers play their part.
+	l := e.startLoopWith(ctx, t, loopOptions{
+		aws:   emulatedAWS{cp: e.cp, layer: layer, accounts: map[string]awsClients{teamAccountID: team, centralAccountID: central}, team: teamAccountID},
+		teams: []loopSpec{{"payments-dev", "payments", teamAccountID}},
+		place: func(tc *teamCluster) {
+			layer.PlaceCluster(teamAccountID, emulatorRegion, namesOf("", tc.xr).cluster, tc.server, tc.caData)
+		},
+	})
+	defer l.report(t)
 	defer func() {
 		// What AWS refused is what the provider had to retry: the objects
 		// the function emits must work the first time.
@@ -475,6 +498,50 @@ func TestRealProvider(t *testing.T) {
 				t.Errorf("repository Secret username %q, want IAM's %q", got, want)
 			}
 		}
+	})
+	if t.Failed() {
+		return
+	}
+
+	t.Run("onboarding", func(t *testing.T) {
+		defer l.report(t)
+		a := l.teams["payments-dev"]
+		l.observe(ctx, t, a)
+		// Argo CD pulls the team's first manifest with the credential IAM
+		// issued and deploys it into the cluster EKS reports, through the
+		// role and access entry the provider made.
+		l.firstDeployment(ctx, t, a)
+		// A member reaches the team's namespace and no further, the way
+		// docs/first-cluster.md says: aws eks update-kubeconfig, then the
+		// kubeconfig's own exec plugin (aws eks get-token) with the
+		// member's session; a member pushes a branch through the push
+		// role, never the default branch.
+		member := l.session(ctx, t, a, "members")
+		// The session acts in the team's account; the emulator knows
+		// accounts by their access keys, so update-kubeconfig's
+		// DescribeCluster signs with the team account's.
+		m := awsKubeconfigClient(ctx, t, endpoint, l.eks.sts, a.eksName, member,
+			aws.Credentials{AccessKeyID: awsemu.AccessKeyID(teamAccountID), SecretAccessKey: "emulated"})
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "by-a-member"}}
+		if _, err := m.CoreV1().ConfigMaps("payments").Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+			t.Errorf("a member creating in the team's namespace: %v", err)
+		}
+		if _, err := m.CoreV1().Secrets("kube-system").List(ctx, metav1.ListOptions{}); !apierrors.IsForbidden(err) {
+			t.Errorf("a member reading kube-system's Secrets: %v, want 403", err)
+		}
+		push, err := l.eks.assumeAs(ctx, member, a.pushRole, "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.git.pushAs(ctx, push, a.repo, "feature/review-me", "a change for review", map[string]string{"bootstrap/hello.yaml": hello("payments", "hello", "reviewed")}); err != nil {
+			t.Errorf("a member pushing a branch: %v", err)
+		}
+		if err := l.git.pushAs(ctx, push, a.repo, "main", "straight to main", map[string]string{"bootstrap/hello.yaml": hello("payments", "hello", "unreviewed")}); err == nil {
+			t.Error("a member pushed to the default branch")
+		}
+		// Under the review template the provider made in CodeCommit.
+		l.reviewAndMerge(ctx, t, a, push, "feature/review-me")
+		l.waitDeployed(ctx, t, a, a.bootstrap, "payments", "hello", "reviewed")
 	})
 	if t.Failed() {
 		return

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -40,6 +41,18 @@ func (j *journal) log(format string, a ...any) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.said = append(j.said, time.Now().Format("15:04:05 ")+fmt.Sprintf(format, a...))
+}
+
+// find returns the first decision that contains every part, or "".
+func (j *journal) find(parts ...string) string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, d := range j.said {
+		if !slices.ContainsFunc(parts, func(p string) bool { return !strings.Contains(d, p) }) {
+			return d
+		}
+	}
+	return ""
 }
 
 // last returns the last n decisions.

@@ -15,9 +15,13 @@
 //     UpdateClusterConfig answering with an update as AWS does, and a
 //     deleted cluster taking its add-ons, access entries and associations;
 //   - IAM service-specific credentials, which moto cannot parse, with
-//     DeleteUser refused while a user still has one, as IAM does;
-//   - CodeCommit tags, which moto does not keep, ListBranches, and dates as
-//     numbers, as CodeCommit sends them (moto sends strings).
+//     DeleteUser refused while a user still has one, as IAM does, and the
+//     password kept for CodeCommit's Git sign-in (GitSignIn);
+//   - CodeCommit tags, which moto does not keep, ListBranches, dates as
+//     numbers, as CodeCommit sends them (moto sends strings), and approval
+//     rule templates with their associations, which moto lacks;
+//   - a cluster placed at a Kubernetes API server of the caller's
+//     (PlaceCluster), so clients of what EKS reports reach a real one.
 package awsemu
 
 import (
@@ -83,6 +87,7 @@ type Server struct {
 	updates    map[string]map[string]any
 	creds      map[userKey][]*serviceCredential
 	repoTags   map[string]map[string]string
+	templates  map[templateKey]*approvalRuleTemplate
 	ngTags     map[nodegroupKey]map[string]string
 	unexpected []string
 	journal    []Call
@@ -161,18 +166,19 @@ func New(upstream string) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		upstream: u,
-		proxy:    httputil.NewSingleHostReverseProxy(u),
-		client:   &http.Client{Timeout: 30 * time.Second},
-		now:      time.Now,
-		clusters: map[clusterKey]*clusterExtra{},
-		addons:   map[clusterKey]map[string]*addon{},
-		entries:  map[clusterKey]map[string]*accessEntry{},
-		pods:     map[clusterKey]map[string]*podIdentity{},
-		updates:  map[string]map[string]any{},
-		creds:    map[userKey][]*serviceCredential{},
-		repoTags: map[string]map[string]string{},
-		ngTags:   map[nodegroupKey]map[string]string{},
+		upstream:  u,
+		proxy:     httputil.NewSingleHostReverseProxy(u),
+		client:    &http.Client{Timeout: 30 * time.Second},
+		now:       time.Now,
+		clusters:  map[clusterKey]*clusterExtra{},
+		addons:    map[clusterKey]map[string]*addon{},
+		entries:   map[clusterKey]map[string]*accessEntry{},
+		pods:      map[clusterKey]map[string]*podIdentity{},
+		updates:   map[string]map[string]any{},
+		creds:     map[userKey][]*serviceCredential{},
+		repoTags:  map[string]map[string]string{},
+		templates: map[templateKey]*approvalRuleTemplate{},
+		ngTags:    map[nodegroupKey]map[string]string{},
 	}
 	return s, nil
 }

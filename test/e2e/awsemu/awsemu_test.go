@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -146,6 +147,18 @@ func TestClusterAsEKSDescribesIt(t *testing.T) {
 	out, _ = c.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("described")})
 	if got := aws.ToString(out.Cluster.Version); got != "1.36" {
 		t.Errorf("version after update: %s", got)
+	}
+	// Placed at a server of the caller's, EKS reports it from then on; the
+	// same name in another account is another cluster.
+	layer.PlaceCluster("444455556666", "eu-west-1", "described", "https://127.0.0.1:6443", "Y2E=")
+	out, _ = c.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("described")})
+	if got := [2]string{aws.ToString(out.Cluster.Endpoint), aws.ToString(out.Cluster.CertificateAuthority.Data)}; got != [2]string{"https://127.0.0.1:6443", "Y2E="} {
+		t.Errorf("a placed cluster's endpoint and CA: %v", got)
+	}
+	other := eks.NewFromConfig(config("777788889999"))
+	newCluster(t, other, "described")
+	if out, _ := other.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("described")}); aws.ToString(out.Cluster.Endpoint) == "https://127.0.0.1:6443" {
+		t.Error("placing a cluster moved another account's of the same name")
 	}
 }
 
@@ -347,6 +360,30 @@ func TestServiceSpecificCredentials(t *testing.T) {
 	if aws.ToString(got.ServicePassword) == "" || aws.ToString(got.ServiceUserName) != "git-at-111122223333" || got.Status != "Active" {
 		t.Errorf("credential: %+v", got)
 	}
+	// CodeCommit's Git endpoint signs in with the user name and password,
+	// in the credential's account, while it is active.
+	pass := aws.ToString(got.ServicePassword)
+	if u := layer.GitSignIn("111122223333", "git-at-111122223333", pass); u != "git" {
+		t.Errorf("Git sign-in with the credential: %q, want user git", u)
+	}
+	for _, tc := range []struct{ account, user, pass string }{
+		{"111122223333", "git-at-111122223333", pass + "x"},
+		{"444455556666", "git-at-111122223333", pass},
+		{"111122223333", "other-at-111122223333", pass},
+	} {
+		if u := layer.GitSignIn(tc.account, tc.user, tc.pass); u != "" {
+			t.Errorf("Git sign-in %+v: %q, want refused", tc, u)
+		}
+	}
+	if _, err := c.UpdateServiceSpecificCredential(ctx, &iam.UpdateServiceSpecificCredentialInput{UserName: aws.String("git"), ServiceSpecificCredentialId: got.ServiceSpecificCredentialId, Status: "Inactive"}); err != nil {
+		t.Fatal(err)
+	}
+	if u := layer.GitSignIn("111122223333", "git-at-111122223333", pass); u != "" {
+		t.Errorf("Git sign-in with an inactive credential: %q, want refused", u)
+	}
+	if _, err := c.UpdateServiceSpecificCredential(ctx, &iam.UpdateServiceSpecificCredentialInput{UserName: aws.String("git"), ServiceSpecificCredentialId: got.ServiceSpecificCredentialId, Status: "Active"}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.CreateServiceSpecificCredential(ctx, &iam.CreateServiceSpecificCredentialInput{UserName: aws.String("git"), ServiceName: aws.String("codecommit.amazonaws.com")}); err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +437,8 @@ func TestServiceSpecificCredentials(t *testing.T) {
 		}
 	}
 	want := []string{"CreateServiceSpecificCredential 404", "CreateUser 200", "CreateServiceSpecificCredential 400",
-		"CreateServiceSpecificCredential 200", "CreateServiceSpecificCredential 200", "CreateServiceSpecificCredential 409",
+		"CreateServiceSpecificCredential 200", "UpdateServiceSpecificCredential 200", "UpdateServiceSpecificCredential 200",
+		"CreateServiceSpecificCredential 200", "CreateServiceSpecificCredential 409",
 		"UpdateServiceSpecificCredential 200", "DeleteUser 409", "DeleteServiceSpecificCredential 200",
 		"DeleteServiceSpecificCredential 200", "CreatePolicy 200", "AttachUserPolicy 200", "DeleteUser 409", "DeletePolicy 409",
 		"DetachUserPolicy 200", "DeletePolicy 200", "DeleteUser 200"}
@@ -441,5 +479,66 @@ func TestCodeCommitTags(t *testing.T) {
 	}
 	if _, err := c.ListTagsForResource(ctx, &codecommit.ListTagsForResourceInput{ResourceArn: arn}); code(err) != "RepositoryDoesNotExistException" {
 		t.Errorf("tags of a deleted repository: %v", err)
+	}
+}
+
+func TestApprovalRuleTemplates(t *testing.T) {
+	ctx := context.Background()
+	c := codecommit.NewFromConfig(config("111122223333"))
+	content := `{"Version":"2018-11-08","DestinationReferences":["refs/heads/main"],"Statements":[{"Type":"Approvers","NumberOfApprovalsNeeded":1,"ApprovalPoolMembers":["arn:aws:sts::111122223333:assumed-role/push/*"]}]}`
+	if _, err := c.CreateApprovalRuleTemplate(ctx, &codecommit.CreateApprovalRuleTemplateInput{ApprovalRuleTemplateName: aws.String("bad"), ApprovalRuleTemplateContent: aws.String(`{"Version":"2018-11-08"}`)}); code(err) != "InvalidApprovalRuleTemplateContentException" {
+		t.Errorf("a template without statements: %v", err)
+	}
+	made, err := c.CreateApprovalRuleTemplate(ctx, &codecommit.CreateApprovalRuleTemplateInput{ApprovalRuleTemplateName: aws.String("review"), ApprovalRuleTemplateContent: aws.String(content), ApprovalRuleTemplateDescription: aws.String("one approval")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateApprovalRuleTemplate(ctx, &codecommit.CreateApprovalRuleTemplateInput{ApprovalRuleTemplateName: aws.String("review"), ApprovalRuleTemplateContent: aws.String(content)}); code(err) != "ApprovalRuleTemplateNameAlreadyExistsException" {
+		t.Errorf("a second template of the name: %v", err)
+	}
+	got, err := c.GetApprovalRuleTemplate(ctx, &codecommit.GetApprovalRuleTemplateInput{ApprovalRuleTemplateName: aws.String("review")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(got.ApprovalRuleTemplate.ApprovalRuleTemplateContent) != content || aws.ToString(got.ApprovalRuleTemplate.ApprovalRuleTemplateId) != aws.ToString(made.ApprovalRuleTemplate.ApprovalRuleTemplateId) || got.ApprovalRuleTemplate.CreationDate == nil {
+		t.Errorf("template read back: %+v", got.ApprovalRuleTemplate)
+	}
+	if _, err := c.GetApprovalRuleTemplate(ctx, &codecommit.GetApprovalRuleTemplateInput{ApprovalRuleTemplateName: aws.String("nowhere")}); code(err) != "ApprovalRuleTemplateDoesNotExistException" {
+		t.Errorf("a missing template: %v", err)
+	}
+	assoc := &codecommit.AssociateApprovalRuleTemplateWithRepositoryInput{ApprovalRuleTemplateName: aws.String("review"), RepositoryName: aws.String("reviewed")}
+	if _, err := c.AssociateApprovalRuleTemplateWithRepository(ctx, assoc); code(err) != "RepositoryDoesNotExistException" {
+		t.Errorf("associating with a missing repository: %v", err)
+	}
+	if _, err := c.CreateRepository(ctx, &codecommit.CreateRepositoryInput{RepositoryName: aws.String("reviewed")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AssociateApprovalRuleTemplateWithRepository(ctx, assoc); err != nil {
+		t.Fatal(err)
+	}
+	repos, err := c.ListRepositoriesForApprovalRuleTemplate(ctx, &codecommit.ListRepositoriesForApprovalRuleTemplateInput{ApprovalRuleTemplateName: aws.String("review")})
+	if err != nil || !slices.Equal(repos.RepositoryNames, []string{"reviewed"}) {
+		t.Errorf("repositories of the template: %v %v", repos, err)
+	}
+	names, err := c.ListAssociatedApprovalRuleTemplatesForRepository(ctx, &codecommit.ListAssociatedApprovalRuleTemplatesForRepositoryInput{RepositoryName: aws.String("reviewed")})
+	if err != nil || !slices.Equal(names.ApprovalRuleTemplateNames, []string{"review"}) {
+		t.Errorf("templates of the repository: %v %v", names, err)
+	}
+	// Another account has no such template.
+	if _, err := codecommit.NewFromConfig(config("444455556666")).GetApprovalRuleTemplate(ctx, &codecommit.GetApprovalRuleTemplateInput{ApprovalRuleTemplateName: aws.String("review")}); code(err) != "ApprovalRuleTemplateDoesNotExistException" {
+		t.Errorf("the template from another account: %v", err)
+	}
+	del := &codecommit.DeleteApprovalRuleTemplateInput{ApprovalRuleTemplateName: aws.String("review")}
+	if _, err := c.DeleteApprovalRuleTemplate(ctx, del); code(err) != "ApprovalRuleTemplateInUseException" {
+		t.Errorf("deleting an associated template: %v", err)
+	}
+	if _, err := c.DisassociateApprovalRuleTemplateFromRepository(ctx, &codecommit.DisassociateApprovalRuleTemplateFromRepositoryInput{ApprovalRuleTemplateName: aws.String("review"), RepositoryName: aws.String("reviewed")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteApprovalRuleTemplate(ctx, del); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteRepository(ctx, &codecommit.DeleteRepositoryInput{RepositoryName: aws.String("reviewed")}); err != nil {
+		t.Fatal(err)
 	}
 }

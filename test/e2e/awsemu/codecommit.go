@@ -58,6 +58,7 @@ func (s *Server) serveCodeCommit(w http.ResponseWriter, r *http.Request, c call)
 				s.repoTags[arn] = tags
 			} else {
 				delete(s.repoTags, arn)
+				s.forgetRepository(c.account, c.region, in.RepositoryName)
 			}
 			s.mu.Unlock()
 		}
@@ -81,7 +82,7 @@ func (s *Server) serveCodeCommit(w http.ResponseWriter, r *http.Request, c call)
 		return true
 	case "TagResource", "UntagResource", "ListTagsForResource":
 	default:
-		return false
+		return s.serveApprovalRules(w, r, c, op, body)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

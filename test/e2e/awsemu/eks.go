@@ -26,6 +26,7 @@ type clusterKey struct{ account, region, name string }
 // clusterExtra is what AWS keeps of a cluster and moto does not.
 type clusterExtra struct {
 	ca            string
+	endpoint      string // as placed by PlaceCluster; moto's otherwise
 	accessConfig  map[string]any
 	upgradePolicy map[string]any
 	zonalShift    map[string]any
@@ -189,6 +190,17 @@ func (s *Server) extra(k clusterKey) *clusterExtra {
 	return x
 }
 
+// PlaceCluster makes EKS report the cluster named name, in account and
+// region, at a Kubernetes API server of the caller's (endpoint, and caData:
+// base64 of its CA's PEM), so clients that trust what EKS reports reach a
+// real server. It holds from the next DescribeCluster on.
+func (s *Server) PlaceCluster(account, region, name, endpoint, caData string) {
+	x := s.extra(clusterKey{account, region, name})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	x.endpoint, x.ca = endpoint, caData
+}
+
 // newCA is a cluster's certificate authority as EKS reports it: base64 of
 // a PEM certificate.
 func newCA(name string) string {
@@ -275,6 +287,9 @@ func (s *Server) writeCluster(w http.ResponseWriter, rp reply, k clusterKey) {
 	x := s.extra(k)
 	s.mu.Lock()
 	cl["certificateAuthority"] = map[string]any{"data": x.ca}
+	if x.endpoint != "" {
+		cl["endpoint"] = x.endpoint
+	}
 	if x.accessConfig != nil {
 		cl["accessConfig"] = x.accessConfig
 	}

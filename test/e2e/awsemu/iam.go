@@ -2,6 +2,7 @@ package awsemu
 
 import (
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/xml"
 	"fmt"
@@ -25,6 +26,9 @@ type serviceCredential struct {
 	ServiceSpecificCredentialID string `xml:"ServiceSpecificCredentialId"`
 	UserName                    string `xml:"UserName"`
 	Status                      string `xml:"Status"`
+	// password is what IAM checks a Git sign-in against; it is sent
+	// once, in the answer that made it.
+	password string
 }
 
 // attached matches a GetPolicy answer of a policy attached to something.
@@ -118,9 +122,10 @@ func (s *Server) serveIAM(w http.ResponseWriter, r *http.Request, c call) bool {
 			ServiceUserName:             fmt.Sprintf("%s-at-%s", user, c.account),
 			ServiceSpecificCredentialID: fmt.Sprintf("ACCA%016d", s.seq), UserName: user, Status: "Active",
 		}
+		cr.password = password()
 		s.creds[k] = append(s.creds[k], cr)
 		out := *cr
-		out.ServicePassword = password()
+		out.ServicePassword = cr.password
 		iamResult(w, action, credentialResult{Credential: out})
 	case "ListServiceSpecificCredentials":
 		service := form.Get("ServiceName")
@@ -157,12 +162,33 @@ func (s *Server) serveIAM(w http.ResponseWriter, r *http.Request, c call) bool {
 			s.creds[k][i].Status = status
 			iamResult(w, action, nil)
 		default:
+			s.creds[k][i].password = password()
 			out := *s.creds[k][i]
-			out.ServicePassword = password()
+			out.ServicePassword = s.creds[k][i].password
 			iamResult(w, action, credentialResult{Credential: out})
 		}
 	}
 	return true
+}
+
+// GitSignIn is the IAM user in account whose active CodeCommit credential
+// has the user name and password, as CodeCommit's Git endpoint asks IAM;
+// "" when none has.
+func (s *Server) GitSignIn(account, user, pass string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, list := range s.creds {
+		if k.account != account {
+			continue
+		}
+		for _, cr := range list {
+			if cr.ServiceName == "codecommit.amazonaws.com" && cr.Status == "Active" && cr.ServiceUserName == user &&
+				subtle.ConstantTimeCompare([]byte(cr.password), []byte(pass)) == 1 {
+				return cr.UserName
+			}
+		}
+	}
+	return ""
 }
 
 // userExists asks moto whether the user exists, answering NoSuchEntity
