@@ -764,6 +764,9 @@ func instanceType(p *field.Path, t, amiType string) field.ErrorList {
 		return nil
 	}
 	msg := fmt.Sprintf("runs %s, and amiType %s boots %s: pick an instance type that runs %s", arch, amiType, boots, boots)
+	if same := instancetypes.SameSize(t, boots); same != "" {
+		msg += ", such as " + instancetypes.Describe(same)
+	}
 	// The same AMI family built for the instance's architecture.
 	other := strings.NewReplacer("x86_64", "ARM_64", "ARM_64", "x86_64").Replace(amiType)
 	if enumHas(ekstypes.AMITypes("").Values(), other) && instancetypes.AMIArch(other) == arch {

@@ -193,9 +193,9 @@ func TestSpec(t *testing.T) {
 			want:   want{fields: []string{"spec.nodePools[0].instanceTypes[0]"}, rule: "is not an EC2 instance type (instance type table of"},
 		},
 		"ArmTypeWithX86AMI": {
-			reason: "A Graviton type cannot boot the default x86 AMI; the Arm build of the same AMI is named.",
+			reason: "A Graviton type cannot boot the default x86 AMI; an x86 type of the same size and the Arm build of the same AMI are named.",
 			mutate: func(s *clusterspec.Spec) { s.NodePools[0].InstanceTypes = []string{"m6i.large", "m7g.large"} },
-			want:   want{fields: []string{"spec.nodePools[0].instanceTypes[1]"}, rule: "runs arm64, and amiType AL2023_x86_64_STANDARD boots x86_64: pick an instance type that runs x86_64, or set amiType AL2023_ARM_64_STANDARD for every instance type of the pool"},
+			want:   want{fields: []string{"spec.nodePools[0].instanceTypes[1]"}, rule: "runs arm64, and amiType AL2023_x86_64_STANDARD boots x86_64: pick an instance type that runs x86_64, such as m7a.large (2 vCPU, 8 GiB), or set amiType AL2023_ARM_64_STANDARD for every instance type of the pool"},
 		},
 		"ArmTypeWithArmAMI": {
 			reason: "Graviton with the Arm AMI is valid.",
