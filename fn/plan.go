@@ -1,24 +1,20 @@
 package fn
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
 
-	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/crossplane/function-sdk-go/errors"
-	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
-	"github.com/eks-gitops/function-eks-gitops/internal/lrucache"
+	"github.com/eks-gitops/function-eks-gitops/internal/plancache"
 	"github.com/eks-gitops/function-eks-gitops/internal/validation"
 )
 
@@ -75,27 +71,9 @@ type compiledPlan struct {
 	nodeGroupID objectID
 }
 
-// wireBodies returns the encodings of the bodies as ready Resources, made
-// on the first request.
-func (c *compiledPlan) wireBodies() (map[resource.Name][]byte, error) {
-	c.encodeOnce.Do(func() {
-		det := proto.MarshalOptions{Deterministic: true}
-		enc := make(map[resource.Name][]byte, len(c.bodies))
-		for name, body := range c.bodies {
-			b, err := readyResource(det, body, c.sizes[name])
-			if err != nil {
-				c.encodeErr = errors.Wrapf(err, "cannot encode %s", name)
-				return
-			}
-			enc[name] = b
-		}
-		c.encoded = enc
-	})
-	return c.encoded, c.encodeErr
-}
-
-// memoryBytes estimates the memory the plan holds.
-func (c *compiledPlan) memoryBytes() int64 { return c.wireBytes * memoryPerWireByte }
+// MemoryBytes estimates the memory the plan holds, which the plan cache
+// bounds.
+func (c *compiledPlan) MemoryBytes() int64 { return c.wireBytes * memoryPerWireByte }
 
 // compile builds the plan for p, f and up (p.Upgrade(f)) and converts every
 // body to a Struct.
@@ -131,53 +109,39 @@ func compile(p compose.Params, f compose.Facts, up compose.Upgrade) (*compiledPl
 	return c, nil
 }
 
-// planCache keeps the most recently used compiled plans, bounded both in
-// number and in the memory they hold, so a few very large XRs cannot take
-// more than the budget.
-type planCache struct {
-	lru *lrucache.Cache[planKey, *compiledPlan]
-	// hits and misses count lookups, so tests can show where a plan came
-	// from.
-	hits, misses atomic.Int64
+// planner gives the compiled plan for p, f and up (p.Upgrade(f)).
+type planner interface {
+	plan(p compose.Params, f compose.Facts, up compose.Upgrade) (*compiledPlan, error)
 }
 
-func newPlanCache(entries int, bytes int64) *planCache {
-	lru := lrucache.New[planKey, *compiledPlan](entries, bytes)
-	if lru == nil {
-		return nil
-	}
-	return &planCache{lru: lru}
+// compileEach compiles every call's plan anew.
+type compileEach struct{}
+
+func (compileEach) plan(p compose.Params, f compose.Facts, up compose.Upgrade) (*compiledPlan, error) {
+	return compile(p, f, up)
 }
 
-// planKey identifies a plan by a hash of everything it is built from. The
-// hash is SHA-256 so that no two XRs can ever share a plan.
-type planKey [sha256.Size]byte
+// cachedPlans keeps compiled plans for the calls that follow
+// (internal/plancache).
+type cachedPlans struct {
+	*plancache.Cache[*compiledPlan]
+}
 
-// plan returns the compiled plan for p, f and up (p.Upgrade(f)), from the
-// cache when it has it. A nil cache compiles every time.
-func (c *planCache) plan(p compose.Params, f compose.Facts, up compose.Upgrade) (*compiledPlan, error) {
+func newPlanner(entries int, bytes int64) planner {
+	c := plancache.New(entries, bytes, compile)
 	if c == nil {
-		return compile(p, f, up)
+		return compileEach{}
 	}
-	k := keyOf(p, f, up)
-	if cp, ok := c.lru.Get(k); ok {
-		cp.reused.Add(1)
-		c.hits.Add(1)
-		return cp, nil
-	}
-	c.misses.Add(1)
-	cp, err := compile(p, f, up)
-	if err != nil {
-		return nil, err
-	}
-	c.lru.Add(k, cp, cp.memoryBytes())
-	return cp, nil
+	return cachedPlans{c}
 }
 
-// len and heldBytes report the cache's use, for tests.
-func (c *planCache) len() int { return c.lru.Len() }
-
-func (c *planCache) heldBytes() int64 { return c.lru.Bytes() }
+func (c cachedPlans) plan(p compose.Params, f compose.Facts, up compose.Upgrade) (*compiledPlan, error) {
+	cp, hit, err := c.Get(p, f, up)
+	if hit {
+		cp.reused.Add(1)
+	}
+	return cp, err
+}
 
 // toStruct converts a body to a protobuf Struct, as structpb.NewStruct does,
 // and estimates its encoded size on the way: measuring it afterwards would
@@ -239,23 +203,4 @@ func toValue(v any) (*structpb.Value, int, error) {
 		}
 		return val, proto.Size(val), nil
 	}
-}
-
-// readyResource encodes a Resource holding body and READY_TRUE, as
-// protobuf encodes it: field 1, the body's deterministic encoding, then
-// field 3. The body is encoded after room for the longest prefix and the
-// prefix written just before it, so it is encoded once and never copied.
-// estimate sizes the buffer.
-func readyResource(det proto.MarshalOptions, body *structpb.Struct, estimate int) ([]byte, error) {
-	const room = 1 + binary.MaxVarintLen32 // Tag 1 is one byte; a length under 4 GiB at most five.
-	buf, err := det.MarshalAppend(make([]byte, room, room+estimate+2), body)
-	if err != nil {
-		return nil, err
-	}
-	prefix := protowire.AppendVarint(protowire.AppendTag(make([]byte, 0, room), 1, protowire.BytesType), uint64(len(buf)-room)) //nolint:gosec // A length, never negative.
-	start := room - len(prefix)
-	copy(buf[start:room], prefix)
-	buf = protowire.AppendTag(buf, 3, protowire.VarintType)
-	buf = protowire.AppendVarint(buf, uint64(fnv1.Ready_READY_TRUE))
-	return buf[start:], nil
 }

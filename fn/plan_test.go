@@ -14,6 +14,8 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/plancache"
 )
 
 func marshal(t testing.TB, rsp *fnv1.RunFunctionResponse) []byte {
@@ -80,7 +82,7 @@ func TestPlanCacheChangesNothing(t *testing.T) {
 				s = next(t, s, rsp, allReady)
 			}
 			for pass := range 2 {
-				hits, misses := cached.plans.hits.Load(), cached.plans.misses.Load()
+				hits, misses := planCacheOf(t, cached).Lookups()
 				for i, req := range reqs {
 					if _, same := cacheChangesNothing(t, cached, uncached, req); !same {
 						t.Errorf("pass %d, round %d: the cached response differs from the uncached one", pass, i)
@@ -88,7 +90,8 @@ func TestPlanCacheChangesNothing(t *testing.T) {
 				}
 				// The second pass must come from the cache, or it compares
 				// two compilations and shows nothing about the cache.
-				if hits, misses := cached.plans.hits.Load()-hits, cached.plans.misses.Load()-misses; pass == 1 && (hits != int64(len(reqs)) || misses != 0) {
+				h, m := planCacheOf(t, cached).Lookups()
+				if hits, misses := h-hits, m-misses; pass == 1 && (hits != int64(len(reqs)) || misses != 0) {
 					t.Errorf("second pass: %d plans from the cache and %d compiled, want all %d from the cache", hits, misses, len(reqs))
 				}
 			}
@@ -134,11 +137,11 @@ func TestPlanCacheIsBounded(t *testing.T) {
 		if _, err := f.RunFunction(context.Background(), requestOf(t, s)); err != nil {
 			t.Fatal(err)
 		}
-		if n := f.plans.len(); n > size {
+		if n := planCacheOf(t, f).Len(); n > size {
 			t.Fatalf("after %d XRs the cache holds %d plans, more than its size %d", i+1, n, size)
 		}
 	}
-	if n := f.plans.len(); n != size {
+	if n := planCacheOf(t, f).Len(); n != size {
 		t.Errorf("the cache holds %d plans, want it full at %d", n, size)
 	}
 }
@@ -178,11 +181,11 @@ func TestPlanKeyCoversEverything(t *testing.T) {
 	p := paramsOf(t, s)
 	req := requestOf(t, s)
 	facts := factsFrom(req.GetObserved().GetResources(), req.GetObserved().GetComposite().GetResource())
-	base := keyOf(p, facts, p.Upgrade(facts))
+	base := plancache.KeyOf(p, facts, p.Upgrade(facts))
 	leaves := 0
 	check := func(path string) {
 		leaves++
-		if k := keyOf(p, facts, p.Upgrade(facts)); k == base {
+		if k := plancache.KeyOf(p, facts, p.Upgrade(facts)); k == base {
 			t.Errorf("changing %s leaves the plan's cache key unchanged", path)
 		}
 	}
@@ -286,4 +289,14 @@ func TestStructSizeEstimate(t *testing.T) {
 			}
 		}
 	}
+}
+
+// planCacheOf is f's plan cache, which a test of the cache needs.
+func planCacheOf(t *testing.T, f *Function) *plancache.Cache[*compiledPlan] {
+	t.Helper()
+	c, ok := f.plans.(cachedPlans)
+	if !ok {
+		t.Fatal("the Function compiles every plan anew")
+	}
+	return c.Cache
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
-	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 )
@@ -444,40 +443,11 @@ func TestCrossplaneMachineryNotInPlanKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.plans.len() != 1 {
-		t.Errorf("the cache holds %d plans, want 1: spec.crossplane reached the key", f.plans.len())
+	if planCacheOf(t, f).Len() != 1 {
+		t.Errorf("the cache holds %d plans, want 1: spec.crossplane reached the key", planCacheOf(t, f).Len())
 	}
 	if diff := cmp.Diff(marshal(t, a), marshal(t, b)); diff != "" {
 		t.Error("spec.crossplane changed the response")
-	}
-}
-
-// TestPlanKeyIsBinary checks strings that JSON would encode alike (invalid
-// UTF-8 becomes U+FFFD) and strings split differently across fields get
-// different keys.
-func TestPlanKeyIsBinary(t *testing.T) {
-	p := compose.Params{XRName: "a"}
-	keys := map[planKey]string{}
-	for _, c := range []struct {
-		what string
-		p    compose.Params
-		f    compose.Facts
-	}{
-		{"invalid UTF-8 ff", compose.Params{XRName: "\xff"}, compose.Facts{}},
-		{"invalid UTF-8 fe", compose.Params{XRName: "\xfe"}, compose.Facts{}},
-		{"U+FFFD", compose.Params{XRName: "\uFFFD"}, compose.Facts{}},
-		{"split ab|c", compose.Params{XRName: "ab", XRNamespace: "c"}, compose.Facts{}},
-		{"split a|bc", compose.Params{XRName: "a", XRNamespace: "bc"}, compose.Facts{}},
-		{"nil members", p, compose.Facts{}},
-		{"empty member", compose.Params{XRName: "a", Spec: withMembers("")}, compose.Facts{}},
-		{"two empty members", compose.Params{XRName: "a", Spec: withMembers("", "")}, compose.Facts{}},
-		{"kept fact", p, compose.Facts{Kept: []compose.KeptFact{{Step: "a", Fact: "b"}}}},
-	} {
-		k := keyOf(c.p, c.f, c.p.Upgrade(c.f))
-		if other, ok := keys[k]; ok {
-			t.Errorf("%s and %s share a plan key", other, c.what)
-		}
-		keys[k] = c.what
 	}
 }
 
@@ -499,15 +469,15 @@ func TestPlanCacheBoundedInBytes(t *testing.T) {
 		if _, err := f.RunFunction(context.Background(), requestOf(t, s)); err != nil {
 			t.Fatal(err)
 		}
-		if b := f.plans.heldBytes(); b > budget {
+		if b := planCacheOf(t, f).Bytes(); b > budget {
 			t.Fatalf("after %d edits the cache holds %d bytes, over its budget of %d", i+1, b, budget)
 		}
-		largest = max(largest, f.plans.heldBytes())
+		largest = max(largest, planCacheOf(t, f).Bytes())
 	}
-	if f.plans.len() >= 20 {
-		t.Errorf("the cache kept all %d plans of 1,000 members in %d bytes", f.plans.len(), budget)
+	if planCacheOf(t, f).Len() >= 20 {
+		t.Errorf("the cache kept all %d plans of 1,000 members in %d bytes", planCacheOf(t, f).Len(), budget)
 	}
-	t.Logf("largest held: %d bytes in %d plans", largest, f.plans.len())
+	t.Logf("largest held: %d bytes in %d plans", largest, planCacheOf(t, f).Len())
 }
 
 // TestPlanMemoryEstimate measures the heap a compiled plan of a 1,000-member
@@ -538,17 +508,12 @@ func TestPlanMemoryEstimate(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&ms1)
 	held := int64(ms1.HeapAlloc-ms0.HeapAlloc) / n
-	est := plans[0].memoryBytes()
+	est := plans[0].MemoryBytes()
 	t.Logf("a 1,000-member plan: %d bytes encoded, %d bytes held, estimated %d", plans[0].wireBytes, held, est)
 	if est < held {
 		t.Errorf("the estimate %d is below the %d bytes a plan holds; raise memoryPerWireByte", est, held)
 	}
 	runtime.KeepAlive(plans)
-}
-
-func withMembers(m ...string) (s clusterspec.Spec) {
-	s.Team.Members = m
-	return s
 }
 
 // TestRevisionPinRefused: an XR that keeps an old revision of the

@@ -2,6 +2,13 @@ package fn
 
 import (
 	"context"
+	"encoding/binary"
+
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/crossplane/function-sdk-go/errors"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
@@ -61,4 +68,42 @@ func encodedResource(encoding []byte) *fnv1.Resource {
 	r := &fnv1.Resource{}
 	r.ProtoReflect().SetUnknown(encoding)
 	return r
+}
+
+// wireBodies returns the encodings of the bodies as ready Resources, made
+// on the first request.
+func (c *compiledPlan) wireBodies() (map[resource.Name][]byte, error) {
+	c.encodeOnce.Do(func() {
+		det := proto.MarshalOptions{Deterministic: true}
+		enc := make(map[resource.Name][]byte, len(c.bodies))
+		for name, body := range c.bodies {
+			b, err := readyResource(det, body, c.sizes[name])
+			if err != nil {
+				c.encodeErr = errors.Wrapf(err, "cannot encode %s", name)
+				return
+			}
+			enc[name] = b
+		}
+		c.encoded = enc
+	})
+	return c.encoded, c.encodeErr
+}
+
+// readyResource encodes a Resource holding body and READY_TRUE, as
+// protobuf encodes it: field 1, the body's deterministic encoding, then
+// field 3. The body is encoded after room for the longest prefix and the
+// prefix written just before it, so it is encoded once and never copied.
+// estimate sizes the buffer.
+func readyResource(det proto.MarshalOptions, body *structpb.Struct, estimate int) ([]byte, error) {
+	const room = 1 + binary.MaxVarintLen32 // Tag 1 is one byte; a length under 4 GiB at most five.
+	buf, err := det.MarshalAppend(make([]byte, room, room+estimate+2), body)
+	if err != nil {
+		return nil, err
+	}
+	prefix := protowire.AppendVarint(protowire.AppendTag(make([]byte, 0, room), 1, protowire.BytesType), uint64(len(buf)-room)) //nolint:gosec // A length, never negative.
+	start := room - len(prefix)
+	copy(buf[start:room], prefix)
+	buf = protowire.AppendTag(buf, 3, protowire.VarintType)
+	buf = protowire.AppendVarint(buf, uint64(fnv1.Ready_READY_TRUE))
+	return buf[start:], nil
 }

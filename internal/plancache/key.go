@@ -1,4 +1,4 @@
-package fn
+package plancache
 
 import (
 	"cmp"
@@ -16,16 +16,20 @@ import (
 // on every poll, so the key must not cost more than the plan it saves.
 var keyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
-// keyOf hashes a length-prefixed binary encoding of p and f, with f's node
+// Key identifies a plan by a hash of everything it is built from. The hash
+// is SHA-256 so that no two XRs can ever share a plan.
+type Key [sha256.Size]byte
+
+// KeyOf hashes a length-prefixed binary encoding of p and f, with f's node
 // group details replaced by up, the upgrade's decisions (see planFacts). Every value is
 // written with its kind and every string and list with its length, so two
 // different Params or Facts never encode alike: unlike JSON, which replaces
 // invalid UTF-8 with U+FFFD and so maps distinct strings to one encoding.
-func keyOf(p compose.Params, f compose.Facts, up compose.Upgrade) planKey {
+func KeyOf(p compose.Params, f compose.Facts, up compose.Upgrade) Key {
 	bp := keyBuffers.Get().(*[]byte) //nolint:forcetypeassert // Only byte slices are pooled.
 	b := appendValue((*bp)[:0], reflect.ValueOf(p))
 	b = appendValue(b, reflect.ValueOf(planFacts(f, up)))
-	k := planKey(sha256.Sum256(b))
+	k := Key(sha256.Sum256(b))
 	*bp = b
 	keyBuffers.Put(bp)
 	return k
