@@ -26,10 +26,13 @@ hack/tools.sh
 
 step "generated files are current"
 (cd input && go generate -tags generate ./...)
+# The XRDs and the manual's field table, from the XR's Go types.
+go generate -tags generate ./internal/clusterspec
 # Untracked files count: a newly generated file must be committed too.
-if [ -n "$(git status --porcelain -- input package)" ]; then
-  git status --short -- input package
-  echo "generated files are stale: run (cd input && go generate -tags generate ./...) and commit" >&2
+generated=(input package example/xrd.yaml example/xrd-namespaced.yaml docs/reference.md)
+if [ -n "$(git status --porcelain -- "${generated[@]}")" ]; then
+  git status --short -- "${generated[@]}"
+  echo "generated files are stale: run (cd input && go generate -tags generate ./...) and go generate -tags generate ./internal/clusterspec, and commit" >&2
   exit 1
 fi
 

@@ -1,6 +1,10 @@
 // Package clusterspec is the XR's spec: what a product engineer writes to ask
 // for a cluster, how it is read strictly from the observed XR, and the
-// defaults that fill in what they left out.
+// defaults that fill in what they left out. Its Go types are the XR's
+// schema: the XRDs in example/ are generated from them (generate.go).
+//
+// +groupName=platform.eks-gitops.dev
+// +versionName=v1alpha1
 package clusterspec
 
 import (
@@ -29,116 +33,6 @@ const (
 	DefaultMinSize           = 2
 	DefaultMaxSize           = 4
 )
-
-// Spec is the XR's spec.
-type Spec struct {
-	// Team owns the cluster.
-	Team Team `json:"team"`
-	// Environment is e.g. dev, staging or prod.
-	Environment string `json:"environment"`
-	// AWS is where the cluster lives.
-	AWS AWS `json:"aws"`
-	// KubernetesVersion is the EKS minor version, e.g. "1.35".
-	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
-	// SupportType is STANDARD or EXTENDED (EKS upgrade policy).
-	SupportType string `json:"supportType,omitempty"`
-	// Network is the VPC layout.
-	Network Network `json:"network"`
-	// NodePools become one managed node group each.
-	NodePools []NodePool `json:"nodePools,omitempty"`
-	// Addons switches add-ons on and pins EKS add-on versions.
-	Addons Addons `json:"addons,omitempty"`
-	// Tags are added to every AWS resource.
-	Tags map[string]string `json:"tags,omitempty"`
-	// ConfirmRemoval names the zones and node pools that may be removed
-	// although nodes still run there: without it such an edit is refused.
-	ConfirmRemoval ConfirmRemoval `json:"confirmRemoval,omitempty"`
-
-	// Crossplane holds Crossplane's own XR machinery; it is not ours to read.
-	Crossplane json.RawMessage `json:"crossplane,omitempty"`
-}
-
-// ConfirmRemoval names what may be removed while it still holds nodes.
-type ConfirmRemoval struct {
-	Zones     []string `json:"zones,omitempty"`
-	NodePools []string `json:"nodePools,omitempty"`
-}
-
-// Team is the product team.
-type Team struct {
-	Name    string   `json:"name"`
-	Members []string `json:"members,omitempty"`
-	// Admins may also create, update and delete the team's applications.
-	Admins []string `json:"admins,omitempty"`
-	// GitUsernames maps each member and admin to their user name on the
-	// platform's Git host (a GitHub login, a GitLab username).
-	GitUsernames map[string]string `json:"gitUsernames,omitempty"`
-}
-
-// AWS is the team's account and region.
-type AWS struct {
-	AccountID string `json:"accountId"`
-	Region    string `json:"region"`
-}
-
-// Network is the VPC layout.
-type Network struct {
-	VPCCIDR           string   `json:"vpcCidr"`
-	AvailabilityZones int      `json:"availabilityZones,omitempty"`
-	Zones             []string `json:"zones,omitempty"`
-	ServiceCIDR       string   `json:"serviceCidr,omitempty"`
-}
-
-// NodePool is one managed node group.
-type NodePool struct {
-	Name          string            `json:"name"`
-	InstanceTypes []string          `json:"instanceTypes,omitempty"`
-	MinSize       *int32            `json:"minSize,omitempty"`
-	MaxSize       *int32            `json:"maxSize,omitempty"`
-	DesiredSize   *int32            `json:"desiredSize,omitempty"`
-	Autoscaled    bool              `json:"autoscaled,omitempty"`
-	CapacityType  string            `json:"capacityType,omitempty"`
-	AMIType       string            `json:"amiType,omitempty"`
-	DiskSizeGiB   *int32            `json:"diskSize,omitempty"`
-	Labels        map[string]string `json:"labels,omitempty"`
-	Taints        []Taint           `json:"taints,omitempty"`
-}
-
-// Taint is a node taint, with the EKS effect names.
-type Taint struct {
-	Key    string `json:"key"`
-	Value  string `json:"value,omitempty"`
-	Effect string `json:"effect"`
-}
-
-// Addons are the add-on switches. The four add-ons every cluster needs
-// (vpc-cni, coredns, kube-proxy, eks-pod-identity-agent) are always on.
-type Addons struct {
-	// MetricsServer installs the EKS metrics-server add-on.
-	MetricsServer bool `json:"metricsServer,omitempty"`
-	// The rest are installed by the central Argo CD through ApplicationSets
-	// that select on the cluster Secret's enable_<addon> labels.
-	AWSLoadBalancerController bool `json:"awsLoadBalancerController,omitempty"`
-	CertManager               bool `json:"certManager,omitempty"`
-	ExternalDNS               bool `json:"externalDns,omitempty"`
-	ExternalSecrets           bool `json:"externalSecrets,omitempty"`
-	// EBSCSIDriver installs the aws-ebs-csi-driver EKS add-on and the gp3
-	// StorageClass; on unless switched off.
-	EBSCSIDriver *bool `json:"ebsCsiDriver,omitempty"`
-	// HostedZones are the Route 53 zones external-dns and cert-manager may
-	// write records in, and the domains external-dns manages.
-	HostedZones []HostedZone `json:"hostedZones,omitempty"`
-	// Versions pins EKS add-on versions by add-on name.
-	Versions map[string]string `json:"versions,omitempty"`
-}
-
-// HostedZone is a Route 53 hosted zone in the team's account.
-type HostedZone struct {
-	// ID is the zone's ID, e.g. Z0123456789ABCDEFGHIJ.
-	ID string `json:"id"`
-	// Domain is the zone's domain name, e.g. payments.example.com.
-	Domain string `json:"domain"`
-}
 
 // Autoscaled reports whether any node pool is autoscaled, which gives the
 // cluster the cluster-autoscaler's AWS access.
