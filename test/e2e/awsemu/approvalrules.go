@@ -53,130 +53,165 @@ func validTemplateContent(content string) bool {
 	return true
 }
 
-// serveApprovalRules answers the approval rule template calls, which moto
-// lacks; false for any other call.
-func (s *Server) serveApprovalRules(w http.ResponseWriter, r *http.Request, c call, op string, body []byte) bool {
-	var in struct {
-		Name        string `json:"approvalRuleTemplateName"`
-		NewName     string `json:"newApprovalRuleTemplateName"`
-		OldName     string `json:"oldApprovalRuleTemplateName"`
-		Content     string `json:"approvalRuleTemplateContent"`
-		NewContent  string `json:"newRuleContent"`
-		Description string `json:"approvalRuleTemplateDescription"`
-		Repository  string `json:"repositoryName"`
+// templateRequest is what the approval rule template calls carry.
+type templateRequest struct {
+	Name        string `json:"approvalRuleTemplateName"`
+	NewName     string `json:"newApprovalRuleTemplateName"`
+	OldName     string `json:"oldApprovalRuleTemplateName"`
+	Content     string `json:"approvalRuleTemplateContent"`
+	NewContent  string `json:"newRuleContent"`
+	Description string `json:"approvalRuleTemplateDescription"`
+	Repository  string `json:"repositoryName"`
+}
+
+// template reads an approval rule template call; a repository it names
+// must exist, which moto knows. false means it answered already.
+func (s *Server) template(q *request) (templateRequest, bool) {
+	var in templateRequest
+	if err := json.Unmarshal(q.body, &in); err != nil {
+		jsonError(q.w, "InvalidParameterException", err.Error())
+		return in, false
 	}
-	switch op {
-	case "CreateApprovalRuleTemplate", "GetApprovalRuleTemplate", "DeleteApprovalRuleTemplate",
-		"UpdateApprovalRuleTemplateContent", "UpdateApprovalRuleTemplateDescription", "UpdateApprovalRuleTemplateName",
-		"AssociateApprovalRuleTemplateWithRepository", "DisassociateApprovalRuleTemplateFromRepository",
-		"ListRepositoriesForApprovalRuleTemplate", "ListAssociatedApprovalRuleTemplatesForRepository":
-	default:
-		return false
-	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		jsonError(w, "InvalidParameterException", err.Error())
-		return true
-	}
-	if op == "UpdateApprovalRuleTemplateName" {
+	if q.op == "UpdateApprovalRuleTemplateName" {
 		in.Name = in.OldName
 	}
-	// The calls naming a repository need it to exist: moto knows.
 	if in.Repository != "" {
-		get := r.Clone(r.Context())
+		get := q.r.Clone(q.r.Context())
 		get.Header.Set("X-Amz-Target", codeCommitTarget+"GetRepository")
 		rp, err := s.forward(get, fmt.Appendf(nil, `{"repositoryName":%q}`, in.Repository))
 		if err != nil {
-			jsonError(w, "ServiceFailure", err.Error())
-			return true
+			jsonError(q.w, "ServiceFailure", err.Error())
+			return in, false
 		}
 		if !rp.ok() {
-			jsonError(w, "RepositoryDoesNotExistException", in.Repository+" does not exist")
-			return true
+			jsonError(q.w, "RepositoryDoesNotExistException", in.Repository+" does not exist")
+			return in, false
 		}
 	}
-	k := templateKey{c.account, c.region, in.Name}
+	if in.Name == "" && q.op != "ListAssociatedApprovalRuleTemplatesForRepository" {
+		jsonError(q.w, "ApprovalRuleTemplateNameRequiredException", "An approval rule template name is required.")
+		return in, false
+	}
+	return in, true
+}
+
+func (s *Server) templateKey(q *request, name string) templateKey {
+	return templateKey{q.c.account, q.c.region, name}
+}
+
+func (s *Server) repositoryTemplates(q *request) {
+	in, ok := s.template(q)
+	if !ok {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if op == "ListAssociatedApprovalRuleTemplatesForRepository" {
-		var names []string
-		for tk, t := range s.templates {
-			if tk.account == c.account && tk.region == c.region && slices.Contains(t.repositories, in.Repository) {
-				names = append(names, tk.name)
-			}
+	var names []string
+	for tk, t := range s.templates {
+		if tk.account == q.c.account && tk.region == q.c.region && slices.Contains(t.repositories, in.Repository) {
+			names = append(names, tk.name)
 		}
-		slices.Sort(names)
-		writeJSON(w, http.StatusOK, map[string]any{"approvalRuleTemplateNames": names})
-		return true
 	}
-	if in.Name == "" {
-		jsonError(w, "ApprovalRuleTemplateNameRequiredException", "An approval rule template name is required.")
-		return true
+	slices.Sort(names)
+	writeJSON(q.w, http.StatusOK, map[string]any{"approvalRuleTemplateNames": names})
+}
+
+func (s *Server) createTemplate(q *request) {
+	in, ok := s.template(q)
+	if !ok {
+		return
 	}
-	t, exists := s.templates[k]
-	if op == "CreateApprovalRuleTemplate" {
-		switch {
-		case exists:
-			jsonError(w, "ApprovalRuleTemplateNameAlreadyExistsException", "An approval rule template with that name already exists: "+in.Name)
-		case !validTemplateContent(in.Content):
-			jsonError(w, "InvalidApprovalRuleTemplateContentException", "The content of the approval rule template is not valid.")
-		default:
-			now := epoch(s.now())
-			s.seq++
-			t = &approvalRuleTemplate{
-				ID: fmt.Sprintf("%08x-0000-4000-8000-%012x", s.seq, s.seq), Content: in.Content, Description: in.Description,
-				Created: now, Modified: now, LastModifiedUser: "arn:aws:iam::" + c.account + ":user/emulated",
-			}
-			s.templates[k] = t
-			writeJSON(w, http.StatusOK, map[string]any{"approvalRuleTemplate": t.out(in.Name)})
-		}
-		return true
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := s.templateKey(q, in.Name)
+	if _, exists := s.templates[k]; exists {
+		jsonError(q.w, "ApprovalRuleTemplateNameAlreadyExistsException", "An approval rule template with that name already exists: "+in.Name)
+		return
 	}
-	if !exists {
-		jsonError(w, "ApprovalRuleTemplateDoesNotExistException", "The approval rule template does not exist: "+in.Name)
-		return true
+	if !validTemplateContent(in.Content) {
+		jsonError(q.w, "InvalidApprovalRuleTemplateContentException", "The content of the approval rule template is not valid.")
+		return
 	}
-	switch op {
-	case "GetApprovalRuleTemplate":
-	case "DeleteApprovalRuleTemplate":
-		if len(t.repositories) > 0 {
-			jsonError(w, "ApprovalRuleTemplateInUseException", "The approval rule template is associated with one or more repositories: "+in.Name)
-			return true
-		}
-		delete(s.templates, k)
-		writeJSON(w, http.StatusOK, map[string]any{"approvalRuleTemplateId": t.ID})
-		return true
-	case "UpdateApprovalRuleTemplateContent":
-		if !validTemplateContent(in.NewContent) {
-			jsonError(w, "InvalidApprovalRuleTemplateContentException", "The content of the approval rule template is not valid.")
-			return true
-		}
-		t.Content, t.Modified = in.NewContent, epoch(s.now())
-	case "UpdateApprovalRuleTemplateDescription":
-		t.Description, t.Modified = in.Description, epoch(s.now())
-	case "UpdateApprovalRuleTemplateName":
-		if _, taken := s.templates[templateKey{c.account, c.region, in.NewName}]; taken {
-			jsonError(w, "ApprovalRuleTemplateNameAlreadyExistsException", "An approval rule template with that name already exists: "+in.NewName)
-			return true
-		}
-		delete(s.templates, k)
-		s.templates[templateKey{c.account, c.region, in.NewName}] = t
-		in.Name = in.NewName
-	case "AssociateApprovalRuleTemplateWithRepository":
-		if !slices.Contains(t.repositories, in.Repository) {
-			t.repositories = append(t.repositories, in.Repository)
-		}
-		writeJSON(w, http.StatusOK, map[string]any{})
-		return true
-	case "DisassociateApprovalRuleTemplateFromRepository":
-		t.repositories = slices.DeleteFunc(t.repositories, func(r string) bool { return r == in.Repository })
-		writeJSON(w, http.StatusOK, map[string]any{})
-		return true
-	case "ListRepositoriesForApprovalRuleTemplate":
-		writeJSON(w, http.StatusOK, map[string]any{"repositoryNames": slices.Sorted(slices.Values(t.repositories))})
-		return true
+	now := epoch(s.now())
+	s.seq++
+	t := &approvalRuleTemplate{
+		ID: fmt.Sprintf("%08x-0000-4000-8000-%012x", s.seq, s.seq), Content: in.Content, Description: in.Description,
+		Created: now, Modified: now, LastModifiedUser: "arn:aws:iam::" + q.c.account + ":user/emulated",
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"approvalRuleTemplate": t.out(in.Name)})
-	return true
+	s.templates[k] = t
+	writeJSON(q.w, http.StatusOK, map[string]any{"approvalRuleTemplate": t.out(in.Name)})
+}
+
+// withTemplate looks up the template a call names and holds the lock while
+// h runs.
+func withTemplate(h func(*Server, *request, templateRequest, *approvalRuleTemplate)) func(*Server, *request) {
+	return func(s *Server, q *request) {
+		in, ok := s.template(q)
+		if !ok {
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		t, exists := s.templates[s.templateKey(q, in.Name)]
+		if !exists {
+			jsonError(q.w, "ApprovalRuleTemplateDoesNotExistException", "The approval rule template does not exist: "+in.Name)
+			return
+		}
+		h(s, q, in, t)
+	}
+}
+
+func (s *Server) getTemplate(q *request, in templateRequest, t *approvalRuleTemplate) {
+	writeJSON(q.w, http.StatusOK, map[string]any{"approvalRuleTemplate": t.out(in.Name)})
+}
+
+func (s *Server) deleteTemplate(q *request, in templateRequest, t *approvalRuleTemplate) {
+	if len(t.repositories) > 0 {
+		jsonError(q.w, "ApprovalRuleTemplateInUseException", "The approval rule template is associated with one or more repositories: "+in.Name)
+		return
+	}
+	delete(s.templates, s.templateKey(q, in.Name))
+	writeJSON(q.w, http.StatusOK, map[string]any{"approvalRuleTemplateId": t.ID})
+}
+
+func (s *Server) updateTemplateContent(q *request, in templateRequest, t *approvalRuleTemplate) {
+	if !validTemplateContent(in.NewContent) {
+		jsonError(q.w, "InvalidApprovalRuleTemplateContentException", "The content of the approval rule template is not valid.")
+		return
+	}
+	t.Content, t.Modified = in.NewContent, epoch(s.now())
+	writeJSON(q.w, http.StatusOK, map[string]any{"approvalRuleTemplate": t.out(in.Name)})
+}
+
+func (s *Server) updateTemplateDescription(q *request, in templateRequest, t *approvalRuleTemplate) {
+	t.Description, t.Modified = in.Description, epoch(s.now())
+	writeJSON(q.w, http.StatusOK, map[string]any{"approvalRuleTemplate": t.out(in.Name)})
+}
+
+func (s *Server) renameTemplate(q *request, in templateRequest, t *approvalRuleTemplate) {
+	if _, taken := s.templates[s.templateKey(q, in.NewName)]; taken {
+		jsonError(q.w, "ApprovalRuleTemplateNameAlreadyExistsException", "An approval rule template with that name already exists: "+in.NewName)
+		return
+	}
+	delete(s.templates, s.templateKey(q, in.Name))
+	s.templates[s.templateKey(q, in.NewName)] = t
+	writeJSON(q.w, http.StatusOK, map[string]any{"approvalRuleTemplate": t.out(in.NewName)})
+}
+
+func (s *Server) associateTemplate(q *request, in templateRequest, t *approvalRuleTemplate) {
+	if !slices.Contains(t.repositories, in.Repository) {
+		t.repositories = append(t.repositories, in.Repository)
+	}
+	writeJSON(q.w, http.StatusOK, map[string]any{})
+}
+
+func (s *Server) disassociateTemplate(q *request, in templateRequest, t *approvalRuleTemplate) {
+	t.repositories = slices.DeleteFunc(t.repositories, func(r string) bool { return r == in.Repository })
+	writeJSON(q.w, http.StatusOK, map[string]any{})
+}
+
+func (s *Server) templateRepositories(q *request, _ templateRequest, t *approvalRuleTemplate) {
+	writeJSON(q.w, http.StatusOK, map[string]any{"repositoryNames": slices.Sorted(slices.Values(t.repositories))})
 }
 
 // forgetRepository drops a deleted repository's template associations, as

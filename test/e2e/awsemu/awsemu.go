@@ -228,19 +228,8 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			s.journal = append(s.journal, Call{At: s.now(), Account: c.account, Service: c.service, Op: op, Status: w.status})
 		}()
 	}
-	switch c.service {
-	case "eks":
-		if s.serveEKS(w, r, c) {
-			return
-		}
-	case "iam":
-		if s.serveIAM(w, r, c) {
-			return
-		}
-	case "codecommit":
-		if s.serveCodeCommit(w, r, c) {
-			return
-		}
+	if s.serveRoute(w, r, c, body) {
+		return
 	}
 	s.proxy.ServeHTTP(w, r)
 }

@@ -4,108 +4,119 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 )
 
 const codeCommitTarget = "CodeCommit_20150413."
 
-// serveCodeCommit keeps repositories' tags, which moto drops, answers
-// ListBranches, and sends dates as CodeCommit does; false sends the request
-// to moto.
-func (s *Server) serveCodeCommit(w http.ResponseWriter, r *http.Request, c call) bool {
-	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), codeCommitTarget)
-	if !ok {
-		return false
+// repositoryRequest is what the repository calls the layer answers carry.
+type repositoryRequest struct {
+	RepositoryName string            `json:"repositoryName"`
+	ResourceArn    string            `json:"resourceArn"`
+	Tags           map[string]string `json:"tags"`
+	TagKeys        []string          `json:"tagKeys"`
+}
+
+func (q *request) repository() (repositoryRequest, bool) {
+	var in repositoryRequest
+	if err := json.Unmarshal(q.body, &in); err != nil {
+		jsonError(q.w, "InvalidParameterException", err.Error())
+		return in, false
 	}
-	body, err := readBody(r)
+	return in, true
+}
+
+func (s *Server) getRepository(q *request) {
+	if _, ok := q.repository(); !ok {
+		return
+	}
+	rp, err := s.forward(q.r, q.body)
 	if err != nil {
-		return false
+		jsonError(q.w, "ServiceFailure", err.Error())
+		return
 	}
-	var in struct {
-		RepositoryName string            `json:"repositoryName"`
-		ResourceArn    string            `json:"resourceArn"`
-		Tags           map[string]string `json:"tags"`
-		TagKeys        []string          `json:"tagKeys"`
+	rp.write(q.w, repositoryDates(rp.body))
+}
+
+// createOrDeleteRepository passes the call to moto and keeps the
+// repository's tags, which moto does not, and its template associations.
+func (s *Server) createOrDeleteRepository(q *request) {
+	in, ok := q.repository()
+	if !ok {
+		return
 	}
-	if err := json.Unmarshal(body, &in); err != nil {
-		jsonError(w, "InvalidParameterException", err.Error())
-		return true
+	rp, err := s.forward(q.r, q.body)
+	if err != nil {
+		jsonError(q.w, "ServiceFailure", err.Error())
+		return
 	}
-	switch op {
-	case "GetRepository":
-		rp, err := s.forward(r, body)
-		if err != nil {
-			jsonError(w, "ServiceFailure", err.Error())
-			return true
-		}
-		rp.write(w, repositoryDates(rp.body))
-		return true
-	case "CreateRepository", "DeleteRepository":
-		rp, err := s.forward(r, body)
-		if err != nil {
-			jsonError(w, "ServiceFailure", err.Error())
-			return true
-		}
-		if rp.ok() {
-			arn := fmt.Sprintf("arn:aws:codecommit:%s:%s:%s", c.region, c.account, in.RepositoryName)
-			s.mu.Lock()
-			if op == "CreateRepository" {
-				tags := map[string]string{}
-				for k, v := range in.Tags {
-					tags[k] = v
-				}
-				s.repoTags[arn] = tags
-			} else {
-				delete(s.repoTags, arn)
-				s.forgetRepository(c.account, c.region, in.RepositoryName)
+	if rp.ok() {
+		arn := fmt.Sprintf("arn:aws:codecommit:%s:%s:%s", q.c.region, q.c.account, in.RepositoryName)
+		s.mu.Lock()
+		if q.op == "CreateRepository" {
+			tags := map[string]string{}
+			for k, v := range in.Tags {
+				tags[k] = v
 			}
-			s.mu.Unlock()
+			s.repoTags[arn] = tags
+		} else {
+			delete(s.repoTags, arn)
+			s.forgetRepository(q.c.account, q.c.region, in.RepositoryName)
 		}
-		rp.write(w, repositoryDates(rp.body))
-		return true
-	case "ListBranches":
-		// moto keeps no branches; a new repository has none until the
-		// first push, which the suite never makes.
-		get := r.Clone(r.Context())
-		get.Header.Set("X-Amz-Target", codeCommitTarget+"GetRepository")
-		rp, err := s.forward(get, body)
-		if err != nil {
-			jsonError(w, "ServiceFailure", err.Error())
-			return true
-		}
-		if !rp.ok() {
-			rp.write(w, rp.body)
-			return true
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"branches": []string{}})
-		return true
-	case "TagResource", "UntagResource", "ListTagsForResource":
-	default:
-		return s.serveApprovalRules(w, r, c, op, body)
+		s.mu.Unlock()
+	}
+	rp.write(q.w, repositoryDates(rp.body))
+}
+
+// listBranches answers that the repository has none: moto keeps no
+// branches, and a new repository has none until the first push, which the
+// suite never makes through this API.
+func (s *Server) listBranches(q *request) {
+	if _, ok := q.repository(); !ok {
+		return
+	}
+	get := q.r.Clone(q.r.Context())
+	get.Header.Set("X-Amz-Target", codeCommitTarget+"GetRepository")
+	rp, err := s.forward(get, q.body)
+	if err != nil {
+		jsonError(q.w, "ServiceFailure", err.Error())
+		return
+	}
+	if !rp.ok() {
+		rp.write(q.w, rp.body)
+		return
+	}
+	writeJSON(q.w, http.StatusOK, map[string]any{"branches": []string{}})
+}
+
+// repositoryTags serves TagResource, UntagResource and ListTagsForResource
+// for repositories.
+func (s *Server) repositoryTags(q *request) {
+	in, ok := q.repository()
+	if !ok {
+		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tags, ok := s.repoTags[in.ResourceArn]
 	if !ok {
-		jsonError(w, "RepositoryDoesNotExistException", "Repository does not exist: "+in.ResourceArn)
-		return true
+		jsonError(q.w, "RepositoryDoesNotExistException", "Repository does not exist: "+in.ResourceArn)
+		return
 	}
-	switch op {
+	switch q.op {
 	case "TagResource":
 		for k, v := range in.Tags {
 			tags[k] = v
 		}
-		writeJSON(w, http.StatusOK, map[string]any{})
+		writeJSON(q.w, http.StatusOK, map[string]any{})
 	case "UntagResource":
 		for _, k := range in.TagKeys {
 			delete(tags, k)
 		}
-		writeJSON(w, http.StatusOK, map[string]any{})
+		writeJSON(q.w, http.StatusOK, map[string]any{})
 	default:
-		writeJSON(w, http.StatusOK, map[string]any{"tags": tags})
+		writeJSON(q.w, http.StatusOK, map[string]any{"tags": tags})
 	}
-	return true
 }
 
 // jsonError answers a JSON 1.1 API call with an AWS error.

@@ -92,64 +92,6 @@ var (
 	nodegroupArn     = regexp.MustCompile(`^arn:aws[a-z-]*:eks:([^:]+):([0-9]{12}):nodegroup/([^/]+)/([^/]+)/`)
 )
 
-// serveEKS answers the EKS calls the layer serves; false sends the request
-// to moto.
-func (s *Server) serveEKS(w http.ResponseWriter, r *http.Request, c call) bool {
-	seg := segments(r)
-	body, err := readBody(r)
-	if err != nil {
-		restError(w, http.StatusBadRequest, "InvalidParameterException", err.Error())
-		return true
-	}
-	if len(seg) >= 2 && seg[0] == "tags" {
-		arn := strings.Join(seg[1:], "/")
-		switch {
-		case ownedResourceArn.MatchString(arn):
-			s.tags(w, r, body, arn)
-		case nodegroupArn.MatchString(arn):
-			s.nodegroupTags(w, r, body, arn)
-		default:
-			return false
-		}
-		return true
-	}
-	if len(seg) == 0 || seg[0] != "clusters" {
-		return false
-	}
-	if len(seg) == 1 && r.Method == http.MethodPost {
-		s.createCluster(w, r, c)
-		return true
-	}
-	if len(seg) < 2 {
-		return false
-	}
-	k := clusterKey{c.account, c.region, seg[1]}
-	rest := seg[2:]
-	switch {
-	case len(rest) == 0 && (r.Method == http.MethodGet || r.Method == http.MethodDelete):
-		s.describeCluster(w, r, k)
-	case len(rest) == 1 && rest[0] == "update-config" && r.Method == http.MethodPost:
-		s.updateClusterConfig(w, r, k)
-	case len(rest) == 1 && rest[0] == "updates" && r.Method == http.MethodPost:
-		s.updateClusterVersion(w, r, body, k)
-	case len(rest) == 2 && rest[0] == "updates" && r.Method == http.MethodGet:
-		s.describeUpdate(w, rest[1])
-	case len(rest) == 3 && rest[0] == "node-groups" && rest[2] == "update-config" && r.Method == http.MethodPost:
-		s.recordUpdate(w, r)
-	case len(rest) == 2 && rest[0] == "node-groups" && (r.Method == http.MethodGet || r.Method == http.MethodDelete):
-		s.describeNodegroup(w, r, k, rest[1])
-	case len(rest) >= 1 && rest[0] == "addons":
-		s.addonCall(w, r, body, k, rest[1:])
-	case len(rest) >= 1 && rest[0] == "access-entries":
-		s.accessEntryCall(w, r, body, k, rest[1:])
-	case len(rest) >= 1 && rest[0] == "pod-identity-associations":
-		s.podIdentityCall(w, r, body, k, rest[1:])
-	default:
-		return false
-	}
-	return true
-}
-
 // segments are the request path's segments, unescaped one by one: a
 // principal ARN in a path holds escaped slashes.
 func segments(r *http.Request) []string {
@@ -249,8 +191,9 @@ func (s *Server) forwardCluster(w http.ResponseWriter, r *http.Request) (cluster
 	return in, rp, true
 }
 
-func (s *Server) createCluster(w http.ResponseWriter, r *http.Request, c call) {
-	in, rp, ok := s.forwardCluster(w, r)
+func (s *Server) createCluster(q *request) {
+	w, c := q.w, q.c
+	in, rp, ok := s.forwardCluster(w, q.r)
 	if !ok {
 		return
 	}
@@ -315,7 +258,9 @@ func (s *Server) writeCluster(w http.ResponseWriter, rp reply, k clusterKey) {
 	rp.write(w, b)
 }
 
-func (s *Server) describeCluster(w http.ResponseWriter, r *http.Request, k clusterKey) {
+// describeCluster serves DescribeCluster and DeleteCluster.
+func (s *Server) describeCluster(q *request) {
+	w, r, k := q.w, q.r, q.cluster()
 	rp, err := s.forward(r, nil)
 	if err != nil {
 		restError(w, http.StatusBadGateway, "ServerException", err.Error())
@@ -372,8 +317,9 @@ func (s *Server) newUpdateLocked(typ string, params []map[string]any) map[string
 
 // updateClusterConfig passes the change to moto, which answers with the
 // cluster; EKS answers with an update, which the provider waits on.
-func (s *Server) updateClusterConfig(w http.ResponseWriter, r *http.Request, k clusterKey) {
-	in, rp, ok := s.forwardCluster(w, r)
+func (s *Server) updateClusterConfig(q *request) {
+	w, k := q.w, q.cluster()
+	in, rp, ok := s.forwardCluster(w, q.r)
 	if !ok {
 		return
 	}
@@ -403,11 +349,12 @@ func (s *Server) updateClusterConfig(w http.ResponseWriter, r *http.Request, k c
 
 // updateClusterVersion records the new Kubernetes version, which
 // DescribeCluster reports from then on.
-func (s *Server) updateClusterVersion(w http.ResponseWriter, r *http.Request, body []byte, k clusterKey) {
+func (s *Server) updateClusterVersion(q *request) {
+	w, k := q.w, q.cluster()
 	var in struct {
 		Version string `json:"version"`
 	}
-	if !decode(w, body, &in) || !s.clusterExists(w, r, k) {
+	if !decode(w, q.body, &in) || !s.clusterExists(w, q.r, k) {
 		return
 	}
 	if in.Version == "" {
@@ -421,7 +368,8 @@ func (s *Server) updateClusterVersion(w http.ResponseWriter, r *http.Request, bo
 	writeJSON(w, http.StatusOK, map[string]any{"update": s.newUpdate("VersionUpdate", []map[string]any{{"type": "Version", "value": in.Version}})})
 }
 
-func (s *Server) describeUpdate(w http.ResponseWriter, id string) {
+func (s *Server) describeUpdate(q *request) {
+	w, id := q.w, q.path["update"]
 	s.mu.Lock()
 	u, ok := s.updates[id]
 	s.mu.Unlock()
@@ -434,13 +382,9 @@ func (s *Server) describeUpdate(w http.ResponseWriter, id string) {
 
 // recordUpdate passes a node group change to moto and keeps the update it
 // answers with, so DescribeUpdate finds it.
-func (s *Server) recordUpdate(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(r)
-	if err != nil {
-		restError(w, http.StatusBadRequest, "InvalidParameterException", err.Error())
-		return
-	}
-	rp, err := s.forward(r, body)
+func (s *Server) recordUpdate(q *request) {
+	w := q.w
+	rp, err := s.forward(q.r, q.body)
 	if err != nil {
 		restError(w, http.StatusBadGateway, "ServerException", err.Error())
 		return
@@ -463,123 +407,138 @@ func (s *Server) arn(k clusterKey, kind, rest string) string {
 	return fmt.Sprintf("arn:aws:eks:%s:%s:%s/%s/%s", k.region, k.account, kind, k.name, rest)
 }
 
-func (s *Server) addonCall(w http.ResponseWriter, r *http.Request, body []byte, k clusterKey, rest []string) {
-	if !s.clusterExists(w, r, k) {
+// inCluster answers ResourceNotFoundException, as EKS does, when the
+// cluster a call names does not exist.
+func inCluster(h func(*Server, *request)) func(*Server, *request) bool {
+	return func(s *Server, q *request) bool {
+		if s.clusterExists(q.w, q.r, q.cluster()) {
+			h(s, q)
+		}
+		return true
+	}
+}
+
+// withAddon looks up the add-on a call names and holds the lock while h
+// runs.
+func withAddon(h func(*Server, *request, *addon)) func(*Server, *request) {
+	return func(s *Server, q *request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		a, ok := s.addons[q.cluster()][q.path["addon"]]
+		if !ok {
+			restError(q.w, http.StatusNotFound, "ResourceNotFoundException", fmt.Sprintf("No addon: %s found in cluster: %s", q.path["addon"], q.cluster().name))
+			return
+		}
+		h(s, q, a)
+	}
+}
+
+func (s *Server) createAddon(q *request) {
+	w, k := q.w, q.cluster()
+	var in struct {
+		AddonName               string            `json:"addonName"`
+		AddonVersion            string            `json:"addonVersion"`
+		ServiceAccountRoleArn   string            `json:"serviceAccountRoleArn"`
+		ConfigurationValues     string            `json:"configurationValues"`
+		ResolveConflicts        string            `json:"resolveConflicts"`
+		Tags                    map[string]string `json:"tags"`
+		PodIdentityAssociations []struct {
+			ServiceAccount string `json:"serviceAccount"`
+			RoleArn        string `json:"roleArn"`
+		} `json:"podIdentityAssociations"`
+	}
+	if !decode(w, q.body, &in) {
+		return
+	}
+	if in.AddonName == "" {
+		restError(w, http.StatusBadRequest, "InvalidParameterException", "addonName is required")
+		return
+	}
+	if in.ServiceAccountRoleArn != "" && !roleArn.MatchString(in.ServiceAccountRoleArn) {
+		s.note("CreateAddon %s: serviceAccountRoleArn %q", in.AddonName, in.ServiceAccountRoleArn)
+		restError(w, http.StatusBadRequest, "InvalidParameterException", "serviceAccountRoleArn is not a role ARN")
+		return
+	}
+	if in.ResolveConflicts != "" && !slices.Contains([]string{"OVERWRITE", "NONE", "PRESERVE"}, in.ResolveConflicts) {
+		s.note("CreateAddon %s: resolveConflicts %q", in.AddonName, in.ResolveConflicts)
+		restError(w, http.StatusBadRequest, "InvalidParameterException", "resolveConflicts must be OVERWRITE, NONE or PRESERVE")
+		return
+	}
+	if in.ConfigurationValues != "" && !json.Valid([]byte(in.ConfigurationValues)) {
+		s.note("CreateAddon %s: configurationValues not JSON", in.AddonName)
+		restError(w, http.StatusBadRequest, "InvalidParameterException", "configurationValues is not valid JSON")
 		return
 	}
 	now := epoch(s.now())
-	switch {
-	case len(rest) == 0 && r.Method == http.MethodPost:
-		var in struct {
-			AddonName               string            `json:"addonName"`
-			AddonVersion            string            `json:"addonVersion"`
-			ServiceAccountRoleArn   string            `json:"serviceAccountRoleArn"`
-			ConfigurationValues     string            `json:"configurationValues"`
-			ResolveConflicts        string            `json:"resolveConflicts"`
-			Tags                    map[string]string `json:"tags"`
-			PodIdentityAssociations []struct {
-				ServiceAccount string `json:"serviceAccount"`
-				RoleArn        string `json:"roleArn"`
-			} `json:"podIdentityAssociations"`
-		}
-		if !decode(w, body, &in) {
-			return
-		}
-		if in.AddonName == "" {
-			restError(w, http.StatusBadRequest, "InvalidParameterException", "addonName is required")
-			return
-		}
-		if in.ServiceAccountRoleArn != "" && !roleArn.MatchString(in.ServiceAccountRoleArn) {
-			s.note("CreateAddon %s: serviceAccountRoleArn %q", in.AddonName, in.ServiceAccountRoleArn)
-			restError(w, http.StatusBadRequest, "InvalidParameterException", "serviceAccountRoleArn is not a role ARN")
-			return
-		}
-		if in.ResolveConflicts != "" && !slices.Contains([]string{"OVERWRITE", "NONE", "PRESERVE"}, in.ResolveConflicts) {
-			s.note("CreateAddon %s: resolveConflicts %q", in.AddonName, in.ResolveConflicts)
-			restError(w, http.StatusBadRequest, "InvalidParameterException", "resolveConflicts must be OVERWRITE, NONE or PRESERVE")
-			return
-		}
-		if in.ConfigurationValues != "" && !json.Valid([]byte(in.ConfigurationValues)) {
-			s.note("CreateAddon %s: configurationValues not JSON", in.AddonName)
-			restError(w, http.StatusBadRequest, "InvalidParameterException", "configurationValues is not valid JSON")
-			return
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.addons[k] == nil {
-			s.addons[k] = map[string]*addon{}
-		}
-		if _, ok := s.addons[k][in.AddonName]; ok {
-			restError(w, http.StatusConflict, "ResourceInUseException", "Addon already exists.")
-			return
-		}
-		a := &addon{AddonName: in.AddonName, ClusterName: k.name, Status: "CREATING", AddonVersion: in.AddonVersion,
-			AddonArn: s.arn(k, "addon", in.AddonName+"/"+fmt.Sprintf("%08x", len(s.addons[k])+1)), CreatedAt: now, ModifiedAt: now,
-			ServiceAccountRoleArn: in.ServiceAccountRoleArn, ConfigurationValues: in.ConfigurationValues, Tags: in.Tags,
-			Health: map[string]any{"issues": []any{}}}
-		for _, p := range in.PodIdentityAssociations {
-			a.PodIdentityAssociations = append(a.PodIdentityAssociations, s.arn(k, "podidentityassociation", "addon-"+p.ServiceAccount))
-		}
-		s.addons[k][in.AddonName] = a
-		writeJSON(w, http.StatusOK, map[string]any{"addon": a})
-	case len(rest) == 0 && r.Method == http.MethodGet:
-		s.mu.Lock()
-		names := []string{}
-		for n := range s.addons[k] {
-			names = append(names, n)
-		}
-		s.mu.Unlock()
-		slices.Sort(names)
-		writeJSON(w, http.StatusOK, map[string]any{"addons": names})
-	case len(rest) >= 1:
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		a, ok := s.addons[k][rest[0]]
-		if !ok {
-			restError(w, http.StatusNotFound, "ResourceNotFoundException", fmt.Sprintf("No addon: %s found in cluster: %s", rest[0], k.name))
-			return
-		}
-		switch {
-		case len(rest) == 1 && r.Method == http.MethodGet:
-			// A new add-on is CREATING when first described, then ACTIVE.
-			a.described++
-			if a.described > 1 && a.Status != "DELETING" {
-				a.Status = "ACTIVE"
-			}
-			writeJSON(w, http.StatusOK, map[string]any{"addon": a})
-		case len(rest) == 1 && r.Method == http.MethodDelete:
-			delete(s.addons[k], rest[0])
-			a.Status = "DELETING"
-			writeJSON(w, http.StatusOK, map[string]any{"addon": a})
-		case len(rest) == 2 && rest[1] == "update" && r.Method == http.MethodPost:
-			var in struct {
-				AddonVersion          *string `json:"addonVersion"`
-				ServiceAccountRoleArn *string `json:"serviceAccountRoleArn"`
-				ConfigurationValues   *string `json:"configurationValues"`
-			}
-			okBody := decode(w, body, &in)
-			if !okBody {
-				return
-			}
-			var params []map[string]any
-			if in.AddonVersion != nil {
-				a.AddonVersion = *in.AddonVersion
-				params = append(params, map[string]any{"type": "AddonVersion", "value": *in.AddonVersion})
-			}
-			if in.ServiceAccountRoleArn != nil {
-				a.ServiceAccountRoleArn = *in.ServiceAccountRoleArn
-			}
-			if in.ConfigurationValues != nil {
-				a.ConfigurationValues = *in.ConfigurationValues
-			}
-			a.ModifiedAt = now
-			writeJSON(w, http.StatusOK, map[string]any{"update": s.newUpdateLocked("AddonUpdate", params)})
-		default:
-			restError(w, http.StatusNotFound, "ResourceNotFoundException", "unknown add-on call")
-		}
-	default:
-		restError(w, http.StatusNotFound, "ResourceNotFoundException", "unknown add-on call")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.addons[k] == nil {
+		s.addons[k] = map[string]*addon{}
 	}
+	if _, ok := s.addons[k][in.AddonName]; ok {
+		restError(w, http.StatusConflict, "ResourceInUseException", "Addon already exists.")
+		return
+	}
+	a := &addon{AddonName: in.AddonName, ClusterName: k.name, Status: "CREATING", AddonVersion: in.AddonVersion,
+		AddonArn: s.arn(k, "addon", in.AddonName+"/"+fmt.Sprintf("%08x", len(s.addons[k])+1)), CreatedAt: now, ModifiedAt: now,
+		ServiceAccountRoleArn: in.ServiceAccountRoleArn, ConfigurationValues: in.ConfigurationValues, Tags: in.Tags,
+		Health: map[string]any{"issues": []any{}}}
+	for _, p := range in.PodIdentityAssociations {
+		a.PodIdentityAssociations = append(a.PodIdentityAssociations, s.arn(k, "podidentityassociation", "addon-"+p.ServiceAccount))
+	}
+	s.addons[k][in.AddonName] = a
+	writeJSON(w, http.StatusOK, map[string]any{"addon": a})
+}
+
+func (s *Server) listAddons(q *request) {
+	s.mu.Lock()
+	names := []string{}
+	for n := range s.addons[q.cluster()] {
+		names = append(names, n)
+	}
+	s.mu.Unlock()
+	slices.Sort(names)
+	writeJSON(q.w, http.StatusOK, map[string]any{"addons": names})
+}
+
+// describeAddon reports a new add-on CREATING when first described, then
+// ACTIVE.
+func (s *Server) describeAddon(q *request, a *addon) {
+	a.described++
+	if a.described > 1 && a.Status != "DELETING" {
+		a.Status = "ACTIVE"
+	}
+	writeJSON(q.w, http.StatusOK, map[string]any{"addon": a})
+}
+
+func (s *Server) deleteAddon(q *request, a *addon) {
+	delete(s.addons[q.cluster()], a.AddonName)
+	a.Status = "DELETING"
+	writeJSON(q.w, http.StatusOK, map[string]any{"addon": a})
+}
+
+func (s *Server) updateAddon(q *request, a *addon) {
+	var in struct {
+		AddonVersion          *string `json:"addonVersion"`
+		ServiceAccountRoleArn *string `json:"serviceAccountRoleArn"`
+		ConfigurationValues   *string `json:"configurationValues"`
+	}
+	if !decode(q.w, q.body, &in) {
+		return
+	}
+	var params []map[string]any
+	if in.AddonVersion != nil {
+		a.AddonVersion = *in.AddonVersion
+		params = append(params, map[string]any{"type": "AddonVersion", "value": *in.AddonVersion})
+	}
+	if in.ServiceAccountRoleArn != nil {
+		a.ServiceAccountRoleArn = *in.ServiceAccountRoleArn
+	}
+	if in.ConfigurationValues != nil {
+		a.ConfigurationValues = *in.ConfigurationValues
+	}
+	a.ModifiedAt = epoch(s.now())
+	writeJSON(q.w, http.StatusOK, map[string]any{"update": s.newUpdateLocked("AddonUpdate", params)})
 }
 
 // usernameFor is the Kubernetes user name EKS gives a principal by
@@ -594,295 +553,311 @@ func usernameFor(principal string) string {
 	return fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/{{SessionName}}", account, parts[len(parts)-1])
 }
 
-func (s *Server) accessEntryCall(w http.ResponseWriter, r *http.Request, body []byte, k clusterKey, rest []string) {
-	if !s.clusterExists(w, r, k) {
-		return
-	}
-	now := epoch(s.now())
-	if len(rest) == 0 {
-		switch r.Method {
-		case http.MethodPost:
-			var in struct {
-				PrincipalArn     string            `json:"principalArn"`
-				KubernetesGroups []string          `json:"kubernetesGroups"`
-				Username         string            `json:"username"`
-				Type             string            `json:"type"`
-				Tags             map[string]string `json:"tags"`
-			}
-			if !decode(w, body, &in) {
-				return
-			}
-			if !roleOrUserArn.MatchString(in.PrincipalArn) {
-				s.note("CreateAccessEntry: principalArn %q", in.PrincipalArn)
-				restError(w, http.StatusBadRequest, "InvalidParameterException", "The specified principalArn is invalid: "+in.PrincipalArn)
-				return
-			}
-			for _, g := range in.KubernetesGroups {
-				if !kubernetesGroup.MatchString(g) || strings.HasPrefix(g, "system:") {
-					s.note("CreateAccessEntry: kubernetes group %q", g)
-					restError(w, http.StatusBadRequest, "InvalidParameterException", "kubernetesGroups may not start with system:")
-					return
-				}
-			}
-			if in.Type == "" {
-				in.Type = "STANDARD"
-			}
-			if in.Username == "" {
-				in.Username = usernameFor(in.PrincipalArn)
-			}
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			if s.entries[k] == nil {
-				s.entries[k] = map[string]*accessEntry{}
-			}
-			if _, ok := s.entries[k][in.PrincipalArn]; ok {
-				restError(w, http.StatusConflict, "ResourceInUseException", "The specified access entry resource is already in use on this cluster.")
-				return
-			}
-			if in.KubernetesGroups == nil {
-				in.KubernetesGroups = []string{}
-			}
-			principal := strings.TrimPrefix(in.PrincipalArn, "arn:aws:iam::")
-			e := &accessEntry{ClusterName: k.name, PrincipalArn: in.PrincipalArn, KubernetesGroups: in.KubernetesGroups,
-				AccessEntryArn: s.arn(k, "access-entry", strings.ReplaceAll(principal, ":", "/")+fmt.Sprintf("/%08x", len(s.entries[k])+1)),
-				CreatedAt:      now, ModifiedAt: now, Tags: in.Tags, Username: in.Username, Type: in.Type,
-				policies: map[string]*associatedPolicy{}}
-			s.entries[k][in.PrincipalArn] = e
-			writeJSON(w, http.StatusOK, map[string]any{"accessEntry": e})
-		case http.MethodGet:
-			s.mu.Lock()
-			arns := []string{}
-			for a := range s.entries[k] {
-				arns = append(arns, a)
-			}
-			s.mu.Unlock()
-			slices.Sort(arns)
-			writeJSON(w, http.StatusOK, map[string]any{"accessEntries": arns})
-		default:
-			restError(w, http.StatusNotFound, "ResourceNotFoundException", "unknown access entry call")
-		}
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.entries[k][rest[0]]
-	if !ok {
-		restError(w, http.StatusNotFound, "ResourceNotFoundException", fmt.Sprintf("The specified principalArn could not be found: %s", rest[0]))
-		return
-	}
-	switch {
-	case len(rest) == 1 && r.Method == http.MethodGet:
-		writeJSON(w, http.StatusOK, map[string]any{"accessEntry": e})
-	case len(rest) == 1 && r.Method == http.MethodDelete:
-		delete(s.entries[k], rest[0])
-		writeJSON(w, http.StatusOK, map[string]any{})
-	case len(rest) == 1 && r.Method == http.MethodPost:
-		var in struct {
-			KubernetesGroups []string `json:"kubernetesGroups"`
-			Username         string   `json:"username"`
-		}
-		okBody := decode(w, body, &in)
-		if !okBody {
-			return
-		}
-		if in.KubernetesGroups != nil {
-			e.KubernetesGroups = in.KubernetesGroups
-		}
-		if in.Username != "" {
-			e.Username = in.Username
-		}
-		e.ModifiedAt = now
-		writeJSON(w, http.StatusOK, map[string]any{"accessEntry": e})
-	case len(rest) >= 2 && rest[1] == "access-policies":
-		s.accessPolicyCall(w, r, body, k, e, rest[2:], now)
-	default:
-		restError(w, http.StatusNotFound, "ResourceNotFoundException", "unknown access entry call")
-	}
-}
-
-// accessPolicyCall serves the access policy calls of an access entry; the
-// caller holds the lock.
-func (s *Server) accessPolicyCall(w http.ResponseWriter, r *http.Request, body []byte, k clusterKey, e *accessEntry, rest []string, now float64) {
-	switch {
-	case len(rest) == 0 && r.Method == http.MethodPost:
-		var in struct {
-			PolicyArn   string `json:"policyArn"`
-			AccessScope struct {
-				Type       string   `json:"type"`
-				Namespaces []string `json:"namespaces"`
-			} `json:"accessScope"`
-		}
-		okBody := decode(w, body, &in)
-		if !okBody {
-			return
-		}
-		if !accessPolicyArn.MatchString(in.PolicyArn) {
-			s.noteLocked("AssociateAccessPolicy: policyArn %q", in.PolicyArn)
-			restError(w, http.StatusBadRequest, "InvalidParameterException", "The specified policyArn is invalid: "+in.PolicyArn)
-			return
-		}
-		if e.Type != "STANDARD" {
-			s.noteLocked("AssociateAccessPolicy on a %s access entry", e.Type)
-			restError(w, http.StatusBadRequest, "InvalidParameterException", "Access policies can only be associated with STANDARD access entries.")
-			return
-		}
-		switch in.AccessScope.Type {
-		case "cluster":
-			if len(in.AccessScope.Namespaces) > 0 {
-				s.noteLocked("AssociateAccessPolicy: cluster scope with namespaces %v", in.AccessScope.Namespaces)
-				restError(w, http.StatusBadRequest, "InvalidParameterException", "namespaces are only allowed with the namespace scope")
-				return
-			}
-		case "namespace":
-			if len(in.AccessScope.Namespaces) == 0 {
-				s.noteLocked("AssociateAccessPolicy: namespace scope without namespaces")
-				restError(w, http.StatusBadRequest, "InvalidParameterException", "the namespace scope needs namespaces")
-				return
-			}
-			for _, n := range in.AccessScope.Namespaces {
-				if !kubernetesName.MatchString(strings.TrimSuffix(n, "*")) {
-					s.noteLocked("AssociateAccessPolicy: namespace %q", n)
-					restError(w, http.StatusBadRequest, "InvalidParameterException", "invalid namespace "+n)
-					return
-				}
-			}
-		default:
-			s.noteLocked("AssociateAccessPolicy: scope type %q", in.AccessScope.Type)
-			restError(w, http.StatusBadRequest, "InvalidParameterException", "accessScope.type must be cluster or namespace")
-			return
-		}
-		scope := map[string]any{"type": in.AccessScope.Type, "namespaces": in.AccessScope.Namespaces}
-		if in.AccessScope.Namespaces == nil {
-			scope["namespaces"] = []string{}
-		}
-		p, ok := e.policies[in.PolicyArn]
+// withEntry looks up the access entry a call names and holds the lock
+// while h runs.
+func withEntry(h func(*Server, *request, *accessEntry)) func(*Server, *request) {
+	return func(s *Server, q *request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		e, ok := s.entries[q.cluster()][q.path["principal"]]
 		if !ok {
-			p = &associatedPolicy{PolicyArn: in.PolicyArn, AssociatedAt: now}
-			e.policies[in.PolicyArn] = p
-		}
-		p.AccessScope, p.ModifiedAt = scope, now
-		writeJSON(w, http.StatusOK, map[string]any{"clusterName": k.name, "principalArn": e.PrincipalArn, "associatedAccessPolicy": p})
-	case len(rest) == 0 && r.Method == http.MethodGet:
-		list := []*associatedPolicy{}
-		for _, p := range e.policies {
-			list = append(list, p)
-		}
-		slices.SortFunc(list, func(a, b *associatedPolicy) int { return strings.Compare(a.PolicyArn, b.PolicyArn) })
-		writeJSON(w, http.StatusOK, map[string]any{"clusterName": k.name, "principalArn": e.PrincipalArn, "associatedAccessPolicies": list})
-	case len(rest) >= 1 && r.Method == http.MethodDelete:
-		arn := strings.Join(rest, "/")
-		if _, ok := e.policies[arn]; !ok {
-			restError(w, http.StatusNotFound, "ResourceNotFoundException", "The specified policy is not associated: "+arn)
+			restError(q.w, http.StatusNotFound, "ResourceNotFoundException", "The specified principalArn could not be found: "+q.path["principal"])
 			return
 		}
-		delete(e.policies, arn)
-		writeJSON(w, http.StatusOK, map[string]any{})
-	default:
-		restError(w, http.StatusNotFound, "ResourceNotFoundException", "unknown access policy call")
+		h(s, q, e)
 	}
 }
 
-func (s *Server) podIdentityCall(w http.ResponseWriter, r *http.Request, body []byte, k clusterKey, rest []string) {
-	if !s.clusterExists(w, r, k) {
+func (s *Server) createAccessEntry(q *request) {
+	w, k := q.w, q.cluster()
+	var in struct {
+		PrincipalArn     string            `json:"principalArn"`
+		KubernetesGroups []string          `json:"kubernetesGroups"`
+		Username         string            `json:"username"`
+		Type             string            `json:"type"`
+		Tags             map[string]string `json:"tags"`
+	}
+	if !decode(w, q.body, &in) {
 		return
+	}
+	if !roleOrUserArn.MatchString(in.PrincipalArn) {
+		s.note("CreateAccessEntry: principalArn %q", in.PrincipalArn)
+		restError(w, http.StatusBadRequest, "InvalidParameterException", "The specified principalArn is invalid: "+in.PrincipalArn)
+		return
+	}
+	for _, g := range in.KubernetesGroups {
+		if !kubernetesGroup.MatchString(g) || strings.HasPrefix(g, "system:") {
+			s.note("CreateAccessEntry: kubernetes group %q", g)
+			restError(w, http.StatusBadRequest, "InvalidParameterException", "kubernetesGroups may not start with system:")
+			return
+		}
+	}
+	if in.Type == "" {
+		in.Type = "STANDARD"
+	}
+	if in.Username == "" {
+		in.Username = usernameFor(in.PrincipalArn)
+	}
+	if in.KubernetesGroups == nil {
+		in.KubernetesGroups = []string{}
 	}
 	now := epoch(s.now())
-	if len(rest) == 0 {
-		switch r.Method {
-		case http.MethodPost:
-			var in struct {
-				Namespace          string            `json:"namespace"`
-				ServiceAccount     string            `json:"serviceAccount"`
-				RoleArn            string            `json:"roleArn"`
-				Tags               map[string]string `json:"tags"`
-				DisableSessionTags bool              `json:"disableSessionTags"`
-			}
-			if !decode(w, body, &in) {
-				return
-			}
-			if !kubernetesName.MatchString(in.Namespace) || !kubernetesName.MatchString(in.ServiceAccount) || !roleArn.MatchString(in.RoleArn) {
-				s.note("CreatePodIdentityAssociation: namespace %q, service account %q, role %q", in.Namespace, in.ServiceAccount, in.RoleArn)
-				restError(w, http.StatusBadRequest, "InvalidParameterException", "namespace, serviceAccount and a role ARN are required")
-				return
-			}
-			id := fmt.Sprintf("a-%017d", s.nextID())
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			if s.pods[k] == nil {
-				s.pods[k] = map[string]*podIdentity{}
-			}
-			for _, p := range s.pods[k] {
-				if p.Namespace == in.Namespace && p.ServiceAccount == in.ServiceAccount {
-					restError(w, http.StatusConflict, "ResourceInUseException", "Association already exists: "+p.AssociationID)
-					return
-				}
-			}
-			p := &podIdentity{ClusterName: k.name, Namespace: in.Namespace, ServiceAccount: in.ServiceAccount, RoleArn: in.RoleArn,
-				AssociationArn: s.arn(k, "podidentityassociation", id), AssociationID: id, Tags: in.Tags,
-				CreatedAt: now, ModifiedAt: now, DisableSessionTags: in.DisableSessionTags}
-			s.pods[k][id] = p
-			writeJSON(w, http.StatusOK, map[string]any{"association": p})
-		case http.MethodGet:
-			s.mu.Lock()
-			ids := []string{}
-			for id := range s.pods[k] {
-				ids = append(ids, id)
-			}
-			slices.Sort(ids)
-			list := []map[string]any{}
-			for _, id := range ids {
-				p := s.pods[k][id]
-				list = append(list, map[string]any{"clusterName": p.ClusterName, "namespace": p.Namespace, "serviceAccount": p.ServiceAccount,
-					"associationArn": p.AssociationArn, "associationId": p.AssociationID})
-			}
-			s.mu.Unlock()
-			writeJSON(w, http.StatusOK, map[string]any{"associations": list})
-		default:
-			restError(w, http.StatusNotFound, "ResourceNotFoundException", "unknown Pod Identity call")
-		}
-		return
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, ok := s.pods[k][rest[0]]
-	if !ok || len(rest) != 1 {
-		restError(w, http.StatusNotFound, "ResourceNotFoundException", "Association not found: "+rest[0])
+	if s.entries[k] == nil {
+		s.entries[k] = map[string]*accessEntry{}
+	}
+	if _, ok := s.entries[k][in.PrincipalArn]; ok {
+		restError(w, http.StatusConflict, "ResourceInUseException", "The specified access entry resource is already in use on this cluster.")
 		return
 	}
-	switch r.Method {
-	case http.MethodGet:
-		writeJSON(w, http.StatusOK, map[string]any{"association": p})
-	case http.MethodDelete:
-		delete(s.pods[k], rest[0])
-		writeJSON(w, http.StatusOK, map[string]any{"association": p})
-	case http.MethodPost:
-		var in struct {
-			RoleArn            *string `json:"roleArn"`
-			DisableSessionTags *bool   `json:"disableSessionTags"`
+	principal := strings.TrimPrefix(in.PrincipalArn, "arn:aws:iam::")
+	e := &accessEntry{ClusterName: k.name, PrincipalArn: in.PrincipalArn, KubernetesGroups: in.KubernetesGroups,
+		AccessEntryArn: s.arn(k, "access-entry", strings.ReplaceAll(principal, ":", "/")+fmt.Sprintf("/%08x", len(s.entries[k])+1)),
+		CreatedAt:      now, ModifiedAt: now, Tags: in.Tags, Username: in.Username, Type: in.Type,
+		policies: map[string]*associatedPolicy{}}
+	s.entries[k][in.PrincipalArn] = e
+	writeJSON(w, http.StatusOK, map[string]any{"accessEntry": e})
+}
+
+func (s *Server) listAccessEntries(q *request) {
+	s.mu.Lock()
+	arns := []string{}
+	for a := range s.entries[q.cluster()] {
+		arns = append(arns, a)
+	}
+	s.mu.Unlock()
+	slices.Sort(arns)
+	writeJSON(q.w, http.StatusOK, map[string]any{"accessEntries": arns})
+}
+
+func (s *Server) describeAccessEntry(q *request, e *accessEntry) {
+	writeJSON(q.w, http.StatusOK, map[string]any{"accessEntry": e})
+}
+
+func (s *Server) deleteAccessEntry(q *request, e *accessEntry) {
+	delete(s.entries[q.cluster()], e.PrincipalArn)
+	writeJSON(q.w, http.StatusOK, map[string]any{})
+}
+
+func (s *Server) updateAccessEntry(q *request, e *accessEntry) {
+	var in struct {
+		KubernetesGroups []string `json:"kubernetesGroups"`
+		Username         string   `json:"username"`
+	}
+	if !decode(q.w, q.body, &in) {
+		return
+	}
+	if in.KubernetesGroups != nil {
+		e.KubernetesGroups = in.KubernetesGroups
+	}
+	if in.Username != "" {
+		e.Username = in.Username
+	}
+	e.ModifiedAt = epoch(s.now())
+	writeJSON(q.w, http.StatusOK, map[string]any{"accessEntry": e})
+}
+
+// accessScopeProblem is what EKS refuses in an access scope, or "".
+func accessScopeProblem(typ string, namespaces []string) (note, message string) {
+	switch typ {
+	case "cluster":
+		if len(namespaces) > 0 {
+			return fmt.Sprintf("cluster scope with namespaces %v", namespaces), "namespaces are only allowed with the namespace scope"
 		}
-		okBody := decode(w, body, &in)
-		if !okBody {
+	case "namespace":
+		if len(namespaces) == 0 {
+			return "namespace scope without namespaces", "the namespace scope needs namespaces"
+		}
+		for _, n := range namespaces {
+			if !kubernetesName.MatchString(strings.TrimSuffix(n, "*")) {
+				return fmt.Sprintf("namespace %q", n), "invalid namespace " + n
+			}
+		}
+	default:
+		return fmt.Sprintf("scope type %q", typ), "accessScope.type must be cluster or namespace"
+	}
+	return "", ""
+}
+
+func (s *Server) associateAccessPolicy(q *request, e *accessEntry) {
+	w := q.w
+	var in struct {
+		PolicyArn   string `json:"policyArn"`
+		AccessScope struct {
+			Type       string   `json:"type"`
+			Namespaces []string `json:"namespaces"`
+		} `json:"accessScope"`
+	}
+	if !decode(w, q.body, &in) {
+		return
+	}
+	if !accessPolicyArn.MatchString(in.PolicyArn) {
+		s.noteLocked("AssociateAccessPolicy: policyArn %q", in.PolicyArn)
+		restError(w, http.StatusBadRequest, "InvalidParameterException", "The specified policyArn is invalid: "+in.PolicyArn)
+		return
+	}
+	if e.Type != "STANDARD" {
+		s.noteLocked("AssociateAccessPolicy on a %s access entry", e.Type)
+		restError(w, http.StatusBadRequest, "InvalidParameterException", "Access policies can only be associated with STANDARD access entries.")
+		return
+	}
+	if note, msg := accessScopeProblem(in.AccessScope.Type, in.AccessScope.Namespaces); msg != "" {
+		s.noteLocked("AssociateAccessPolicy: %s", note)
+		restError(w, http.StatusBadRequest, "InvalidParameterException", msg)
+		return
+	}
+	scope := map[string]any{"type": in.AccessScope.Type, "namespaces": in.AccessScope.Namespaces}
+	if in.AccessScope.Namespaces == nil {
+		scope["namespaces"] = []string{}
+	}
+	now := epoch(s.now())
+	p, ok := e.policies[in.PolicyArn]
+	if !ok {
+		p = &associatedPolicy{PolicyArn: in.PolicyArn, AssociatedAt: now}
+		e.policies[in.PolicyArn] = p
+	}
+	p.AccessScope, p.ModifiedAt = scope, now
+	writeJSON(w, http.StatusOK, map[string]any{"clusterName": q.cluster().name, "principalArn": e.PrincipalArn, "associatedAccessPolicy": p})
+}
+
+func (s *Server) listAccessPolicies(q *request, e *accessEntry) {
+	list := []*associatedPolicy{}
+	for _, p := range e.policies {
+		list = append(list, p)
+	}
+	slices.SortFunc(list, func(a, b *associatedPolicy) int { return strings.Compare(a.PolicyArn, b.PolicyArn) })
+	writeJSON(q.w, http.StatusOK, map[string]any{"clusterName": q.cluster().name, "principalArn": e.PrincipalArn, "associatedAccessPolicies": list})
+}
+
+func (s *Server) disassociateAccessPolicy(q *request, e *accessEntry) {
+	arn := q.path["policy"]
+	if _, ok := e.policies[arn]; !ok {
+		restError(q.w, http.StatusNotFound, "ResourceNotFoundException", "The specified policy is not associated: "+arn)
+		return
+	}
+	delete(e.policies, arn)
+	writeJSON(q.w, http.StatusOK, map[string]any{})
+}
+
+// withAssociation looks up the Pod Identity association a call names and
+// holds the lock while h runs.
+func withAssociation(h func(*Server, *request, *podIdentity)) func(*Server, *request) {
+	return func(s *Server, q *request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		p, ok := s.pods[q.cluster()][q.path["association"]]
+		if !ok {
+			restError(q.w, http.StatusNotFound, "ResourceNotFoundException", "Association not found: "+q.path["association"])
 			return
 		}
-		if in.RoleArn != nil {
-			if !roleArn.MatchString(*in.RoleArn) {
-				restError(w, http.StatusBadRequest, "InvalidParameterException", "roleArn is not a role ARN")
-				return
-			}
-			p.RoleArn = *in.RoleArn
-		}
-		if in.DisableSessionTags != nil {
-			p.DisableSessionTags = *in.DisableSessionTags
-		}
-		p.ModifiedAt = now
-		writeJSON(w, http.StatusOK, map[string]any{"association": p})
-	default:
-		restError(w, http.StatusNotFound, "ResourceNotFoundException", "unknown Pod Identity call")
+		h(s, q, p)
 	}
 }
 
-// tags serves TagResource, UntagResource and ListTagsForResource for the
-// resources the layer keeps.
+func (s *Server) createPodIdentity(q *request) {
+	w, k := q.w, q.cluster()
+	var in struct {
+		Namespace          string            `json:"namespace"`
+		ServiceAccount     string            `json:"serviceAccount"`
+		RoleArn            string            `json:"roleArn"`
+		Tags               map[string]string `json:"tags"`
+		DisableSessionTags bool              `json:"disableSessionTags"`
+	}
+	if !decode(w, q.body, &in) {
+		return
+	}
+	if !kubernetesName.MatchString(in.Namespace) || !kubernetesName.MatchString(in.ServiceAccount) || !roleArn.MatchString(in.RoleArn) {
+		s.note("CreatePodIdentityAssociation: namespace %q, service account %q, role %q", in.Namespace, in.ServiceAccount, in.RoleArn)
+		restError(w, http.StatusBadRequest, "InvalidParameterException", "namespace, serviceAccount and a role ARN are required")
+		return
+	}
+	id := fmt.Sprintf("a-%017d", s.nextID())
+	now := epoch(s.now())
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pods[k] == nil {
+		s.pods[k] = map[string]*podIdentity{}
+	}
+	for _, p := range s.pods[k] {
+		if p.Namespace == in.Namespace && p.ServiceAccount == in.ServiceAccount {
+			restError(w, http.StatusConflict, "ResourceInUseException", "Association already exists: "+p.AssociationID)
+			return
+		}
+	}
+	p := &podIdentity{ClusterName: k.name, Namespace: in.Namespace, ServiceAccount: in.ServiceAccount, RoleArn: in.RoleArn,
+		AssociationArn: s.arn(k, "podidentityassociation", id), AssociationID: id, Tags: in.Tags,
+		CreatedAt: now, ModifiedAt: now, DisableSessionTags: in.DisableSessionTags}
+	s.pods[k][id] = p
+	writeJSON(w, http.StatusOK, map[string]any{"association": p})
+}
+
+func (s *Server) listPodIdentities(q *request) {
+	k := q.cluster()
+	s.mu.Lock()
+	ids := []string{}
+	for id := range s.pods[k] {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	list := []map[string]any{}
+	for _, id := range ids {
+		p := s.pods[k][id]
+		list = append(list, map[string]any{"clusterName": p.ClusterName, "namespace": p.Namespace, "serviceAccount": p.ServiceAccount,
+			"associationArn": p.AssociationArn, "associationId": p.AssociationID})
+	}
+	s.mu.Unlock()
+	writeJSON(q.w, http.StatusOK, map[string]any{"associations": list})
+}
+
+func (s *Server) describePodIdentity(q *request, p *podIdentity) {
+	writeJSON(q.w, http.StatusOK, map[string]any{"association": p})
+}
+
+func (s *Server) deletePodIdentity(q *request, p *podIdentity) {
+	delete(s.pods[q.cluster()], p.AssociationID)
+	writeJSON(q.w, http.StatusOK, map[string]any{"association": p})
+}
+
+func (s *Server) updatePodIdentity(q *request, p *podIdentity) {
+	var in struct {
+		RoleArn            *string `json:"roleArn"`
+		DisableSessionTags *bool   `json:"disableSessionTags"`
+	}
+	if !decode(q.w, q.body, &in) {
+		return
+	}
+	if in.RoleArn != nil {
+		if !roleArn.MatchString(*in.RoleArn) {
+			restError(q.w, http.StatusBadRequest, "InvalidParameterException", "roleArn is not a role ARN")
+			return
+		}
+		p.RoleArn = *in.RoleArn
+	}
+	if in.DisableSessionTags != nil {
+		p.DisableSessionTags = *in.DisableSessionTags
+	}
+	p.ModifiedAt = epoch(s.now())
+	writeJSON(q.w, http.StatusOK, map[string]any{"association": p})
+}
+
+// tagsOf serves TagResource, UntagResource and ListTagsForResource for the
+// resources the layer keeps and for node groups; moto tags the rest.
+func (s *Server) tagsOf(q *request) bool {
+	arn := q.path["arn"]
+	switch {
+	case ownedResourceArn.MatchString(arn):
+		s.tags(q.w, q.r, q.body, arn)
+	case nodegroupArn.MatchString(arn):
+		s.nodegroupTags(q.w, q.r, q.body, arn)
+	default:
+		return false
+	}
+	return true
+}
+
+// tags serves the tag calls of the add-ons, access entries and Pod Identity
+// associations the layer keeps.
 func (s *Server) tags(w http.ResponseWriter, r *http.Request, body []byte, arn string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -947,7 +922,8 @@ type nodegroupKey struct {
 // describeNodegroup passes DescribeNodegroup and DeleteNodegroup to moto
 // and reports the tags TagResource set, which moto does not keep for node
 // groups.
-func (s *Server) describeNodegroup(w http.ResponseWriter, r *http.Request, k clusterKey, name string) {
+func (s *Server) describeNodegroup(q *request) {
+	w, r, k, name := q.w, q.r, q.cluster(), q.path["nodegroup"]
 	rp, err := s.forward(r, nil)
 	if err != nil {
 		restError(w, http.StatusBadGateway, "ServerException", err.Error())

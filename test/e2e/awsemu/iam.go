@@ -42,133 +42,143 @@ var credentialServices = []string{"codecommit.amazonaws.com", "cassandra.amazona
 // user per service.
 const maxCredentials = 2
 
-// serveIAM answers the IAM calls the layer serves, and refuses DeleteUser
-// as IAM does while the user has credentials or attached policies; false
-// sends the request to moto.
-func (s *Server) serveIAM(w http.ResponseWriter, r *http.Request, c call) bool {
-	body, err := readBody(r)
-	if err != nil {
-		return false
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		return false
-	}
-	action := form.Get("Action")
-	switch action {
-	case "CreateServiceSpecificCredential", "ListServiceSpecificCredentials", "DeleteServiceSpecificCredential",
-		"UpdateServiceSpecificCredential", "ResetServiceSpecificCredential":
-	case "DeletePolicy":
-		// IAM refuses to delete a policy still attached to a user, group
-		// or role; moto deletes it.
-		get := url.Values{"Action": {"GetPolicy"}, "PolicyArn": {form.Get("PolicyArn")}, "Version": {"2010-05-08"}}.Encode()
-		if rp, err := s.forward(r.Clone(r.Context()), []byte(get)); err == nil && rp.ok() && attached.Match(rp.body) {
-			iamError(w, http.StatusConflict, "DeleteConflict", "Cannot delete a policy attached to entities.")
-			return true
-		}
-		return false
-	case "DeleteUser":
-		// IAM refuses to delete a user that still has service-specific
-		// credentials.
-		s.mu.Lock()
-		n := len(s.creds[userKey{c.account, form.Get("UserName")}])
-		s.mu.Unlock()
-		if n > 0 {
-			iamError(w, http.StatusConflict, "DeleteConflict", "Cannot delete entity, must remove service specific credentials first.")
-			return true
-		}
-		// And one with attached policies, which moto deletes.
-		list := url.Values{"Action": {"ListAttachedUserPolicies"}, "UserName": {form.Get("UserName")}, "Version": {"2010-05-08"}}.Encode()
-		if rp, err := s.forward(r.Clone(r.Context()), []byte(list)); err == nil && rp.ok() && strings.Contains(string(rp.body), "<PolicyArn>") {
-			iamError(w, http.StatusConflict, "DeleteConflict", "Cannot delete entity, must detach all policies first.")
-			return true
-		}
-		return false
-	default:
-		return false
-	}
-	user := form.Get("UserName")
-	if user == "" {
-		iamError(w, http.StatusBadRequest, "ValidationError", "UserName is required")
+// form is an IAM (query protocol) call's parameters.
+func (q *request) form() url.Values {
+	f, _ := url.ParseQuery(string(q.body)) // serveRoute parsed it before routing.
+	return f
+}
+
+// refuseAttachedPolicyDeletion refuses to delete a policy still attached to
+// a user, group or role, as IAM does; moto deletes it.
+func (s *Server) refuseAttachedPolicyDeletion(q *request) bool {
+	get := url.Values{"Action": {"GetPolicy"}, "PolicyArn": {q.form().Get("PolicyArn")}, "Version": {"2010-05-08"}}.Encode()
+	if rp, err := s.forward(q.r.Clone(q.r.Context()), []byte(get)); err == nil && rp.ok() && attached.Match(rp.body) {
+		iamError(q.w, http.StatusConflict, "DeleteConflict", "Cannot delete a policy attached to entities.")
 		return true
 	}
-	if !s.userExists(w, r, user) {
-		return true
-	}
-	k := userKey{c.account, user}
+	return false
+}
+
+// refuseUserDeletion refuses to delete a user that still has
+// service-specific credentials or attached policies, as IAM does; moto
+// deletes it.
+func (s *Server) refuseUserDeletion(q *request) bool {
+	user := q.form().Get("UserName")
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch action {
-	case "CreateServiceSpecificCredential":
-		service := form.Get("ServiceName")
-		if !slices.Contains(credentialServices, service) {
-			s.noteLocked("CreateServiceSpecificCredential: service %q", service)
-			iamError(w, http.StatusBadRequest, "NotSupportedService", "The specified service is not supported: "+service)
+	n := len(s.creds[userKey{q.c.account, user}])
+	s.mu.Unlock()
+	if n > 0 {
+		iamError(q.w, http.StatusConflict, "DeleteConflict", "Cannot delete entity, must remove service specific credentials first.")
+		return true
+	}
+	list := url.Values{"Action": {"ListAttachedUserPolicies"}, "UserName": {user}, "Version": {"2010-05-08"}}.Encode()
+	if rp, err := s.forward(q.r.Clone(q.r.Context()), []byte(list)); err == nil && rp.ok() && strings.Contains(string(rp.body), "<PolicyArn>") {
+		iamError(q.w, http.StatusConflict, "DeleteConflict", "Cannot delete entity, must detach all policies first.")
+		return true
+	}
+	return false
+}
+
+// withUser answers NoSuchEntity, as IAM does, when the user a
+// service-specific credential call names does not exist, and holds the
+// lock while h runs.
+func withUser(h func(*Server, *request, userKey)) func(*Server, *request) bool {
+	return func(s *Server, q *request) bool {
+		user := q.form().Get("UserName")
+		if user == "" {
+			iamError(q.w, http.StatusBadRequest, "ValidationError", "UserName is required")
 			return true
 		}
-		n := 0
-		for _, cr := range s.creds[k] {
-			if cr.ServiceName == service {
-				n++
-			}
-		}
-		if n >= maxCredentials {
-			iamError(w, http.StatusConflict, "LimitExceeded", "Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: 2")
+		if !s.userExists(q.w, q.r, user) {
 			return true
 		}
-		s.seq++
-		cr := &serviceCredential{
-			CreateDate: s.now().UTC().Format(time.RFC3339), ServiceName: service,
-			ServiceUserName:             fmt.Sprintf("%s-at-%s", user, c.account),
-			ServiceSpecificCredentialID: fmt.Sprintf("ACCA%016d", s.seq), UserName: user, Status: "Active",
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		h(s, q, userKey{q.c.account, user})
+		return true
+	}
+}
+
+func (s *Server) createCredential(q *request, k userKey) {
+	service := q.form().Get("ServiceName")
+	if !slices.Contains(credentialServices, service) {
+		s.noteLocked("CreateServiceSpecificCredential: service %q", service)
+		iamError(q.w, http.StatusBadRequest, "NotSupportedService", "The specified service is not supported: "+service)
+		return
+	}
+	n := 0
+	for _, cr := range s.creds[k] {
+		if cr.ServiceName == service {
+			n++
 		}
-		cr.password = password()
-		s.creds[k] = append(s.creds[k], cr)
-		out := *cr
-		out.ServicePassword = cr.password
-		iamResult(w, action, credentialResult{Credential: out})
-	case "ListServiceSpecificCredentials":
-		service := form.Get("ServiceName")
-		var list []serviceCredential
-		for _, cr := range s.creds[k] {
-			if service == "" || cr.ServiceName == service {
-				list = append(list, *cr)
-			}
+	}
+	if n >= maxCredentials {
+		iamError(q.w, http.StatusConflict, "LimitExceeded", "Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: 2")
+		return
+	}
+	s.seq++
+	cr := &serviceCredential{
+		CreateDate: s.now().UTC().Format(time.RFC3339), ServiceName: service,
+		ServiceUserName:             fmt.Sprintf("%s-at-%s", k.name, k.account),
+		ServiceSpecificCredentialID: fmt.Sprintf("ACCA%016d", s.seq), UserName: k.name, Status: "Active",
+	}
+	cr.password = password()
+	s.creds[k] = append(s.creds[k], cr)
+	out := *cr
+	out.ServicePassword = cr.password
+	iamResult(q.w, q.op, credentialResult{Credential: out})
+}
+
+func (s *Server) listCredentials(q *request, k userKey) {
+	service := q.form().Get("ServiceName")
+	var list []serviceCredential
+	for _, cr := range s.creds[k] {
+		if service == "" || cr.ServiceName == service {
+			list = append(list, *cr)
 		}
-		iamResult(w, action, struct {
-			XMLName xml.Name            `xml:"R"`
-			Members []serviceCredential `xml:"ServiceSpecificCredentials>member"`
-		}{Members: list})
-	case "DeleteServiceSpecificCredential", "UpdateServiceSpecificCredential", "ResetServiceSpecificCredential":
-		id := form.Get("ServiceSpecificCredentialId")
+	}
+	iamResult(q.w, q.op, struct {
+		XMLName xml.Name            `xml:"R"`
+		Members []serviceCredential `xml:"ServiceSpecificCredentials>member"`
+	}{Members: list})
+}
+
+// withCredential looks up the user's credential a call names.
+func withCredential(h func(*Server, *request, userKey, int)) func(*Server, *request, userKey) {
+	return func(s *Server, q *request, k userKey) {
+		id := q.form().Get("ServiceSpecificCredentialId")
 		i := slices.IndexFunc(s.creds[k], func(cr *serviceCredential) bool { return cr.ServiceSpecificCredentialID == id })
 		if i < 0 {
-			iamError(w, http.StatusNotFound, "NoSuchEntity", fmt.Sprintf("No such credential %s for user %s", id, user))
-			return true
+			iamError(q.w, http.StatusNotFound, "NoSuchEntity", fmt.Sprintf("No such credential %s for user %s", id, k.name))
+			return
 		}
-		switch action {
-		case "DeleteServiceSpecificCredential":
-			s.creds[k] = slices.Delete(s.creds[k], i, i+1)
-			if len(s.creds[k]) == 0 {
-				delete(s.creds, k)
-			}
-			iamResult(w, action, nil)
-		case "UpdateServiceSpecificCredential":
-			status := form.Get("Status")
-			if status != "Active" && status != "Inactive" {
-				iamError(w, http.StatusBadRequest, "ValidationError", "Status must be Active or Inactive")
-				return true
-			}
-			s.creds[k][i].Status = status
-			iamResult(w, action, nil)
-		default:
-			s.creds[k][i].password = password()
-			out := *s.creds[k][i]
-			out.ServicePassword = s.creds[k][i].password
-			iamResult(w, action, credentialResult{Credential: out})
-		}
+		h(s, q, k, i)
 	}
-	return true
+}
+
+func (s *Server) deleteCredential(q *request, k userKey, i int) {
+	s.creds[k] = slices.Delete(s.creds[k], i, i+1)
+	if len(s.creds[k]) == 0 {
+		delete(s.creds, k)
+	}
+	iamResult(q.w, q.op, nil)
+}
+
+func (s *Server) updateCredential(q *request, k userKey, i int) {
+	status := q.form().Get("Status")
+	if status != "Active" && status != "Inactive" {
+		iamError(q.w, http.StatusBadRequest, "ValidationError", "Status must be Active or Inactive")
+		return
+	}
+	s.creds[k][i].Status = status
+	iamResult(q.w, q.op, nil)
+}
+
+func (s *Server) resetCredential(q *request, k userKey, i int) {
+	s.creds[k][i].password = password()
+	out := *s.creds[k][i]
+	out.ServicePassword = s.creds[k][i].password
+	iamResult(q.w, q.op, credentialResult{Credential: out})
 }
 
 // GitSignIn is the IAM user in account whose active CodeCommit credential
