@@ -5,7 +5,7 @@
 # and Crossplane (about 20 minutes on 2 cores); later runs reuse the Go cache.
 #
 #   hack/e2e.sh          run the scenarios
-#   E2E_KEEP=1 hack/e2e.sh -run TestEndToEnd/1-create
+#   E2E_KEEP=1 hack/e2e.sh -run '^TestCreate$'
 #                        keep the control plane up afterwards; the test log
 #                        prints the kubeconfig to use with kubectl
 set -euo pipefail

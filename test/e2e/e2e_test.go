@@ -84,7 +84,7 @@ type env struct {
 // setup brings up the whole control plane, installs the Configuration from
 // the registry and the platform settings, and starts the simulated
 // providers.
-func setup(ctx context.Context, t *testing.T) *env {
+func setup(ctx context.Context, t testing.TB) *env {
 	t.Helper()
 	return setupWith(ctx, t, setupOptions{simulated: append(slices.Clone(managedKinds), gitHostKinds...), withoutRBACYAML: true})
 }
@@ -100,7 +100,7 @@ type setupOptions struct {
 	withoutRBACYAML bool
 }
 
-func setupWith(ctx context.Context, t *testing.T, o setupOptions) *env {
+func setupWith(ctx context.Context, t testing.TB, o setupOptions) *env {
 	t.Helper()
 	for _, b := range []string{"kube-apiserver", "kube-controller-manager", "crossplane-core", "crossplane", "function-eks-gitops"} {
 		if _, err := os.Stat(bin(b)); err != nil {
@@ -452,873 +452,921 @@ func changed(before, after snapshot) (recreated, updated, added, removed []strin
 	return recreated, updated, added, removed
 }
 
-// TestEndToEnd runs the scenarios against one control plane.
-func TestEndToEnd(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
-	defer cancel()
-	e := setup(ctx, t)
-
-	t.Run("0-rbac", func(t *testing.T) {
-		// Crossplane has what its chart and RBAC manager give it; without
-		// example/rbac.yaml a cluster-scoped XR fails with Crossplane's own
-		// permission error on the Argo CD kinds it composes, and converges
-		// once it is applied.
-		defer e.report(ctx, t, teamClusterGVK, "", "rbac-dev")
-		xr := exampleXR(t, "xr.yaml")
-		xr.SetName("rbac-dev")
-		if err := e.cp.apply(ctx, xr); err != nil {
-			t.Fatal(err)
-		}
-		// Crossplane fails the XR: Synced=False, with its RoleBasedAccessControl
-		// event when the refused call was an apply, or its cache's timeout
-		// when it was the watch of the kind; its log names the permission.
-		var said string
-		if err := poll(ctx, readyTimeout, time.Second, "Crossplane to fail rbac-dev on the Argo CD kinds", func() (bool, error) {
-			ev, err := e.cp.kube.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=rbac-dev,reason=RoleBasedAccessControl"})
-			if err != nil {
-				return false, err
-			}
-			if len(ev.Items) > 0 {
-				said = "event: " + ev.Items[0].Message
-				return strings.Contains(said, "system:serviceaccount:crossplane-system:crossplane is not allowed to") && strings.Contains(said, "argoproj.io"), nil
-			}
-			x, err := e.xr(ctx, teamClusterGVK, "", "rbac-dev")
-			if err != nil {
-				return false, err
-			}
-			said = "Synced: " + conditionMessage(x, "Synced")
-			log, _ := os.ReadFile(filepath.Join(e.cp.dir, "crossplane.log"))
-			return conditionStatus(x, "Synced") == "False" && strings.Contains(said, "Informer to sync") &&
-				strings.Contains(string(log), `argoproj.io is forbidden: User \"system:serviceaccount:crossplane-system:crossplane\" cannot list`), nil
-		}); err != nil {
-			t.Fatalf("%v; last: %s", err, said)
-		}
-		t.Logf("without rbac.yaml, Crossplane says: %s", said)
-		if err := e.cp.applyFile(ctx, filepath.Join(root, "example", "rbac.yaml")); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.waitReady(ctx, teamClusterGVK, "", "rbac-dev"); err != nil {
-			t.Fatal(err)
-		}
-		if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "rbac-dev", 3*time.Minute); err != nil {
-			t.Fatal(err)
-		}
-	})
-
-	t.Run("1-create", func(t *testing.T) {
-		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
-		xr := exampleXR(t, "xr.yaml")
-		if err := e.cp.apply(ctx, xr); err != nil {
-			t.Fatal(err)
-		}
-		seen, err := e.waitReady(ctx, teamClusterGVK, "", "payments-dev")
+// TestRBAC: Crossplane has what its chart and RBAC manager give it; without
+// example/rbac.yaml a cluster-scoped XR fails with Crossplane's own
+// permission error on the Argo CD kinds it composes, and converges once it
+// is applied. It runs first, before any other test applies rbac.yaml.
+func TestRBAC(t *testing.T) {
+	ctx, e := suite(t)
+	// Crossplane has what its chart and RBAC manager give it; without
+	// example/rbac.yaml a cluster-scoped XR fails with Crossplane's own
+	// permission error on the Argo CD kinds it composes, and converges
+	// once it is applied.
+	defer e.report(ctx, t, teamClusterGVK, "", "rbac-dev")
+	xr := exampleXR(t, "xr.yaml")
+	xr.SetName("rbac-dev")
+	if err := e.cp.apply(ctx, xr); err != nil {
+		t.Fatal(err)
+	}
+	// Crossplane fails the XR: Synced=False, with its RoleBasedAccessControl
+	// event when the refused call was an apply, or its cache's timeout
+	// when it was the watch of the kind; its log names the permission.
+	var said string
+	if err := poll(ctx, readyTimeout, time.Second, "Crossplane to fail rbac-dev on the Argo CD kinds", func() (bool, error) {
+		ev, err := e.cp.kube.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=rbac-dev,reason=RoleBasedAccessControl"})
 		if err != nil {
+			return false, err
+		}
+		if len(ev.Items) > 0 {
+			said = "event: " + ev.Items[0].Message
+			return strings.Contains(said, "system:serviceaccount:crossplane-system:crossplane is not allowed to") && strings.Contains(said, "argoproj.io"), nil
+		}
+		x, err := e.xr(ctx, teamClusterGVK, "", "rbac-dev")
+		if err != nil {
+			return false, err
+		}
+		said = "Synced: " + conditionMessage(x, "Synced")
+		log, _ := os.ReadFile(filepath.Join(e.cp.dir, "crossplane.log"))
+		return conditionStatus(x, "Synced") == "False" && strings.Contains(said, "Informer to sync") &&
+			strings.Contains(string(log), `argoproj.io is forbidden: User \"system:serviceaccount:crossplane-system:crossplane\" cannot list`), nil
+	}); err != nil {
+		t.Fatalf("%v; last: %s", err, said)
+	}
+	t.Logf("without rbac.yaml, Crossplane says: %s", said)
+	if err := e.cp.applyFile(ctx, filepath.Join(root, "example", "rbac.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.waitReady(ctx, teamClusterGVK, "", "rbac-dev"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "rbac-dev", 3*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCreate: payments-dev (example/xr.yaml) converges, and the objects the
+// central Argo CD reads carry what the providers observed.
+func TestCreate(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+	xr := exampleXR(t, "xr.yaml")
+	if err := e.cp.apply(ctx, xr); err != nil {
+		t.Fatal(err)
+	}
+	seen, err := e.waitReady(ctx, teamClusterGVK, "", "payments-dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"ClusterRegistered=False", "ClusterRegistered=True", "UserAccessConfigured=True", "ArgoCDAccessGranted=True", "RepositoryBootstrapped=False", "RepositoryBootstrapped=True"} {
+		if !seen[c] {
+			t.Errorf("the XR never showed %s; it showed %v", c, seen)
+		}
+	}
+	n := namesOf("", "payments-dev")
+	cluster, err := e.get(ctx, schema.GroupVersionKind{Group: "eks.aws.m.upbound.io", Version: "v1beta1", Kind: "Cluster"}, "crossplane-system", "payments-dev.eks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint, _, _ := unstructured.NestedString(cluster.Object, "status", "atProvider", "endpoint")
+	ca, _ := cluster.Object["status"].(map[string]any)["atProvider"].(map[string]any)["certificateAuthority"].([]any)[0].(map[string]any)["data"].(string)
+	if got := cluster.GetAnnotations()["crossplane.io/external-name"]; got != n.cluster {
+		t.Errorf("EKS cluster name %q, want %q", got, n.cluster)
+	}
+	secret, err := e.get(ctx, secretGVK, "argocd", n.project+"-cluster")
+	if err != nil {
+		t.Fatalf("no Argo CD cluster Secret: %v", err)
+	}
+	if got := secretString(secret, "server"); got != endpoint || endpoint == "" {
+		t.Errorf("cluster Secret server %q, want the observed endpoint %q", got, endpoint)
+	}
+	if !strings.Contains(secretString(secret, "config"), `"caData":"`+ca+`"`) {
+		t.Errorf("cluster Secret config does not carry the observed CA verbatim: %s", secretString(secret, "config"))
+	}
+	if _, err := e.get(ctx, appProjectGVK, "argocd", n.project); err != nil {
+		t.Errorf("no AppProject: %v", err)
+	}
+	repo, err := e.get(ctx, secretGVK, "argocd", n.project+"-repo")
+	if err != nil {
+		t.Fatalf("no repository Secret: %v", err)
+	}
+	cred, err := e.cp.kube.CoreV1().Secrets("crossplane-system").Get(ctx, "payments-dev.git-credential", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := secretString(repo, "password"); got == "" || got != string(cred.Data["attribute.service_password"]) {
+		t.Error("the repository Secret does not hold the credential's password")
+	}
+	if _, err := e.get(ctx, applicationGVK, "argocd", n.project+"-bootstrap"); err != nil {
+		t.Errorf("no bootstrap Application: %v", err)
+	}
+	cm, err := e.get(ctx, configMapGVK, "crossplane-system", "cluster-creation-event-"+n.cluster)
+	if err != nil {
+		t.Fatalf("no cluster-creation-event ConfigMap: %v", err)
+	}
+	if got, _, _ := unstructured.NestedString(cm.Object, "data", "productTeamMembers"); got != "alice,bob.smith,carol@example.com" {
+		t.Errorf("productTeamMembers %q", got)
+	}
+}
+
+// TestChange: edits to a running payments-dev change exactly what they
+// should, in place.
+func TestChange(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	e.needPaymentsDev(ctx, t)
+	defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+	r, _ := e.cp.resource(teamClusterGVK, "")
+	edit := func(spec map[string]any) {
+		t.Helper()
+		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": spec}); err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range []string{"ClusterRegistered=False", "ClusterRegistered=True", "UserAccessConfigured=True", "ArgoCDAccessGranted=True", "RepositoryBootstrapped=False", "RepositoryBootstrapped=True"} {
-			if !seen[c] {
-				t.Errorf("the XR never showed %s; it showed %v", c, seen)
-			}
-		}
-		n := namesOf("", "payments-dev")
-		cluster, err := e.get(ctx, schema.GroupVersionKind{Group: "eks.aws.m.upbound.io", Version: "v1beta1", Kind: "Cluster"}, "crossplane-system", "payments-dev.eks")
-		if err != nil {
-			t.Fatal(err)
-		}
-		endpoint, _, _ := unstructured.NestedString(cluster.Object, "status", "atProvider", "endpoint")
-		ca, _ := cluster.Object["status"].(map[string]any)["atProvider"].(map[string]any)["certificateAuthority"].([]any)[0].(map[string]any)["data"].(string)
-		if got := cluster.GetAnnotations()["crossplane.io/external-name"]; got != n.cluster {
-			t.Errorf("EKS cluster name %q, want %q", got, n.cluster)
-		}
-		secret, err := e.get(ctx, secretGVK, "argocd", n.project+"-cluster")
-		if err != nil {
-			t.Fatalf("no Argo CD cluster Secret: %v", err)
-		}
-		if got := secretString(secret, "server"); got != endpoint || endpoint == "" {
-			t.Errorf("cluster Secret server %q, want the observed endpoint %q", got, endpoint)
-		}
-		if !strings.Contains(secretString(secret, "config"), `"caData":"`+ca+`"`) {
-			t.Errorf("cluster Secret config does not carry the observed CA verbatim: %s", secretString(secret, "config"))
-		}
-		if _, err := e.get(ctx, appProjectGVK, "argocd", n.project); err != nil {
-			t.Errorf("no AppProject: %v", err)
-		}
-		repo, err := e.get(ctx, secretGVK, "argocd", n.project+"-repo")
-		if err != nil {
-			t.Fatalf("no repository Secret: %v", err)
-		}
-		cred, err := e.cp.kube.CoreV1().Secrets("crossplane-system").Get(ctx, "payments-dev.git-credential", metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := secretString(repo, "password"); got == "" || got != string(cred.Data["attribute.service_password"]) {
-			t.Error("the repository Secret does not hold the credential's password")
-		}
-		if _, err := e.get(ctx, applicationGVK, "argocd", n.project+"-bootstrap"); err != nil {
-			t.Errorf("no bootstrap Application: %v", err)
-		}
-		cm, err := e.get(ctx, configMapGVK, "crossplane-system", "cluster-creation-event-"+n.cluster)
-		if err != nil {
-			t.Fatalf("no cluster-creation-event ConfigMap: %v", err)
-		}
-		if got, _, _ := unstructured.NestedString(cm.Object, "data", "productTeamMembers"); got != "alice,bob.smith,carol@example.com" {
-			t.Errorf("productTeamMembers %q", got)
-		}
-	})
-
-	t.Run("2-change", func(t *testing.T) {
-		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
-		r, _ := e.cp.resource(teamClusterGVK, "")
-		edit := func(spec map[string]any) {
-			t.Helper()
-			if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": spec}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		waitFor := func(what string, f func(snapshot) bool) snapshot {
-			t.Helper()
-			var s snapshot
-			if err := poll(ctx, 2*time.Minute, 300*time.Millisecond, what, func() (bool, error) {
-				s = e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
-				return f(s), nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := e.waitReady(ctx, teamClusterGVK, "", "payments-dev"); err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(3 * time.Second) // Let Crossplane settle, then look again.
-			return e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
-		}
-		hasPrefix := func(prefix string) func(snapshot) bool {
-			return func(s snapshot) bool {
-				for n := range s {
-					if strings.HasPrefix(n, prefix) {
-						return true
-					}
-				}
-				return false
-			}
-		}
-
-		before := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
-		edit(map[string]any{"team": map[string]any{"name": "payments", "members": []any{"alice", "bob.smith", "carol@example.com", "dave"}}})
-		after := waitFor("dave's membership", hasPrefix("cognito-member-dave-"))
-		recreated, updated, added, removed := changed(before, after)
-		if len(recreated) > 0 || len(removed) > 0 || len(added) != 1 || !strings.HasPrefix(added[0], "cognito-member-dave-") || !slices.Equal(updated, []string{"cluster-creation-event"}) {
-			t.Errorf("adding a member: recreated %v, removed %v, added %v, updated %v; want only dave's membership added and the ConfigMap updated", recreated, removed, added, updated)
-		}
-
-		before = after
-		edit(map[string]any{"team": map[string]any{"name": "payments", "members": []any{"alice", "carol@example.com", "dave"}}})
-		after = waitFor("bob.smith's membership gone", func(s snapshot) bool { return !hasPrefix("cognito-member-bob-smith-")(s) })
-		recreated, updated, added, removed = changed(before, after)
-		if len(recreated) > 0 || len(added) > 0 || len(removed) != 1 || !strings.HasPrefix(removed[0], "cognito-member-bob-smith-") || !slices.Equal(updated, []string{"cluster-creation-event"}) {
-			t.Errorf("removing a member: recreated %v, removed %v, added %v, updated %v; want only bob.smith's membership removed", recreated, removed, added, updated)
-		}
-
-		before = after
-		xr, _ := e.xr(ctx, teamClusterGVK, "", "payments-dev")
-		pools, _, _ := unstructured.NestedSlice(xr.Object, "spec", "nodePools")
-		pools = append(pools, map[string]any{"name": "batch", "instanceTypes": []any{"c6i.large"}, "minSize": int64(0), "maxSize": int64(3)})
-		edit(map[string]any{"nodePools": pools})
-		after = waitFor("the batch node group", hasPrefix("eks-nodegroup-batch"))
-		recreated, updated, added, removed = changed(before, after)
-		if len(recreated) > 0 || len(removed) > 0 || len(updated) > 0 || len(added) != 1 || !strings.HasPrefix(added[0], "eks-nodegroup-batch-") {
-			t.Errorf("adding a node pool: recreated %v, removed %v, updated %v, added %v; want only the new node group", recreated, removed, updated, added)
-		}
-
-		before = after
-		edit(map[string]any{"tags": map[string]any{"owner": "payments-platform"}})
-		after = waitFor("the new tag", func(snapshot) bool {
-			vpc, err := e.get(ctx, schema.GroupVersionKind{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Kind: "VPC"}, "crossplane-system", "payments-dev.vpc")
-			if err != nil {
-				return false
-			}
-			v, _, _ := unstructured.NestedString(vpc.Object, "spec", "forProvider", "tags", "owner")
-			return v == "payments-platform"
-		})
-		recreated, updated, added, removed = changed(before, after)
-		if want := after.tagged(); len(recreated) > 0 || len(removed) > 0 || len(added) > 0 || !slices.Equal(updated, want) {
-			t.Errorf("changing a tag: recreated %v, removed %v, added %v, updated %v; want exactly the tagged objects updated: %v", recreated, removed, added, updated, want)
-		}
-	})
-
-	t.Run("3-bad-edit", func(t *testing.T) {
-		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
-		r, _ := e.cp.resource(teamClusterGVK, "")
-		before := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
-		// Valid for the XRD's schema, refused by the function: the service
-		// CIDR overlaps the VPC.
-		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"network": map[string]any{"serviceCidr": "10.20.0.0/20"}}}); err != nil {
-			t.Fatal(err)
-		}
-		var msg string
-		if err := poll(ctx, time.Minute, 300*time.Millisecond, "the XR to report the bad edit", func() (bool, error) {
-			xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
-			if err != nil {
-				return false, err
-			}
-			msg = conditionMessage(xr, "Synced")
-			return conditionStatus(xr, "Synced") == "False" && strings.Contains(msg, "serviceCidr"), nil
+	}
+	waitFor := func(what string, f func(snapshot) bool) snapshot {
+		t.Helper()
+		var s snapshot
+		if err := poll(ctx, 2*time.Minute, 300*time.Millisecond, what, func() (bool, error) {
+			s = e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+			return f(s), nil
 		}); err != nil {
 			t.Fatal(err)
-		}
-		t.Logf("the XR says: %s", msg)
-		time.Sleep(5 * time.Second)
-		after := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
-		for n, b := range before {
-			if a, ok := after[n]; !ok || a != b {
-				t.Errorf("%s changed after a refused edit (%v -> %v)", n, b, a)
-			}
-		}
-		for n := range after {
-			if _, ok := before[n]; !ok {
-				t.Errorf("%s appeared after a refused edit", n)
-			}
-		}
-		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"network": map[string]any{"serviceCidr": nil}}}); err != nil {
-			t.Fatal(err)
-		}
-		if err := e.cp.waitCondition(ctx, teamClusterGVK, "payments-dev", "Synced", "True", time.Minute); err != nil {
-			t.Fatal(err)
-		}
-	})
-
-	t.Run("14-provider-error", func(t *testing.T) {
-		// The provider reports an error on the EKS cluster, in provider-aws's
-		// words: the XR's step condition, status.failing and an event carry
-		// them; once the provider recovers, so does the XR.
-		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
-		const msg = "update failed: async update failed: failed to update the resource: [{0 updating EKS Cluster (payments-dev): operation error EKS: UpdateClusterConfig, https response error StatusCode: 400, InvalidParameterException: Cluster is already at the desired configuration []}]"
-		e.providers.failWith("payments-dev.eks", msg)
-		want := "eks-cluster (Cluster) is failing: ReconcileError: update failed: async update failed"
-		if err := e.cp.waitConditionMessage(ctx, teamClusterGVK, "payments-dev", "ControlPlaneReady", "False", want, 2*time.Minute); err != nil {
-			t.Fatal(err)
-		}
-		xr, _ := e.xr(ctx, teamClusterGVK, "", "payments-dev")
-		if got, _, _ := unstructured.NestedString(xr.Object, "status", "failing"); got != "eks-cluster: ReconcileError" {
-			t.Errorf("status.failing %q, want eks-cluster: ReconcileError", got)
-		}
-		if err := poll(ctx, time.Minute, time.Second, "the XR's Warning event about the cluster", func() (bool, error) {
-			ev, err := e.cp.kube.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=payments-dev,type=Warning"})
-			if err != nil {
-				return false, err
-			}
-			return slices.ContainsFunc(ev.Items, func(x corev1.Event) bool { return strings.Contains(x.Message, want) }), nil
-		}); err != nil {
-			t.Error(err)
-		}
-		t.Logf("the XR says: %s", conditionMessage(xr, "ControlPlaneReady"))
-		e.providers.stopFailing("payments-dev.eks")
-		if _, err := e.waitReady(ctx, teamClusterGVK, "", "payments-dev"); err != nil {
-			t.Fatal(err)
-		}
-		xr, _ = e.xr(ctx, teamClusterGVK, "", "payments-dev")
-		if got, _, _ := unstructured.NestedString(xr.Object, "status", "failing"); got != "" {
-			t.Errorf("status.failing %q after the provider recovered", got)
-		}
-	})
-
-	t.Run("7-restart", func(t *testing.T) {
-		defer e.report(ctx, t, teamClusterGVK, "", "search-dev")
-		if err := e.cp.apply(ctx, exampleXR(t, "xr-minimal.yaml")); err != nil {
-			t.Fatal(err)
-		}
-		// Kill the function once convergence is under way.
-		if err := poll(ctx, time.Minute, 200*time.Millisecond, "search-dev's cluster", func() (bool, error) {
-			_, err := e.get(ctx, schema.GroupVersionKind{Group: "eks.aws.m.upbound.io", Version: "v1beta1", Kind: "Cluster"}, "crossplane-system", "search-dev.eks")
-			return err == nil, nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		e.cp.fn.stop()
-		time.Sleep(5 * time.Second)
-		xr, _ := e.xr(ctx, teamClusterGVK, "", "search-dev")
-		if conditionStatus(xr, "Ready") == "True" {
-			t.Fatal("the XR became Ready with the function down; the restart proves nothing")
-		}
-		if err := e.cp.startFunction(); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.waitReady(ctx, teamClusterGVK, "", "search-dev"); err != nil {
-			t.Fatal(err)
-		}
-	})
-
-	t.Run("4-several", func(t *testing.T) {
-		for i, team := range teams {
-			xr := exampleXR(t, "xr.yaml")
-			xr.SetName(team + "-prod")
-			_ = unstructured.SetNestedField(xr.Object, team, "spec", "team", "name")
-			_ = unstructured.SetNestedField(xr.Object, "prod", "spec", "environment")
-			_ = unstructured.SetNestedField(xr.Object, teamAccount(i), "spec", "aws", "accountId")
-			_ = unstructured.SetNestedStringSlice(xr.Object, []string{team + "-lead", team + "-dev"}, "spec", "team", "members")
-			_ = unstructured.SetNestedStringMap(xr.Object, map[string]string{"owner": team + "-team"}, "spec", "tags")
-			if err := e.cp.apply(ctx, syncedFromTeamFolder(xr)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, team := range teams {
-			if _, err := e.waitReady(ctx, teamClusterGVK, "", team+"-prod"); err != nil {
-				e.report(ctx, t, teamClusterGVK, "", team+"-prod")
-				t.Fatal(err)
-			}
-		}
-		for _, team := range teams {
-			xr, _ := e.xr(ctx, teamClusterGVK, "", team+"-prod")
-			objs, err := e.composed(ctx, xr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for n, o := range objs {
-				b, _ := json.Marshal(map[string]any{"metadata": o.Object["metadata"], "spec": o.Object["spec"], "data": o.Object["data"]})
-				for _, other := range append(slices.Clone(teams), "payments", "search") {
-					if other != team && strings.Contains(string(b), other+"-") {
-						t.Errorf("%s's %s mentions team %s", team, n, other)
-					}
-				}
-			}
-		}
-	})
-
-	t.Run("5-namespaced", func(t *testing.T) {
-		defer e.report(ctx, t, nsTeamClusterGVK, "team-analytics", "analytics-dev")
-		if err := e.cp.apply(ctx, exampleXR(t, "xr-namespaced.yaml")); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.waitReady(ctx, nsTeamClusterGVK, "team-analytics", "analytics-dev"); err != nil {
-			t.Fatal(err)
-		}
-		xr, _ := e.xr(ctx, nsTeamClusterGVK, "team-analytics", "analytics-dev")
-		objs, err := e.composed(ctx, xr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for n, o := range objs {
-			if o.GetNamespace() != "team-analytics" {
-				t.Errorf("%s is in namespace %q, want the XR's", n, o.GetNamespace())
-			}
-		}
-		repo, err := e.get(ctx, secretGVK, "argocd", namesOf("team-analytics", "analytics-dev").project+"-repo")
-		if err != nil {
-			t.Fatalf("provider-kubernetes did not write the repository Secret: %v", err)
-		}
-		if secretString(repo, "password") == "" {
-			t.Error("the repository Secret has no password patched in")
-		}
-		// The team's group reads its XR and what it composed in its
-		// namespace, through Crossplane's own view role, and nothing else:
-		// no Secret, no other namespace, no change.
-		cfg := rest.CopyConfig(e.cp.cfg)
-		cfg.Impersonate = rest.ImpersonationConfig{UserName: "erin@example.com", Groups: []string{"eks-gitops:analytics"}}
-		team, err := dynamic.NewForConfig(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		xrs := team.Resource(schema.GroupVersionResource{Group: nsTeamClusterGVK.Group, Version: nsTeamClusterGVK.Version, Resource: "namespacedteamclusters"})
-		if _, err := xrs.Namespace("team-analytics").Get(ctx, "analytics-dev", metav1.GetOptions{}); err != nil {
-			t.Errorf("the team reading its XR: %v", err)
-		}
-		vpcs := team.Resource(schema.GroupVersionResource{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Resource: "vpcs"})
-		if list, err := vpcs.Namespace("team-analytics").List(ctx, metav1.ListOptions{}); err != nil || len(list.Items) != 1 {
-			t.Errorf("the team reading its composed VPC: %v", err)
-		}
-		forbidden := map[string]error{}
-		_, forbidden["a Secret in its namespace"] = team.Resource(schema.GroupVersionResource{Version: "v1", Resource: "secrets"}).Namespace("team-analytics").List(ctx, metav1.ListOptions{})
-		_, forbidden["XRs in another namespace"] = xrs.Namespace("crossplane-system").List(ctx, metav1.ListOptions{})
-		_, forbidden["cluster-scoped XRs"] = team.Resource(schema.GroupVersionResource{Group: teamClusterGVK.Group, Version: teamClusterGVK.Version, Resource: "teamclusters"}).List(ctx, metav1.ListOptions{})
-		forbidden["deleting its XR"] = xrs.Namespace("team-analytics").Delete(ctx, "analytics-dev", metav1.DeleteOptions{DryRun: []string{metav1.DryRunAll}})
-		for what, err := range forbidden {
-			if !apierrors.IsForbidden(err) {
-				t.Errorf("the team's group, %s: %v, want 403", what, err)
-			}
-		}
-	})
-
-	type collider struct{ ns, name string }
-	colliders := []collider{{"team-a", "prod-eu"}, {"team-a-prod", "eu"}, {"", "team-a-prod-eu"}}
-	t.Run("8-tenancy", func(t *testing.T) {
-		// An XR asking for another team's account is refused and composes
-		// nothing at all.
-		intruder := exampleXR(t, "xr.yaml")
-		intruder.SetName("intruder-dev")
-		_ = unstructured.SetNestedField(intruder.Object, "777788889999", "spec", "aws", "accountId")
-		_ = unstructured.SetNestedField(intruder.Object, "10.99.0.0/16", "spec", "network", "vpcCidr")
-		if err := e.cp.apply(ctx, intruder); err != nil {
-			t.Fatal(err)
-		}
-		if err := e.cp.waitConditionMessage(ctx, teamClusterGVK, "intruder-dev", "Synced", "False", "account 777788889999 is not granted to team payments", time.Minute); err != nil {
-			e.report(ctx, t, teamClusterGVK, "", "intruder-dev")
-			t.Fatal(err)
-		}
-		xr, _ := e.xr(ctx, teamClusterGVK, "", "intruder-dev")
-		if refs, _, _ := unstructured.NestedSlice(xr.Object, "spec", "crossplane", "resourceRefs"); len(refs) > 0 {
-			t.Errorf("the refused XR composed %d resources", len(refs))
-		}
-		if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "intruder-dev", time.Minute); err != nil {
-			t.Fatal(err)
-		}
-
-		// A team's manifest in its own folder that names another team and
-		// that team's account: the folder's Application binds it.
-		folder := exampleXR(t, "xr.yaml")
-		folder.SetName("folder-dev")
-		_ = unstructured.SetNestedField(folder.Object, "search", "spec", "team", "name")
-		_ = unstructured.SetNestedField(folder.Object, "777788889999", "spec", "aws", "accountId")
-		_ = unstructured.SetNestedField(folder.Object, "10.98.0.0/16", "spec", "network", "vpcCidr")
-		if err := e.cp.apply(ctx, folder); err != nil {
-			t.Fatal(err)
-		}
-		if err := e.cp.waitConditionMessage(ctx, teamClusterGVK, "folder-dev", "Synced", "False", `this XR was synced by "clusters-payments"`, time.Minute); err != nil {
-			e.report(ctx, t, teamClusterGVK, "", "folder-dev")
-			t.Fatal(err)
-		}
-		if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "folder-dev", time.Minute); err != nil {
-			t.Fatal(err)
-		}
-
-		// A team makes a ConfigMap of its own look like a new XR's Legacy
-		// repository and names it in the XR's resourceRefs, which Crossplane
-		// passes to the function: the XR still gets hashed names.
-		bait := &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": "v1", "kind": "ConfigMap",
-			"metadata": map[string]any{
-				"name": "takeover-dev-repository", "namespace": "default",
-				"annotations": map[string]any{"crossplane.io/composition-resource-name": "codecommit-repository"},
-			},
-		}}
-		if err := e.cp.apply(ctx, bait); err != nil {
-			t.Fatal(err)
-		}
-		takeover := exampleXR(t, "xr.yaml")
-		takeover.SetName("takeover-dev")
-		_ = unstructured.SetNestedField(takeover.Object, "10.97.0.0/16", "spec", "network", "vpcCidr")
-		_ = unstructured.SetNestedSlice(takeover.Object, []any{map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "name": "takeover-dev-repository", "namespace": "default"}}, "spec", "crossplane", "resourceRefs")
-		if err := e.cp.apply(ctx, takeover); err != nil {
-			t.Fatal(err)
-		}
-		var vpc string
-		if err := poll(ctx, 2*time.Minute, time.Second, "the XR's VPC", func() (bool, error) {
-			xr, err := e.xr(ctx, teamClusterGVK, "", "takeover-dev")
-			if err != nil {
-				return false, nil //nolint:nilerr // Not there yet.
-			}
-			refs, _, _ := unstructured.NestedSlice(xr.Object, "spec", "crossplane", "resourceRefs")
-			for _, r := range refs {
-				if m, _ := r.(map[string]any); m["kind"] == "VPC" {
-					vpc, _ = m["name"].(string)
-					return true, nil
-				}
-			}
-			return false, nil
-		}); err != nil {
-			e.report(ctx, t, teamClusterGVK, "", "takeover-dev")
-			t.Fatalf("the XR composed no VPC: %v", err)
-		}
-		if vpc != "takeover-dev.vpc" {
-			t.Errorf("the XR's VPC is %q, want the hashed scheme's takeover-dev.vpc (Legacy would be takeover-dev-vpc)", vpc)
-		}
-		if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "takeover-dev", 5*time.Minute); err != nil {
-			t.Fatal(err)
-		}
-
-		// The three XRs whose names collided before get names of their own:
-		// each its own EKS cluster, repository, Git user and Argo CD objects,
-		// and each cluster Secret points at its own cluster.
-		for _, c := range colliders {
-			file, gvk := "xr.yaml", teamClusterGVK
-			if c.ns != "" {
-				file, gvk = "xr-namespaced.yaml", nsTeamClusterGVK
-			}
-			xr := exampleXR(t, file)
-			xr.SetName(c.name)
-			xr.SetNamespace(c.ns)
-			_ = unstructured.SetNestedField(xr.Object, "collide", "spec", "team", "name")
-			_ = unstructured.SetNestedField(xr.Object, collideAcct, "spec", "aws", "accountId")
-			if err := e.cp.apply(ctx, syncedFromTeamFolder(xr)); err != nil {
-				t.Fatalf("%s: %v", gvk.Kind, err)
-			}
-		}
-		owner := map[string]collider{}
-		for _, c := range colliders {
-			gvk := teamClusterGVK
-			if c.ns != "" {
-				gvk = nsTeamClusterGVK
-			}
-			if _, err := e.waitReady(ctx, gvk, c.ns, c.name); err != nil {
-				e.report(ctx, t, gvk, c.ns, c.name)
-				t.Fatal(err)
-			}
-			xr, _ := e.xr(ctx, gvk, c.ns, c.name)
-			objs, err := e.composed(ctx, xr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var endpoint string
-			for _, o := range objs {
-				key := ""
-				if ext := o.GetAnnotations()["crossplane.io/external-name"]; ext != "" && o.GetKind() != "NodeGroup" {
-					key = "aws " + o.GetKind() + " " + ext
-				}
-				if o.GetKind() == "Cluster" {
-					endpoint, _, _ = unstructured.NestedString(o.Object, "status", "atProvider", "endpoint")
-				}
-				if key == "" {
-					continue
-				}
-				if other, ok := owner[key]; ok {
-					t.Errorf("%v and %v share %s", other, c, key)
-				}
-				owner[key] = c
-			}
-			n := namesOf(c.ns, c.name)
-			secret, err := e.get(ctx, secretGVK, "argocd", n.project+"-cluster")
-			if err != nil {
-				t.Fatalf("%v: no cluster Secret %s: %v", c, n.project+"-cluster", err)
-			}
-			if got := secretString(secret, "server"); got != endpoint || got == "" {
-				t.Errorf("%v: cluster Secret server %q, want its own cluster's endpoint %q", c, got, endpoint)
-			}
-			if other, ok := owner["argocd "+n.project]; ok {
-				t.Errorf("%v and %v share the Argo CD project %s", other, c, n.project)
-			}
-			owner["argocd "+n.project] = c
-		}
-		if len(owner) < 3*8 {
-			t.Errorf("compared only %d names", len(owner))
-		}
-	})
-
-	t.Run("9-upgrade", func(t *testing.T) {
-		// payments-dev runs 1.35; an upgrade to 1.36 is carried out in order
-		// by a provider that takes 3 s per version change: the control plane,
-		// then each node group, then the add-ons.
-		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
-		r, err := e.cp.resource(teamClusterGVK, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addonVersions := func() map[string]string {
-			t.Helper()
-			objs := e.composedOf(ctx, t, teamClusterGVK, "", "payments-dev")
-			out := map[string]string{}
-			for _, o := range objs {
-				if o.GetKind() == "Addon" {
-					out[o.GetName()], _, _ = unstructured.NestedString(o.Object, "spec", "forProvider", "addonVersion")
-				}
-			}
-			return out
-		}
-		addonsBefore := addonVersions()
-		start := time.Now()
-		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"kubernetesVersion": "1.36"}}); err != nil {
-			t.Fatal(err)
-		}
-		// Follow the XR until the upgrade is done, logging each state it
-		// shows; it must show the upgrade in progress on the way.
-		var states []string
-		sawUpgrading := false
-		if err := poll(ctx, readyTimeout, 200*time.Millisecond, "the upgrade to finish", func() (bool, error) {
-			xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
-			if err != nil {
-				return false, err
-			}
-			state := fmt.Sprintf("Synced=%s KubernetesUpgraded=%s Ready=%s: %s %s", conditionStatus(xr, "Synced"), conditionStatus(xr, "KubernetesUpgraded"), conditionStatus(xr, "Ready"),
-				conditionMessage(xr, "Synced"), conditionMessage(xr, "KubernetesUpgraded"))
-			if len(states) == 0 || states[len(states)-1] != state {
-				states = append(states, state)
-				t.Logf("%s %s", time.Since(start).Round(100*time.Millisecond), state)
-			}
-			if conditionStatus(xr, "KubernetesUpgraded") == "False" {
-				sawUpgrading = true
-			}
-			// Done when the status says 1.36 runs: a reconcile that started
-			// from Crossplane's cache before the edit can still write the
-			// old "1.35 runs" status once after the upgrade began.
-			return sawUpgrading && conditionStatus(xr, "KubernetesUpgraded") == "True" && conditionStatus(xr, "Ready") == "True" &&
-				strings.Contains(conditionMessage(xr, "KubernetesUpgraded"), "Kubernetes 1.36 runs"), nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		// Every node group and every add-on of payments-dev must have been
-		// changed, each node group after the control plane and every add-on
-		// after the last node group.
-		objs := e.composedOf(ctx, t, teamClusterGVK, "", "payments-dev")
-		mine := map[string]string{} // object name -> kind
-		for _, o := range objs {
-			mine[o.GetName()] = o.GetKind()
-		}
-		var order []string
-		var clusterAt, lastNodeGroupAt time.Time
-		changed := map[string]bool{}
-		var changes []versionChange
-		for _, c := range e.providers.versionChanges() {
-			if c.at.Before(start) || mine[c.name] != c.kind {
-				continue
-			}
-			changes = append(changes, c)
-			order = append(order, c.kind+" "+c.name+" "+c.version)
-			changed[c.name] = true
-			switch c.kind {
-			case "Cluster":
-				clusterAt = c.at
-			case "NodeGroup":
-				if c.version != "1.36" {
-					t.Errorf("node group %s was asked for %s, want 1.36", c.name, c.version)
-				}
-				if clusterAt.IsZero() || c.at.Before(clusterAt.Add(e.providers.stepDelay)) {
-					t.Errorf("node group %s was asked for %s before the control plane had it", c.name, c.version)
-				}
-				if c.at.After(lastNodeGroupAt) {
-					lastNodeGroupAt = c.at
-				}
-			}
-		}
-		for _, c := range changes {
-			if c.kind == "Addon" && (lastNodeGroupAt.IsZero() || c.at.Before(lastNodeGroupAt.Add(e.providers.stepDelay))) {
-				t.Errorf("add-on %s was asked for %s before every node group ran 1.36 (the last was asked at %s)", c.name, c.version, lastNodeGroupAt.Sub(start).Round(time.Millisecond))
-			}
-		}
-		t.Logf("spec changes in order: %s", strings.Join(order, "; "))
-		// The cluster and every node group move; an add-on moves when its
-		// version for 1.36 differs, and then only after the node groups.
-		addonsAfter := addonVersions()
-		for name, kind := range mine {
-			moved := kind == "Cluster" || kind == "NodeGroup" || (kind == "Addon" && addonsAfter[name] != addonsBefore[name])
-			if moved && !changed[name] {
-				t.Errorf("%s %s was never changed by the upgrade", kind, name)
-			}
-		}
-		if len(order) > 0 && !strings.HasPrefix(order[0], "Cluster ") {
-			t.Errorf("the first change was %s, want the cluster", order[0])
-		}
-	})
-
-	t.Run("10-replace-node-group", func(t *testing.T) {
-		// An instance type change makes a new node group; the old one is
-		// deleted only once the new one is ready.
-		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
-		before := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
-		var old string
-		for n := range before {
-			if strings.HasPrefix(n, "eks-nodegroup-general-") {
-				old = n
-			}
-		}
-		xr, _ := e.xr(ctx, teamClusterGVK, "", "payments-dev")
-		pools, _, _ := unstructured.NestedSlice(xr.Object, "spec", "nodePools")
-		pools[0].(map[string]any)["instanceTypes"] = []any{"m7i.large"}
-		r, _ := e.cp.resource(teamClusterGVK, "")
-		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"nodePools": pools}}); err != nil {
-			t.Fatal(err)
-		}
-		var newName, newKey string
-		var oldGoneAt time.Time
-		if err := poll(ctx, readyTimeout, 200*time.Millisecond, "the old node group to go", func() (bool, error) {
-			xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
-			if err != nil {
-				return false, err
-			}
-			objs, err := e.composed(ctx, xr)
-			if err != nil {
-				return false, err
-			}
-			for n, o := range objs {
-				if strings.HasPrefix(n, "eks-nodegroup-general-") && n != old {
-					newName, newKey = n, "nodegroups/"+o.GetNamespace()+"/"+o.GetName()
-				}
-			}
-			o, present := objs[old]
-			if newName != "" && (!present || o.GetDeletionTimestamp() != nil) {
-				oldGoneAt = time.Now()
-				return true, nil
-			}
-			return false, nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		readyAt, ok := e.providers.readyTime(newKey)
-		if !ok || readyAt.After(oldGoneAt) {
-			t.Errorf("%s was deleted at %s, before the new node group %s was ready (%v, %v)", old, oldGoneAt, newName, readyAt, ok)
-		}
-		if _, err := e.waitReady(ctx, teamClusterGVK, "", "payments-dev"); err != nil {
-			t.Fatal(err)
-		}
-	})
-
-	t.Run("12-addons", func(t *testing.T) {
-		// Every add-on on: each gets a role, a policy and a Pod Identity
-		// association, and the cluster Secret carries the role ARNs the
-		// provider reported. Switching one off removes exactly its three
-		// resources and its annotations.
-		defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
-		r, _ := e.cp.resource(teamClusterGVK, "")
-		xr, _ := e.xr(ctx, teamClusterGVK, "", "payments-dev")
-		pools, _, _ := unstructured.NestedSlice(xr.Object, "spec", "nodePools")
-		pools[0].(map[string]any)["autoscaled"] = true
-		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{
-			"nodePools": pools,
-			"addons": map[string]any{
-				"awsLoadBalancerController": true, "certManager": true, "externalDns": true, "externalSecrets": true,
-				"hostedZones": []any{map[string]any{"id": "Z0PAYMENTSDEV", "domain": "payments.example.com"}},
-			},
-		}}); err != nil {
-			t.Fatal(err)
-		}
-		addons := []string{"lb-controller", "external-dns", "cert-manager", "external-secrets", "cluster-autoscaler", "ebs-csi-driver"}
-		keys := map[string]string{"lb-controller": "aws_load_balancer_controller", "external-dns": "external_dns", "cert-manager": "cert_manager", "external-secrets": "external_secrets", "cluster-autoscaler": "cluster_autoscaler"}
-		var objs map[string]*unstructured.Unstructured
-		if err := poll(ctx, readyTimeout, 300*time.Millisecond, "every add-on's access and metadata", func() (bool, error) {
-			xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
-			if err != nil {
-				return false, err
-			}
-			if objs, err = e.composed(ctx, xr); err != nil {
-				return false, err
-			}
-			secret := objs["argocd-cluster-secret"]
-			if secret == nil {
-				return false, nil
-			}
-			for _, k := range keys {
-				if secret.GetLabels()["enable_"+k] != "true" {
-					return false, nil
-				}
-			}
-			return true, nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		secret := objs["argocd-cluster-secret"]
-		for _, a := range addons {
-			role, policy, assoc := objs["iam-role-addon-"+a], objs["iam-policy-addon-"+a], objs["eks-pod-identity-"+a]
-			if role == nil || policy == nil || assoc == nil {
-				t.Errorf("%s: role %v, policy %v, association %v", a, role != nil, policy != nil, assoc != nil)
-				continue
-			}
-			for _, o := range []*unstructured.Unstructured{role, policy, assoc} {
-				if conditionStatus(o, "Ready") != "True" {
-					t.Errorf("%s %s is not Ready", o.GetKind(), o.GetName())
-				}
-			}
-			key, viaArgo := keys[a]
-			if !viaArgo {
-				continue
-			}
-			arn, _, _ := unstructured.NestedString(role.Object, "status", "atProvider", "arn")
-			if got := secret.GetAnnotations()[key+"_iam_role_arn"]; arn == "" || got != arn {
-				t.Errorf("%s_iam_role_arn = %q, want the observed %q", key, got, arn)
-			}
 		}
 		if _, err := e.waitReady(ctx, teamClusterGVK, "", "payments-dev"); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(3 * time.Second) // Let Crossplane settle, then look again.
+		return e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+	}
+	hasPrefix := func(prefix string) func(snapshot) bool {
+		return func(s snapshot) bool {
+			for n := range s {
+				if strings.HasPrefix(n, prefix) {
+					return true
+				}
+			}
+			return false
+		}
+	}
 
-		before := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
-		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"addons": map[string]any{"awsLoadBalancerController": false}}}); err != nil {
+	before := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+	edit(map[string]any{"team": map[string]any{"name": "payments", "members": []any{"alice", "bob.smith", "carol@example.com", "dave"}}})
+	after := waitFor("dave's membership", hasPrefix("cognito-member-dave-"))
+	recreated, updated, added, removed := changed(before, after)
+	if len(recreated) > 0 || len(removed) > 0 || len(added) != 1 || !strings.HasPrefix(added[0], "cognito-member-dave-") || !slices.Equal(updated, []string{"cluster-creation-event"}) {
+		t.Errorf("adding a member: recreated %v, removed %v, added %v, updated %v; want only dave's membership added and the ConfigMap updated", recreated, removed, added, updated)
+	}
+
+	before = after
+	edit(map[string]any{"team": map[string]any{"name": "payments", "members": []any{"alice", "carol@example.com", "dave"}}})
+	after = waitFor("bob.smith's membership gone", func(s snapshot) bool { return !hasPrefix("cognito-member-bob-smith-")(s) })
+	recreated, updated, added, removed = changed(before, after)
+	if len(recreated) > 0 || len(added) > 0 || len(removed) != 1 || !strings.HasPrefix(removed[0], "cognito-member-bob-smith-") || !slices.Equal(updated, []string{"cluster-creation-event"}) {
+		t.Errorf("removing a member: recreated %v, removed %v, added %v, updated %v; want only bob.smith's membership removed", recreated, removed, added, updated)
+	}
+
+	before = after
+	xr, _ := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+	pools, _, _ := unstructured.NestedSlice(xr.Object, "spec", "nodePools")
+	pools = append(pools, map[string]any{"name": "batch", "instanceTypes": []any{"c6i.large"}, "minSize": int64(0), "maxSize": int64(3)})
+	edit(map[string]any{"nodePools": pools})
+	after = waitFor("the batch node group", hasPrefix("eks-nodegroup-batch"))
+	recreated, updated, added, removed = changed(before, after)
+	if len(recreated) > 0 || len(removed) > 0 || len(updated) > 0 || len(added) != 1 || !strings.HasPrefix(added[0], "eks-nodegroup-batch-") {
+		t.Errorf("adding a node pool: recreated %v, removed %v, updated %v, added %v; want only the new node group", recreated, removed, updated, added)
+	}
+
+	before = after
+	edit(map[string]any{"tags": map[string]any{"owner": "payments-platform"}})
+	after = waitFor("the new tag", func(snapshot) bool {
+		vpc, err := e.get(ctx, schema.GroupVersionKind{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Kind: "VPC"}, "crossplane-system", "payments-dev.vpc")
+		if err != nil {
+			return false
+		}
+		v, _, _ := unstructured.NestedString(vpc.Object, "spec", "forProvider", "tags", "owner")
+		return v == "payments-platform"
+	})
+	recreated, updated, added, removed = changed(before, after)
+	if want := after.tagged(); len(recreated) > 0 || len(removed) > 0 || len(added) > 0 || !slices.Equal(updated, want) {
+		t.Errorf("changing a tag: recreated %v, removed %v, added %v, updated %v; want exactly the tagged objects updated: %v", recreated, removed, added, updated, want)
+	}
+}
+
+// TestBadEdit: an edit the XRD accepts and the function refuses changes
+// nothing.
+func TestBadEdit(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	e.needPaymentsDev(ctx, t)
+	defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+	r, _ := e.cp.resource(teamClusterGVK, "")
+	before := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+	// Valid for the XRD's schema, refused by the function: the service
+	// CIDR overlaps the VPC.
+	if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"network": map[string]any{"serviceCidr": "10.20.0.0/20"}}}); err != nil {
+		t.Fatal(err)
+	}
+	var msg string
+	if err := poll(ctx, time.Minute, 300*time.Millisecond, "the XR to report the bad edit", func() (bool, error) {
+		xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+		if err != nil {
+			return false, err
+		}
+		msg = conditionMessage(xr, "Synced")
+		return conditionStatus(xr, "Synced") == "False" && strings.Contains(msg, "serviceCidr"), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the XR says: %s", msg)
+	time.Sleep(5 * time.Second)
+	after := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+	for n, b := range before {
+		if a, ok := after[n]; !ok || a != b {
+			t.Errorf("%s changed after a refused edit (%v -> %v)", n, b, a)
+		}
+	}
+	for n := range after {
+		if _, ok := before[n]; !ok {
+			t.Errorf("%s appeared after a refused edit", n)
+		}
+	}
+	if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"network": map[string]any{"serviceCidr": nil}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cp.waitCondition(ctx, teamClusterGVK, "payments-dev", "Synced", "True", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestProviderError: the provider's error reaches the XR, and its recovery
+// clears it.
+func TestProviderError(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	e.needPaymentsDev(ctx, t)
+	// The provider reports an error on the EKS cluster, in provider-aws's
+	// words: the XR's step condition, status.failing and an event carry
+	// them; once the provider recovers, so does the XR.
+	defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+	const msg = "update failed: async update failed: failed to update the resource: [{0 updating EKS Cluster (payments-dev): operation error EKS: UpdateClusterConfig, https response error StatusCode: 400, InvalidParameterException: Cluster is already at the desired configuration []}]"
+	e.providers.failWith("payments-dev.eks", msg)
+	want := "eks-cluster (Cluster) is failing: ReconcileError: update failed: async update failed"
+	if err := e.cp.waitConditionMessage(ctx, teamClusterGVK, "payments-dev", "ControlPlaneReady", "False", want, 2*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	xr, _ := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+	if got, _, _ := unstructured.NestedString(xr.Object, "status", "failing"); got != "eks-cluster: ReconcileError" {
+		t.Errorf("status.failing %q, want eks-cluster: ReconcileError", got)
+	}
+	if err := poll(ctx, time.Minute, time.Second, "the XR's Warning event about the cluster", func() (bool, error) {
+		ev, err := e.cp.kube.CoreV1().Events("default").List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.name=payments-dev,type=Warning"})
+		if err != nil {
+			return false, err
+		}
+		return slices.ContainsFunc(ev.Items, func(x corev1.Event) bool { return strings.Contains(x.Message, want) }), nil
+	}); err != nil {
+		t.Error(err)
+	}
+	t.Logf("the XR says: %s", conditionMessage(xr, "ControlPlaneReady"))
+	e.providers.stopFailing("payments-dev.eks")
+	if _, err := e.waitReady(ctx, teamClusterGVK, "", "payments-dev"); err != nil {
+		t.Fatal(err)
+	}
+	xr, _ = e.xr(ctx, teamClusterGVK, "", "payments-dev")
+	if got, _, _ := unstructured.NestedString(xr.Object, "status", "failing"); got != "" {
+		t.Errorf("status.failing %q after the provider recovered", got)
+	}
+}
+
+// TestRestart: a function killed mid-convergence picks up where it was.
+func TestRestart(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	defer e.report(ctx, t, teamClusterGVK, "", "search-dev")
+	if err := e.cp.apply(ctx, exampleXR(t, "xr-minimal.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	// Kill the function once convergence is under way.
+	if err := poll(ctx, time.Minute, 200*time.Millisecond, "search-dev's cluster", func() (bool, error) {
+		_, err := e.get(ctx, schema.GroupVersionKind{Group: "eks.aws.m.upbound.io", Version: "v1beta1", Kind: "Cluster"}, "crossplane-system", "search-dev.eks")
+		return err == nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.cp.fn.stop()
+	time.Sleep(5 * time.Second)
+	xr, _ := e.xr(ctx, teamClusterGVK, "", "search-dev")
+	if conditionStatus(xr, "Ready") == "True" {
+		t.Fatal("the XR became Ready with the function down; the restart proves nothing")
+	}
+	if err := e.cp.startFunction(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.waitReady(ctx, teamClusterGVK, "", "search-dev"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSeveral: ten teams at once, each converging on its own.
+func TestSeveral(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	for i, team := range teams {
+		xr := exampleXR(t, "xr.yaml")
+		xr.SetName(team + "-prod")
+		_ = unstructured.SetNestedField(xr.Object, team, "spec", "team", "name")
+		_ = unstructured.SetNestedField(xr.Object, "prod", "spec", "environment")
+		_ = unstructured.SetNestedField(xr.Object, teamAccount(i), "spec", "aws", "accountId")
+		_ = unstructured.SetNestedStringSlice(xr.Object, []string{team + "-lead", team + "-dev"}, "spec", "team", "members")
+		_ = unstructured.SetNestedStringMap(xr.Object, map[string]string{"owner": team + "-team"}, "spec", "tags")
+		if err := e.cp.apply(ctx, syncedFromTeamFolder(xr)); err != nil {
 			t.Fatal(err)
 		}
-		var after snapshot
-		if err := poll(ctx, readyTimeout, 300*time.Millisecond, "the load balancer controller's access to go", func() (bool, error) {
-			after = e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
-			_, role := after["iam-role-addon-lb-controller"]
-			_, policy := after["iam-policy-addon-lb-controller"]
-			_, assoc := after["eks-pod-identity-lb-controller"]
-			return !role && !policy && !assoc, nil
-		}); err != nil {
+	}
+	for _, team := range teams {
+		if _, err := e.waitReady(ctx, teamClusterGVK, "", team+"-prod"); err != nil {
+			e.report(ctx, t, teamClusterGVK, "", team+"-prod")
 			t.Fatal(err)
 		}
-		if _, err := e.waitReady(ctx, teamClusterGVK, "", "payments-dev"); err != nil {
+	}
+	for _, team := range teams {
+		xr, _ := e.xr(ctx, teamClusterGVK, "", team+"-prod")
+		objs, err := e.composed(ctx, xr)
+		if err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(3 * time.Second)
-		after = e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
-		recreated, updated, added, removed := changed(before, after)
-		if want := []string{"eks-pod-identity-lb-controller", "iam-policy-addon-lb-controller", "iam-role-addon-lb-controller"}; len(recreated) > 0 || len(added) > 0 || !slices.Equal(removed, want) || !slices.Equal(updated, []string{"argocd-cluster-secret"}) {
-			t.Errorf("switching the load balancer controller off: recreated %v, added %v, removed %v (want %v), updated %v (want only the cluster Secret)", recreated, added, removed, want, updated)
-		}
-		xr, _ = e.xr(ctx, teamClusterGVK, "", "payments-dev")
-		objs, _ = e.composed(ctx, xr)
-		for k := range objs["argocd-cluster-secret"].GetAnnotations() {
-			if strings.HasPrefix(k, "aws_load_balancer_controller_") {
-				t.Errorf("annotation %s is still on the cluster Secret", k)
+		for n, o := range objs {
+			b, _ := json.Marshal(map[string]any{"metadata": o.Object["metadata"], "spec": o.Object["spec"], "data": o.Object["data"]})
+			for _, other := range append(slices.Clone(teams), "payments", "search") {
+				if other != team && strings.Contains(string(b), other+"-") {
+					t.Errorf("%s's %s mentions team %s", team, n, other)
+				}
 			}
 		}
-		if l := objs["argocd-cluster-secret"].GetLabels()["enable_aws_load_balancer_controller"]; l != "false" {
-			t.Errorf("enable_aws_load_balancer_controller = %q, want false", l)
-		}
-	})
+	}
+}
 
-	t.Run("11-refused-edits", func(t *testing.T) {
-		// A region change never reaches the cluster: the XRD refuses it, and
-		// every composed object keeps its UID and resourceVersion.
-		before := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
-		r, _ := e.cp.resource(teamClusterGVK, "")
-		err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"aws": map[string]any{"region": "eu-central-1"}}})
-		if err == nil || !strings.Contains(err.Error(), "region of a running cluster cannot change") {
-			t.Fatalf("the region change gave %v, want it refused by the XRD", err)
+// TestNamespaced: a namespaced XR converges in its team's namespace.
+func TestNamespaced(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	defer e.report(ctx, t, nsTeamClusterGVK, "team-analytics", "analytics-dev")
+	if err := e.cp.apply(ctx, exampleXR(t, "xr-namespaced.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.waitReady(ctx, nsTeamClusterGVK, "team-analytics", "analytics-dev"); err != nil {
+		t.Fatal(err)
+	}
+	xr, _ := e.xr(ctx, nsTeamClusterGVK, "team-analytics", "analytics-dev")
+	objs, err := e.composed(ctx, xr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, o := range objs {
+		if o.GetNamespace() != "team-analytics" {
+			t.Errorf("%s is in namespace %q, want the XR's", n, o.GetNamespace())
 		}
-		time.Sleep(3 * time.Second)
-		after := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
-		if recreated, updated, added, removed := changed(before, after); len(recreated)+len(updated)+len(added)+len(removed) > 0 {
-			t.Errorf("a refused region change changed recreated %v, updated %v, added %v, removed %v", recreated, updated, added, removed)
+	}
+	repo, err := e.get(ctx, secretGVK, "argocd", namesOf("team-analytics", "analytics-dev").project+"-repo")
+	if err != nil {
+		t.Fatalf("provider-kubernetes did not write the repository Secret: %v", err)
+	}
+	if secretString(repo, "password") == "" {
+		t.Error("the repository Secret has no password patched in")
+	}
+	// The team's group reads its XR and what it composed in its
+	// namespace, through Crossplane's own view role, and nothing else:
+	// no Secret, no other namespace, no change.
+	cfg := rest.CopyConfig(e.cp.cfg)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: "erin@example.com", Groups: []string{"eks-gitops:analytics"}}
+	team, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xrs := team.Resource(schema.GroupVersionResource{Group: nsTeamClusterGVK.Group, Version: nsTeamClusterGVK.Version, Resource: "namespacedteamclusters"})
+	if _, err := xrs.Namespace("team-analytics").Get(ctx, "analytics-dev", metav1.GetOptions{}); err != nil {
+		t.Errorf("the team reading its XR: %v", err)
+	}
+	vpcs := team.Resource(schema.GroupVersionResource{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Resource: "vpcs"})
+	if list, err := vpcs.Namespace("team-analytics").List(ctx, metav1.ListOptions{}); err != nil || len(list.Items) != 1 {
+		t.Errorf("the team reading its composed VPC: %v", err)
+	}
+	forbidden := map[string]error{}
+	_, forbidden["a Secret in its namespace"] = team.Resource(schema.GroupVersionResource{Version: "v1", Resource: "secrets"}).Namespace("team-analytics").List(ctx, metav1.ListOptions{})
+	_, forbidden["XRs in another namespace"] = xrs.Namespace("crossplane-system").List(ctx, metav1.ListOptions{})
+	_, forbidden["cluster-scoped XRs"] = team.Resource(schema.GroupVersionResource{Group: teamClusterGVK.Group, Version: teamClusterGVK.Version, Resource: "teamclusters"}).List(ctx, metav1.ListOptions{})
+	forbidden["deleting its XR"] = xrs.Namespace("team-analytics").Delete(ctx, "analytics-dev", metav1.DeleteOptions{DryRun: []string{metav1.DryRunAll}})
+	for what, err := range forbidden {
+		if !apierrors.IsForbidden(err) {
+			t.Errorf("the team's group, %s: %v, want 403", what, err)
 		}
+	}
+}
 
-		// Reordering the zones passes the XRD but not the function: the
-		// subnets would move under running nodes. Nothing changes.
-		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"network": map[string]any{"zones": []any{"eu-west-1b", "eu-west-1a", "eu-west-1c"}}}}); err != nil {
-			t.Fatal(err)
-		}
-		if err := e.cp.waitConditionMessage(ctx, teamClusterGVK, "payments-dev", "Synced", "False", "keep the zones in the order they were first listed", time.Minute); err != nil {
-			e.report(ctx, t, teamClusterGVK, "", "payments-dev")
-			t.Fatal(err)
-		}
-		after = e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
-		if recreated, updated, added, removed := changed(before, after); len(recreated)+len(updated)+len(added)+len(removed) > 0 {
-			t.Errorf("a refused zone reorder changed recreated %v, updated %v, added %v, removed %v", recreated, updated, added, removed)
-		}
-		if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"network": map[string]any{"zones": nil}}}); err != nil {
-			t.Fatal(err)
-		}
-		if err := e.cp.waitCondition(ctx, teamClusterGVK, "payments-dev", "Synced", "True", time.Minute); err != nil {
-			t.Fatal(err)
-		}
-	})
+// colliders are XRs whose names would make the same Hashed base name in
+// the shared namespaces: TestTenancy makes them, TestDelete removes them.
+type collider struct{ ns, name string }
 
-	t.Run("13-git-hosts", func(t *testing.T) {
-		e.gitHosts(ctx, t)
-	})
+var colliders = []collider{{"team-a", "prod-eu"}, {"team-a-prod", "eu"}, {"", "team-a-prod-eu"}}
 
-	t.Run("6-delete", func(t *testing.T) {
-		all := []xrRef{
-			{teamClusterGVK, "", "payments-dev"}, {teamClusterGVK, "", "search-dev"}, {nsTeamClusterGVK, "team-analytics", "analytics-dev"},
-			{teamClusterGVK, "", "ledger-gh"}, {teamClusterGVK, "", "ledger-cc"}, {nsTeamClusterGVK, gitLabTeamNamespace, "insights-gl"},
+// TestTenancy: an XR that asks for what is not its team's is refused and
+// composes nothing.
+func TestTenancy(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	// An XR asking for another team's account is refused and composes
+	// nothing at all.
+	intruder := exampleXR(t, "xr.yaml")
+	intruder.SetName("intruder-dev")
+	_ = unstructured.SetNestedField(intruder.Object, "777788889999", "spec", "aws", "accountId")
+	_ = unstructured.SetNestedField(intruder.Object, "10.99.0.0/16", "spec", "network", "vpcCidr")
+	if err := e.cp.apply(ctx, intruder); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cp.waitConditionMessage(ctx, teamClusterGVK, "intruder-dev", "Synced", "False", "account 777788889999 is not granted to team payments", time.Minute); err != nil {
+		e.report(ctx, t, teamClusterGVK, "", "intruder-dev")
+		t.Fatal(err)
+	}
+	xr, _ := e.xr(ctx, teamClusterGVK, "", "intruder-dev")
+	if refs, _, _ := unstructured.NestedSlice(xr.Object, "spec", "crossplane", "resourceRefs"); len(refs) > 0 {
+		t.Errorf("the refused XR composed %d resources", len(refs))
+	}
+	if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "intruder-dev", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+
+	// A team's manifest in its own folder that names another team and
+	// that team's account: the folder's Application binds it.
+	folder := exampleXR(t, "xr.yaml")
+	folder.SetName("folder-dev")
+	_ = unstructured.SetNestedField(folder.Object, "search", "spec", "team", "name")
+	_ = unstructured.SetNestedField(folder.Object, "777788889999", "spec", "aws", "accountId")
+	_ = unstructured.SetNestedField(folder.Object, "10.98.0.0/16", "spec", "network", "vpcCidr")
+	if err := e.cp.apply(ctx, folder); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cp.waitConditionMessage(ctx, teamClusterGVK, "folder-dev", "Synced", "False", `this XR was synced by "clusters-payments"`, time.Minute); err != nil {
+		e.report(ctx, t, teamClusterGVK, "", "folder-dev")
+		t.Fatal(err)
+	}
+	if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "folder-dev", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+
+	// A team makes a ConfigMap of its own look like a new XR's Legacy
+	// repository and names it in the XR's resourceRefs, which Crossplane
+	// passes to the function: the XR still gets hashed names.
+	bait := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": map[string]any{
+			"name": "takeover-dev-repository", "namespace": "default",
+			"annotations": map[string]any{"crossplane.io/composition-resource-name": "codecommit-repository"},
+		},
+	}}
+	if err := e.cp.apply(ctx, bait); err != nil {
+		t.Fatal(err)
+	}
+	takeover := exampleXR(t, "xr.yaml")
+	takeover.SetName("takeover-dev")
+	_ = unstructured.SetNestedField(takeover.Object, "10.97.0.0/16", "spec", "network", "vpcCidr")
+	_ = unstructured.SetNestedSlice(takeover.Object, []any{map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "name": "takeover-dev-repository", "namespace": "default"}}, "spec", "crossplane", "resourceRefs")
+	if err := e.cp.apply(ctx, takeover); err != nil {
+		t.Fatal(err)
+	}
+	var vpc string
+	if err := poll(ctx, 2*time.Minute, time.Second, "the XR's VPC", func() (bool, error) {
+		xr, err := e.xr(ctx, teamClusterGVK, "", "takeover-dev")
+		if err != nil {
+			return false, nil //nolint:nilerr // Not there yet.
 		}
-		for _, team := range teams {
-			all = append(all, xrRef{teamClusterGVK, "", team + "-prod"})
-		}
-		for _, c := range colliders {
-			gvk := teamClusterGVK
-			if c.ns != "" {
-				gvk = nsTeamClusterGVK
+		refs, _, _ := unstructured.NestedSlice(xr.Object, "spec", "crossplane", "resourceRefs")
+		for _, r := range refs {
+			if m, _ := r.(map[string]any); m["kind"] == "VPC" {
+				vpc, _ = m["name"].(string)
+				return true, nil
 			}
-			all = append(all, xrRef{gvk, c.ns, c.name})
 		}
-		// The rest go beside payments-dev, whose deletion order is read
-		// from revisions and so holds under load, and are waited for even
-		// when the order check fails: the developer's loop runs next, on a
-		// control plane with no other XR left. payments-dev itself is
-		// deleted by the order check, once it watches every object.
-		e.startDeleting(ctx, t, all[1:])
-		defer e.waitGone(ctx, t, all)
-		e.deletionOrder(ctx, t)
-	})
+		return false, nil
+	}); err != nil {
+		e.report(ctx, t, teamClusterGVK, "", "takeover-dev")
+		t.Fatalf("the XR composed no VPC: %v", err)
+	}
+	if vpc != "takeover-dev.vpc" {
+		t.Errorf("the XR's VPC is %q, want the hashed scheme's takeover-dev.vpc (Legacy would be takeover-dev-vpc)", vpc)
+	}
+	if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "takeover-dev", 5*time.Minute); err != nil {
+		t.Fatal(err)
+	}
 
-	// Last, with the other XRs gone: from here Argo CD's own controllers
-	// run instead of the played finalizers.
-	t.Run("15-developers-loop", func(t *testing.T) { e.developersLoop(ctx, t) })
+	// The three XRs whose names collided before get names of their own:
+	// each its own EKS cluster, repository, Git user and Argo CD objects,
+	// and each cluster Secret points at its own cluster.
+	for _, c := range colliders {
+		file, gvk := "xr.yaml", teamClusterGVK
+		if c.ns != "" {
+			file, gvk = "xr-namespaced.yaml", nsTeamClusterGVK
+		}
+		xr := exampleXR(t, file)
+		xr.SetName(c.name)
+		xr.SetNamespace(c.ns)
+		_ = unstructured.SetNestedField(xr.Object, "collide", "spec", "team", "name")
+		_ = unstructured.SetNestedField(xr.Object, collideAcct, "spec", "aws", "accountId")
+		if err := e.cp.apply(ctx, syncedFromTeamFolder(xr)); err != nil {
+			t.Fatalf("%s: %v", gvk.Kind, err)
+		}
+	}
+	owner := map[string]collider{}
+	for _, c := range colliders {
+		gvk := teamClusterGVK
+		if c.ns != "" {
+			gvk = nsTeamClusterGVK
+		}
+		if _, err := e.waitReady(ctx, gvk, c.ns, c.name); err != nil {
+			e.report(ctx, t, gvk, c.ns, c.name)
+			t.Fatal(err)
+		}
+		xr, _ := e.xr(ctx, gvk, c.ns, c.name)
+		objs, err := e.composed(ctx, xr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var endpoint string
+		for _, o := range objs {
+			key := ""
+			if ext := o.GetAnnotations()["crossplane.io/external-name"]; ext != "" && o.GetKind() != "NodeGroup" {
+				key = "aws " + o.GetKind() + " " + ext
+			}
+			if o.GetKind() == "Cluster" {
+				endpoint, _, _ = unstructured.NestedString(o.Object, "status", "atProvider", "endpoint")
+			}
+			if key == "" {
+				continue
+			}
+			if other, ok := owner[key]; ok {
+				t.Errorf("%v and %v share %s", other, c, key)
+			}
+			owner[key] = c
+		}
+		n := namesOf(c.ns, c.name)
+		secret, err := e.get(ctx, secretGVK, "argocd", n.project+"-cluster")
+		if err != nil {
+			t.Fatalf("%v: no cluster Secret %s: %v", c, n.project+"-cluster", err)
+		}
+		if got := secretString(secret, "server"); got != endpoint || got == "" {
+			t.Errorf("%v: cluster Secret server %q, want its own cluster's endpoint %q", c, got, endpoint)
+		}
+		if other, ok := owner["argocd "+n.project]; ok {
+			t.Errorf("%v and %v share the Argo CD project %s", other, c, n.project)
+		}
+		owner["argocd "+n.project] = c
+	}
+	if len(owner) < 3*8 {
+		t.Errorf("compared only %d names", len(owner))
+	}
+}
+
+// TestUpgrade: a Kubernetes upgrade of payments-dev runs in order.
+func TestUpgrade(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	e.needPaymentsDev(ctx, t)
+	// payments-dev runs 1.35; an upgrade to 1.36 is carried out in order
+	// by a provider that takes 3 s per version change: the control plane,
+	// then each node group, then the add-ons.
+	defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+	r, err := e.cp.resource(teamClusterGVK, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addonVersions := func() map[string]string {
+		t.Helper()
+		objs := e.composedOf(ctx, t, teamClusterGVK, "", "payments-dev")
+		out := map[string]string{}
+		for _, o := range objs {
+			if o.GetKind() == "Addon" {
+				out[o.GetName()], _, _ = unstructured.NestedString(o.Object, "spec", "forProvider", "addonVersion")
+			}
+		}
+		return out
+	}
+	addonsBefore := addonVersions()
+	start := time.Now()
+	if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"kubernetesVersion": "1.36"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Follow the XR until the upgrade is done, logging each state it
+	// shows; it must show the upgrade in progress on the way.
+	var states []string
+	sawUpgrading := false
+	if err := poll(ctx, readyTimeout, 200*time.Millisecond, "the upgrade to finish", func() (bool, error) {
+		xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+		if err != nil {
+			return false, err
+		}
+		state := fmt.Sprintf("Synced=%s KubernetesUpgraded=%s Ready=%s: %s %s", conditionStatus(xr, "Synced"), conditionStatus(xr, "KubernetesUpgraded"), conditionStatus(xr, "Ready"),
+			conditionMessage(xr, "Synced"), conditionMessage(xr, "KubernetesUpgraded"))
+		if len(states) == 0 || states[len(states)-1] != state {
+			states = append(states, state)
+			t.Logf("%s %s", time.Since(start).Round(100*time.Millisecond), state)
+		}
+		if conditionStatus(xr, "KubernetesUpgraded") == "False" {
+			sawUpgrading = true
+		}
+		// Done when the status says 1.36 runs: a reconcile that started
+		// from Crossplane's cache before the edit can still write the
+		// old "1.35 runs" status once after the upgrade began.
+		return sawUpgrading && conditionStatus(xr, "KubernetesUpgraded") == "True" && conditionStatus(xr, "Ready") == "True" &&
+			strings.Contains(conditionMessage(xr, "KubernetesUpgraded"), "Kubernetes 1.36 runs"), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Every node group and every add-on of payments-dev must have been
+	// changed, each node group after the control plane and every add-on
+	// after the last node group.
+	objs := e.composedOf(ctx, t, teamClusterGVK, "", "payments-dev")
+	mine := map[string]string{} // object name -> kind
+	for _, o := range objs {
+		mine[o.GetName()] = o.GetKind()
+	}
+	var order []string
+	var clusterAt, lastNodeGroupAt time.Time
+	changed := map[string]bool{}
+	var changes []versionChange
+	for _, c := range e.providers.versionChanges() {
+		if c.at.Before(start) || mine[c.name] != c.kind {
+			continue
+		}
+		changes = append(changes, c)
+		order = append(order, c.kind+" "+c.name+" "+c.version)
+		changed[c.name] = true
+		switch c.kind {
+		case "Cluster":
+			clusterAt = c.at
+		case "NodeGroup":
+			if c.version != "1.36" {
+				t.Errorf("node group %s was asked for %s, want 1.36", c.name, c.version)
+			}
+			if clusterAt.IsZero() || c.at.Before(clusterAt.Add(e.providers.stepDelay)) {
+				t.Errorf("node group %s was asked for %s before the control plane had it", c.name, c.version)
+			}
+			if c.at.After(lastNodeGroupAt) {
+				lastNodeGroupAt = c.at
+			}
+		}
+	}
+	for _, c := range changes {
+		if c.kind == "Addon" && (lastNodeGroupAt.IsZero() || c.at.Before(lastNodeGroupAt.Add(e.providers.stepDelay))) {
+			t.Errorf("add-on %s was asked for %s before every node group ran 1.36 (the last was asked at %s)", c.name, c.version, lastNodeGroupAt.Sub(start).Round(time.Millisecond))
+		}
+	}
+	t.Logf("spec changes in order: %s", strings.Join(order, "; "))
+	// The cluster and every node group move; an add-on moves when its
+	// version for 1.36 differs, and then only after the node groups.
+	addonsAfter := addonVersions()
+	for name, kind := range mine {
+		moved := kind == "Cluster" || kind == "NodeGroup" || (kind == "Addon" && addonsAfter[name] != addonsBefore[name])
+		if moved && !changed[name] {
+			t.Errorf("%s %s was never changed by the upgrade", kind, name)
+		}
+	}
+	if len(order) > 0 && !strings.HasPrefix(order[0], "Cluster ") {
+		t.Errorf("the first change was %s, want the cluster", order[0])
+	}
+}
+
+// TestReplaceNodeGroup: an instance type change replaces a node group
+// beside the old one.
+func TestReplaceNodeGroup(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	e.needPaymentsDev(ctx, t)
+	// An instance type change makes a new node group; the old one is
+	// deleted only once the new one is ready.
+	defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+	before := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+	var old string
+	for n := range before {
+		if strings.HasPrefix(n, "eks-nodegroup-general-") {
+			old = n
+		}
+	}
+	xr, _ := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+	pools, _, _ := unstructured.NestedSlice(xr.Object, "spec", "nodePools")
+	pools[0].(map[string]any)["instanceTypes"] = []any{"m7i.large"}
+	r, _ := e.cp.resource(teamClusterGVK, "")
+	if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"nodePools": pools}}); err != nil {
+		t.Fatal(err)
+	}
+	var newName, newKey string
+	var oldGoneAt time.Time
+	if err := poll(ctx, readyTimeout, 200*time.Millisecond, "the old node group to go", func() (bool, error) {
+		xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+		if err != nil {
+			return false, err
+		}
+		objs, err := e.composed(ctx, xr)
+		if err != nil {
+			return false, err
+		}
+		for n, o := range objs {
+			if strings.HasPrefix(n, "eks-nodegroup-general-") && n != old {
+				newName, newKey = n, "nodegroups/"+o.GetNamespace()+"/"+o.GetName()
+			}
+		}
+		o, present := objs[old]
+		if newName != "" && (!present || o.GetDeletionTimestamp() != nil) {
+			oldGoneAt = time.Now()
+			return true, nil
+		}
+		return false, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	readyAt, ok := e.providers.readyTime(newKey)
+	if !ok || readyAt.After(oldGoneAt) {
+		t.Errorf("%s was deleted at %s, before the new node group %s was ready (%v, %v)", old, oldGoneAt, newName, readyAt, ok)
+	}
+	if _, err := e.waitReady(ctx, teamClusterGVK, "", "payments-dev"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAddons: add-ons switched on and off one at a time.
+func TestAddons(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	e.needPaymentsDev(ctx, t)
+	// Every add-on on: each gets a role, a policy and a Pod Identity
+	// association, and the cluster Secret carries the role ARNs the
+	// provider reported. Switching one off removes exactly its three
+	// resources and its annotations.
+	defer e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+	r, _ := e.cp.resource(teamClusterGVK, "")
+	xr, _ := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+	pools, _, _ := unstructured.NestedSlice(xr.Object, "spec", "nodePools")
+	pools[0].(map[string]any)["autoscaled"] = true
+	if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{
+		"nodePools": pools,
+		"addons": map[string]any{
+			"awsLoadBalancerController": true, "certManager": true, "externalDns": true, "externalSecrets": true,
+			"hostedZones": []any{map[string]any{"id": "Z0PAYMENTSDEV", "domain": "payments.example.com"}},
+		},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	addons := []string{"lb-controller", "external-dns", "cert-manager", "external-secrets", "cluster-autoscaler", "ebs-csi-driver"}
+	keys := map[string]string{"lb-controller": "aws_load_balancer_controller", "external-dns": "external_dns", "cert-manager": "cert_manager", "external-secrets": "external_secrets", "cluster-autoscaler": "cluster_autoscaler"}
+	var objs map[string]*unstructured.Unstructured
+	if err := poll(ctx, readyTimeout, 300*time.Millisecond, "every add-on's access and metadata", func() (bool, error) {
+		xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+		if err != nil {
+			return false, err
+		}
+		if objs, err = e.composed(ctx, xr); err != nil {
+			return false, err
+		}
+		secret := objs["argocd-cluster-secret"]
+		if secret == nil {
+			return false, nil
+		}
+		for _, k := range keys {
+			if secret.GetLabels()["enable_"+k] != "true" {
+				return false, nil
+			}
+		}
+		return true, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	secret := objs["argocd-cluster-secret"]
+	for _, a := range addons {
+		role, policy, assoc := objs["iam-role-addon-"+a], objs["iam-policy-addon-"+a], objs["eks-pod-identity-"+a]
+		if role == nil || policy == nil || assoc == nil {
+			t.Errorf("%s: role %v, policy %v, association %v", a, role != nil, policy != nil, assoc != nil)
+			continue
+		}
+		for _, o := range []*unstructured.Unstructured{role, policy, assoc} {
+			if conditionStatus(o, "Ready") != "True" {
+				t.Errorf("%s %s is not Ready", o.GetKind(), o.GetName())
+			}
+		}
+		key, viaArgo := keys[a]
+		if !viaArgo {
+			continue
+		}
+		arn, _, _ := unstructured.NestedString(role.Object, "status", "atProvider", "arn")
+		if got := secret.GetAnnotations()[key+"_iam_role_arn"]; arn == "" || got != arn {
+			t.Errorf("%s_iam_role_arn = %q, want the observed %q", key, got, arn)
+		}
+	}
+	if _, err := e.waitReady(ctx, teamClusterGVK, "", "payments-dev"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second) // Let Crossplane settle, then look again.
+
+	before := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+	if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"addons": map[string]any{"awsLoadBalancerController": false}}}); err != nil {
+		t.Fatal(err)
+	}
+	var after snapshot
+	if err := poll(ctx, readyTimeout, 300*time.Millisecond, "the load balancer controller's access to go", func() (bool, error) {
+		after = e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+		_, role := after["iam-role-addon-lb-controller"]
+		_, policy := after["iam-policy-addon-lb-controller"]
+		_, assoc := after["eks-pod-identity-lb-controller"]
+		return !role && !policy && !assoc, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.waitReady(ctx, teamClusterGVK, "", "payments-dev"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	after = e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+	recreated, updated, added, removed := changed(before, after)
+	if want := []string{"eks-pod-identity-lb-controller", "iam-policy-addon-lb-controller", "iam-role-addon-lb-controller"}; len(recreated) > 0 || len(added) > 0 || !slices.Equal(removed, want) || !slices.Equal(updated, []string{"argocd-cluster-secret"}) {
+		t.Errorf("switching the load balancer controller off: recreated %v, added %v, removed %v (want %v), updated %v (want only the cluster Secret)", recreated, added, removed, want, updated)
+	}
+	xr, _ = e.xr(ctx, teamClusterGVK, "", "payments-dev")
+	objs, _ = e.composed(ctx, xr)
+	for k := range objs["argocd-cluster-secret"].GetAnnotations() {
+		if strings.HasPrefix(k, "aws_load_balancer_controller_") {
+			t.Errorf("annotation %s is still on the cluster Secret", k)
+		}
+	}
+	if l := objs["argocd-cluster-secret"].GetLabels()["enable_aws_load_balancer_controller"]; l != "false" {
+		t.Errorf("enable_aws_load_balancer_controller = %q, want false", l)
+	}
+}
+
+// TestRefusedEdits: edits a running cluster cannot take never reach it.
+func TestRefusedEdits(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	e.needPaymentsDev(ctx, t)
+	// A region change never reaches the cluster: the XRD refuses it, and
+	// every composed object keeps its UID and resourceVersion.
+	before := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+	r, _ := e.cp.resource(teamClusterGVK, "")
+	err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"aws": map[string]any{"region": "eu-central-1"}}})
+	if err == nil || !strings.Contains(err.Error(), "region of a running cluster cannot change") {
+		t.Fatalf("the region change gave %v, want it refused by the XRD", err)
+	}
+	time.Sleep(3 * time.Second)
+	after := e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+	if recreated, updated, added, removed := changed(before, after); len(recreated)+len(updated)+len(added)+len(removed) > 0 {
+		t.Errorf("a refused region change changed recreated %v, updated %v, added %v, removed %v", recreated, updated, added, removed)
+	}
+
+	// Reordering the zones passes the XRD but not the function: the
+	// subnets would move under running nodes. Nothing changes.
+	if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"network": map[string]any{"zones": []any{"eu-west-1b", "eu-west-1a", "eu-west-1c"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cp.waitConditionMessage(ctx, teamClusterGVK, "payments-dev", "Synced", "False", "keep the zones in the order they were first listed", time.Minute); err != nil {
+		e.report(ctx, t, teamClusterGVK, "", "payments-dev")
+		t.Fatal(err)
+	}
+	after = e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
+	if recreated, updated, added, removed := changed(before, after); len(recreated)+len(updated)+len(added)+len(removed) > 0 {
+		t.Errorf("a refused zone reorder changed recreated %v, updated %v, added %v, removed %v", recreated, updated, added, removed)
+	}
+	if err := mergePatch(ctx, r, "payments-dev", map[string]any{"spec": map[string]any{"network": map[string]any{"zones": nil}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cp.waitCondition(ctx, teamClusterGVK, "payments-dev", "Synced", "True", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGitHosts: repositories on GitHub, GitLab and CodeCommit.
+func TestGitHosts(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	e.gitHosts(ctx, t)
+}
+
+// TestDelete: every XR the suite made goes, payments-dev in the order its
+// Usages set, so the developer's loop runs on a quiet control plane.
+func TestDelete(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	e.needPaymentsDev(ctx, t)
+	all := []xrRef{
+		{teamClusterGVK, "", "payments-dev"}, {teamClusterGVK, "", "search-dev"}, {nsTeamClusterGVK, "team-analytics", "analytics-dev"},
+		{teamClusterGVK, "", "ledger-gh"}, {teamClusterGVK, "", "ledger-cc"}, {nsTeamClusterGVK, gitLabTeamNamespace, "insights-gl"},
+	}
+	for _, team := range teams {
+		all = append(all, xrRef{teamClusterGVK, "", team + "-prod"})
+	}
+	for _, c := range colliders {
+		gvk := teamClusterGVK
+		if c.ns != "" {
+			gvk = nsTeamClusterGVK
+		}
+		all = append(all, xrRef{gvk, c.ns, c.name})
+	}
+	// The rest go beside payments-dev, whose deletion order is read
+	// from revisions and so holds under load, and are waited for even
+	// when the order check fails: the developer's loop runs next, on a
+	// control plane with no other XR left. payments-dev itself is
+	// deleted by the order check, once it watches every object.
+	e.startDeleting(ctx, t, all[1:])
+	defer e.waitGone(ctx, t, all)
+	e.deletionOrder(ctx, t)
+}
+
+// TestDevelopersLoop: last, with the other XRs gone: from here Argo CD's own
+// controllers run instead of the played finalizers.
+func TestDevelopersLoop(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	e.developersLoop(ctx, t)
 }
 
 // xrRef names an XR.
