@@ -320,6 +320,19 @@ func compositeOf(s *structpb.Struct) composite {
 	}
 }
 
+// validate reads and validates the Input and the XR's spec.
+func (f *Function) validate(req *fnv1.RunFunctionRequest, xr composite, ex existing, ps settings) (*v1beta1.Input, compose.Params, error) {
+	in, err := readInput(req, ps, stringAt(xr.spec, "team", "name"), ex.gitHost)
+	if err != nil {
+		return nil, compose.Params{}, err
+	}
+	p, err := f.params(xr, in, ex.scheme, ps)
+	if err != nil {
+		return in, compose.Params{}, err
+	}
+	return in, p, nil
+}
+
 // params reads, defaults and validates the XR's spec.
 func (f *Function) params(xr composite, in *v1beta1.Input, scheme naming.Scheme, ps settings) (compose.Params, error) {
 	s, errs := clusterspec.Parse(xr.spec.AsMap())

@@ -45,39 +45,28 @@ func newInputCache(cached bool, planBytes int64) *lrucache.Cache[[sha256.Size]by
 	return lrucache.New[[sha256.Size]byte, validatedXR](maxValidated, max(1, planBytes/4))
 }
 
-// validated reads and validates the Input and the XR's spec. Reading and
+// validated is validate through the validated-input cache. Reading and
 // validating are most of a converged call's work and depend only on the
 // Input, the spec, the XR's identity, its naming scheme and the day, so a
 // result is kept under a hash of exactly those and the next poll of the
 // same XR reuses it. Only accepted ones are kept; a refusal is worked out
 // again on every call.
 func (f *Function) validated(req *fnv1.RunFunctionRequest, xr composite, ex existing, ps settings) (*v1beta1.Input, compose.Params, error) {
-	day := f.now().UTC().Format(time.DateOnly)
-	var (
-		key  [sha256.Size]byte
-		size int64
-	)
-	if f.inputs != nil {
-		k, n, err := validationKey(req.GetInput(), ps.data, xr, ex, day)
-		if err == nil {
-			key, size = k, inputMemory(n)
-			if vx, ok := f.inputs.Get(key); ok {
-				return vx.in, vx.p, nil
-			}
-		}
+	if f.inputs == nil {
+		return f.validate(req, xr, ex, ps)
 	}
-	in, err := readInput(req, ps, stringAt(xr.spec, "team", "name"), ex.gitHost)
+	key, n, err := validationKey(req.GetInput(), ps.data, xr, ex, f.now().UTC().Format(time.DateOnly))
 	if err != nil {
-		return nil, compose.Params{}, err
+		return f.validate(req, xr, ex, ps)
 	}
-	p, err := f.params(xr, in, ex.scheme, ps)
-	if err != nil {
-		return in, compose.Params{}, err
+	if vx, ok := f.inputs.Get(key); ok {
+		return vx.in, vx.p, nil
 	}
-	if f.inputs != nil && key != [sha256.Size]byte{} {
-		f.inputs.Add(key, validatedXR{in: in, p: p}, size)
+	in, p, err := f.validate(req, xr, ex, ps)
+	if err == nil {
+		f.inputs.Add(key, validatedXR{in: in, p: p}, inputMemory(n))
 	}
-	return in, p, nil
+	return in, p, err
 }
 
 // validationKey hashes what validation depends on, each part
