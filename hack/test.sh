@@ -2,9 +2,8 @@
 # The whole test suite: the same command for a new user and for CI.
 # The first run on a fresh machine installs three Debian packages and builds the
 # pinned tools, Kubernetes, Crossplane core, Argo CD and the AWS provider's API
-# types: .ci/run from a clean clone with empty Go caches took 67.5 minutes on 2
-# cores (4,049 s, 2026-12-03). Later runs reuse the Go caches and take about 26
-# minutes (1,541 s, 2026-12-03), 16.5 of them the end-to-end suite.
+# types; later runs reuse the Go caches. How long each takes, measured, is in
+# the README's quick start and docs/testing.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
