@@ -162,13 +162,15 @@ func TestDayTwoEdits(t *testing.T) {
 			refused: []string{"node pool general runs 3 nodes", "spec.confirmRemoval.nodePools"},
 		},
 		"PoolRemovedConfirmed": {
-			reason: "A confirmed pool removal drops its node group.",
+			reason: "A confirmed pool removal drops its node group and launch template.",
 			base:   def,
 			edit: func(s *state) {
 				set(s.XR, "spec.nodePools", []any{map[string]any{"name": "other"}})
 				set(s.XR, "spec.confirmRemoval.nodePools", []any{"general"})
 			},
-			drops: func(n string) bool { return strings.HasPrefix(n, compose.NodeGroupPrefix+"general-") },
+			drops: func(n string) bool {
+				return strings.HasPrefix(n, compose.NodeGroupPrefix+"general-") || n == string(compose.NameLaunchTemplate("general"))
+			},
 			check: func(t *testing.T, converged, rsp *fnv1.RunFunctionResponse) {
 				t.Helper()
 				for _, ng := range nodeGroups(rsp) {
@@ -213,7 +215,7 @@ func TestDayTwoEdits(t *testing.T) {
 			check:  sameResources,
 		},
 		"PoolAdded": {
-			reason: "A new pool adds a node group and changes nothing else.",
+			reason: "A new pool adds its launch template, whose observed version its node group then waits for, and changes nothing else.",
 			base:   def,
 			edit: func(s *state) {
 				pools := s.XR["spec"].(map[string]any)["nodePools"].([]any)
@@ -221,8 +223,11 @@ func TestDayTwoEdits(t *testing.T) {
 			},
 			check: func(t *testing.T, converged, rsp *fnv1.RunFunctionResponse) {
 				t.Helper()
-				if got := nodeGroups(rsp); len(got) != 2 || !slices.Contains(got, nodeGroups(converged)[0]) {
-					t.Errorf("node groups %v", got)
+				if got := nodeGroups(rsp); len(got) != 1 || !slices.Contains(got, nodeGroups(converged)[0]) {
+					t.Errorf("node groups %v before the new pool's launch template is observed", got)
+				}
+				if _, ok := rsp.GetDesired().GetResources()[string(compose.NameLaunchTemplate("batch"))]; !ok {
+					t.Error("the new pool's launch template is not declared")
 				}
 			},
 		},

@@ -58,6 +58,7 @@ func factsFrom(observed map[string]*fnv1.Resource, xr *structpb.Struct) compose.
 	f.RepositoryCloneURL = cloneURL(observed)
 	f.Git = gitFacts(observed)
 	f.NodeGroups = nodeGroupFacts(observed)
+	f.LaunchTemplateVersions = launchTemplateVersions(observed)
 	f.AddonVersions, f.AddonSpecVersions = addonVersions(observed)
 	var keptAccess []addoniam.Addon
 	f.AddonAccess, keptAccess = addonAccess(observed)

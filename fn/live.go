@@ -2,7 +2,9 @@ package fn
 
 import (
 	"maps"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -83,7 +85,42 @@ func nodeGroupFacts(observed map[string]*fnv1.Resource) map[resource.Name]compos
 			Version:      stringAt(s, "status", "atProvider", "version"),
 			Ready:        isReady(s) && (status == "" || status == "ACTIVE"),
 			Nodes:        int64(nodes),
-			Shape:        compose.Shape(types, fp("amiType").GetStringValue(), fp("capacityType").GetStringValue(), int64(fp("diskSize").GetNumberValue()), subnets),
+			Shape:        compose.Shape(types, fp("amiType").GetStringValue(), fp("capacityType").GetStringValue(), int64(fp("diskSize").GetNumberValue()), fp("launchTemplate", "name").GetStringValue(), subnets),
+		}
+	}
+	return out
+}
+
+// launchTemplateVersions reads, by pool, the latest version of each
+// observed launch template. While one is not observed (the provider
+// re-observing), its pool keeps the version its node groups were last
+// given: a poll must not hold back or roll back a node group.
+func launchTemplateVersions(observed map[string]*fnv1.Resource) map[string]string {
+	out := map[string]string{}
+	for name, r := range observed {
+		if !strings.HasPrefix(name, compose.LaunchTemplatePrefix) {
+			continue
+		}
+		s := r.GetResource()
+		v := valueAt(s, "status", "atProvider", "latestVersion").GetNumberValue()
+		if pool := stringAt(s, "metadata", "labels", compose.LabelNodePool); pool != "" && v >= 1 && v == math.Trunc(v) {
+			out[pool] = strconv.FormatInt(int64(v), 10)
+		}
+	}
+	last := map[string]int64{}
+	for name, r := range observed {
+		if !strings.HasPrefix(name, compose.NodeGroupPrefix) {
+			continue
+		}
+		s := r.GetResource()
+		pool := stringAt(s, "metadata", "labels", compose.LabelNodePool)
+		if v, err := strconv.ParseInt(stringAt(s, "spec", "forProvider", "launchTemplate", "version"), 10, 64); err == nil && v > last[pool] {
+			last[pool] = v
+		}
+	}
+	for pool, v := range last {
+		if _, seen := out[pool]; !seen {
+			out[pool] = strconv.FormatInt(v, 10)
 		}
 	}
 	return out

@@ -172,8 +172,8 @@ type NodePool struct {
 	Name string `json:"name"`
 	// EC2 instance types (default [m6i.large]). Each must be one EC2 has
 	// and run the architecture amiType boots: Graviton types, such as
-	// m7g.large, need an ARM_64 AMI type. Changing the types, capacityType,
-	// amiType or diskSize replaces the node group beside the old one.
+	// m7g.large, need an ARM_64 AMI type. Changing the types, capacityType
+	// or amiType replaces the node group beside the old one.
 	//
 	// +kubebuilder:validation:MaxItems=20
 	InstanceTypes []string `json:"instanceTypes,omitempty"`
@@ -197,10 +197,23 @@ type NodePool struct {
 	CapacityType string `json:"capacityType,omitempty"`
 	// The EKS AMI type (default AL2023_x86_64_STANDARD).
 	AMIType string `json:"amiType,omitempty"`
-	// Root volume size in GiB (default 50).
+	// Root volume size in GiB (default 50): an encrypted gp3 volume, set in
+	// the pool's launch template. A change rolls the nodes in place.
 	//
 	// +kubebuilder:validation:Minimum=20
+	// +kubebuilder:validation:Maximum=16384
 	DiskSizeGiB *int32 `json:"diskSize,omitempty"`
+	// Pins the EKS AMI release, e.g. 1.35.0-20261120 (AL2023) or 1.50.0-8c4c3b1d
+	// (Bottlerocket). It must be a release for spec.kubernetesVersion; unset,
+	// new nodes get the latest release. The pin applies once the pool's node
+	// groups run spec.kubernetesVersion.
+	//
+	// +kubebuilder:validation:Pattern=`^[0-9][0-9a-z.-]*$`
+	// +kubebuilder:validation:MaxLength=64
+	ReleaseVersion string `json:"releaseVersion,omitempty"`
+	// Let EKS replace nodes that report an unhealthy status (node
+	// auto-repair).
+	NodeRepair bool `json:"nodeRepair,omitempty"`
 	// Kubernetes labels for the nodes.
 	Labels map[string]string `json:"labels,omitempty"`
 	// Kubernetes taints for the nodes.

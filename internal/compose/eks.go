@@ -139,9 +139,17 @@ func (p Params) compute(f Facts, up Upgrade) []Object {
 			"instanceTypes":       strList(pool.InstanceTypes),
 			"capacityType":        pool.CapacityType,
 			"amiType":             pool.AMIType,
-			"diskSize":            int64(*pool.DiskSizeGiB),
+			"launchTemplate":      map[string]any{"name": p.LaunchTemplateName(pool.Name), "version": f.LaunchTemplateVersions[pool.Name]},
 			"updateConfig":        maps.Clone(updateConfig),
 			"tags":                p.awsTags(awsName),
+		}
+		if pool.ReleaseVersion != "" && up.NodeGroupVersions[name] == p.Spec.KubernetesVersion {
+			// A release of another Kubernetes minor fails the node group's
+			// update: the pin applies once the group moves to the XR's version.
+			fp["releaseVersion"] = pool.ReleaseVersion
+		}
+		if pool.NodeRepair {
+			fp["nodeRepairConfig"] = map[string]any{"enabled": true}
 		}
 		if len(pool.Labels) > 0 {
 			fp["labels"] = strMap(pool.Labels)
@@ -163,11 +171,15 @@ func (p Params) compute(f Facts, up Upgrade) []Object {
 		} else {
 			scaling["desiredSize"] = int64(*pool.DesiredSize)
 		}
-		objs = append(objs, Object{
+		ng := Object{
 			Name:     name,
 			Body:     withExternalName(body, awsName),
-			Requires: append([]resource.Name{NameCluster}, p.NodeRoleNames()...),
-		})
+			Requires: append([]resource.Name{NameCluster, NameLaunchTemplate(pool.Name)}, p.NodeRoleNames()...),
+		}
+		if f.LaunchTemplateVersions[pool.Name] == "" {
+			ng.Missing = "the version of launch template " + p.LaunchTemplateName(pool.Name)
+		}
+		objs = append(objs, p.launchTemplate(pool), ng)
 	}
 
 	withCluster, withNodes := p.Addons()

@@ -71,8 +71,12 @@ func derivedNames(p Params) map[string]string {
 			mmd, _ := m["metadata"].(map[string]any)
 			add("k8s/"+mmd["namespace"].(string)+"/"+m["kind"].(string), mmd["name"].(string))
 		}
-		if kind == "UserGroup" {
+		switch kind {
+		case "UserGroup":
 			add("aws/cognito-group", fp["name"].(string))
+		case "LaunchTemplate":
+			// Named in forProvider; its external name is the ID EC2 gives.
+			add("aws/launch-template", fp["name"].(string))
 		}
 	}
 	add("argocd/cluster-name", p.ProjectName())
@@ -129,6 +133,8 @@ var (
 	codeCommitName   = regexp.MustCompile(`^[\w.-]+$`)
 	cognitoGroupName = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`)
 	dnsLabel         = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	// EC2 CreateLaunchTemplate: 3-128 of these.
+	launchTemplateName = regexp.MustCompile(`^[a-zA-Z0-9().\/_-]{3,}$`)
 )
 
 func TestHashedNamesFitEveryLimit(t *testing.T) {
@@ -152,6 +158,7 @@ func TestHashedNamesFitEveryLimit(t *testing.T) {
 			"Cognito group":        {p.CognitoAdminGroup(), 128, cognitoGroupName},
 			"Argo CD cluster name": {p.ProjectName(), 63, dnsLabel},
 			"add-on IAM role":      {p.AddonRoleName(addoniam.ClusterAutoscaler), 64, iamName},
+			"launch template":      {p.LaunchTemplateName(p.Spec.NodePools[0].Name), 128, launchTemplateName},
 		}
 		legacy := p
 		legacy.Scheme = naming.Legacy

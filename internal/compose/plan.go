@@ -34,6 +34,9 @@ type Facts struct {
 	// ArgoCDRoleARN is the observed ARN of the role Argo CD assumes in the
 	// team account (ClusterRole mode).
 	ArgoCDRoleARN string
+	// LaunchTemplateVersions are, by pool, the latest version of the pool's
+	// observed launch template, which its node groups launch from.
+	LaunchTemplateVersions map[string]string
 	// NodeGroups are the observed node groups by composition resource name.
 	NodeGroups map[resource.Name]NodeGroupFacts
 	// AddonVersions are the observed add-on versions by add-on name, and

@@ -45,10 +45,13 @@ const (
 )
 
 // Shape is the canonical form of what a managed node group cannot change in
-// place: instance types, AMI type, capacity type, disk size and subnets.
-// Two node groups of the same shape are interchangeable; a pool whose shape
-// changes gets a new node group.
-func Shape(instanceTypes []string, amiType, capacityType string, diskSize int64, subnets []string) string {
+// place: instance types, AMI type, capacity type, subnets, and the launch
+// template it launches from (by name) or, for a node group made without
+// one, its disk size. Two node groups of the same shape are
+// interchangeable; a pool whose shape changes gets a new node group. A
+// launch template's content is not part of the shape: a new version of it
+// rolls in place.
+func Shape(instanceTypes []string, amiType, capacityType string, diskSize int64, launchTemplate string, subnets []string) string {
 	var b strings.Builder
 	for _, t := range instanceTypes {
 		b.WriteString(strconv.Quote(t))
@@ -59,11 +62,16 @@ func Shape(instanceTypes []string, amiType, capacityType string, diskSize int64,
 		b.WriteString(strconv.Quote(s))
 		b.WriteByte(',')
 	}
+	if launchTemplate != "" {
+		// Absent from the shapes of node groups made without one, which
+		// thus keep their hashes.
+		b.WriteString("|lt=" + strconv.Quote(launchTemplate))
+	}
 	return b.String()
 }
 
 func (p Params) shapeOf(pool clusterspec.NodePool) string {
-	return Shape(pool.InstanceTypes, pool.AMIType, pool.CapacityType, int64(*pool.DiskSizeGiB), p.PrivateSubnetObjectNames())
+	return Shape(pool.InstanceTypes, pool.AMIType, pool.CapacityType, 0, p.LaunchTemplateName(pool.Name), p.PrivateSubnetObjectNames())
 }
 
 // shortHash is the first n hex digits of s's SHA-256: the part of a name

@@ -171,6 +171,12 @@ func (p Provider) atProvider(kind, name, extName, region string, fp map[string]a
 		at["status"] = "ACTIVE"
 		at["platformVersion"] = "eks.1"
 		at["id"] = extName
+	case "LaunchTemplate":
+		extName = "lt-" + h[:17]
+		at["arn"] = arn("ec2", "launch-template/"+extName)
+		// Stateless: every observation is the template's first version.
+		at["latestVersion"] = float64(1)
+		at["defaultVersion"] = float64(1)
 	case "NodeGroup":
 		at["arn"] = arn("eks", "nodegroup/"+extName)
 		at["status"] = "ACTIVE"

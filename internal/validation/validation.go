@@ -387,7 +387,7 @@ func Spec(xr Composite, s clusterspec.Spec, in *v1beta1.Input, now time.Time) fi
 	errs = append(errs, aws(spec.Child("aws"), s.AWS, in)...)
 	errs = append(errs, version(spec, s, now)...)
 	errs = append(errs, network(spec.Child("network"), s)...)
-	errs = append(errs, nodePools(spec.Child("nodePools"), s.NodePools)...)
+	errs = append(errs, nodePools(spec.Child("nodePools"), s.NodePools, s.KubernetesVersion)...)
 	errs = append(errs, addons(spec.Child("addons"), s.Addons, s.KubernetesVersion)...)
 	errs = append(errs, confirmRemoval(spec.Child("confirmRemoval"), s)...)
 	errs = append(errs, tags(spec.Child("tags"), s.Tags)...)
@@ -542,7 +542,7 @@ func network(p *field.Path, s clusterspec.Spec) field.ErrorList {
 	return errs
 }
 
-func nodePools(p *field.Path, pools []clusterspec.NodePool) field.ErrorList {
+func nodePools(p *field.Path, pools []clusterspec.NodePool, kubernetesVersion string) field.ErrorList {
 	var errs field.ErrorList
 	seen := map[string]bool{}
 	for i, np := range pools {
@@ -569,6 +569,7 @@ func nodePools(p *field.Path, pools []clusterspec.NodePool) field.ErrorList {
 		if d := *np.DiskSizeGiB; d < 20 || d > 16384 {
 			errs = append(errs, field.Invalid(pp.Child("diskSize"), d, "must be between 20 and 16384 GiB"))
 		}
+		errs = append(errs, releaseVersion(pp.Child("releaseVersion"), np, kubernetesVersion)...)
 		errs = append(errs, labels(pp.Child("labels"), np.Labels)...)
 		for j, t := range np.Taints {
 			errs = append(errs, taint(pp.Child("taints").Index(j), t)...)
@@ -576,6 +577,26 @@ func nodePools(p *field.Path, pools []clusterspec.NodePool) field.ErrorList {
 	}
 	return errs
 }
+
+// releaseVersion checks a pinned AMI release. Amazon Linux releases start
+// with the Kubernetes version they are built for (1.35.0-20261120): one of
+// another minor would fail the node group's update at EKS. Bottlerocket's and
+// Windows' releases are numbered otherwise; EKS checks those.
+func releaseVersion(p *field.Path, np clusterspec.NodePool, kubernetesVersion string) field.ErrorList {
+	v := np.ReleaseVersion
+	if v == "" {
+		return nil
+	}
+	if !releaseVersionPattern.MatchString(v) || len(v) > 64 {
+		return field.ErrorList{field.Invalid(p, v, "must be an EKS AMI release version such as "+kubernetesVersion+".0-20261120 (at most 64 letters, digits, dots and dashes)")}
+	}
+	if strings.HasPrefix(np.AMIType, "AL2") && !strings.HasPrefix(v, kubernetesVersion+".") {
+		return field.ErrorList{field.Invalid(p, v, "is not a release for Kubernetes "+kubernetesVersion+" (spec.kubernetesVersion): pin a release that starts with "+kubernetesVersion+". or remove the pin; change both together when upgrading")}
+	}
+	return nil
+}
+
+var releaseVersionPattern = regexp.MustCompile(`^[0-9][0-9a-z.-]*$`)
 
 func sizes(pp *field.Path, np clusterspec.NodePool) field.ErrorList {
 	var errs field.ErrorList
