@@ -55,6 +55,22 @@ func TestDayTwoEdits(t *testing.T) {
 		drops func(name string) bool
 		check func(t *testing.T, converged, rsp *fnv1.RunFunctionResponse)
 	}{
+		"IntoAutoMode": {
+			reason: "A running cluster cannot move into Auto Mode: EKS fixes bootstrapSelfManagedAddons at creation, and EBS CSI volumes do not move to Auto Mode's driver.",
+			base:   def,
+			edit: func(s *state) {
+				set(s.XR, "spec.compute", map[string]any{"mode": "AutoMode"})
+				delete(s.XR["spec"].(map[string]any), "nodePools")
+				s.XR["spec"].(map[string]any)["addons"].(map[string]any)["awsLoadBalancerController"] = false
+			},
+			refused: []string{"spec.compute.mode", "the cluster runs in ManagedNodeGroups, and this XR asks for AutoMode", "bootstrapSelfManagedAddons"},
+		},
+		"OutOfAutoMode": {
+			reason:  "A running Auto Mode cluster cannot move to managed node groups, for the same reasons.",
+			base:    base{"xr-automode.yaml", "composition.yaml", "1.35"},
+			edit:    func(s *state) { set(s.XR, "spec.compute", map[string]any{"mode": "ManagedNodeGroups"}) },
+			refused: []string{"spec.compute.mode", "the cluster runs in AutoMode, and this XR asks for ManagedNodeGroups"},
+		},
 		"Region": {
 			reason:  "A region change would create a second VPC and cluster and orphan these.",
 			base:    def,

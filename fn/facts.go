@@ -21,12 +21,13 @@ import (
 
 // Facts that can be kept from what was last applied, as a sentence's subject.
 const (
-	factEndpoint  = "the EKS cluster's endpoint"
-	factCA        = "the EKS cluster's certificate authority"
-	factRoleARN   = "the ARN of Argo CD's IAM role"
-	factGitUser   = "the Git credential's user name"
-	factCloneURL  = "the repository's clone URL"
-	factClusterID = "the EKS cluster's ARN"
+	factEndpoint    = "the EKS cluster's endpoint"
+	factCA          = "the EKS cluster's certificate authority"
+	factRoleARN     = "the ARN of Argo CD's IAM role"
+	factGitUser     = "the Git credential's user name"
+	factCloneURL    = "the repository's clone URL"
+	factClusterID   = "the EKS cluster's ARN"
+	factNodeRoleARN = "the ARN of the node role"
 )
 
 // factAddonAccess is the kept fact of an add-on's AWS access.
@@ -51,6 +52,9 @@ func factsFrom(observed map[string]*fnv1.Resource, xr *structpb.Struct) compose.
 		f.Cluster.CAData = validCA(stringAt(c, "status", "atProvider", "certificateAuthority", 0, "data"))
 		f.Cluster.Status = stringAt(c, "status", "atProvider", "status")
 		f.Cluster.Version = stringAt(c, "status", "atProvider", "version")
+	}
+	if r := observed[string(compose.NameNodeRole)].GetResource(); r != nil {
+		f.NodeRoleARN = validARN(stringAt(r, "status", "atProvider", "arn"), "iam", "role/")
 	}
 	if r := observed[string(compose.NameArgoCDRole)].GetResource(); r != nil {
 		f.ArgoCDRoleARN = validARN(stringAt(r, "status", "atProvider", "arn"), "iam", "role/")
@@ -87,6 +91,9 @@ func factsFrom(observed map[string]*fnv1.Resource, xr *structpb.Struct) compose.
 	status := func(path ...any) string { return stringAt(xr, append([]any{"status"}, path...)...) }
 	keep(compose.StepRepositoryBootstrapped, factCloneURL, &f.RepositoryCloneURL, validEndpoint(status("repository", "cloneUrl")))
 	keep(compose.StepControlPlane, factClusterID, &f.Cluster.ARN, validARN(status("cluster", "arn"), "eks", "cluster/"))
+	if c := observed[string(compose.NameCluster)].GetResource(); c != nil {
+		keep(compose.StepControlPlane, factNodeRoleARN, &f.NodeRoleARN, validARN(stringAt(c, "spec", "forProvider", "computeConfig", "nodeRoleArn"), "iam", "role/"))
+	}
 	return f
 }
 

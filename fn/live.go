@@ -13,6 +13,7 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 
+	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 	"github.com/eks-gitops/function-eks-gitops/internal/guard"
 )
@@ -37,6 +38,11 @@ func liveOf(observed map[string]*fnv1.Resource) guard.Live {
 		l.VPCCIDR = stringAt(vpc, "spec", "forProvider", "cidrBlock")
 	}
 	if cluster != nil {
+		l.ComputeMode = clusterspec.ModeManagedNodeGroups
+		if valueAt(cluster, "spec", "forProvider", "computeConfig", "enabled").GetBoolValue() ||
+			valueAt(cluster, "status", "atProvider", "computeConfig", "enabled").GetBoolValue() {
+			l.ComputeMode = clusterspec.ModeAutoMode
+		}
 		l.ServiceCIDR = stringAt(cluster, "spec", "forProvider", "kubernetesNetworkConfig", "serviceIpv4Cidr")
 		if l.ServiceCIDR == "" {
 			l.ServiceCIDR = stringAt(cluster, "status", "atProvider", "kubernetesNetworkConfig", "serviceIpv4Cidr")

@@ -345,11 +345,19 @@ func upgradeStatus(rsp *fnv1.RunFunctionResponse, observedXR *structpb.Struct, s
 	if up.Stage == "" && (facts.Cluster.Version != up.To || !pr.stepDone(compose.StepControlPlane) || !pr.stepDone(compose.StepCompute)) {
 		// Nothing claims a version before it has been observed running.
 		msg := fmt.Sprintf("Kubernetes %s will run once the control plane, the node groups and the add-ons are created and ready.", up.To)
+		if up.Total == 0 {
+			msg = fmt.Sprintf("Kubernetes %s will run once the control plane and the add-ons are created and ready.", up.To)
+		}
 		response.ConditionFalse(rsp, conditionUpgraded, reasonCreating).WithMessage(msg).TargetComposite()
 		return
 	}
 	if up.Stage == "" {
 		msg := fmt.Sprintf("Kubernetes %s runs on the control plane, on every node group and with its add-ons.", up.To)
+		if up.Total == 0 {
+			// No node groups: EKS Auto Mode moves its own nodes to the
+			// control plane's version.
+			msg = fmt.Sprintf("Kubernetes %s runs on the control plane and with its add-ons; EKS Auto Mode moves its nodes to it.", up.To)
+		}
 		response.ConditionTrue(rsp, conditionUpgraded, reasonCurrent).WithMessage(msg).TargetComposite()
 		if previousStage != "" {
 			response.Normalf(rsp, "Upgrade to Kubernetes %s is complete.", up.To).TargetComposite()

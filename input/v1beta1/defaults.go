@@ -32,6 +32,7 @@ const (
 	DefaultBindingAnnotation        = "argocd.argoproj.io/tracking-id"
 	DefaultBindingApplication       = "clusters-{team}"
 	DefaultBindingFolder            = "teams/{team}"
+	DefaultComputeMode              = "ManagedNodeGroups"
 )
 
 // WithDefaults returns a copy of the Input with every default applied.
@@ -152,6 +153,12 @@ func (in *Input) WithDefaults() *Input {
 		if gl.URL == "" {
 			gl.URL = DefaultGitLabURL
 		}
+	}
+	if out.Compute == nil {
+		out.Compute = &Compute{}
+	}
+	if len(out.Compute.Modes) == 0 {
+		out.Compute.Modes = []string{DefaultComputeMode}
 	}
 	if out.Upgrade == nil {
 		out.Upgrade = &Upgrade{}

@@ -126,6 +126,10 @@ type Input struct {
 	// +optional
 	Upgrade *Upgrade `json:"upgrade,omitempty"`
 
+	// Compute sets which compute modes teams may choose.
+	// +optional
+	Compute *Compute `json:"compute,omitempty"`
+
 	// KubernetesProviderConfigRef is the provider-kubernetes ProviderConfig
 	// used to write objects outside a namespaced XR's namespace.
 	// +optional
@@ -394,6 +398,17 @@ type Cognito struct {
 	// +optional
 	// +kubebuilder:default=eks-gitops-
 	GroupPrefix string `json:"groupPrefix,omitempty"`
+}
+
+// Compute is what the platform allows of a cluster's compute.
+type Compute struct {
+	// Modes are the values of an XR's spec.compute.mode the platform
+	// allows; an XR asking for another is refused. The default allows
+	// ManagedNodeGroups only.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:items:Enum=ManagedNodeGroups;AutoMode
+	Modes []string `json:"modes,omitempty"`
 }
 
 // Upgrade sets how Kubernetes upgrades roll through node groups.

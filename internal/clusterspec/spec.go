@@ -34,6 +34,18 @@ const (
 	DefaultMaxSize           = 4
 )
 
+// Compute modes: spec.compute.mode's values.
+const (
+	ModeManagedNodeGroups = "ManagedNodeGroups"
+	ModeAutoMode          = "AutoMode"
+)
+
+// ComputeModes are the compute modes, the default first.
+var ComputeModes = []string{ModeManagedNodeGroups, ModeAutoMode}
+
+// AutoMode reports whether EKS Auto Mode runs the cluster's nodes.
+func (s Spec) AutoMode() bool { return s.Compute.Mode == ModeAutoMode }
+
 // Autoscaled reports whether any node pool is autoscaled, which gives the
 // cluster the cluster-autoscaler's AWS access.
 func (s Spec) Autoscaled() bool {
@@ -179,7 +191,10 @@ func (s Spec) WithDefaults(defaultVersion string) Spec {
 			out.Network.AvailabilityZones = len(out.Network.Zones)
 		}
 	}
-	if len(out.NodePools) == 0 {
+	if out.Compute.Mode == "" {
+		out.Compute.Mode = ModeManagedNodeGroups
+	}
+	if len(out.NodePools) == 0 && !out.AutoMode() {
 		out.NodePools = []NodePool{{Name: DefaultNodePoolName}}
 	}
 	pools := make([]NodePool, len(out.NodePools))

@@ -38,8 +38,13 @@ type Spec struct {
 	// The VPC. It is split into eight equal subnets; each zone gets a
 	// private and a public one.
 	Network Network `json:"network"`
+	// How the cluster gets its nodes. It is chosen when the cluster is
+	// created.
+	//
+	// +kubebuilder:default={}
+	Compute Compute `json:"compute,omitempty"`
 	// Managed node groups, one per pool. Defaults to one pool named
-	// "default".
+	// "default". In AutoMode there are none: EKS runs the nodes.
 	//
 	// +kubebuilder:validation:MaxItems=20
 	NodePools []NodePool `json:"nodePools,omitempty"`
@@ -62,6 +67,21 @@ type Spec struct {
 	// Crossplane holds Crossplane's own XR machinery; it is not ours to
 	// read, and Crossplane adds its schema to the XRD itself.
 	Crossplane json.RawMessage `json:"crossplane,omitempty"`
+}
+
+// Compute is how the cluster gets its nodes.
+type Compute struct {
+	// ManagedNodeGroups (default): EKS managed node groups, one per pool.
+	// AutoMode: EKS Auto Mode runs the nodes, their networking, storage
+	// and load balancing; spec.nodePools stays empty. Only the modes the
+	// platform allows (compute.modes in its settings) are accepted. A
+	// running cluster cannot move into or out of AutoMode: EKS fixes
+	// bootstrapSelfManagedAddons at creation, and volumes of the EBS CSI
+	// add-on do not move to Auto Mode's storage driver.
+	//
+	// +kubebuilder:validation:Enum=ManagedNodeGroups;AutoMode
+	// +kubebuilder:default=ManagedNodeGroups
+	Mode string `json:"mode,omitempty"`
 }
 
 // ConfirmRemoval names what may be removed while it still holds nodes.

@@ -34,7 +34,7 @@ func addonRoleComponent(a addoniam.Addon) string { return "addon-role-" + a.Name
 func (p Params) AddonsWithAccess() []addoniam.Addon {
 	a := p.Spec.Addons
 	on := map[string]bool{
-		addoniam.EBSCSIDriver.Key:           p.ebsCSIDriver(),
+		addoniam.EBSCSIDriver.Key:           p.ebsCSIAddon(),
 		addoniam.LoadBalancerController.Key: a.AWSLoadBalancerController,
 		addoniam.ExternalDNS.Key:            a.ExternalDNS,
 		addoniam.CertManager.Key:            a.CertManager,
@@ -128,10 +128,19 @@ func (p Params) addonAccess() []Object {
 				"roleArnSelector":     roleSel,
 				"tags":                p.awsTags(roleName),
 			}),
-			Requires: []resource.Name{NameCluster, NameAddon(addonversion.PodIdentityAgent), NameAddonRole(a), NameAddonPolicy(a)},
+			Requires: p.podIdentityRequires(a),
 		})
 	}
 	return objs
+}
+
+// podIdentityRequires is what an add-on's Pod Identity association waits
+// for: Auto Mode runs the agent itself.
+func (p Params) podIdentityRequires(a addoniam.Addon) []resource.Name {
+	if p.Spec.AutoMode() {
+		return []resource.Name{NameCluster, NameAddonRole(a), NameAddonPolicy(a)}
+	}
+	return []resource.Name{NameCluster, NameAddon(addonversion.PodIdentityAgent), NameAddonRole(a), NameAddonPolicy(a)}
 }
 
 // addonMetadata is the gitops-bridge metadata of the add-ons Argo CD
@@ -177,8 +186,12 @@ func (p Params) domains() []string {
 	return out
 }
 
-// ebsCSIDriver reports whether the cluster gets the EBS CSI driver: unless
-// the XR switches it off.
+// ebsCSIDriver reports whether the cluster gets block storage and the gp3
+// StorageClass: unless the XR switches it off.
 func (p Params) ebsCSIDriver() bool {
 	return p.Spec.Addons.EBSCSIDriver == nil || *p.Spec.Addons.EBSCSIDriver
 }
+
+// ebsCSIAddon reports whether the cluster gets the aws-ebs-csi-driver EKS
+// add-on, with its role: Auto Mode's block storage needs neither.
+func (p Params) ebsCSIAddon() bool { return p.ebsCSIDriver() && !p.Spec.AutoMode() }

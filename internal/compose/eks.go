@@ -53,31 +53,42 @@ func (p Params) ClusterAdminPolicyARN() string {
 	return p.accessPolicyARN("AmazonEKSClusterAdminPolicy")
 }
 
-// Addons returns the EKS add-ons the cluster gets, in order.
+// Addons returns the EKS add-ons the cluster gets, in order. In Auto Mode
+// EKS runs the networking, kube-proxy, DNS, Pod Identity and block storage
+// itself: only metrics-server remains, if asked for.
 func (p Params) Addons() (withCluster, withNodes []string) {
+	if p.Spec.AutoMode() {
+		if p.Spec.Addons.MetricsServer {
+			return nil, []string{addonversion.MetricsServer}
+		}
+		return nil, nil
+	}
 	withNodes = addonsWithNodes
-	if p.Spec.Addons.MetricsServer || p.ebsCSIDriver() {
+	if p.Spec.Addons.MetricsServer || p.ebsCSIAddon() {
 		withNodes = append([]string{}, addonsWithNodes...)
 	}
 	if p.Spec.Addons.MetricsServer {
 		withNodes = append(withNodes, addonversion.MetricsServer)
 	}
-	if p.ebsCSIDriver() {
+	if p.ebsCSIAddon() {
 		withNodes = append(withNodes, addonversion.EBSCSIDriver)
 	}
 	return addonsWithCluster, withNodes
 }
 
 // EKS returns the cluster and the Usage that keeps its VPC until it is gone.
-func (p Params) EKS() []Object {
-	cluster := p.cluster()
+func (p Params) EKS(f Facts) []Object {
+	cluster := p.cluster(f)
 	return []Object{cluster, p.usage(NameUsageClusterOfVPC, p.vpc(), cluster)}
 }
+
+// Auto Mode's built-in node pools.
+var autoModeNodePools = []string{"general-purpose", "system"}
 
 // cluster returns the EKS cluster. It is declared with the network: its subnets are
 // references by name, which the provider resolves only when every one of
 // them has an ID, so the cluster is never created in fewer zones than asked.
-func (p Params) cluster() Object {
+func (p Params) cluster(f Facts) Object {
 	ep := p.Input.EndpointAccess
 	vpcConfig := map[string]any{
 		"subnetIdRefs":          refs(p.PrivateSubnetObjectNames()...),
@@ -102,10 +113,35 @@ func (p Params) cluster() Object {
 		"enabledClusterLogTypes": strList([]string{"api", "audit", "authenticator"}),
 		"tags":                   p.awsTags(p.ClusterName()),
 	}
+	network := map[string]any{}
 	if p.Spec.Network.ServiceCIDR != "" {
-		fp["kubernetesNetworkConfig"] = map[string]any{"serviceIpv4Cidr": p.Spec.Network.ServiceCIDR}
+		network["serviceIpv4Cidr"] = p.Spec.Network.ServiceCIDR
 	}
-	return Object{Name: NameCluster, Body: withExternalName(p.managed(apiEKS, "Cluster", "eks", component(componentCluster), fp), p.ClusterName())}
+	cluster := Object{Name: NameCluster}
+	if p.Spec.AutoMode() {
+		// EKS refuses compute, block storage and load balancing apart:
+		// all three are on. The node role's ARN has no reference field, so
+		// the cluster waits for the role to be observed.
+		fp["computeConfig"] = map[string]any{
+			"enabled":     true,
+			"nodePools":   strList(autoModeNodePools),
+			"nodeRoleArn": f.NodeRoleARN,
+		}
+		fp["storageConfig"] = map[string]any{"blockStorage": map[string]any{"enabled": true}}
+		network["elasticLoadBalancing"] = map[string]any{"enabled": true}
+		// Auto Mode runs networking, DNS and kube-proxy itself; EKS must
+		// not install its self-managed ones. Only settable at creation.
+		fp["bootstrapSelfManagedAddons"] = false
+		cluster.Requires = p.NodeRoleNames()
+		if f.NodeRoleARN == "" {
+			cluster.Missing = "the ARN of the node role"
+		}
+	}
+	if len(network) > 0 {
+		fp["kubernetesNetworkConfig"] = network
+	}
+	cluster.Body = withExternalName(p.managed(apiEKS, "Cluster", "eks", component(componentCluster), fp), p.ClusterName())
+	return cluster
 }
 
 // compute returns the node groups, add-ons and Argo CD's access entry, which

@@ -213,6 +213,9 @@ func (p Params) clusterLabels() map[string]string {
 		"enable_metrics_server": boolString(p.Spec.Addons.MetricsServer),
 		// The gp3 StorageClass comes with the EBS CSI driver.
 		"enable_aws_ebs_csi_resources": boolString(p.ebsCSIDriver()),
+		// EKS Auto Mode runs the nodes, block storage (another provisioner)
+		// and load balancing: the add-ons' ApplicationSets choose by it.
+		"eks_auto_mode": boolString(p.Spec.AutoMode()),
 	}
 }
 
@@ -301,7 +304,7 @@ func (p Params) registration(f Facts) []Object {
 		secret.Missing = "the ARN of Argo CD's IAM role"
 	}
 
-	objs := []Object{secret, p.usage(NameUsageSecretOfCluster, p.cluster(), secret)}
+	objs := []Object{secret, p.usage(NameUsageSecretOfCluster, p.cluster(f), secret)}
 	// Argo CD's way into the cluster (its access entry, the entry's access
 	// policy and, in ClusterRole mode, the role it assumes) stays until the
 	// cluster Secret is gone, which the bootstrap Application outlives: when

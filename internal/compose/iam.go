@@ -23,15 +23,38 @@ const (
 	componentArgoCDRole  = "argocd-role"
 )
 
-// AWS-managed policies the roles need, by the suffix of their ARN.
+// AWS-managed policies the roles need, by the suffix of their ARN. In Auto
+// Mode EKS runs the nodes' compute, storage, load balancing and networking
+// with the cluster role, and the nodes themselves need less: no VPC CNI
+// runs on them, and they only pull images.
 var (
-	clusterPolicies = []policy{{key: "eks-cluster", name: "AmazonEKSClusterPolicy"}}
-	nodePolicies    = []policy{
+	clusterPolicies         = []policy{{key: "eks-cluster", name: "AmazonEKSClusterPolicy"}}
+	autoModeClusterPolicies = []policy{
+		{key: "eks-cluster", name: "AmazonEKSClusterPolicy"},
+		{key: "eks-compute", name: "AmazonEKSComputePolicy"},
+		{key: "eks-block-storage", name: "AmazonEKSBlockStoragePolicy"},
+		{key: "eks-load-balancing", name: "AmazonEKSLoadBalancingPolicy"},
+		{key: "eks-networking", name: "AmazonEKSNetworkingPolicy"},
+	}
+	nodePolicies = []policy{
 		{key: "eks-worker-node", name: "AmazonEKSWorkerNodePolicy"},
 		{key: "eks-cni", name: "AmazonEKS_CNI_Policy"},
 		{key: "ecr-read-only", name: "AmazonEC2ContainerRegistryReadOnly"},
 	}
+	autoModeNodePolicies = []policy{
+		{key: "eks-worker-node-minimal", name: "AmazonEKSWorkerNodeMinimalPolicy"},
+		{key: "ecr-pull-only", name: "AmazonEC2ContainerRegistryPullOnly"},
+	}
 )
+
+// rolePolicies are the AWS-managed policies of the cluster role and the
+// node role in the XR's compute mode.
+func (p Params) rolePolicies() (cluster, node []policy) {
+	if p.Spec.AutoMode() {
+		return autoModeClusterPolicies, autoModeNodePolicies
+	}
+	return clusterPolicies, nodePolicies
+}
 
 type policy struct{ key, name string }
 
@@ -59,7 +82,8 @@ func (p Params) RoleNames() map[resource.Name]string {
 // wait for: a node group whose role lacks the policies never gets Ready nodes.
 func (p Params) NodeRoleNames() []resource.Name {
 	names := []resource.Name{NameNodeRole}
-	for _, pol := range nodePolicies {
+	_, node := p.rolePolicies()
+	for _, pol := range node {
 		names = append(names, attachmentName("node", pol))
 	}
 	return names
@@ -74,9 +98,10 @@ func attachmentName(role string, pol policy) resource.Name {
 func (p Params) IAM() []Object {
 	names := p.RoleNames()
 	objs := []Object{p.role(NameClusterRole, names[NameClusterRole], IAMPath, componentClusterRole, "EKS control plane of "+p.ClusterName(), servicePrincipal("eks.amazonaws.com"))}
-	objs = append(objs, p.attachments("cluster", NameClusterRole, componentClusterRole, clusterPolicies)...)
+	clusterPols, nodePols := p.rolePolicies()
+	objs = append(objs, p.attachments("cluster", NameClusterRole, componentClusterRole, clusterPols)...)
 	objs = append(objs, p.role(NameNodeRole, names[NameNodeRole], IAMPath, componentNodeRole, "EKS nodes of "+p.ClusterName(), servicePrincipal("ec2.amazonaws.com")))
-	objs = append(objs, p.attachments("node", NameNodeRole, componentNodeRole, nodePolicies)...)
+	objs = append(objs, p.attachments("node", NameNodeRole, componentNodeRole, nodePols)...)
 	if role, ok := p.argoCDRole(); ok {
 		objs = append(objs, role)
 	}

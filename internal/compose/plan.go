@@ -31,6 +31,9 @@ type Facts struct {
 	Git GitFacts
 	// RepositoryCloneURL is the observed repository's HTTPS clone URL.
 	RepositoryCloneURL string
+	// NodeRoleARN is the observed ARN of the nodes' role, which an Auto
+	// Mode cluster names.
+	NodeRoleARN string
 	// ArgoCDRoleARN is the observed ARN of the role Argo CD assumes in the
 	// team account (ClusterRole mode).
 	ArgoCDRoleARN string
@@ -85,7 +88,7 @@ func (p Params) Plan(f Facts) []Step { return p.PlanFor(f, p.Upgrade(f)) }
 func (p Params) PlanFor(f Facts, up Upgrade) []Step {
 	steps := []Step{
 		{Condition: StepNetwork, Phase: "Network", Objects: p.Network()},
-		{Condition: StepControlPlane, Phase: "ControlPlane", Objects: append(p.IAM(), p.EKS()...)},
+		{Condition: StepControlPlane, Phase: "ControlPlane", Objects: append(p.IAM(), p.EKS(f)...)},
 		{Condition: StepCompute, Phase: "Compute", Objects: p.compute(f, up)},
 	}
 	return append(steps, p.Onboarding(f)...)

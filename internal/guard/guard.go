@@ -14,6 +14,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 	"github.com/eks-gitops/function-eks-gitops/internal/eksversion"
 	"github.com/eks-gitops/function-eks-gitops/internal/netplan"
@@ -29,6 +30,10 @@ type Live struct {
 	ServiceCIDR string
 	// Subnets are the observed subnets by composition resource name.
 	Subnets map[string]Subnet
+	// ComputeMode is the observed cluster's compute mode: AutoMode when
+	// EKS runs its nodes, ManagedNodeGroups otherwise; empty until the
+	// cluster exists.
+	ComputeMode string
 }
 
 // Subnet is an observed subnet.
@@ -57,9 +62,24 @@ func Check(p compose.Params, f compose.Facts, live Live) field.ErrorList {
 		immutable(spec.Child("network", "serviceCidr"), live.ServiceCIDR, p.Spec.Network.ServiceCIDR,
 			"EKS cannot change a cluster's service CIDR; leave the field as it was (or unset, to keep what EKS chose)")
 	}
+	errs = append(errs, computeMode(p, live)...)
 	errs = append(errs, zones(p, live)...)
 	errs = append(errs, pools(p, f)...)
 	return append(errs, version(p, f)...)
+}
+
+// computeMode refuses moving a running cluster into or out of Auto Mode:
+// EKS sets bootstrapSelfManagedAddons only at creation (a change replaces
+// the cluster), and volumes of the EBS CSI add-on's driver
+// (ebs.csi.aws.com) do not move to Auto Mode's (ebs.csi.eks.amazonaws.com).
+func computeMode(p compose.Params, live Live) field.ErrorList {
+	asked := p.Spec.Compute.Mode
+	if live.ComputeMode == "" || (live.ComputeMode == clusterspec.ModeAutoMode) == p.Spec.AutoMode() {
+		return nil
+	}
+	why := "EKS fixes whether it installs its networking, DNS and kube-proxy add-ons (bootstrapSelfManagedAddons) when it creates a cluster, so the provider would replace the cluster, and the volumes of one EBS CSI driver (ebs.csi.aws.com) do not move to Auto Mode's (ebs.csi.eks.amazonaws.com)"
+	return field.ErrorList{field.Forbidden(field.NewPath("spec", "compute", "mode"),
+		fmt.Sprintf("the cluster runs in %s, and this XR asks for %s: %s; keep %s, or create a new XR in %s, move the workloads and their data, then delete this one", live.ComputeMode, asked, why, live.ComputeMode, asked))}
 }
 
 // zones refuses a zone whose subnets would move (a reordered or replaced

@@ -47,6 +47,7 @@ var Fields = [][]string{
 	{"repository", "gitlab"},
 	{"kubernetesProviderConfigRef"},
 	{"teamAccess"},
+	{"compute"},
 }
 
 // Source names the settings object in errors.

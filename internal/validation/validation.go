@@ -110,6 +110,11 @@ func Input(in *v1beta1.Input) field.ErrorList {
 	errs = append(errs, repository(root.Child("repository"), in.Repository)...)
 	errs = append(errs, centralProviderConfigRef(root.Child("kubernetesProviderConfigRef"), in.KubernetesProviderConfigRef)...)
 	errs = append(errs, upgrade(root.Child("upgrade"), in.Upgrade)...)
+	for i, m := range in.Compute.Modes {
+		if !slices.Contains(clusterspec.ComputeModes, m) {
+			errs = append(errs, field.NotSupported(root.Child("compute", "modes").Index(i), m, clusterspec.ComputeModes))
+		}
+	}
 	errs = append(errs, teamAccess(root.Child("teamAccess"), in.TeamAccess)...)
 	ev := root.Child("clusterCreationEvent")
 	if len(validation.IsDNS1123Subdomain(in.ClusterCreationEvent.Name)) > 0 {
@@ -387,6 +392,7 @@ func Spec(xr Composite, s clusterspec.Spec, in *v1beta1.Input, now time.Time) fi
 	errs = append(errs, aws(spec.Child("aws"), s.AWS, in)...)
 	errs = append(errs, version(spec, s, now)...)
 	errs = append(errs, network(spec.Child("network"), s)...)
+	errs = append(errs, compute(spec, s, in)...)
 	errs = append(errs, nodePools(spec.Child("nodePools"), s.NodePools, s.KubernetesVersion)...)
 	errs = append(errs, addons(spec.Child("addons"), s.Addons, s.KubernetesVersion)...)
 	errs = append(errs, confirmRemoval(spec.Child("confirmRemoval"), s)...)
@@ -573,6 +579,35 @@ func nodePools(p *field.Path, pools []clusterspec.NodePool, kubernetesVersion st
 		errs = append(errs, labels(pp.Child("labels"), np.Labels)...)
 		for j, t := range np.Taints {
 			errs = append(errs, taint(pp.Child("taints").Index(j), t)...)
+		}
+	}
+	return errs
+}
+
+// compute checks the compute mode: one the platform allows, and in
+// AutoMode nothing that Auto Mode runs itself.
+func compute(spec *field.Path, s clusterspec.Spec, in *v1beta1.Input) field.ErrorList {
+	mp := spec.Child("compute", "mode")
+	mode := s.Compute.Mode
+	if !slices.Contains(clusterspec.ComputeModes, mode) {
+		return field.ErrorList{field.NotSupported(mp, mode, clusterspec.ComputeModes)}
+	}
+	if !slices.Contains(in.Compute.Modes, mode) {
+		return field.ErrorList{field.Forbidden(mp, fmt.Sprintf("the platform allows %s (compute.modes in its settings), not %s: pick one of those, or ask the platform team to allow %s", strings.Join(in.Compute.Modes, ", "), mode, mode))}
+	}
+	if !s.AutoMode() {
+		return nil
+	}
+	var errs field.ErrorList
+	if len(s.NodePools) > 0 {
+		errs = append(errs, field.Forbidden(spec.Child("nodePools"), "EKS Auto Mode runs the nodes itself (its general-purpose and system node pools), so a cluster in AutoMode has no node groups: remove spec.nodePools, or use compute.mode ManagedNodeGroups"))
+	}
+	if s.Addons.AWSLoadBalancerController {
+		errs = append(errs, field.Forbidden(spec.Child("addons", "awsLoadBalancerController"), "EKS Auto Mode runs load balancing itself (IngressClass controller eks.amazonaws.com/alb, Service loadBalancerClass eks.amazonaws.com/nlb), and a second controller would fight it over the same load balancers: remove the switch"))
+	}
+	for _, a := range slices.Sorted(maps.Keys(s.Addons.Versions)) {
+		if a != addonversion.MetricsServer {
+			errs = append(errs, field.Forbidden(spec.Child("addons", "versions").Key(a), "EKS Auto Mode runs "+a+" itself (or has no need of it), at the version EKS keeps current: remove the pin"))
 		}
 	}
 	return errs

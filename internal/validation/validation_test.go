@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
+	"github.com/eks-gitops/function-eks-gitops/internal/addonversion"
 	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
 	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 )
@@ -72,15 +73,62 @@ func TestSpec(t *testing.T) {
 		// rule is a part of the first error's message that names the rule.
 		rule string
 	}
+	autoMode := func(s *clusterspec.Spec) {
+		s.Compute.Mode, s.NodePools = clusterspec.ModeAutoMode, nil
+	}
+	vpcCNI, _ := addonversion.Default("vpc-cni", "1.35")
 	cases := map[string]struct {
 		reason string
 		xr     Composite
+		// allow are the compute modes the platform allows, if not the
+		// default.
+		allow  []string
 		mutate func(s *clusterspec.Spec)
 		want   want
 	}{
 		"Valid": {
 			reason: "The example spec is valid.",
 			mutate: func(*clusterspec.Spec) {},
+		},
+		"ModeNotAllowed": {
+			reason: "A compute mode the platform has not allowed is refused, naming the ones it allows.",
+			mutate: autoMode,
+			want:   want{fields: []string{"spec.compute.mode"}, rule: "the platform allows ManagedNodeGroups (compute.modes in its settings), not AutoMode"},
+		},
+		"AutoMode": {
+			reason: "Auto Mode without node pools, where the platform allows it, is valid.",
+			allow:  clusterspec.ComputeModes,
+			mutate: func(s *clusterspec.Spec) { autoMode(s); s.Addons.MetricsServer = true },
+		},
+		"AutoModeWithNodePools": {
+			reason: "Auto Mode has no node groups: pools are a mistake to report, not to ignore.",
+			allow:  clusterspec.ComputeModes,
+			mutate: func(s *clusterspec.Spec) { s.Compute.Mode = clusterspec.ModeAutoMode },
+			want:   want{fields: []string{"spec.nodePools"}, rule: "EKS Auto Mode runs the nodes itself"},
+		},
+		"AutoModeWithWhatItRuns": {
+			reason: "A second load balancer controller, or a pin of an add-on Auto Mode runs itself, would fight Auto Mode.",
+			allow:  clusterspec.ComputeModes,
+			mutate: func(s *clusterspec.Spec) {
+				autoMode(s)
+				s.Addons.AWSLoadBalancerController = true
+				s.Addons.Versions = map[string]string{"vpc-cni": vpcCNI}
+			},
+			want: want{fields: []string{"spec.addons.awsLoadBalancerController", "spec.addons.versions[vpc-cni]"}, rule: "EKS Auto Mode runs load balancing itself"},
+		},
+		"ReleaseVersion": {
+			reason: "An Amazon Linux release for the cluster's Kubernetes version may be pinned.",
+			mutate: func(s *clusterspec.Spec) { s.NodePools[0].ReleaseVersion = "1.35.0-20261120" },
+		},
+		"ReleaseVersionOfAnotherMinor": {
+			reason: "An Amazon Linux release of another Kubernetes minor would fail the node group's update at EKS.",
+			mutate: func(s *clusterspec.Spec) { s.NodePools[0].ReleaseVersion = "1.34.2-20261101" },
+			want:   want{fields: []string{"spec.nodePools[0].releaseVersion"}, rule: "is not a release for Kubernetes 1.35"},
+		},
+		"ReleaseVersionInjection": {
+			reason: "A release version is a version, nothing else.",
+			mutate: func(s *clusterspec.Spec) { s.NodePools[0].ReleaseVersion = "1.35.0 --x" },
+			want:   want{fields: []string{"spec.nodePools[0].releaseVersion"}, rule: "must be an EKS AMI release version"},
 		},
 		"AccountIDTooShort": {
 			reason: "An account ID must be exactly 12 digits.",
@@ -503,7 +551,11 @@ func TestSpec(t *testing.T) {
 			if xr.Name == "" {
 				xr.Name = "payments-dev"
 			}
-			errs := Spec(syncedFrom(xr, "payments"), s, validInput(), day)
+			in := validInput()
+			if tc.allow != nil {
+				in.Compute.Modes = tc.allow
+			}
+			errs := Spec(syncedFrom(xr, "payments"), s, in, day)
 			if diff := cmp.Diff(tc.want.fields, errorFields(errs)); diff != "" {
 				t.Fatalf("%s\nSpec(...): -want fields, +got fields:\n%s\nerrors: %v", tc.reason, diff, errs)
 			}

@@ -1181,6 +1181,65 @@ func TestReplaceNodeGroup(t *testing.T) {
 	}
 }
 
+// TestAutoMode: search-prod (example/xr-automode.yaml) converges in EKS Auto
+// Mode: its cluster names the node role's observed ARN, it has no node
+// groups or launch templates and no add-on but metrics-server, and the
+// cluster Secret tells the add-ons' ApplicationSets. Moving it out of Auto
+// Mode is refused, and nothing changes.
+func TestAutoMode(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	defer e.report(ctx, t, teamClusterGVK, "", "search-prod")
+	if err := e.cp.apply(ctx, exampleXR(t, "xr-automode.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.waitReady(ctx, teamClusterGVK, "", "search-prod"); err != nil {
+		t.Fatal(err)
+	}
+	objs := e.composedOf(ctx, t, teamClusterGVK, "", "search-prod")
+	cluster, role := objs["eks-cluster"], objs["iam-role-node"]
+	if cluster == nil || role == nil {
+		t.Fatalf("no cluster or node role among %d composed objects", len(objs))
+	}
+	roleARN, _, _ := unstructured.NestedString(role.Object, "status", "atProvider", "arn")
+	compute, _, _ := unstructured.NestedMap(cluster.Object, "spec", "forProvider", "computeConfig")
+	if compute["nodeRoleArn"] != roleARN || roleARN == "" || compute["enabled"] != true {
+		t.Errorf("computeConfig %v, want enabled with the node role's observed ARN %q", compute, roleARN)
+	}
+	if b, ok, _ := unstructured.NestedBool(cluster.Object, "spec", "forProvider", "bootstrapSelfManagedAddons"); !ok || b {
+		t.Error("the cluster does not set bootstrapSelfManagedAddons: false")
+	}
+	for name, o := range objs {
+		switch kind := o.GetKind(); {
+		case kind == "NodeGroup", kind == "LaunchTemplate", kind == "Addon" && name != "eks-addon-metrics-server":
+			t.Errorf("an Auto Mode cluster has %s %s", kind, name)
+		}
+	}
+	n := namesOf("", "search-prod")
+	secret, err := e.get(ctx, secretGVK, "argocd", n.project+"-cluster")
+	if err != nil {
+		t.Fatalf("no Argo CD cluster Secret: %v", err)
+	}
+	if got := secret.GetLabels()["eks_auto_mode"]; got != "true" {
+		t.Errorf("cluster Secret label eks_auto_mode %q, want true", got)
+	}
+
+	before := e.snapshot(ctx, t, teamClusterGVK, "search-prod")
+	r, _ := e.cp.resource(teamClusterGVK, "")
+	if err := mergePatch(ctx, r, "search-prod", map[string]any{"spec": map[string]any{"compute": map[string]any{"mode": "ManagedNodeGroups"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cp.waitConditionMessage(ctx, teamClusterGVK, "search-prod", "Synced", "False", "the cluster runs in AutoMode, and this XR asks for ManagedNodeGroups", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	after := e.snapshot(ctx, t, teamClusterGVK, "search-prod")
+	if recreated, updated, added, removed := changed(before, after); len(recreated)+len(updated)+len(added)+len(removed) > 0 {
+		t.Errorf("a refused mode change changed recreated %v, updated %v, added %v, removed %v", recreated, updated, added, removed)
+	}
+	if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "search-prod", 3*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestAddons: add-ons switched on and off one at a time.
 func TestAddons(t *testing.T) {
 	ctx, e := suiteWithRBAC(t)

@@ -38,6 +38,7 @@ var managedKinds = []schema.GroupVersionResource{
 	{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Resource: "routetables"},
 	{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Resource: "routes"},
 	{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Resource: "routetableassociations"},
+	{Group: "ec2.aws.m.upbound.io", Version: "v1beta1", Resource: "launchtemplates"},
 	{Group: "iam.aws.m.upbound.io", Version: "v1beta1", Resource: "roles"},
 	{Group: "iam.aws.m.upbound.io", Version: "v1beta1", Resource: "rolepolicyattachments"},
 	{Group: "iam.aws.m.upbound.io", Version: "v1beta1", Resource: "rolepolicies"},

@@ -158,6 +158,11 @@ func inEmulator(ctx context.Context, c awsClients, o *unstructured.Unstructured)
 		if out, err = c.ec2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{Filters: []ec2types.Filter{{Name: aws.String("association.route-table-association-id"), Values: []string{id}}}}); err == nil {
 			return len(out.RouteTables) == 1, nil
 		}
+	case "LaunchTemplate":
+		var out *ec2.DescribeLaunchTemplatesOutput
+		if out, err = c.ec2.DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{LaunchTemplateIds: []string{id}}); err == nil {
+			return len(out.LaunchTemplates) == 1, nil
+		}
 	case "Role":
 		_, err = c.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(id)})
 	case "RolePolicy":

@@ -65,6 +65,7 @@ var scenarios = []scenario{
 	{name: "gitlab-namespaced", xr: "xr-namespaced.yaml", composition: "composition-namespaced.yaml", gitHost: "platform-settings-gitlab.yaml", edit: func(in map[string]any) {
 		in["repository"].(map[string]any)["deletionPolicy"] = "Delete" //nolint:forcetypeassert // Shipped example.
 	}},
+	{name: "automode", xr: "xr-automode.yaml", composition: "composition.yaml"},
 }
 
 func readYAML(dir, name string) (map[string]any, error) {
