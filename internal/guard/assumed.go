@@ -22,6 +22,7 @@ func Assumed(base compose.Params) (Live, compose.Facts) {
 		VPCCIDR:     s.Network.VPCCIDR,
 		ServiceCIDR: s.Network.ServiceCIDR,
 		Subnets:     map[string]Subnet{},
+		ComputeMode: s.Compute.Mode,
 	}
 	if vpc, err := netip.ParsePrefix(s.Network.VPCCIDR); err == nil {
 		for _, z := range base.Zones() {

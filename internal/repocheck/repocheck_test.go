@@ -799,7 +799,7 @@ func TestEditsAgreeWithTheFunction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	guarded := []string{"spec.aws.region", "spec.aws.accountId", "spec.network.vpcCidr", "spec.network.serviceCidr", "spec.kubernetesVersion", "spec.network.zones", "spec.nodePools"}
+	guarded := []string{"spec.aws.region", "spec.aws.accountId", "spec.network.vpcCidr", "spec.network.serviceCidr", "spec.kubernetesVersion", "spec.network.zones", "spec.nodePools", "spec.compute.mode"}
 
 	edits := map[string]func(spec map[string]any){
 		"MemberAdded": func(spec map[string]any) {
@@ -814,6 +814,17 @@ func TestEditsAgreeWithTheFunction(t *testing.T) {
 		"VPCCIDR":      func(spec map[string]any) { spec["network"].(map[string]any)["vpcCidr"] = "10.30.0.0/16" },
 		"ZoneRemoved":  func(spec map[string]any) { spec["network"].(map[string]any)["availabilityZones"] = int64(2) },
 		"PoolReplaced": func(spec map[string]any) { spec["nodePools"] = []any{map[string]any{"name": "batch"}} },
+		"IntoAutoMode": func(spec map[string]any) {
+			spec["compute"] = map[string]any{"mode": "AutoMode"}
+			delete(spec, "nodePools")
+			spec["addons"].(map[string]any)["awsLoadBalancerController"] = false
+		},
+	}
+	// What the function must refuse of each edit, so the comparison below
+	// cannot pass with both silent.
+	refuses := map[string]string{
+		"Downgrade": "spec.kubernetesVersion", "Region": "spec.aws.region", "VPCCIDR": "spec.network.vpcCidr",
+		"ZoneRemoved": "spec.network.zones", "PoolReplaced": "spec.nodePools", "IntoAutoMode": "spec.compute.mode",
 	}
 	for name, edit := range edits {
 		t.Run(name, func(t *testing.T) {
@@ -852,6 +863,9 @@ func TestEditsAgreeWithTheFunction(t *testing.T) {
 				if !slices.Contains(byValidate, fd.Field) {
 					byValidate = append(byValidate, fd.Field)
 				}
+			}
+			if want, ok := refuses[name]; ok && !slices.Contains(byFunction, want) {
+				t.Errorf("the function did not refuse %s: %q", want, fatal)
 			}
 			slices.Sort(byFunction)
 			slices.Sort(byValidate)
