@@ -41,13 +41,42 @@ func allAddons(t *testing.T) (state, *fnv1.RunFunctionResponse) {
 // gitops-bridge metadata with the role ARNs the provider reported.
 func TestEveryAddonGetsItsAccess(t *testing.T) {
 	s, rsp := allAddons(t)
-	labels, annotations := secretMetadata(t, rsp)
-	clusterARN := s.Observed[string(compose.NameCluster)].Object["status"].(map[string]any)["atProvider"].(map[string]any)["arn"].(string)
+	// Karpenter is the one add-on xr-full.yaml cannot have: its pools are
+	// managed node groups. example/xr-karpenter.yaml has it.
+	var full []addoniam.Addon
 	for _, a := range addoniam.All() {
+		if a.Key != addoniam.Karpenter.Key {
+			full = append(full, a)
+		}
+	}
+	labels, annotations := checkAddonAccess(t, s, rsp, "123456789012", full)
+	if annotations["external_dns_domain_filters"] != "checkout.example.com" {
+		t.Errorf("external_dns_domain_filters = %q", annotations["external_dns_domain_filters"])
+	}
+	if labels["enable_aws_ebs_csi_resources"] != "true" {
+		t.Error("the gp3 StorageClass is not asked for")
+	}
+	if v := specVersion(t, rsp, "eks-addon-aws-ebs-csi-driver"); v == "" {
+		t.Error("no EBS CSI driver add-on version")
+	}
+	ks, krsp := convergedState(t, newState(t, "xr-karpenter.yaml", "composition.yaml"))
+	if labels, _ := checkAddonAccess(t, ks, krsp, "210987654321", []addoniam.Addon{addoniam.Karpenter}); labels["enable_cluster_autoscaler"] != "false" {
+		t.Error("a Karpenter cluster asks for cluster-autoscaler")
+	}
+}
+
+// checkAddonAccess checks each add-on's role, policy, association and
+// metadata in a converged response, and returns the cluster Secret's
+// labels and annotations.
+func checkAddonAccess(t *testing.T, s state, rsp *fnv1.RunFunctionResponse, account string, addons []addoniam.Addon) (labels, annotations map[string]string) {
+	t.Helper()
+	labels, annotations = secretMetadata(t, rsp)
+	clusterARN := s.Observed[string(compose.NameCluster)].Object["status"].(map[string]any)["atProvider"].(map[string]any)["arn"].(string)
+	for _, a := range addons {
 		role := desiredObject(t, rsp, string(compose.NameAddonRole(a)))
 		trust := role["spec"].(map[string]any)["forProvider"].(map[string]any)["assumeRolePolicy"].(string)
 		wantTrust := `{"Statement":[{"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"ArnEquals":{"aws:SourceArn":"` + clusterARN +
-			`"},"StringEquals":{"aws:SourceAccount":"123456789012"}},"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"}}],"Version":"2012-10-17"}`
+			`"},"StringEquals":{"aws:SourceAccount":"` + account + `"}},"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"}}],"Version":"2012-10-17"}`
 		if trust != wantTrust {
 			t.Errorf("%s role trusts %s, want only EKS Pod Identity for cluster %s", a.Name, trust, clusterARN)
 		}
@@ -80,15 +109,7 @@ func TestEveryAddonGetsItsAccess(t *testing.T) {
 			t.Errorf("label enable_%s = %q, want true", a.Key, labels["enable_"+a.Key])
 		}
 	}
-	if annotations["external_dns_domain_filters"] != "checkout.example.com" {
-		t.Errorf("external_dns_domain_filters = %q", annotations["external_dns_domain_filters"])
-	}
-	if labels["enable_aws_ebs_csi_resources"] != "true" {
-		t.Error("the gp3 StorageClass is not asked for")
-	}
-	if v := specVersion(t, rsp, "eks-addon-aws-ebs-csi-driver"); v == "" {
-		t.Error("no EBS CSI driver add-on version")
-	}
+	return labels, annotations
 }
 
 // TestSwitchingAnAddonOffRemovesOnlyItsAccess: the role, policy,

@@ -8,6 +8,7 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
+	"github.com/eks-gitops/function-eks-gitops/internal/addoniam"
 	"github.com/eks-gitops/function-eks-gitops/internal/addonversion"
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 	"github.com/eks-gitops/function-eks-gitops/internal/eksversion"
@@ -64,6 +65,38 @@ func TestDayTwoEdits(t *testing.T) {
 				s.XR["spec"].(map[string]any)["addons"].(map[string]any)["awsLoadBalancerController"] = false
 			},
 			refused: []string{"spec.compute.mode", "the cluster runs in ManagedNodeGroups, and this XR asks for AutoMode", "bootstrapSelfManagedAddons"},
+		},
+		"ToKarpenter": {
+			reason: "Moving to Karpenter is staged: Karpenter's resources and the system node group come, and the pool's node group and launch template stay while Karpenter takes over.",
+			base:   def,
+			edit: func(s *state) {
+				set(s.XR, "spec.compute", map[string]any{"mode": "Karpenter"})
+			},
+			check: func(t *testing.T, converged, rsp *fnv1.RunFunctionResponse) {
+				t.Helper()
+				for _, n := range []string{string(compose.NameKarpenterQueue), string(compose.NameKarpenterNodeRole), string(compose.NameAddonRole(addoniam.Karpenter)), string(compose.NameLaunchTemplate("system"))} {
+					if _, ok := rsp.GetDesired().GetResources()[n]; !ok {
+						t.Errorf("%s is not declared", n)
+					}
+				}
+			},
+		},
+		"ToKarpenterConfirmed": {
+			reason: "Once the team confirms Karpenter serves the pool, its node group and launch template go.",
+			base:   def,
+			edit: func(s *state) {
+				set(s.XR, "spec.compute", map[string]any{"mode": "Karpenter"})
+				set(s.XR, "spec.confirmRemoval.nodePools", []any{"general"})
+			},
+			drops: func(n string) bool {
+				return strings.HasPrefix(n, compose.NodeGroupPrefix+"general-") || n == string(compose.NameLaunchTemplate("general"))
+			},
+		},
+		"OutOfKarpenter": {
+			reason:  "Leaving Karpenter would orphan the nodes it launched.",
+			base:    base{"xr-karpenter.yaml", "composition.yaml", "1.35"},
+			edit:    func(s *state) { set(s.XR, "spec.compute", map[string]any{"mode": "ManagedNodeGroups"}) },
+			refused: []string{"spec.compute.mode", "the cluster runs in Karpenter, and this XR asks for ManagedNodeGroups"},
 		},
 		"OutOfAutoMode": {
 			reason:  "A running Auto Mode cluster cannot move to managed node groups, for the same reasons.",

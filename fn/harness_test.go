@@ -41,6 +41,7 @@ var examples = []example{
 	{name: "gitlab", xr: "xr.yaml", composition: "composition.yaml", gitHost: "platform-settings-gitlab.yaml"},
 	{name: "gitlab-namespaced", xr: "xr-namespaced.yaml", composition: "composition-namespaced.yaml", gitHost: "platform-settings-gitlab.yaml"},
 	{name: "automode", xr: "xr-automode.yaml", composition: "composition.yaml"},
+	{name: "karpenter", xr: "xr-karpenter.yaml", composition: "composition.yaml"},
 }
 
 // newExampleState is an example's first state.

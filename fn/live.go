@@ -39,9 +39,14 @@ func liveOf(observed map[string]*fnv1.Resource) guard.Live {
 	}
 	if cluster != nil {
 		l.ComputeMode = clusterspec.ModeManagedNodeGroups
-		if valueAt(cluster, "spec", "forProvider", "computeConfig", "enabled").GetBoolValue() ||
-			valueAt(cluster, "status", "atProvider", "computeConfig", "enabled").GetBoolValue() {
+		_, karpenter := observed[string(compose.NameKarpenterQueue)]
+		switch {
+		case valueAt(cluster, "spec", "forProvider", "computeConfig", "enabled").GetBoolValue() ||
+			valueAt(cluster, "status", "atProvider", "computeConfig", "enabled").GetBoolValue():
 			l.ComputeMode = clusterspec.ModeAutoMode
+		case karpenter:
+			// Karpenter's interruption queue exists only in Karpenter mode.
+			l.ComputeMode = clusterspec.ModeKarpenter
 		}
 		l.ServiceCIDR = stringAt(cluster, "spec", "forProvider", "kubernetesNetworkConfig", "serviceIpv4Cidr")
 		if l.ServiceCIDR == "" {
@@ -177,8 +182,15 @@ func retiredNodeGroups(plan *compiledPlan, observed map[string]*fnv1.Resource, i
 			continue
 		}
 		o := observed[name].GetResource()
-		replacement, ok := current[stringAt(o, "metadata", "labels", compose.LabelNodePool)]
-		if !ok || isReady[replacement] {
+		pool := stringAt(o, "metadata", "labels", compose.LabelNodePool)
+		replacement, ok := current[pool]
+		until := ""
+		switch {
+		case ok && !isReady[replacement]:
+			until = string(replacement) + " is ready"
+		case !ok && plan.handedOver[pool]:
+			until = "spec.confirmRemoval.nodePools names pool " + pool + ", which Karpenter now serves"
+		default:
 			continue
 		}
 		ready := fnv1.Ready_READY_FALSE
@@ -186,7 +198,17 @@ func retiredNodeGroups(plan *compiledPlan, observed map[string]*fnv1.Resource, i
 			ready = fnv1.Ready_READY_TRUE
 		}
 		desired[name] = &fnv1.Resource{Resource: declaredPart(o), Ready: ready}
-		kept = append(kept, name+" until "+string(replacement)+" is ready")
+		kept = append(kept, name+" until "+until)
+		// The launch template it launches from stays with it: a pool
+		// Karpenter took over has none in the plan.
+		lt := string(compose.NameLaunchTemplate(pool))
+		if _, planned := plan.bodies[resource.Name(lt)]; !planned && observed[lt] != nil && desired[lt] == nil {
+			ltReady := fnv1.Ready_READY_FALSE
+			if isReady[resource.Name(lt)] {
+				ltReady = fnv1.Ready_READY_TRUE
+			}
+			desired[lt] = &fnv1.Resource{Resource: declaredPart(observed[lt].GetResource()), Ready: ltReady}
+		}
 	}
 	return kept
 }

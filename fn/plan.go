@@ -69,6 +69,9 @@ type compiledPlan struct {
 	ids map[resource.Name]objectID
 	// nodeGroupID is what a node group of any generation is.
 	nodeGroupID objectID
+	// handedOver are the pools whose managed node groups stay while
+	// Karpenter takes them over (compose.Params.HandedOverPools).
+	handedOver map[string]bool
 }
 
 // MemoryBytes estimates the memory the plan holds, which the plan cache
@@ -85,6 +88,7 @@ func compile(p compose.Params, f compose.Facts, up compose.Upgrade) (*compiledPl
 		sizes:       map[resource.Name]int{},
 		ids:         map[resource.Name]objectID{},
 		nodeGroupID: objectID{gk: schema.FromAPIVersionAndKind(compose.NodeGroupAPIVersion, compose.NodeGroupKind).GroupKind(), namespace: p.Namespace()},
+		handedOver:  p.HandedOverPools(),
 	}
 	var names []string
 	for i, s := range plan {

@@ -407,7 +407,7 @@ type Compute struct {
 	// ManagedNodeGroups only.
 	// +optional
 	// +listType=set
-	// +kubebuilder:validation:items:Enum=ManagedNodeGroups;AutoMode
+	// +kubebuilder:validation:items:Enum=ManagedNodeGroups;AutoMode;Karpenter
 	Modes []string `json:"modes,omitempty"`
 }
 

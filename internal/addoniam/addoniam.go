@@ -74,11 +74,17 @@ var (
 		Key: "cluster_autoscaler", Name: "cluster-autoscaler",
 		Namespace: "kube-system", ServiceAccount: "cluster-autoscaler-sa",
 	}
+	// Karpenter's chart defaults to kube-system and a service account named
+	// after the release.
+	Karpenter = Addon{
+		Key: "karpenter", Name: "karpenter",
+		Namespace: "kube-system", ServiceAccount: "karpenter",
+	}
 )
 
 // All are every add-on, in the order they are composed.
 func All() []Addon {
-	return []Addon{EBSCSIDriver, LoadBalancerController, ExternalDNS, CertManager, ExternalSecrets, ClusterAutoscaler}
+	return []Addon{EBSCSIDriver, LoadBalancerController, ExternalDNS, CertManager, ExternalSecrets, ClusterAutoscaler, Karpenter}
 }
 
 // Scope is what an add-on's policy is narrowed to.
@@ -93,6 +99,12 @@ type Scope struct {
 	// SecretPrefix is the name prefix of the Secrets Manager secrets and
 	// Parameter Store parameters external-secrets may read, ending in "/".
 	SecretPrefix string
+	// KarpenterQueueARN is Karpenter's interruption queue, and
+	// KarpenterNodeRoleARN and KarpenterInstanceProfileARN the role and
+	// instance profile of the nodes it launches.
+	KarpenterQueueARN           string
+	KarpenterNodeRoleARN        string
+	KarpenterInstanceProfileARN string
 }
 
 // Document is an IAM policy document.
@@ -130,6 +142,8 @@ func (a Addon) Policy(s Scope) string {
 		st = externalSecrets(s)
 	case ClusterAutoscaler.Key:
 		st = clusterAutoscaler(s)
+	case Karpenter.Key:
+		st = karpenter(s)
 	default:
 		return ""
 	}
@@ -264,6 +278,135 @@ func clusterAutoscaler(s Scope) []Statement {
 	}
 }
 
+// karpenter follows Karpenter's v1 reference controller policy (its
+// getting-started CloudFormation template): instances, fleets, launch
+// templates and their volumes and interfaces only with the cluster's
+// ownership tag and a NodePool's tag, deletion only of what carries both,
+// reads in the cluster's region. The instance profile is the function's,
+// so the statements that let Karpenter make its own are left out.
+func karpenter(s Scope) []Statement {
+	ec2 := func(types ...string) []string {
+		out := make([]string, len(types))
+		for i, t := range types {
+			out[i] = "arn:" + s.Partition + ":ec2:" + s.Region + ":*:" + t + "/*"
+		}
+		return out
+	}
+	owned := "kubernetes.io/cluster/" + s.ClusterName
+	launched := ec2("fleet", "instance", "volume", "network-interface", "launch-template", "spot-instances-request")
+	return []Statement{
+		{
+			Sid:      "AllowScopedEC2InstanceAccessActions",
+			Effect:   "Allow",
+			Action:   []string{"ec2:RunInstances", "ec2:CreateFleet"},
+			Resource: append([]string{"arn:" + s.Partition + ":ec2:" + s.Region + "::image/*", "arn:" + s.Partition + ":ec2:" + s.Region + "::snapshot/*"}, ec2("security-group", "subnet", "capacity-reservation")...),
+		},
+		{
+			Sid:      "AllowScopedEC2LaunchTemplateAccessActions",
+			Effect:   "Allow",
+			Action:   []string{"ec2:RunInstances", "ec2:CreateFleet"},
+			Resource: ec2("launch-template"),
+			Condition: map[string]map[string]any{
+				"StringEquals": {"aws:ResourceTag/" + owned: "owned"},
+				"StringLike":   {"aws:ResourceTag/karpenter.sh/nodepool": "*"},
+			},
+		},
+		{
+			Sid:      "AllowScopedEC2InstanceActionsWithTags",
+			Effect:   "Allow",
+			Action:   []string{"ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"},
+			Resource: launched,
+			Condition: map[string]map[string]any{
+				"StringEquals": {"aws:RequestTag/" + owned: "owned", "aws:RequestTag/eks:eks-cluster-name": s.ClusterName},
+				"StringLike":   {"aws:RequestTag/karpenter.sh/nodepool": "*"},
+			},
+		},
+		{
+			Sid:      "AllowScopedResourceCreationTagging",
+			Effect:   "Allow",
+			Action:   []string{"ec2:CreateTags"},
+			Resource: launched,
+			Condition: map[string]map[string]any{
+				"StringEquals": {
+					"aws:RequestTag/" + owned: "owned", "aws:RequestTag/eks:eks-cluster-name": s.ClusterName,
+					"ec2:CreateAction": []string{"RunInstances", "CreateFleet", "CreateLaunchTemplate"},
+				},
+				"StringLike": {"aws:RequestTag/karpenter.sh/nodepool": "*"},
+			},
+		},
+		{
+			Sid:      "AllowScopedResourceTagging",
+			Effect:   "Allow",
+			Action:   []string{"ec2:CreateTags"},
+			Resource: ec2("instance"),
+			Condition: map[string]map[string]any{
+				"StringEquals":              {"aws:ResourceTag/" + owned: "owned"},
+				"StringLike":                {"aws:ResourceTag/karpenter.sh/nodepool": "*"},
+				"StringEqualsIfExists":      {"aws:RequestTag/eks:eks-cluster-name": s.ClusterName},
+				"ForAllValues:StringEquals": {"aws:TagKeys": []string{"eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"}},
+			},
+		},
+		{
+			Sid:      "AllowScopedDeletion",
+			Effect:   "Allow",
+			Action:   []string{"ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"},
+			Resource: ec2("instance", "launch-template"),
+			Condition: map[string]map[string]any{
+				"StringEquals": {"aws:ResourceTag/" + owned: "owned"},
+				"StringLike":   {"aws:ResourceTag/karpenter.sh/nodepool": "*"},
+			},
+		},
+		{
+			Sid:    "AllowRegionalReadActions",
+			Effect: "Allow",
+			Action: []string{
+				"ec2:DescribeAvailabilityZones", "ec2:DescribeImages", "ec2:DescribeInstances",
+				"ec2:DescribeInstanceTypeOfferings", "ec2:DescribeInstanceTypes", "ec2:DescribeLaunchTemplates",
+				"ec2:DescribeSecurityGroups", "ec2:DescribeSpotPriceHistory", "ec2:DescribeSubnets",
+			},
+			Resource:  []string{Wildcard},
+			Condition: map[string]map[string]any{"StringEquals": {"aws:RequestedRegion": s.Region}},
+		},
+		{
+			Sid:      "AllowSSMReadActions",
+			Effect:   "Allow",
+			Action:   []string{"ssm:GetParameter"},
+			Resource: []string{"arn:" + s.Partition + ":ssm:" + s.Region + "::parameter/aws/service/*"},
+		},
+		{
+			Sid:      "AllowPricingReadActions",
+			Effect:   "Allow",
+			Action:   []string{"pricing:GetProducts"},
+			Resource: []string{Wildcard},
+		},
+		{
+			Sid:      "AllowInterruptionQueueActions",
+			Effect:   "Allow",
+			Action:   []string{"sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"},
+			Resource: []string{s.KarpenterQueueARN},
+		},
+		{
+			Sid:       "AllowPassingInstanceRole",
+			Effect:    "Allow",
+			Action:    []string{"iam:PassRole"},
+			Resource:  []string{s.KarpenterNodeRoleARN},
+			Condition: map[string]map[string]any{"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}, //nolint:gosec // A condition key, not a credential.
+		},
+		{
+			Sid:      "AllowInstanceProfileReadActions",
+			Effect:   "Allow",
+			Action:   []string{"iam:GetInstanceProfile"},
+			Resource: []string{s.KarpenterInstanceProfileARN},
+		},
+		{
+			Sid:      "AllowAPIServerEndpointDiscovery",
+			Effect:   "Allow",
+			Action:   []string{"eks:DescribeCluster"},
+			Resource: []string{"arn:" + s.Partition + ":eks:" + s.Region + ":" + s.AccountID + ":cluster/" + s.ClusterName},
+		},
+	}
+}
+
 // WildcardOnly are the actions of these policies that support no
 // resource-level permissions (the Service Authorization Reference lists no
 // resource type for them), so "*" is the narrowest resource they take.
@@ -279,4 +422,12 @@ var WildcardOnly = map[string]bool{
 	"ec2:DescribeInstanceTypes":                    true,
 	"ec2:DescribeLaunchTemplateVersions":           true,
 	"ec2:GetInstanceTypesFromInstanceRequirements": true,
+	"ec2:DescribeAvailabilityZones":                true,
+	"ec2:DescribeInstances":                        true,
+	"ec2:DescribeInstanceTypeOfferings":            true,
+	"ec2:DescribeLaunchTemplates":                  true,
+	"ec2:DescribeSecurityGroups":                   true,
+	"ec2:DescribeSpotPriceHistory":                 true,
+	"ec2:DescribeSubnets":                          true,
+	"pricing:GetProducts":                          true,
 }

@@ -17,6 +17,10 @@ var scope = Scope{
 	ClusterName:   "payments-prod-0123456789abcdef",
 	HostedZoneIDs: []string{"Z2ZONEB", "Z1ZONEA"},
 	SecretPrefix:  "payments/payments-prod-0123456789abcdef/",
+
+	KarpenterQueueARN:           "arn:aws:sqs:eu-west-1:111122223333:payments-prod-0123456789abcdef-karpenter",
+	KarpenterNodeRoleARN:        "arn:aws:iam::111122223333:role/eks-gitops/payments-prod-0123456789abcdef-karpenter-node",
+	KarpenterInstanceProfileARN: "arn:aws:iam::111122223333:instance-profile/eks-gitops/payments-prod-0123456789abcdef-karpenter-node",
 }
 
 // grants are every action a policy allows, with the resources it allows it on.
@@ -115,6 +119,37 @@ func TestPoliciesGrantOnlyWhatIsListed(t *testing.T) {
 			"ec2:DescribeLaunchTemplateVersions":              star,
 			"ec2:GetInstanceTypesFromInstanceRequirements":    star,
 		}},
+		"karpenter launches, tags and terminates in the cluster's region, reads its queue, passes its node role": {Karpenter, map[string][]string{
+			"ec2:RunInstances":                  append(append([]string{}, karpenterLaunched...), karpenterSources...),
+			"ec2:CreateFleet":                   append(append([]string{}, karpenterLaunched...), karpenterSources...),
+			"ec2:CreateLaunchTemplate":          karpenterLaunched,
+			"ec2:CreateTags":                    karpenterLaunched,
+			"ec2:TerminateInstances":            {"arn:aws:ec2:eu-west-1:*:instance/*", "arn:aws:ec2:eu-west-1:*:launch-template/*"},
+			"ec2:DeleteLaunchTemplate":          {"arn:aws:ec2:eu-west-1:*:instance/*", "arn:aws:ec2:eu-west-1:*:launch-template/*"},
+			"ec2:DescribeAvailabilityZones":     star,
+			"ec2:DescribeImages":                star,
+			"ec2:DescribeInstances":             star,
+			"ec2:DescribeInstanceTypeOfferings": star,
+			"ec2:DescribeInstanceTypes":         star,
+			"ec2:DescribeLaunchTemplates":       star,
+			"ec2:DescribeSecurityGroups":        star,
+			"ec2:DescribeSpotPriceHistory":      star,
+			"ec2:DescribeSubnets":               star,
+			"ssm:GetParameter":                  {"arn:aws:ssm:eu-west-1::parameter/aws/service/*"},
+			"pricing:GetProducts":               star,
+			"sqs:DeleteMessage":                 {scope.KarpenterQueueARN},
+			"sqs:GetQueueUrl":                   {scope.KarpenterQueueARN},
+			"sqs:ReceiveMessage":                {scope.KarpenterQueueARN},
+			"iam:PassRole":                      {scope.KarpenterNodeRoleARN},
+			"iam:GetInstanceProfile":            {scope.KarpenterInstanceProfileARN},
+			"eks:DescribeCluster":               {"arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod-0123456789abcdef"},
+		}},
+	}
+	for _, want := range cases {
+		for a := range want.want {
+			slices.Sort(want.want[a])
+			want.want[a] = slices.Compact(want.want[a])
+		}
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -131,9 +166,46 @@ func TestPoliciesGrantOnlyWhatIsListed(t *testing.T) {
 	}
 }
 
+var (
+	karpenterLaunched = []string{
+		"arn:aws:ec2:eu-west-1:*:fleet/*", "arn:aws:ec2:eu-west-1:*:instance/*", "arn:aws:ec2:eu-west-1:*:volume/*",
+		"arn:aws:ec2:eu-west-1:*:network-interface/*", "arn:aws:ec2:eu-west-1:*:launch-template/*", "arn:aws:ec2:eu-west-1:*:spot-instances-request/*",
+	}
+	karpenterSources = []string{
+		"arn:aws:ec2:eu-west-1::image/*", "arn:aws:ec2:eu-west-1::snapshot/*", "arn:aws:ec2:eu-west-1:*:security-group/*",
+		"arn:aws:ec2:eu-west-1:*:subnet/*", "arn:aws:ec2:eu-west-1:*:capacity-reservation/*",
+	}
+)
+
 // TestPoliciesKeepTheirConditions: conditions that narrow a grant to the
 // cluster's own resources are part of the contract.
 func TestPoliciesKeepTheirConditions(t *testing.T) {
+	k := Karpenter.Policy(scope)
+	for _, want := range []string{
+		// Launches and deletions only of what carries the cluster's
+		// ownership tag and a NodePool's: never another cluster's nodes.
+		`"aws:RequestTag/kubernetes.io/cluster/payments-prod-0123456789abcdef":"owned"`,
+		`"aws:ResourceTag/kubernetes.io/cluster/payments-prod-0123456789abcdef":"owned"`,
+		`"aws:RequestTag/karpenter.sh/nodepool":"*"`,
+		`"aws:ResourceTag/karpenter.sh/nodepool":"*"`,
+		`"aws:RequestedRegion":"eu-west-1"`,
+		`"iam:PassedToService":"ec2.amazonaws.com"`,
+	} {
+		if !strings.Contains(k, want) {
+			t.Errorf("karpenter policy lacks the condition %s:\n%s", want, k)
+		}
+	}
+	var doc Document
+	if err := json.Unmarshal([]byte(k), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range doc.Statement {
+		for _, a := range st.Action {
+			if (a == "ec2:TerminateInstances" || a == "ec2:DeleteLaunchTemplate") && st.Condition["StringEquals"] == nil {
+				t.Errorf("%s: %s without the cluster's ownership condition", st.Sid, a)
+			}
+		}
+	}
 	ca := ClusterAutoscaler.Policy(scope)
 	if !strings.Contains(ca, `"aws:ResourceTag/k8s.io/cluster-autoscaler/payments-prod-0123456789abcdef":"owned"`) {
 		t.Errorf("cluster-autoscaler may scale Auto Scaling groups that are not the cluster's:\n%s", ca)
@@ -152,7 +224,10 @@ func TestTwoClustersShareNoGrant(t *testing.T) {
 	other := scope
 	other.ClusterName = "payments-prod-fedcba9876543210"
 	other.SecretPrefix = "payments/payments-prod-fedcba9876543210/"
-	for _, a := range []Addon{ExternalSecrets, ClusterAutoscaler} {
+	other.KarpenterQueueARN = "arn:aws:sqs:eu-west-1:111122223333:payments-prod-fedcba9876543210-karpenter"
+	other.KarpenterNodeRoleARN = "arn:aws:iam::111122223333:role/eks-gitops/payments-prod-fedcba9876543210-karpenter-node"
+	other.KarpenterInstanceProfileARN = "arn:aws:iam::111122223333:instance-profile/eks-gitops/payments-prod-fedcba9876543210-karpenter-node"
+	for _, a := range []Addon{ExternalSecrets, ClusterAutoscaler, Karpenter} {
 		mine, theirs := grants(t, a.Policy(scope)), grants(t, a.Policy(other))
 		for action, res := range mine {
 			for _, r := range res {

@@ -46,6 +46,8 @@ var targets = map[string]target{
 	"policyArn":            {"iam.aws", "Policy"},
 	"principalArn":         {"eks.aws", "AccessEntry"},
 	"groupName":            {"cognitoidp.aws", "UserGroup"},
+	"queueUrl":             {"sqs.aws", "Queue"},
+	"rule":                 {"cloudwatchevents.aws", "Rule"},
 	"projectId":            {"projects.gitlab", "Project"},
 	"teamId":               {"team.github", "Team"},
 	"repositoryId":         {"repo.github", "Repository"},

@@ -38,17 +38,41 @@ const (
 const (
 	ModeManagedNodeGroups = "ManagedNodeGroups"
 	ModeAutoMode          = "AutoMode"
+	ModeKarpenter         = "Karpenter"
 )
 
 // ComputeModes are the compute modes, the default first.
-var ComputeModes = []string{ModeManagedNodeGroups, ModeAutoMode}
+var ComputeModes = []string{ModeManagedNodeGroups, ModeAutoMode, ModeKarpenter}
 
 // AutoMode reports whether EKS Auto Mode runs the cluster's nodes.
 func (s Spec) AutoMode() bool { return s.Compute.Mode == ModeAutoMode }
 
+// Karpenter reports whether Karpenter provisions the nodes of the pools.
+func (s Spec) Karpenter() bool { return s.Compute.Mode == ModeKarpenter }
+
+// SystemPoolName is the managed node group Karpenter itself runs on, in
+// Karpenter mode; no team pool may take the name there.
+const SystemPoolName = "system"
+
+// SystemPool is the managed node group Karpenter and the cluster's
+// critical add-ons run on in Karpenter mode: two nodes of the default type,
+// tainted so that only what tolerates CriticalAddonsOnly (Karpenter's and
+// CoreDNS's charts do) lands there.
+func SystemPool() NodePool {
+	minSize, maxSize := int32(2), int32(3)
+	return NodePool{
+		Name: SystemPoolName, MinSize: &minSize, MaxSize: &maxSize,
+		Labels: map[string]string{"eks-gitops.dev/system": "true"},
+		Taints: []Taint{{Key: "CriticalAddonsOnly", Value: "true", Effect: "NO_SCHEDULE"}},
+	}.withDefaults()
+}
+
 // Autoscaled reports whether any node pool is autoscaled, which gives the
 // cluster the cluster-autoscaler's AWS access.
 func (s Spec) Autoscaled() bool {
+	if s.Karpenter() {
+		return false
+	}
 	for _, p := range s.NodePools {
 		if p.Autoscaled {
 			return true

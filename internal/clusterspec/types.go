@@ -43,8 +43,9 @@ type Spec struct {
 	//
 	// +kubebuilder:default={}
 	Compute Compute `json:"compute,omitempty"`
-	// Managed node groups, one per pool. Defaults to one pool named
-	// "default". In AutoMode there are none: EKS runs the nodes.
+	// Node pools: a managed node group each, or in Karpenter mode a
+	// Karpenter NodePool each. Defaults to one pool named "default". In
+	// AutoMode there are none: EKS runs the nodes.
 	//
 	// +kubebuilder:validation:MaxItems=20
 	NodePools []NodePool `json:"nodePools,omitempty"`
@@ -73,13 +74,14 @@ type Spec struct {
 type Compute struct {
 	// ManagedNodeGroups (default): EKS managed node groups, one per pool.
 	// AutoMode: EKS Auto Mode runs the nodes, their networking, storage
-	// and load balancing; spec.nodePools stays empty. Only the modes the
+	// and load balancing; spec.nodePools stays empty. Karpenter: Karpenter
+	// provisions each pool's nodes (a Karpenter NodePool per pool), and
+	// runs on a small managed node group named system. Only the modes the
 	// platform allows (compute.modes in its settings) are accepted. A
-	// running cluster cannot move into or out of AutoMode: EKS fixes
-	// bootstrapSelfManagedAddons at creation, and volumes of the EBS CSI
-	// add-on do not move to Auto Mode's storage driver.
+	// running cluster cannot move into or out of AutoMode, nor out of
+	// Karpenter; ManagedNodeGroups to Karpenter is staged (docs/compute.md).
 	//
-	// +kubebuilder:validation:Enum=ManagedNodeGroups;AutoMode
+	// +kubebuilder:validation:Enum=ManagedNodeGroups;AutoMode;Karpenter
 	// +kubebuilder:default=ManagedNodeGroups
 	Mode string `json:"mode,omitempty"`
 }

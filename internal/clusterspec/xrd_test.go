@@ -66,3 +66,44 @@ func dig(t *testing.T, v any, path ...any) any {
 	}
 	return v
 }
+
+// TestComputeModesAreTheSchemas: the modes the function knows are the enum
+// of spec.compute.mode in the XRD and of compute.modes in the Input's CRD,
+// whose markers repeat them.
+func TestComputeModesAreTheSchemas(t *testing.T) {
+	read := func(path ...string) map[string]any {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(append([]string{"..", ".."}, path...)...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var x map[string]any
+		if err := yaml.Unmarshal(b, &x); err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	schema := func(x map[string]any) map[string]any {
+		return dig(t, x, "spec", "versions", 0, "schema", "openAPIV3Schema", "properties").(map[string]any)
+	}
+	enums := map[string]any{
+		"XRD spec.compute.mode": dig(t, schema(read("example", "xrd.yaml")), "spec", "properties", "compute", "properties", "mode", "enum"),
+		"Input compute.modes[]": dig(t, schema(read("package", "input", "eksgitops.fn.crossplane.io_inputs.yaml")), "compute", "properties", "modes", "items", "enum"),
+		"XRD default":           []any{dig(t, schema(read("example", "xrd.yaml")), "spec", "properties", "compute", "properties", "mode", "default")},
+	}
+	want := make([]any, len(ComputeModes))
+	for i, m := range ComputeModes {
+		want[i] = m
+	}
+	for where, got := range enums {
+		if where == "XRD default" {
+			if fmt.Sprint(got) != fmt.Sprint([]any{ModeManagedNodeGroups}) {
+				t.Errorf("%s is %v, want %s", where, got, ModeManagedNodeGroups)
+			}
+			continue
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s enum is %v, want %v (ComputeModes)", where, got, want)
+		}
+	}
+}

@@ -40,6 +40,7 @@ func (p Params) AddonsWithAccess() []addoniam.Addon {
 		addoniam.CertManager.Key:            a.CertManager,
 		addoniam.ExternalSecrets.Key:        a.ExternalSecrets,
 		addoniam.ClusterAutoscaler.Key:      p.Spec.Autoscaled(),
+		addoniam.Karpenter.Key:              p.Spec.Karpenter(),
 	}
 	var out []addoniam.Addon
 	for _, ad := range addoniam.All() {
@@ -73,10 +74,10 @@ func (p Params) addonScope() addoniam.Scope {
 	for i, z := range p.Spec.Addons.HostedZones {
 		zones[i] = z.ID
 	}
-	return addoniam.Scope{
+	return p.karpenterScope(addoniam.Scope{
 		Partition: p.Partition(), Region: p.Spec.AWS.Region, AccountID: p.Spec.AWS.AccountID,
 		ClusterName: p.ClusterName(), HostedZoneIDs: zones, SecretPrefix: p.SecretPrefix(),
-	}
+	})
 }
 
 // addonAccess returns, for each add-on with AWS access, its role (trusting
@@ -174,6 +175,11 @@ func (p Params) addonMetadata(f Facts, labels, annotations map[string]string) {
 			annotations["external_dns_domain_filters"] = strings.Join(p.domains(), ",")
 		case addoniam.ExternalSecrets.Key:
 			annotations["external_secrets_secret_prefix"] = p.SecretPrefix()
+		case addoniam.Karpenter.Key:
+			annotations["karpenter_sqs_queue_name"] = p.KarpenterQueueName()
+			annotations["karpenter_node_iam_role_name"] = p.KarpenterNodeRoleName()
+			annotations["karpenter_node_instance_profile_name"] = p.KarpenterNodeRoleName()
+			annotations["karpenter_node_pools"] = p.KarpenterNodePools()
 		}
 	}
 }

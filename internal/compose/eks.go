@@ -159,8 +159,9 @@ func (p Params) compute(f Facts, up Upgrade) []Object {
 		updateConfig["maxUnavailable"] = *upd.MaxUnavailable
 	}
 	var objs []Object
-	nodeGroups := make([]resource.Name, 0, len(p.Spec.NodePools))
-	for i, pool := range p.Spec.NodePools {
+	pools := p.ManagedPools()
+	nodeGroups := make([]resource.Name, 0, len(pools))
+	for i, pool := range pools {
 		ref := up.nodeGroups[i]
 		name, awsName := ref.Resource, ref.AWS
 		nodeGroups = append(nodeGroups, name)
@@ -232,6 +233,7 @@ func (p Params) compute(f Facts, up Upgrade) []Object {
 		objs = append(objs, p.addon(a, p.addonVersionFor(a, up.AddonMinor, f), requires))
 	}
 	objs = append(objs, p.addonAccess()...)
+	objs = append(objs, p.karpenter()...)
 	return append(objs, p.argoCDAccess()...)
 }
 

@@ -74,9 +74,9 @@ func derivedNames(p Params) map[string]string {
 		switch kind {
 		case "UserGroup":
 			add("aws/cognito-group", fp["name"].(string))
-		case "LaunchTemplate":
-			// Named in forProvider; its external name is the ID EC2 gives.
-			add("aws/launch-template", fp["name"].(string))
+		case "LaunchTemplate", "Queue":
+			// Named in forProvider; the external name is the ID AWS gives.
+			add("aws/"+kind+"-name", fp["name"].(string))
 		}
 	}
 	add("argocd/cluster-name", p.ProjectName())
@@ -133,6 +133,9 @@ var (
 	codeCommitName   = regexp.MustCompile(`^[\w.-]+$`)
 	cognitoGroupName = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`)
 	dnsLabel         = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	// SQS CreateQueue and EventBridge PutRule.
+	sqsName        = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	eventsRuleName = regexp.MustCompile(`^[.\-_A-Za-z0-9]+$`)
 	// EC2 CreateLaunchTemplate: 3-128 of these.
 	launchTemplateName = regexp.MustCompile(`^[a-zA-Z0-9().\/_-]{3,}$`)
 )
@@ -159,6 +162,9 @@ func TestHashedNamesFitEveryLimit(t *testing.T) {
 			"Argo CD cluster name": {p.ProjectName(), 63, dnsLabel},
 			"add-on IAM role":      {p.AddonRoleName(addoniam.ClusterAutoscaler), 64, iamName},
 			"launch template":      {p.LaunchTemplateName(p.Spec.NodePools[0].Name), 128, launchTemplateName},
+			"Karpenter node role":  {p.KarpenterNodeRoleName(), 64, iamName},
+			"Karpenter queue":      {p.KarpenterQueueName(), 80, sqsName},
+			"EventBridge rule":     {p.KarpenterRuleName("rebalance"), 64, eventsRuleName},
 		}
 		legacy := p
 		legacy.Scheme = naming.Legacy

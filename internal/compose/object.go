@@ -29,6 +29,8 @@ const (
 	apiEC2        = "ec2.aws.m.upbound.io/v1beta1"
 	apiIAM        = "iam.aws.m.upbound.io/v1beta1"
 	apiEKS        = "eks.aws.m.upbound.io/v1beta1"
+	apiSQS        = "sqs.aws.m.upbound.io/v1beta1"
+	apiEvents     = "cloudwatchevents.aws.m.upbound.io/v1beta1"
 	apiCognito    = "cognitoidp.aws.m.upbound.io/v1beta1"
 	apiCodeCommit = "codecommit.aws.m.upbound.io/v1beta1"
 )

@@ -155,7 +155,7 @@ func (p Params) Upgrade(f Facts) Upgrade {
 	to := p.Spec.KubernetesVersion
 	u := Upgrade{To: to, NodeGroupVersions: map[resource.Name]string{}, AddonMinor: to}
 	var current []resource.Name
-	for _, pool := range p.Spec.NodePools {
+	for _, pool := range p.ManagedPools() {
 		ref := p.NodeGroupOf(pool, f)
 		u.nodeGroups = append(u.nodeGroups, ref)
 		current = append(current, ref.Resource)

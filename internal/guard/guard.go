@@ -74,6 +74,10 @@ func Check(p compose.Params, f compose.Facts, live Live) field.ErrorList {
 // (ebs.csi.aws.com) do not move to Auto Mode's (ebs.csi.eks.amazonaws.com).
 func computeMode(p compose.Params, live Live) field.ErrorList {
 	asked := p.Spec.Compute.Mode
+	if live.ComputeMode == clusterspec.ModeKarpenter && !p.Spec.Karpenter() && !p.Spec.AutoMode() {
+		return field.ErrorList{field.Forbidden(field.NewPath("spec", "compute", "mode"),
+			fmt.Sprintf("the cluster runs in Karpenter, and this XR asks for %s: the nodes Karpenter launched would outlive their controller, its queue and its role, unmanaged; keep Karpenter, or create a new XR in %s, move the workloads, then delete this one", asked, asked))}
+	}
 	if live.ComputeMode == "" || (live.ComputeMode == clusterspec.ModeAutoMode) == p.Spec.AutoMode() {
 		return nil
 	}
@@ -138,7 +142,7 @@ func zones(p compose.Params, live Live) field.ErrorList {
 func pools(p compose.Params, f compose.Facts) field.ErrorList {
 	var errs field.ErrorList
 	asked := map[string]bool{}
-	for _, pool := range p.Spec.NodePools {
+	for _, pool := range append(p.ManagedPools(), p.Spec.NodePools...) {
 		asked[pool.Name] = true
 	}
 	nodes := map[string]int64{}

@@ -171,6 +171,21 @@ func (p Provider) atProvider(kind, name, extName, region string, fp map[string]a
 		at["status"] = "ACTIVE"
 		at["platformVersion"] = "eks.1"
 		at["id"] = extName
+	case "Queue":
+		n, _ := fp["name"].(string)
+		extName = fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", region, p.AccountID, n)
+		at["url"] = extName
+		at["arn"] = arn("sqs", n)
+	case "QueuePolicy":
+		extName = "https://sqs." + region + ".amazonaws.com/" + p.AccountID + "/" + h[:12]
+	case "InstanceProfile":
+		path, _ := fp["path"].(string)
+		at["arn"] = fmt.Sprintf("arn:%s:iam::%s:instance-profile%s%s", p.Partition, p.AccountID, path, extName)
+		at["uniqueId"] = "AIPA" + strings.ToUpper(h[:17])
+	case "Rule":
+		at["arn"] = arn("events", "rule/"+extName)
+	case "Target":
+		extName = "default/" + h[:12] + "/KarpenterInterruptionQueueTarget"
 	case "LaunchTemplate":
 		extName = "lt-" + h[:17]
 		at["arn"] = arn("ec2", "launch-template/"+extName)

@@ -814,6 +814,8 @@ func TestEditsAgreeWithTheFunction(t *testing.T) {
 		"VPCCIDR":      func(spec map[string]any) { spec["network"].(map[string]any)["vpcCidr"] = "10.30.0.0/16" },
 		"ZoneRemoved":  func(spec map[string]any) { spec["network"].(map[string]any)["availabilityZones"] = int64(2) },
 		"PoolReplaced": func(spec map[string]any) { spec["nodePools"] = []any{map[string]any{"name": "batch"}} },
+		// Staged, not refused: the pools' node groups stay until confirmed.
+		"ToKarpenter": func(spec map[string]any) { spec["compute"] = map[string]any{"mode": "Karpenter"} },
 		"IntoAutoMode": func(spec map[string]any) {
 			spec["compute"] = map[string]any{"mode": "AutoMode"}
 			delete(spec, "nodePools")

@@ -595,6 +595,9 @@ func compute(spec *field.Path, s clusterspec.Spec, in *v1beta1.Input) field.Erro
 	if !slices.Contains(in.Compute.Modes, mode) {
 		return field.ErrorList{field.Forbidden(mp, fmt.Sprintf("the platform allows %s (compute.modes in its settings), not %s: pick one of those, or ask the platform team to allow %s", strings.Join(in.Compute.Modes, ", "), mode, mode))}
 	}
+	if s.Karpenter() {
+		return karpenterPools(spec.Child("nodePools"), s)
+	}
 	if !s.AutoMode() {
 		return nil
 	}
@@ -608,6 +611,27 @@ func compute(spec *field.Path, s clusterspec.Spec, in *v1beta1.Input) field.Erro
 	for _, a := range slices.Sorted(maps.Keys(s.Addons.Versions)) {
 		if a != addonversion.MetricsServer {
 			errs = append(errs, field.Forbidden(spec.Child("addons", "versions").Key(a), "EKS Auto Mode runs "+a+" itself (or has no need of it), at the version EKS keeps current: remove the pin"))
+		}
+	}
+	return errs
+}
+
+// karpenterPools refuses what a Karpenter NodePool cannot be: the name of
+// the system node group Karpenter runs on, a pool a cluster autoscaler
+// would scale beside Karpenter, or a pin of an AMI release (Karpenter
+// follows the EC2NodeClass's AMI alias).
+func karpenterPools(p *field.Path, s clusterspec.Spec) field.ErrorList {
+	var errs field.ErrorList
+	for i, np := range s.NodePools {
+		pp := p.Index(i)
+		if np.Name == clusterspec.SystemPoolName {
+			errs = append(errs, field.Forbidden(pp.Child("name"), "in Karpenter mode the managed node group Karpenter runs on is named "+clusterspec.SystemPoolName+": name the pool otherwise"))
+		}
+		if np.Autoscaled {
+			errs = append(errs, field.Forbidden(pp.Child("autoscaled"), "Karpenter scales the pool; a cluster autoscaler beside it would fight it: remove autoscaled"))
+		}
+		if np.ReleaseVersion != "" {
+			errs = append(errs, field.Forbidden(pp.Child("releaseVersion"), "Karpenter nodes follow the AMI of the platform's EC2NodeClass, not a managed node group's release: remove the pin"))
 		}
 	}
 	return errs

@@ -116,6 +116,22 @@ func TestSpec(t *testing.T) {
 			},
 			want: want{fields: []string{"spec.addons.awsLoadBalancerController", "spec.addons.versions[vpc-cni]"}, rule: "EKS Auto Mode runs load balancing itself"},
 		},
+		"Karpenter": {
+			reason: "Karpenter with the team's pools, where the platform allows it, is valid.",
+			allow:  clusterspec.ComputeModes,
+			mutate: func(s *clusterspec.Spec) { s.Compute.Mode = clusterspec.ModeKarpenter },
+		},
+		"KarpenterPoolsThatCannotBe": {
+			reason: "In Karpenter mode the system pool's name is taken, a cluster autoscaler would fight Karpenter, and an AMI release pin means nothing to it.",
+			allow:  clusterspec.ComputeModes,
+			mutate: func(s *clusterspec.Spec) {
+				s.Compute.Mode = clusterspec.ModeKarpenter
+				s.NodePools[0].Name = "system"
+				s.NodePools[0].Autoscaled = true
+				s.NodePools[0].ReleaseVersion = "1.35.0-20261120"
+			},
+			want: want{fields: []string{"spec.nodePools[0].name", "spec.nodePools[0].autoscaled", "spec.nodePools[0].releaseVersion"}, rule: "the managed node group Karpenter runs on is named system"},
+		},
 		"ReleaseVersion": {
 			reason: "An Amazon Linux release for the cluster's Kubernetes version may be pinned.",
 			mutate: func(s *clusterspec.Spec) { s.NodePools[0].ReleaseVersion = "1.35.0-20261120" },

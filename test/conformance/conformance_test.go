@@ -20,11 +20,13 @@ import (
 	"time"
 
 	pkobject "github.com/crossplane-contrib/provider-kubernetes/apis/namespaced/object/v1alpha1"
+	cloudwatchevents "github.com/upbound/provider-aws/v2/apis/namespaced/cloudwatchevents/v1beta1"
 	codecommit "github.com/upbound/provider-aws/v2/apis/namespaced/codecommit/v1beta1"
 	cognitoidp "github.com/upbound/provider-aws/v2/apis/namespaced/cognitoidp/v1beta1"
 	ec2 "github.com/upbound/provider-aws/v2/apis/namespaced/ec2/v1beta1"
 	eks "github.com/upbound/provider-aws/v2/apis/namespaced/eks/v1beta1"
 	iam "github.com/upbound/provider-aws/v2/apis/namespaced/iam/v1beta1"
+	sqs "github.com/upbound/provider-aws/v2/apis/namespaced/sqs/v1beta1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	storagev1 "k8s.io/api/storage/v1"
@@ -43,7 +45,7 @@ func scheme(t *testing.T) *runtime.Scheme {
 	t.Helper()
 	s := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{
-		ec2.AddToScheme, iam.AddToScheme, eks.AddToScheme, cognitoidp.AddToScheme, codecommit.AddToScheme,
+		ec2.AddToScheme, iam.AddToScheme, eks.AddToScheme, cognitoidp.AddToScheme, codecommit.AddToScheme, sqs.AddToScheme, cloudwatchevents.AddToScheme,
 		corev1.AddToScheme, rbacv1.AddToScheme, pkobject.SchemeBuilder.AddToScheme,
 	} {
 		if err := add(s); err != nil {
@@ -546,21 +548,28 @@ func TestValidateAddonApplicationSets(t *testing.T) {
 		}
 	}
 
-	// The full example's converged cluster Secret.
-	var labels, annotations map[string]any
+	// The full example's converged cluster Secret, and the Karpenter
+	// example's for the one add-on the full example cannot have.
+	var labels, annotations, karpenterLabels, karpenterAnnotations map[string]any
 	for _, r := range renderAll(t) {
 		o := r.object
-		if o["kind"] != "Secret" || !strings.Contains(r.where, "full") {
+		if o["kind"] != "Secret" {
 			continue
 		}
 		md := o["metadata"].(map[string]any)
 		l, _ := md["labels"].(map[string]any)
-		if l["argocd.argoproj.io/secret-type"] == "cluster" && l["enable_external_dns"] == "true" {
+		if l["argocd.argoproj.io/secret-type"] != "cluster" {
+			continue
+		}
+		switch {
+		case strings.Contains(r.where, "full") && l["enable_external_dns"] == "true":
 			labels, annotations = l, md["annotations"].(map[string]any)
+		case strings.Contains(r.where, "karpenter") && l["enable_karpenter"] == "true":
+			karpenterLabels, karpenterAnnotations = l, md["annotations"].(map[string]any)
 		}
 	}
-	if labels == nil {
-		t.Fatal("no cluster Secret with every add-on enabled in the full example's rendering")
+	if labels == nil || karpenterLabels == nil {
+		t.Fatal("no cluster Secret with every add-on enabled in the full and the Karpenter examples' renderings")
 	}
 	annotationRef := regexp.MustCompile(`index \.metadata\.annotations "([a-z0-9_]+)"`)
 	selected := 0
@@ -571,6 +580,10 @@ func TestValidateAddonApplicationSets(t *testing.T) {
 		b, err := yaml.Marshal(a)
 		if err != nil {
 			t.Fatal(err)
+		}
+		labels, annotations := labels, annotations
+		if strings.Contains(string(b), "enable_karpenter") {
+			labels, annotations = karpenterLabels, karpenterAnnotations
 		}
 		for _, m := range annotationRef.FindAllStringSubmatch(string(b), -1) {
 			if _, ok := annotations[m[1]]; !ok {
@@ -586,8 +599,8 @@ func TestValidateAddonApplicationSets(t *testing.T) {
 			selected++
 		}
 	}
-	if selected != 6 {
-		t.Errorf("%d ApplicationSets select a cluster by its enable_ label, want 6", selected)
+	if selected != 7 {
+		t.Errorf("%d ApplicationSets select a cluster by its enable_ label, want 7", selected)
 	}
 }
 

@@ -1240,6 +1240,55 @@ func TestAutoMode(t *testing.T) {
 	}
 }
 
+// TestKarpenter: ml-prod (example/xr-karpenter.yaml) converges in Karpenter
+// mode: the system node group only, Karpenter's node role, instance
+// profile, EC2_LINUX access entry, interruption queue and its four rules,
+// and the cluster Secret carries the metadata Karpenter's ApplicationSet
+// reads, the team's pools among it.
+func TestKarpenter(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	defer e.report(ctx, t, teamClusterGVK, "", "ml-prod")
+	if err := e.cp.apply(ctx, exampleXR(t, "xr-karpenter.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.waitReady(ctx, teamClusterGVK, "", "ml-prod"); err != nil {
+		t.Fatal(err)
+	}
+	objs := e.composedOf(ctx, t, teamClusterGVK, "", "ml-prod")
+	kinds := map[string]int{}
+	for name, o := range objs {
+		kinds[o.GetKind()]++
+		if o.GetKind() == "NodeGroup" && !strings.HasPrefix(name, "eks-nodegroup-system-") {
+			t.Errorf("a Karpenter cluster has node group %s", name)
+		}
+	}
+	for kind, want := range map[string]int{"NodeGroup": 1, "Queue": 1, "QueuePolicy": 1, "Rule": 4, "Target": 4, "InstanceProfile": 1} {
+		if kinds[kind] != want {
+			t.Errorf("%d %s, want %d", kinds[kind], kind, want)
+		}
+	}
+	entry := objs["eks-access-entry-karpenter-node"]
+	if typ, _, _ := unstructured.NestedString(entry.Object, "spec", "forProvider", "type"); typ != "EC2_LINUX" {
+		t.Errorf("Karpenter's node access entry has type %q, want EC2_LINUX", typ)
+	}
+	n := namesOf("", "ml-prod")
+	secret, err := e.get(ctx, secretGVK, "argocd", n.project+"-cluster")
+	if err != nil {
+		t.Fatalf("no Argo CD cluster Secret: %v", err)
+	}
+	if got := secret.GetLabels()["enable_karpenter"]; got != "true" {
+		t.Errorf("enable_karpenter %q", got)
+	}
+	queue, _, _ := unstructured.NestedString(objs["sqs-queue-karpenter"].Object, "spec", "forProvider", "name")
+	a := secret.GetAnnotations()
+	if a["karpenter_sqs_queue_name"] != queue || !strings.Contains(a["karpenter_node_pools"], `"name":"general"`) || a["karpenter_iam_role_arn"] == "" {
+		t.Errorf("cluster Secret's Karpenter metadata: %v", a)
+	}
+	if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "ml-prod", 3*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestAddons: add-ons switched on and off one at a time.
 func TestAddons(t *testing.T) {
 	ctx, e := suiteWithRBAC(t)

@@ -66,6 +66,7 @@ var scenarios = []scenario{
 		in["repository"].(map[string]any)["deletionPolicy"] = "Delete" //nolint:forcetypeassert // Shipped example.
 	}},
 	{name: "automode", xr: "xr-automode.yaml", composition: "composition.yaml"},
+	{name: "karpenter", xr: "xr-karpenter.yaml", composition: "composition.yaml"},
 }
 
 func readYAML(dir, name string) (map[string]any, error) {
