@@ -805,11 +805,15 @@ func (cp *controlPlane) installConfiguration(ctx context.Context) error {
 		o, err := cp.dyn.Resource(schema.GroupVersionResource{Group: "pkg.crossplane.io", Version: "v1", Resource: strings.ToLower(kind) + "s"}).Get(ctx, name, metav1.GetOptions{})
 		return err == nil && conditionStatus(o, "Installed") == "True" && conditionStatus(o, "Healthy") == "True"
 	}
-	want := map[string]string{
-		"configuration-eks-gitops": "Configuration", functionName: "Function",
-		"upbound-provider-aws-ec2": "Provider", "upbound-provider-aws-iam": "Provider", "upbound-provider-aws-eks": "Provider",
-		"upbound-provider-aws-cognitoidp": "Provider", "upbound-provider-aws-codecommit": "Provider",
-		"crossplane-contrib-provider-kubernetes": "Provider",
+	// The Configuration and every provider it depends on, by the names
+	// Crossplane gives the packages it installs.
+	want := map[string]string{"configuration-eks-gitops": "Configuration", functionName: "Function"}
+	deps, err := configurationProviders()
+	if err != nil {
+		return err
+	}
+	for _, d := range deps {
+		want[d] = "Provider"
 	}
 	return poll(ctx, 3*time.Minute, 500*time.Millisecond, "the Configuration and its dependencies Healthy", func() (bool, error) {
 		if _, err := cp.playRuntime(ctx); err != nil {
@@ -847,4 +851,34 @@ func mergePatch(ctx context.Context, r dynamic.ResourceInterface, name string, p
 	}
 	_, err = r.Patch(ctx, name, types.MergePatchType, b, metav1.PatchOptions{FieldManager: "e2e-provider"}, sub...)
 	return err
+}
+
+// configurationProviders are the names Crossplane gives the providers the
+// Configuration package depends on (package/configuration/crossplane.yaml):
+// the package's path without the registry, "/" made "-".
+func configurationProviders() ([]string, error) {
+	b, err := os.ReadFile(filepath.Join(root, "package", "configuration", "crossplane.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var meta struct {
+		Spec struct {
+			DependsOn []struct {
+				Kind    string `json:"kind"`
+				Package string `json:"package"`
+			} `json:"dependsOn"`
+		} `json:"spec"`
+	}
+	if err := yaml.Unmarshal(b, &meta); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, d := range meta.Spec.DependsOn {
+		if d.Kind != "Provider" {
+			continue
+		}
+		_, path, _ := strings.Cut(d.Package, "/")
+		out = append(out, strings.ReplaceAll(path, "/", "-"))
+	}
+	return out, nil
 }

@@ -163,6 +163,8 @@ func inEmulator(ctx context.Context, c awsClients, o *unstructured.Unstructured)
 		if out, err = c.ec2.DescribeLaunchTemplates(ctx, &ec2.DescribeLaunchTemplatesInput{LaunchTemplateIds: []string{id}}); err == nil {
 			return len(out.LaunchTemplates) == 1, nil
 		}
+	case "InstanceProfile":
+		_, err = c.iam.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String(id)})
 	case "Role":
 		_, err = c.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(id)})
 	case "RolePolicy":

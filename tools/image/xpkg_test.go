@@ -253,6 +253,8 @@ func TestConfigurationPackage(t *testing.T) {
 		"Provider xpkg.upbound.io/upbound/provider-aws-eks",
 		"Provider xpkg.upbound.io/upbound/provider-aws-cognitoidp",
 		"Provider xpkg.upbound.io/upbound/provider-aws-codecommit",
+		"Provider xpkg.upbound.io/upbound/provider-aws-sqs",
+		"Provider xpkg.upbound.io/upbound/provider-aws-cloudwatchevents",
 		"Provider xpkg.crossplane.io/crossplane-contrib/provider-kubernetes >=v1.2.0, <v1.3.0",
 	} {
 		found := false
