@@ -630,8 +630,9 @@ func TestChange(t *testing.T) {
 	edit(map[string]any{"nodePools": pools})
 	after = waitFor("the batch node group", hasPrefix("eks-nodegroup-batch"))
 	recreated, updated, added, removed = changed(before, after)
-	if len(recreated) > 0 || len(removed) > 0 || len(updated) > 0 || len(added) != 1 || !strings.HasPrefix(added[0], "eks-nodegroup-batch-") {
-		t.Errorf("adding a node pool: recreated %v, removed %v, updated %v, added %v; want only the new node group", recreated, removed, updated, added)
+	slices.Sort(added)
+	if len(recreated) > 0 || len(removed) > 0 || len(updated) > 0 || len(added) != 2 || added[0] != "ec2-launch-template-batch" || !strings.HasPrefix(added[1], "eks-nodegroup-batch-") {
+		t.Errorf("adding a node pool: recreated %v, removed %v, updated %v, added %v; want only the new launch template and node group", recreated, removed, updated, added)
 	}
 
 	before = after
@@ -1181,6 +1182,24 @@ func TestReplaceNodeGroup(t *testing.T) {
 	}
 }
 
+// converge applies a cluster-scoped example XR, waits for it to be Ready
+// and returns what it composed, by composition resource name, and its
+// Argo CD cluster Secret.
+func (e *env) converge(ctx context.Context, t *testing.T, file, name string) (map[string]*unstructured.Unstructured, *unstructured.Unstructured) {
+	t.Helper()
+	if err := e.cp.apply(ctx, exampleXR(t, file)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.waitReady(ctx, teamClusterGVK, "", name); err != nil {
+		t.Fatal(err)
+	}
+	secret, err := e.get(ctx, secretGVK, "argocd", namesOf("", name).project+"-cluster")
+	if err != nil {
+		t.Fatalf("no Argo CD cluster Secret: %v", err)
+	}
+	return e.composedOf(ctx, t, teamClusterGVK, "", name), secret
+}
+
 // TestAutoMode: search-prod (example/xr-automode.yaml) converges in EKS Auto
 // Mode: its cluster names the node role's observed ARN, it has no node
 // groups or launch templates and no add-on but metrics-server, and the
@@ -1189,13 +1208,7 @@ func TestReplaceNodeGroup(t *testing.T) {
 func TestAutoMode(t *testing.T) {
 	ctx, e := suiteWithRBAC(t)
 	defer e.report(ctx, t, teamClusterGVK, "", "search-prod")
-	if err := e.cp.apply(ctx, exampleXR(t, "xr-automode.yaml")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.waitReady(ctx, teamClusterGVK, "", "search-prod"); err != nil {
-		t.Fatal(err)
-	}
-	objs := e.composedOf(ctx, t, teamClusterGVK, "", "search-prod")
+	objs, secret := e.converge(ctx, t, "xr-automode.yaml", "search-prod")
 	cluster, role := objs["eks-cluster"], objs["iam-role-node"]
 	if cluster == nil || role == nil {
 		t.Fatalf("no cluster or node role among %d composed objects", len(objs))
@@ -1213,11 +1226,6 @@ func TestAutoMode(t *testing.T) {
 		case kind == "NodeGroup", kind == "LaunchTemplate", kind == "Addon" && name != "eks-addon-metrics-server":
 			t.Errorf("an Auto Mode cluster has %s %s", kind, name)
 		}
-	}
-	n := namesOf("", "search-prod")
-	secret, err := e.get(ctx, secretGVK, "argocd", n.project+"-cluster")
-	if err != nil {
-		t.Fatalf("no Argo CD cluster Secret: %v", err)
 	}
 	if got := secret.GetLabels()["eks_auto_mode"]; got != "true" {
 		t.Errorf("cluster Secret label eks_auto_mode %q, want true", got)
@@ -1248,13 +1256,7 @@ func TestAutoMode(t *testing.T) {
 func TestKarpenter(t *testing.T) {
 	ctx, e := suiteWithRBAC(t)
 	defer e.report(ctx, t, teamClusterGVK, "", "ml-prod")
-	if err := e.cp.apply(ctx, exampleXR(t, "xr-karpenter.yaml")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.waitReady(ctx, teamClusterGVK, "", "ml-prod"); err != nil {
-		t.Fatal(err)
-	}
-	objs := e.composedOf(ctx, t, teamClusterGVK, "", "ml-prod")
+	objs, secret := e.converge(ctx, t, "xr-karpenter.yaml", "ml-prod")
 	kinds := map[string]int{}
 	for name, o := range objs {
 		kinds[o.GetKind()]++
@@ -1270,11 +1272,6 @@ func TestKarpenter(t *testing.T) {
 	entry := objs["eks-access-entry-karpenter-node"]
 	if typ, _, _ := unstructured.NestedString(entry.Object, "spec", "forProvider", "type"); typ != "EC2_LINUX" {
 		t.Errorf("Karpenter's node access entry has type %q, want EC2_LINUX", typ)
-	}
-	n := namesOf("", "ml-prod")
-	secret, err := e.get(ctx, secretGVK, "argocd", n.project+"-cluster")
-	if err != nil {
-		t.Fatalf("no Argo CD cluster Secret: %v", err)
 	}
 	if got := secret.GetLabels()["enable_karpenter"]; got != "true" {
 		t.Errorf("enable_karpenter %q", got)

@@ -162,6 +162,53 @@ func TestClusterAsEKSDescribesIt(t *testing.T) {
 	}
 }
 
+// TestAutoModeCluster: an Auto Mode cluster is described with its compute,
+// storage and load balancing settings, and one with them apart is refused
+// as EKS refuses it.
+func TestAutoModeCluster(t *testing.T) {
+	ctx := context.Background()
+	c := eks.NewFromConfig(config("444455556666"))
+	create := func(name string, storage bool) error {
+		_, err := c.CreateCluster(ctx, &eks.CreateClusterInput{
+			Name: aws.String(name), RoleArn: aws.String("arn:aws:iam::444455556666:role/eks"),
+			ResourcesVpcConfig:         &ekstypes.VpcConfigRequest{SubnetIds: []string{"subnet-1", "subnet-2"}},
+			AccessConfig:               &ekstypes.CreateAccessConfigRequest{AuthenticationMode: ekstypes.AuthenticationModeApi},
+			BootstrapSelfManagedAddons: aws.Bool(false),
+			ComputeConfig: &ekstypes.ComputeConfigRequest{
+				Enabled: aws.Bool(true), NodePools: []string{"general-purpose", "system"},
+				NodeRoleArn: aws.String("arn:aws:iam::444455556666:role/eks-gitops/auto-node"),
+			},
+			StorageConfig:           &ekstypes.StorageConfigRequest{BlockStorage: &ekstypes.BlockStorage{Enabled: aws.Bool(storage)}},
+			KubernetesNetworkConfig: &ekstypes.KubernetesNetworkConfigRequest{ElasticLoadBalancing: &ekstypes.ElasticLoadBalancing{Enabled: aws.Bool(true)}},
+		})
+		return err
+	}
+	if err := create("auto-apart", false); code(err) != "InvalidParameterException" {
+		t.Errorf("compute and load balancing without block storage: %v, want InvalidParameterException", err)
+	}
+	if _, err := c.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("auto-apart")}); code(err) != "ResourceNotFoundException" {
+		t.Errorf("the refused cluster exists: %v", err)
+	}
+	if err := create("auto", true); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String("auto")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := out.Cluster
+	if cl.ComputeConfig == nil || !aws.ToBool(cl.ComputeConfig.Enabled) || aws.ToString(cl.ComputeConfig.NodeRoleArn) != "arn:aws:iam::444455556666:role/eks-gitops/auto-node" ||
+		!slices.Equal(cl.ComputeConfig.NodePools, []string{"general-purpose", "system"}) {
+		t.Errorf("computeConfig %+v", cl.ComputeConfig)
+	}
+	if cl.StorageConfig == nil || cl.StorageConfig.BlockStorage == nil || !aws.ToBool(cl.StorageConfig.BlockStorage.Enabled) {
+		t.Errorf("storageConfig %+v", cl.StorageConfig)
+	}
+	if n := cl.KubernetesNetworkConfig; n == nil || n.ElasticLoadBalancing == nil || !aws.ToBool(n.ElasticLoadBalancing.Enabled) {
+		t.Errorf("kubernetesNetworkConfig %+v", n)
+	}
+}
+
 func TestAddons(t *testing.T) {
 	ctx := context.Background()
 	c := eks.NewFromConfig(config("444455556666"))

@@ -31,6 +31,42 @@ type clusterExtra struct {
 	upgradePolicy map[string]any
 	zonalShift    map[string]any
 	version       string
+	// autoMode are EKS Auto Mode's settings: computeConfig, storageConfig,
+	// kubernetesNetworkConfig.elasticLoadBalancing and
+	// bootstrapSelfManagedAddons, as CreateCluster was given them.
+	autoMode autoModeSettings
+}
+
+// autoModeSettings are a cluster's EKS Auto Mode settings, which moto
+// drops.
+type autoModeSettings struct {
+	ComputeConfig              map[string]any `json:"computeConfig,omitempty"`
+	StorageConfig              map[string]any `json:"storageConfig,omitempty"`
+	KubernetesNetworkConfig    map[string]any `json:"kubernetesNetworkConfig,omitempty"`
+	BootstrapSelfManagedAddons *bool          `json:"bootstrapSelfManagedAddons,omitempty"`
+}
+
+// enabled reports whether a setting's path holds enabled: true.
+func enabled(m map[string]any, path ...string) bool {
+	for _, p := range path[:len(path)-1] {
+		m, _ = m[p].(map[string]any)
+	}
+	b, _ := m[path[len(path)-1]].(bool)
+	return b
+}
+
+// check refuses what EKS refuses of Auto Mode's settings: compute, block
+// storage and load balancing on apart, and compute without a node role.
+func (a autoModeSettings) check() string {
+	compute, storage, lb := enabled(a.ComputeConfig, "enabled"), enabled(a.StorageConfig, "blockStorage", "enabled"), enabled(a.KubernetesNetworkConfig, "elasticLoadBalancing", "enabled")
+	if compute != storage || compute != lb {
+		return "For EKS Auto Mode, please ensure that the following capabilities are either all enabled or all disabled: computeConfig.enabled, kubernetesNetworkConfig.elasticLoadBalancing.enabled, and storageConfig.blockStorage.enabled"
+	}
+	pools, _ := a.ComputeConfig["nodePools"].([]any)
+	if role, _ := a.ComputeConfig["nodeRoleArn"].(string); compute && len(pools) > 0 && role == "" {
+		return "nodeRoleArn is required when nodePools are specified in computeConfig"
+	}
+	return ""
 }
 
 type addon struct {
@@ -169,6 +205,7 @@ type clusterSettings struct {
 	AccessConfig  map[string]any `json:"accessConfig"`
 	UpgradePolicy map[string]any `json:"upgradePolicy"`
 	ZonalShift    map[string]any `json:"zonalShiftConfig"`
+	autoModeSettings
 }
 
 // forwardCluster reads a cluster request's settings and passes the request
@@ -193,6 +230,13 @@ func (s *Server) forwardCluster(w http.ResponseWriter, r *http.Request) (cluster
 
 func (s *Server) createCluster(q *request) {
 	w, c := q.w, q.c
+	var settings clusterSettings
+	if json.Unmarshal(q.body, &settings) == nil {
+		if msg := settings.check(); msg != "" {
+			restError(w, http.StatusBadRequest, "InvalidParameterException", msg)
+			return
+		}
+	}
 	in, rp, ok := s.forwardCluster(w, q.r)
 	if !ok {
 		return
@@ -209,6 +253,7 @@ func (s *Server) createCluster(q *request) {
 			x.upgradePolicy[k] = v
 		}
 		x.zonalShift = in.ZonalShift
+		x.autoMode = in.autoModeSettings
 		s.mu.Unlock()
 	}
 	s.writeCluster(w, rp, clusterKey{c.account, c.region, in.Name})
@@ -244,6 +289,19 @@ func (s *Server) writeCluster(w http.ResponseWriter, rp reply, k clusterKey) {
 	}
 	if x.version != "" {
 		cl["version"] = x.version
+	}
+	if a := x.autoMode; a.ComputeConfig != nil {
+		cl["computeConfig"] = a.ComputeConfig
+		cl["storageConfig"] = a.StorageConfig
+		network, _ := cl["kubernetesNetworkConfig"].(map[string]any)
+		if network == nil {
+			network = map[string]any{}
+		}
+		network["elasticLoadBalancing"] = a.KubernetesNetworkConfig["elasticLoadBalancing"]
+		cl["kubernetesNetworkConfig"] = network
+	}
+	if a := x.autoMode; a.BootstrapSelfManagedAddons != nil {
+		cl["bootstrapSelfManagedAddons"] = *a.BootstrapSelfManagedAddons
 	}
 	s.mu.Unlock()
 	if vpc, ok := cl["resourcesVpcConfig"].(map[string]any); ok {
