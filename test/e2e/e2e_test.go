@@ -1243,9 +1243,7 @@ func TestAutoMode(t *testing.T) {
 	if recreated, updated, added, removed := changed(before, after); len(recreated)+len(updated)+len(added)+len(removed) > 0 {
 		t.Errorf("a refused mode change changed recreated %v, updated %v, added %v, removed %v", recreated, updated, added, removed)
 	}
-	if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "search-prod", 3*time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	// TestDelete deletes it with the others.
 }
 
 // TestKarpenter: ml-prod (example/xr-karpenter.yaml) converges in Karpenter
@@ -1281,9 +1279,7 @@ func TestKarpenter(t *testing.T) {
 	if a["karpenter_sqs_queue_name"] != queue || !strings.Contains(a["karpenter_node_pools"], `"name":"general"`) || a["karpenter_iam_role_arn"] == "" {
 		t.Errorf("cluster Secret's Karpenter metadata: %v", a)
 	}
-	if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "ml-prod", 3*time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	// TestDelete deletes it with the others.
 }
 
 // TestAddons: add-ons switched on and off one at a time.
@@ -1446,6 +1442,8 @@ func TestDelete(t *testing.T) {
 	all := []xrRef{
 		{teamClusterGVK, "", "payments-dev"}, {teamClusterGVK, "", "search-dev"}, {nsTeamClusterGVK, "team-analytics", "analytics-dev"},
 		{teamClusterGVK, "", "ledger-gh"}, {teamClusterGVK, "", "ledger-cc"}, {nsTeamClusterGVK, gitLabTeamNamespace, "insights-gl"},
+		// The compute modes' clusters (TestAutoMode, TestKarpenter).
+		{teamClusterGVK, "", "search-prod"}, {teamClusterGVK, "", "ml-prod"},
 	}
 	for _, team := range teams {
 		all = append(all, xrRef{teamClusterGVK, "", team + "-prod"})
