@@ -7,7 +7,6 @@ import (
 
 	"github.com/eks-gitops/function-eks-gitops/internal/addoniam"
 	"github.com/eks-gitops/function-eks-gitops/internal/addonversion"
-	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 )
 
 // NameAddonRole is the composition resource name of an add-on's IAM role.
@@ -54,13 +53,7 @@ func (p Params) AddonsWithAccess() []addoniam.Addon {
 // AddonRoleName is the AWS name of an add-on's role. These roles are new
 // for every XR, so even a Legacy XR's are named from the hashed base and
 // live under IAMPath: no name of an earlier version must be kept.
-func (p Params) AddonRoleName(a addoniam.Addon) string {
-	base := p.ClusterName()
-	if p.Scheme == naming.Legacy {
-		base = p.Identity().Base()
-	}
-	return base + "-" + a.Name
-}
+func (p Params) AddonRoleName(a addoniam.Addon) string { return p.hashedBase() + "-" + a.Name }
 
 // SecretPrefix is the name prefix of the Secrets Manager secrets and
 // Parameter Store parameters external-secrets may read: the team's, then

@@ -60,14 +60,14 @@ func NameKarpenterTarget(key string) resource.Name {
 // KarpenterNodeRoleName is the IAM name of the role, and of the instance
 // profile, of the nodes Karpenter launches. Like the add-on roles, they are
 // new for every XR and named from the hashed base.
-func (p Params) KarpenterNodeRoleName() string { return p.Identity().Base() + "-karpenter-node" }
+func (p Params) KarpenterNodeRoleName() string { return p.hashedBase() + "-karpenter-node" }
 
 // KarpenterQueueName is the interruption queue's name.
-func (p Params) KarpenterQueueName() string { return p.Identity().Base() + "-karpenter" }
+func (p Params) KarpenterQueueName() string { return p.hashedBase() + "-karpenter" }
 
 // KarpenterRuleName is an event's EventBridge rule name.
 func (p Params) KarpenterRuleName(key string) string {
-	return p.Identity().Base() + "-karpenter-" + key
+	return p.hashedBase() + "-karpenter-" + key
 }
 
 func (p Params) karpenterQueueARN() string {
@@ -243,13 +243,8 @@ type karpenterPool struct {
 	DiskSizeGiB   int32             `json:"diskSizeGiB"`
 	CPULimit      int               `json:"cpuLimit"`
 	Labels        map[string]string `json:"labels,omitempty"`
-	Taints        []karpenterTaint  `json:"taints,omitempty"`
-}
-
-type karpenterTaint struct {
-	Key    string `json:"key"`
-	Value  string `json:"value,omitempty"`
-	Effect string `json:"effect"`
+	// Taints have Kubernetes' effect names (NoSchedule, ...).
+	Taints []clusterspec.Taint `json:"taints,omitempty"`
 }
 
 // KarpenterNodePools is the JSON of the team's pools as Karpenter
@@ -279,7 +274,8 @@ func (p Params) KarpenterNodePools() string {
 			Labels:        np.Labels,
 		}
 		for _, t := range np.Taints {
-			kp.Taints = append(kp.Taints, karpenterTaint{Key: t.Key, Value: t.Value, Effect: taintEffects[t.Effect]})
+			t.Effect = taintEffects[t.Effect]
+			kp.Taints = append(kp.Taints, t)
 		}
 		pools = append(pools, kp)
 	}

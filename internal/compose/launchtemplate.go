@@ -31,7 +31,7 @@ const IMDSHopLimit = 2
 // the account and region. Launch templates are new for every XR, so a
 // Legacy XR's is named from the hashed base, like its add-on roles.
 func (p Params) LaunchTemplateName(pool string) string {
-	return p.Identity().Base() + "-" + pool
+	return p.hashedBase() + "-" + pool
 }
 
 // rootDevice is the device of the volume that holds a node's containers:

@@ -83,6 +83,17 @@ func (p Params) ClusterName() string {
 	return p.Identity().Base()
 }
 
+// hashedBase is the hashed base of the XR's names, Legacy or not: what
+// objects new to every XR (add-on roles, launch templates, Karpenter's
+// resources) are named from. It is ClusterName outside the Legacy scheme,
+// worked out once.
+func (p Params) hashedBase() string {
+	if p.Scheme == naming.Legacy {
+		return p.Identity().Base()
+	}
+	return p.ClusterName()
+}
+
 // ObjectName is the Kubernetes name of a composed resource in the managed
 // resource namespace. XR names hold no dot, so "<xr>.<suffix>" never equals
 // another XR's name for any suffix (a pool named "eks" in XR "a" and the
