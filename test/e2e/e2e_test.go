@@ -726,12 +726,21 @@ func TestProviderError(t *testing.T) {
 	}
 	t.Logf("the XR says: %s", conditionMessage(xr, "ControlPlaneReady"))
 	e.providers.stopFailing("payments-dev.eks")
-	if _, err := e.waitReady(ctx, teamClusterGVK, "", "payments-dev"); err != nil {
-		t.Fatal(err)
-	}
-	xr, _ = e.xr(ctx, teamClusterGVK, "", "payments-dev")
-	if got, _, _ := unstructured.NestedString(xr.Object, "status", "failing"); got != "" {
-		t.Errorf("status.failing %q after the provider recovered", got)
+	// Recovered means all three at once: Ready, the step's condition and
+	// status.failing cleared. They are written by different requests
+	// (Crossplane applies the function's status before it updates the
+	// conditions), so the suite waits for the three together rather than
+	// reading once after Ready.
+	var failing string
+	if err := poll(ctx, 2*time.Minute, 500*time.Millisecond, "payments-dev to recover", func() (bool, error) {
+		xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+		if err != nil {
+			return false, err
+		}
+		failing, _, _ = unstructured.NestedString(xr.Object, "status", "failing")
+		return conditionStatus(xr, "Ready") == "True" && conditionStatus(xr, "ControlPlaneReady") == "True" && failing == "", nil
+	}); err != nil {
+		t.Fatalf("%v; status.failing %q", err, failing)
 	}
 }
 
