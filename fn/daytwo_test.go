@@ -66,6 +66,14 @@ func TestDayTwoEdits(t *testing.T) {
 			},
 			refused: []string{"spec.compute.mode", "the cluster runs in ManagedNodeGroups, and this XR asks for AutoMode", "bootstrapSelfManagedAddons"},
 		},
+		"OutOfProtectedEnvironment": {
+			reason: "A team cannot lift its environment's deletion protection by naming another environment: only a platform engineer lifts it.",
+			base:   base{"xr-full.yaml", "composition.yaml", "1.34"},
+			edit: func(s *state) {
+				set(s.XR, "spec.environment", "staging")
+			},
+			refused: []string{"spec.environment", "the cluster runs in prod, which protects it from deletion, and staging does not", "compliance.deletionProtectionLiftedFor"},
+		},
 		"ToKarpenter": {
 			reason: "Moving to Karpenter is staged: Karpenter's resources and the system node group come, and the pool's node group and launch template stay while Karpenter takes over.",
 			base:   def,

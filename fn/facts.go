@@ -56,6 +56,9 @@ func factsFrom(observed map[string]*fnv1.Resource, xr *structpb.Struct) compose.
 	if r := observed[string(compose.NameNodeRole)].GetResource(); r != nil {
 		f.NodeRoleARN = validARN(stringAt(r, "status", "atProvider", "arn"), "iam", "role/")
 	}
+	if k := observed[string(compose.NameClusterKey)].GetResource(); k != nil {
+		f.ClusterKeyID = validKeyID(stringAt(k, "status", "atProvider", "keyId"))
+	}
 	if r := observed[string(compose.NameArgoCDRole)].GetResource(); r != nil {
 		f.ArgoCDRoleARN = validARN(stringAt(r, "status", "atProvider", "arn"), "iam", "role/")
 	}
@@ -93,6 +96,13 @@ func factsFrom(observed map[string]*fnv1.Resource, xr *structpb.Struct) compose.
 	keep(compose.StepControlPlane, factClusterID, &f.Cluster.ARN, validARN(status("cluster", "arn"), "eks", "cluster/"))
 	if c := observed[string(compose.NameCluster)].GetResource(); c != nil {
 		keep(compose.StepControlPlane, factNodeRoleARN, &f.NodeRoleARN, validARN(stringAt(c, "spec", "forProvider", "computeConfig", "nodeRoleArn"), "iam", "role/"))
+		// A cluster's encryption, once on, is EKS's to keep: it can neither
+		// be removed nor moved to another key. The key the cluster has
+		// wins over the one observed (a key made again while the first
+		// waits out its deletion window).
+		if id := keyIDOf(stringAt(c, "spec", "forProvider", "encryptionConfig", "provider", "keyArn")); id != "" {
+			f.ClusterKeyID = id
+		}
 	}
 	return f
 }
@@ -227,6 +237,40 @@ func validARN(s, service, resourcePrefix string) string {
 		return ""
 	}
 	return s
+}
+
+// validKeyID is s if it is a KMS key ID: a UUID, or mrk- and 32 hex
+// digits for a multi-Region key.
+func validKeyID(s string) string {
+	hex := func(s string) bool {
+		return s != "" && strings.Trim(s, "0123456789abcdef") == ""
+	}
+	if rest, ok := strings.CutPrefix(s, "mrk-"); ok {
+		if len(rest) == 32 && hex(rest) {
+			return s
+		}
+		return ""
+	}
+	parts := strings.Split(s, "-")
+	if len(parts) != 5 {
+		return ""
+	}
+	for i, n := range []int{8, 4, 4, 4, 12} {
+		if len(parts[i]) != n || !hex(parts[i]) {
+			return ""
+		}
+	}
+	return s
+}
+
+// keyIDOf is the key ID of a KMS key ARN, or "".
+func keyIDOf(s string) string {
+	a, err := arn.Parse(s)
+	if err != nil || a.Service != "kms" {
+		return ""
+	}
+	id, _ := strings.CutPrefix(a.Resource, "key/")
+	return validKeyID(id)
 }
 
 // cloneURL is the observed repository's HTTPS clone URL, whichever Git host

@@ -78,7 +78,7 @@ func TestFailuresReachTheXR(t *testing.T) {
 				map[string]any{"type": "Ready", "status": "False", "reason": "Creating", "lastTransitionTime": "2026-11-27T23:50:00Z"},
 			},
 			step:       "ControlPlaneReady",
-			want:       "1 of 9 declared resources is not ready yet: eks-cluster.",
+			want:       "1 of 13 declared resources is not ready yet: eks-cluster.",
 			wantReason: reasonCreating,
 			notWant:    "failing",
 		},
@@ -90,7 +90,7 @@ func TestFailuresReachTheXR(t *testing.T) {
 				map[string]any{"type": "Ready", "status": "False", "reason": "Creating", "lastTransitionTime": "2026-11-27T23:58:00Z"},
 			},
 			step:       "ControlPlaneReady",
-			want:       "1 of 9 declared resources is not ready yet: eks-cluster.",
+			want:       "1 of 13 declared resources is not ready yet: eks-cluster.",
 			wantReason: reasonCreating,
 			notWant:    "failing",
 		},
@@ -202,7 +202,8 @@ func TestKubernetesUpgradedOnlyWhenObserved(t *testing.T) {
 // the events are the ones it tells, once each; none repeats on the next
 // call.
 func TestManyFailuresTellEachOnce(t *testing.T) {
-	before, base := convergedState(t, exampleState(t))
+	// A prod cluster: a NAT gateway, and its address, in each of three zones.
+	before, base := convergedState(t, newState(t, "xr-full.yaml", "composition.yaml"))
 	s := next(t, before, base, allReady)
 	s.Observed = maps.Clone(s.Observed)
 	for _, n := range []string{"eip-nat-a", "eip-nat-b", "eip-nat-c"} {

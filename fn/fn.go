@@ -340,6 +340,9 @@ func (f *Function) params(xr composite, in *v1beta1.Input, scheme naming.Scheme,
 		return compose.Params{}, invalid("invalid XR", errs)
 	}
 	s = s.WithDefaults(in.DefaultKubernetesVersion)
+	// The platform's defaults for the XR's environment stand in for its
+	// own from here on.
+	in = in.ForEnvironment(s.Environment)
 	c := validation.Composite{Name: xr.name, Namespace: xr.namespace, Scheme: scheme, GrantsAt: ps.grantsAt(), Annotations: stringMap(xr.annotations)}
 	if errs := validation.Spec(c, s, in, f.now()); len(errs) > 0 {
 		return compose.Params{}, invalid("invalid XR", errs)
@@ -348,7 +351,7 @@ func (f *Function) params(xr composite, in *v1beta1.Input, scheme naming.Scheme,
 	// not ours to read, and must not make two otherwise equal calls build
 	// (or cache) different plans.
 	s.Crossplane = nil
-	return compose.Params{XRName: c.Name, XRNamespace: c.Namespace, Scheme: scheme, Spec: s, Input: *in}.WithDerivedNames(), nil
+	return compose.Params{XRName: c.Name, XRNamespace: c.Namespace, XRAPIVersion: xr.apiVersion, XRKind: xr.kind, Scheme: scheme, Spec: s, Input: *in}.WithDerivedNames(), nil
 }
 
 // declare adds to desired every planned object whose prerequisites are ready

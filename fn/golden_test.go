@@ -106,16 +106,29 @@ func TestGoldenStagesShowProgress(t *testing.T) {
 	s := newState(t, "xr.yaml", "composition.yaml")
 	first := run(t, requestOf(t, s))
 	names := strings.Join(resourceNames(first), " ")
-	for _, want := range []string{"vpc", "subnet-private-a", "nat-gateway-c", "iam-role-cluster", "iam-role-node", "iam-role-argocd", "eks-cluster"} {
+	for _, want := range []string{"vpc", "subnet-private-c", "nat-gateway-a", "iam-role-cluster", "iam-role-node", "iam-role-argocd"} {
 		if !strings.Contains(" "+names+" ", " "+want+" ") {
 			t.Errorf("first pass lacks %s; it has %s", want, names)
 		}
 	}
-	if strings.Contains(names, "eks-nodegroup") || strings.Contains(names, "eks-addon") || strings.Contains(names, "eks-access") {
-		t.Errorf("first pass declares what needs an ACTIVE cluster: %s", names)
+	if strings.Contains(names, "eks-cluster") || strings.Contains(names, "eks-nodegroup") || strings.Contains(names, "eks-addon") || strings.Contains(names, "eks-access") {
+		t.Errorf("first pass declares what needs the cluster's key and log group, or an ACTIVE cluster: %s", names)
 	}
-	roles := next(t, s, first, allReady)
-	active := run(t, requestOf(t, next(t, roles, run(t, requestOf(t, roles)), allReady)))
+	// The cluster comes once its key and log group are ready.
+	rsp := first
+	for i := 0; rsp.GetDesired().GetResources()["eks-cluster"] == nil; i++ {
+		if i == maxRounds {
+			t.Fatal("the cluster is never declared")
+		}
+		s = next(t, s, rsp, allReady)
+		rsp = run(t, requestOf(t, s))
+	}
+	for _, want := range []string{"kms-key-cluster", "logs-group-cluster"} {
+		if _, ok := s.Observed[want]; !ok {
+			t.Errorf("the cluster is declared before %s exists", want)
+		}
+	}
+	active := run(t, requestOf(t, next(t, s, rsp, allReady)))
 	names = strings.Join(resourceNames(active), " ")
 	for _, want := range []string{"eks-nodegroup-general", "eks-addon-vpc-cni", "eks-addon-kube-proxy", "eks-addon-eks-pod-identity-agent", "eks-access-entry-argocd"} {
 		if !strings.Contains(names, want) {

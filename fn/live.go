@@ -48,6 +48,8 @@ func liveOf(observed map[string]*fnv1.Resource) guard.Live {
 			// Karpenter's interruption queue exists only in Karpenter mode.
 			l.ComputeMode = clusterspec.ModeKarpenter
 		}
+		l.Protected = valueAt(cluster, "status", "atProvider", "deletionProtection").GetBoolValue()
+		l.Environment = stringAt(cluster, "metadata", "labels", compose.LabelEnvironment)
 		l.ServiceCIDR = stringAt(cluster, "spec", "forProvider", "kubernetesNetworkConfig", "serviceIpv4Cidr")
 		if l.ServiceCIDR == "" {
 			l.ServiceCIDR = stringAt(cluster, "status", "atProvider", "kubernetesNetworkConfig", "serviceIpv4Cidr")

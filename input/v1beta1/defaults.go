@@ -33,6 +33,8 @@ const (
 	DefaultBindingApplication       = "clusters-{team}"
 	DefaultBindingFolder            = "teams/{team}"
 	DefaultComputeMode              = "ManagedNodeGroups"
+	DefaultLogRetentionDays         = 90
+	DefaultKeyDeletionWindowDays    = 30
 )
 
 // WithDefaults returns a copy of the Input with every default applied.
@@ -176,6 +178,74 @@ func (in *Input) WithDefaults() *Input {
 		out.Upgrade.NodeGroupUpdate.UpdateStrategy = "DEFAULT"
 	}
 	out.KubernetesProviderConfigRef = defaultProviderConfigRef(out.KubernetesProviderConfigRef)
+	out.Compliance = defaultCompliance(out.Compliance)
+	return out
+}
+
+func defaultCompliance(c *Compliance) *Compliance {
+	if c == nil {
+		c = &Compliance{}
+	}
+	if len(c.ControlPlaneLogTypes) == 0 {
+		c.ControlPlaneLogTypes = append([]string{}, ControlPlaneLogTypes...)
+	}
+	if c.LogRetentionDays == nil {
+		c.LogRetentionDays = ptr(int64(DefaultLogRetentionDays))
+	}
+	if c.KeyDeletionWindowDays == nil {
+		c.KeyDeletionWindowDays = ptr(int64(DefaultKeyDeletionWindowDays))
+	}
+	if c.DeletionProtection == nil {
+		c.DeletionProtection = ptr(false)
+	}
+	if c.ZonalShift == nil {
+		c.ZonalShift = ptr(false)
+	}
+	return c
+}
+
+// ForEnvironment returns the defaulted Input with the defaults of the
+// environment env in place of its own. The Input is not copied when env
+// has none.
+func (in *Input) ForEnvironment(env string) *Input {
+	e, ok := in.Environments[env]
+	if !ok {
+		return in
+	}
+	out := in.DeepCopy()
+	if e.NATGateways != "" {
+		out.NATGateways = e.NATGateways
+	}
+	if e.EndpointAccess != nil {
+		out.EndpointAccess = e.EndpointAccess.DeepCopy()
+		if out.EndpointAccess.Private == nil {
+			out.EndpointAccess.Private = ptr(true)
+		}
+		if out.EndpointAccess.Public == nil {
+			out.EndpointAccess.Public = ptr(false)
+		}
+	}
+	if c := e.Compliance; c != nil {
+		oc := out.Compliance
+		if len(c.ControlPlaneLogTypes) > 0 {
+			oc.ControlPlaneLogTypes = append([]string{}, c.ControlPlaneLogTypes...)
+		}
+		if c.LogRetentionDays != nil {
+			oc.LogRetentionDays = ptr(*c.LogRetentionDays)
+		}
+		if c.KeyDeletionWindowDays != nil {
+			oc.KeyDeletionWindowDays = ptr(*c.KeyDeletionWindowDays)
+		}
+		if c.DeletionProtection != nil {
+			oc.DeletionProtection = ptr(*c.DeletionProtection)
+		}
+		if c.DeletionProtectionLiftedFor != nil {
+			oc.DeletionProtectionLiftedFor = append([]string{}, c.DeletionProtectionLiftedFor...)
+		}
+		if c.ZonalShift != nil {
+			oc.ZonalShift = ptr(*c.ZonalShift)
+		}
+	}
 	return out
 }
 

@@ -135,6 +135,20 @@ type Input struct {
 	// +optional
 	KubernetesProviderConfigRef *ProviderConfigRef `json:"kubernetesProviderConfigRef,omitempty"`
 
+	// Compliance is the baseline every cluster meets: Secrets encrypted
+	// with the cluster's own KMS key, control-plane logs kept and
+	// encrypted, deletion protection where the platform wants it.
+	// +optional
+	Compliance *Compliance `json:"compliance,omitempty"`
+
+	// Environments are the platform's defaults by an XR's
+	// spec.environment: each field set for an environment replaces the one
+	// above for the XRs of that environment. When any is listed, an XR's
+	// spec.environment must be one of them, so no team escapes its
+	// environment's defaults by naming another.
+	// +optional
+	Environments map[string]Environment `json:"environments,omitempty"`
+
 	// TeamAccess names the IAM roles through which a team's people arrive
 	// in the team's AWS account (for example the roles the organisation's
 	// SSO gives them), so that each cluster gives them EKS access entries.
@@ -398,6 +412,81 @@ type Cognito struct {
 	// +optional
 	// +kubebuilder:default=eks-gitops-
 	GroupPrefix string `json:"groupPrefix,omitempty"`
+}
+
+// ControlPlaneLogTypes are the control-plane logs EKS sends to CloudWatch Logs.
+var ControlPlaneLogTypes = []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
+
+// LogTypeAudit is the log type every cluster sends: the audit trail of
+// who did what through the Kubernetes API.
+const LogTypeAudit = "audit"
+
+// LogRetentionDays are the retention periods CloudWatch Logs accepts.
+var LogRetentionDays = []int64{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// Compliance is the baseline every cluster meets.
+type Compliance struct {
+	// ControlPlaneLogTypes are the control-plane logs EKS sends to the
+	// cluster's log group. audit must be among them. The default is all
+	// five.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:items:Enum=api;audit;authenticator;controllerManager;scheduler
+	ControlPlaneLogTypes []string `json:"controlPlaneLogTypes,omitempty"`
+
+	// LogRetentionDays is how long the log group keeps the control-plane
+	// logs: one of the periods CloudWatch Logs accepts (1, 3, 5, 7, 14, 30,
+	// 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+	// 2922, 3288, 3653).
+	// +optional
+	// +kubebuilder:default=90
+	LogRetentionDays *int64 `json:"logRetentionDays,omitempty"`
+
+	// KeyDeletionWindowDays is how long the cluster's KMS key waits,
+	// pending deletion, once its cluster is deleted: 7 to 30 days, during
+	// which a platform engineer can cancel the deletion.
+	// +optional
+	// +kubebuilder:validation:Minimum=7
+	// +kubebuilder:validation:Maximum=30
+	// +kubebuilder:default=30
+	KeyDeletionWindowDays *int64 `json:"keyDeletionWindowDays,omitempty"`
+
+	// DeletionProtection turns on EKS's deletion protection and refuses
+	// deleting the XR, until a platform engineer lists the XR in
+	// DeletionProtectionLiftedFor.
+	// +optional
+	// +kubebuilder:default=false
+	DeletionProtection *bool `json:"deletionProtection,omitempty"`
+
+	// DeletionProtectionLiftedFor are the protected XRs a platform engineer
+	// lets be deleted: "<namespace>/<name>" for a namespaced XR, "<name>"
+	// for a cluster-scoped one.
+	// +optional
+	// +listType=set
+	DeletionProtectionLiftedFor []string `json:"deletionProtectionLiftedFor,omitempty"`
+
+	// ZonalShift lets ARC zonal shift move traffic away from an impaired
+	// availability zone.
+	// +optional
+	// +kubebuilder:default=false
+	ZonalShift *bool `json:"zonalShift,omitempty"`
+}
+
+// Environment is the platform's defaults for one spec.environment. Each
+// field set replaces the Input's for the XRs of that environment.
+type Environment struct {
+	// NATGateways is the NAT layout: PerAZ or Single.
+	// +optional
+	// +kubebuilder:validation:Enum=PerAZ;Single
+	NATGateways string `json:"natGateways,omitempty"`
+
+	// EndpointAccess controls how the EKS API endpoint is reachable.
+	// +optional
+	EndpointAccess *EndpointAccess `json:"endpointAccess,omitempty"`
+
+	// Compliance's fields set here replace the Input's one by one.
+	// +optional
+	Compliance *Compliance `json:"compliance,omitempty"`
 }
 
 // Compute is what the platform allows of a cluster's compute.

@@ -48,6 +48,8 @@ var targets = map[string]target{
 	"groupName":            {"cognitoidp.aws", "UserGroup"},
 	"queueUrl":             {"sqs.aws", "Queue"},
 	"rule":                 {"cloudwatchevents.aws", "Rule"},
+	"targetKeyId":          {"kms.aws", "Key"},
+	"kmsKeyId":             {"kms.aws", "Key"},
 	"projectId":            {"projects.gitlab", "Project"},
 	"teamId":               {"team.github", "Team"},
 	"repositoryId":         {"repo.github", "Repository"},

@@ -79,7 +79,7 @@ func (p Params) Addons() (withCluster, withNodes []string) {
 // EKS returns the cluster and the Usage that keeps its VPC until it is gone.
 func (p Params) EKS(f Facts) []Object {
 	cluster := p.cluster(f)
-	return []Object{cluster, p.usage(NameUsageClusterOfVPC, p.vpc(), cluster)}
+	return append(p.Compliance(cluster), cluster, p.usage(NameUsageClusterOfVPC, p.vpc(), cluster))
 }
 
 // Auto Mode's built-in node pools.
@@ -110,14 +110,30 @@ func (p Params) cluster(f Facts) Object {
 			"bootstrapClusterCreatorAdminPermissions": false,
 		},
 		"upgradePolicy":          map[string]any{"supportType": p.Spec.SupportType},
-		"enabledClusterLogTypes": strList([]string{"api", "audit", "authenticator"}),
+		"enabledClusterLogTypes": strList(p.Input.Compliance.ControlPlaneLogTypes),
+		"deletionProtection":     p.DeletionProtection(),
 		"tags":                   p.awsTags(p.ClusterName()),
+	}
+	if *p.Input.Compliance.ZonalShift {
+		fp["zonalShiftConfig"] = map[string]any{"enabled": true}
 	}
 	network := map[string]any{}
 	if p.Spec.Network.ServiceCIDR != "" {
 		network["serviceIpv4Cidr"] = p.Spec.Network.ServiceCIDR
 	}
-	cluster := Object{Name: NameCluster}
+	// The log group exists, with its retention and key, before EKS
+	// writes to it; Secrets are encrypted from the start. The key's ARN
+	// has no reference field: the cluster waits for the key to be
+	// observed. A running cluster gets its encryption once the key is.
+	cluster := Object{Name: NameCluster, Requires: []resource.Name{NameLogGroup, NameClusterKey}}
+	if f.ClusterKeyID != "" {
+		fp["encryptionConfig"] = map[string]any{
+			"provider":  map[string]any{"keyArn": p.ClusterKeyARN(f.ClusterKeyID)},
+			"resources": strList(EncryptedResources),
+		}
+	} else {
+		cluster.Missing = "the ARN of the cluster's KMS key"
+	}
 	if p.Spec.AutoMode() {
 		// EKS refuses compute, block storage and load balancing apart:
 		// all three are on. The node role's ARN has no reference field, so
@@ -132,7 +148,7 @@ func (p Params) cluster(f Facts) Object {
 		// Auto Mode runs networking, DNS and kube-proxy itself; EKS must
 		// not install its self-managed ones. Only settable at creation.
 		fp["bootstrapSelfManagedAddons"] = false
-		cluster.Requires = p.NodeRoleNames()
+		cluster.Requires = append(cluster.Requires, p.NodeRoleNames()...)
 		if f.NodeRoleARN == "" {
 			cluster.Missing = "the ARN of the node role"
 		}

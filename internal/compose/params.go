@@ -36,6 +36,10 @@ type Params struct {
 	// cluster-scoped XR.
 	XRName      string
 	XRNamespace string
+	// XRAPIVersion and XRKind are the XR's, for what refers to the XR
+	// itself (the Usage that protects it from deletion).
+	XRAPIVersion string
+	XRKind       string
 	// Scheme is how names are derived: Hashed for every new XR, Legacy for
 	// XRs whose resources already exist under the names of earlier versions.
 	Scheme naming.Scheme

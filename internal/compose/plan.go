@@ -34,6 +34,10 @@ type Facts struct {
 	// NodeRoleARN is the observed ARN of the nodes' role, which an Auto
 	// Mode cluster names.
 	NodeRoleARN string
+	// ClusterKeyID is the ID of the cluster's observed KMS key, which
+	// encrypts its Secrets. Its ARN is ClusterKeyARN's, never an observed
+	// one.
+	ClusterKeyID string
 	// ArgoCDRoleARN is the observed ARN of the role Argo CD assumes in the
 	// team account (ClusterRole mode).
 	ArgoCDRoleARN string

@@ -34,6 +34,10 @@ type Live struct {
 	// EKS runs its nodes, ManagedNodeGroups otherwise; empty until the
 	// cluster exists.
 	ComputeMode string
+	// Protected is whether EKS protects the running cluster from deletion,
+	// and Environment the spec.environment it was composed for.
+	Protected   bool
+	Environment string
 }
 
 // Subnet is an observed subnet.
@@ -62,6 +66,7 @@ func Check(p compose.Params, f compose.Facts, live Live) field.ErrorList {
 		immutable(spec.Child("network", "serviceCidr"), live.ServiceCIDR, p.Spec.Network.ServiceCIDR,
 			"EKS cannot change a cluster's service CIDR; leave the field as it was (or unset, to keep what EKS chose)")
 	}
+	errs = append(errs, protection(p, live)...)
 	errs = append(errs, computeMode(p, live)...)
 	errs = append(errs, zones(p, live)...)
 	errs = append(errs, pools(p, f)...)
@@ -84,6 +89,17 @@ func computeMode(p compose.Params, live Live) field.ErrorList {
 	why := "EKS fixes whether it installs its networking, DNS and kube-proxy add-ons (bootstrapSelfManagedAddons) when it creates a cluster, so the provider would replace the cluster, and the volumes of one EBS CSI driver (ebs.csi.aws.com) do not move to Auto Mode's (ebs.csi.eks.amazonaws.com)"
 	return field.ErrorList{field.Forbidden(field.NewPath("spec", "compute", "mode"),
 		fmt.Sprintf("the cluster runs in %s, and this XR asks for %s: %s; keep %s, or create a new XR in %s, move the workloads and their data, then delete this one", live.ComputeMode, asked, why, live.ComputeMode, asked))}
+}
+
+// protection refuses moving a protected cluster into an environment that
+// does not protect it: only a platform engineer lifts a protection, by
+// naming the XR in the platform settings.
+func protection(p compose.Params, live Live) field.ErrorList {
+	if !live.Protected || p.DeletionProtection() || p.ProtectionLifted() || live.Environment == "" || live.Environment == p.Spec.Environment {
+		return nil
+	}
+	return field.ErrorList{field.Forbidden(field.NewPath("spec", "environment"),
+		fmt.Sprintf("the cluster runs in %s, which protects it from deletion, and %s does not: a team cannot lift its environment's protection; a platform engineer lifts it for this XR (compliance.deletionProtectionLiftedFor in the platform settings) before it moves", live.Environment, p.Spec.Environment))}
 }
 
 // zones refuses a zone whose subnets would move (a reordered or replaced

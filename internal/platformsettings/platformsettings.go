@@ -25,9 +25,11 @@ const (
 
 // Fields are the Input fields, by JSON path, that only the platform
 // settings may hold when the Input names an EnvironmentConfig: everything
-// specific to one organisation. The rest of the Input belongs to the
-// Composition (TTL, upgrade policy, bootstrap, NAT gateways, the default
-// Kubernetes version, the repository's deletion policy, ...).
+// specific to one organisation, and what it tunes per environment (the NAT
+// layout, the Kubernetes version new clusters get, the compliance
+// baseline, the per-environment defaults). The rest of the Input belongs
+// to the Composition (TTL, upgrade policy, bootstrap, the repository's
+// deletion policy, ...).
 var Fields = [][]string{
 	{"tenancy"},
 	{"namePrefix"},
@@ -48,6 +50,10 @@ var Fields = [][]string{
 	{"kubernetesProviderConfigRef"},
 	{"teamAccess"},
 	{"compute"},
+	{"natGateways"},
+	{"defaultKubernetesVersion"},
+	{"compliance"},
+	{"environments"},
 }
 
 // Source names the settings object in errors.

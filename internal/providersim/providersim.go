@@ -186,6 +186,15 @@ func (p Provider) atProvider(kind, name, extName, region string, fp map[string]a
 		at["arn"] = arn("events", "rule/"+extName)
 	case "Target":
 		extName = "default/" + h[:12] + "/KarpenterInterruptionQueueTarget"
+	case "Key":
+		extName = h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+		at["keyId"] = extName
+		at["id"] = extName
+		at["arn"] = arn("kms", "key/"+extName)
+	case "Alias":
+		at["arn"] = arn("kms", "alias/"+extName)
+	case "Group":
+		at["arn"] = arn("logs", "log-group:"+extName)
 	case "LaunchTemplate":
 		extName = "lt-" + h[:17]
 		at["arn"] = arn("ec2", "launch-template/"+extName)

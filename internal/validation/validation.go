@@ -27,6 +27,7 @@ import (
 	"github.com/eks-gitops/function-eks-gitops/internal/instancetypes"
 	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 	"github.com/eks-gitops/function-eks-gitops/internal/netplan"
+	"github.com/eks-gitops/function-eks-gitops/internal/spelling"
 )
 
 // Limits from the AWS and Kubernetes APIs; those of the names derived from
@@ -86,18 +87,9 @@ func Input(in *v1beta1.Input) field.ErrorList {
 	if in.NATGateways != v1beta1.NATGatewaysPerAZ && in.NATGateways != v1beta1.NATGatewaysSingle {
 		errs = append(errs, field.NotSupported(root.Child("natGateways"), in.NATGateways, []string{v1beta1.NATGatewaysPerAZ, v1beta1.NATGatewaysSingle}))
 	}
-	ep := root.Child("endpointAccess")
-	if !*in.EndpointAccess.Private && !*in.EndpointAccess.Public {
-		errs = append(errs, field.Invalid(ep, "private=false, public=false", "at least one of private and public endpoint access must be enabled"))
-	}
-	if *in.EndpointAccess.Public && len(in.EndpointAccess.PublicAccessCIDRs) == 0 {
-		errs = append(errs, field.Required(ep.Child("publicAccessCidrs"), "a public endpoint needs the CIDRs allowed to reach it; list 0.0.0.0/0 explicitly to open it to the internet"))
-	}
-	for i, c := range in.EndpointAccess.PublicAccessCIDRs {
-		if _, err := netplan.ParseCanonical(c); err != nil {
-			errs = append(errs, field.Invalid(ep.Child("publicAccessCidrs").Index(i), c, err.Error()))
-		}
-	}
+	errs = append(errs, endpointAccess(root.Child("endpointAccess"), *in.EndpointAccess)...)
+	errs = append(errs, compliance(root.Child("compliance"), in.Compliance)...)
+	errs = append(errs, environments(root.Child("environments"), in.Environments)...)
 	errs = append(errs, tags(root.Child("tags"), in.Tags)...)
 	if in.TTL.Duration < time.Second || in.TTL.Duration > time.Hour {
 		errs = append(errs, field.Invalid(root.Child("ttl"), in.TTL.Duration.String(), "must be between 1s and 1h"))
@@ -388,6 +380,10 @@ func Spec(xr Composite, s clusterspec.Spec, in *v1beta1.Input, now time.Time) fi
 	errs = append(errs, platformSecretsOutOfReach(xr, in)...)
 	if !safeName.MatchString(s.Environment) || len(s.Environment) > maxEnvironment {
 		errs = append(errs, field.Invalid(spec.Child("environment"), s.Environment, fmt.Sprintf("must be 1-%d lowercase letters, digits and inner dashes, starting with a letter", maxEnvironment)))
+	} else if _, ok := in.Environments[s.Environment]; len(in.Environments) > 0 && !ok {
+		envs := slices.Sorted(maps.Keys(in.Environments))
+		errs = append(errs, field.Invalid(spec.Child("environment"), s.Environment,
+			"not one of the platform's environments ("+strings.Join(envs, ", ")+"), whose defaults and protections every cluster of it gets; use one of them, or ask the platform team to add yours"+spelling.Hint(s.Environment, envs)))
 	}
 	errs = append(errs, aws(spec.Child("aws"), s.AWS, in)...)
 	errs = append(errs, version(spec, s, now)...)

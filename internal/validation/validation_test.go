@@ -29,8 +29,6 @@ func validInput() *v1beta1.Input {
 	}).WithDefaults()
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // syncedFrom gives a cluster-scoped XR the annotation Argo CD writes when
 // the Application of a team's folder syncs it, unless the case set its own.
 func syncedFrom(xr Composite, folder string) Composite {
@@ -82,13 +80,26 @@ func TestSpec(t *testing.T) {
 		xr     Composite
 		// allow are the compute modes the platform allows, if not the
 		// default.
-		allow  []string
-		mutate func(s *clusterspec.Spec)
-		want   want
+		allow []string
+		// environments are the platform's, if any.
+		environments []string
+		mutate       func(s *clusterspec.Spec)
+		want         want
 	}{
 		"Valid": {
 			reason: "The example spec is valid.",
 			mutate: func(*clusterspec.Spec) {},
+		},
+		"PlatformEnvironment": {
+			reason:       "An environment the platform lists is valid.",
+			environments: []string{"dev", "prod"},
+			mutate:       func(*clusterspec.Spec) {},
+		},
+		"EnvironmentNotThePlatforms": {
+			reason:       "Where the platform lists its environments, a team cannot escape prod's defaults by naming another.",
+			environments: []string{"dev", "prod"},
+			mutate:       func(s *clusterspec.Spec) { s.Environment = "prod2" },
+			want:         want{fields: []string{"spec.environment"}, rule: "not one of the platform's environments (dev, prod)"},
 		},
 		"ModeNotAllowed": {
 			reason: "A compute mode the platform has not allowed is refused, naming the ones it allows.",
@@ -571,6 +582,12 @@ func TestSpec(t *testing.T) {
 			if tc.allow != nil {
 				in.Compute.Modes = tc.allow
 			}
+			for _, e := range tc.environments {
+				if in.Environments == nil {
+					in.Environments = map[string]v1beta1.Environment{}
+				}
+				in.Environments[e] = v1beta1.Environment{}
+			}
 			errs := Spec(syncedFrom(xr, "payments"), s, in, day)
 			if diff := cmp.Diff(tc.want.fields, errorFields(errs)); diff != "" {
 				t.Fatalf("%s\nSpec(...): -want fields, +got fields:\n%s\nerrors: %v", tc.reason, diff, errs)
@@ -591,6 +608,45 @@ func TestInput(t *testing.T) {
 		"Valid": {
 			reason: "The defaults plus a hub role are valid.",
 			mutate: func(*v1beta1.Input) {},
+		},
+		"AuditLogsOff": {
+			reason: "Every cluster sends its audit log: a set without audit is refused.",
+			mutate: func(in *v1beta1.Input) { in.Compliance.ControlPlaneLogTypes = []string{"api"} },
+			want:   []string{"input.compliance.controlPlaneLogTypes"},
+		},
+		"UnknownLogType": {
+			reason: "Only EKS's five log types exist.",
+			mutate: func(in *v1beta1.Input) { in.Compliance.ControlPlaneLogTypes = []string{"audit", "kubelet"} },
+			want:   []string{"input.compliance.controlPlaneLogTypes[1]"},
+		},
+		"RetentionCloudWatchRefuses": {
+			reason: "CloudWatch Logs accepts only its own retention periods.",
+			mutate: func(in *v1beta1.Input) { in.Compliance.LogRetentionDays = ptr(int64(100)) },
+			want:   []string{"input.compliance.logRetentionDays"},
+		},
+		"KeyWindowTooShort": {
+			reason: "KMS waits at least 7 days before deleting a key.",
+			mutate: func(in *v1beta1.Input) { in.Compliance.KeyDeletionWindowDays = ptr(int64(3)) },
+			want:   []string{"input.compliance.keyDeletionWindowDays"},
+		},
+		"LiftedForNotAnXR": {
+			reason: "A lifted protection names an XR as namespace/name or name.",
+			mutate: func(in *v1beta1.Input) { in.Compliance.DeletionProtectionLiftedFor = []string{"team-a/Prod"} },
+			want:   []string{"input.compliance.deletionProtectionLiftedFor[0]"},
+		},
+		"EnvironmentDefaults": {
+			reason: "An environment's own defaults are checked like the Input's.",
+			mutate: func(in *v1beta1.Input) {
+				in.Environments = map[string]v1beta1.Environment{
+					"Prod": {},
+					"prod": {
+						NATGateways:    "Three",
+						EndpointAccess: &v1beta1.EndpointAccess{Public: ptr(true)},
+						Compliance:     &v1beta1.Compliance{ControlPlaneLogTypes: []string{"api"}, LogRetentionDays: ptr(int64(400))},
+					},
+				}
+			},
+			want: []string{"input.environments[Prod]", "input.environments[prod].natGateways", "input.environments[prod].endpointAccess.publicAccessCidrs", "input.environments[prod].compliance.controlPlaneLogTypes"},
 		},
 		"NoTeams": {
 			reason: "The platform must grant teams explicitly; nothing is open by default.",
