@@ -285,6 +285,14 @@ func Granted(input, xr map[string]any) map[string]any {
 		}
 	}
 	tenancy["teams"] = append(kept, grant)
+	// Likewise the XR's environment, where the Input lists the platform's:
+	// with the defaults of none.
+	envs, _ := out["environments"].(map[string]any)
+	if env, ok := spec["environment"].(string); ok && envs != nil && grantable.MatchString(env) && len(env) <= 32 {
+		if _, listed := envs[env]; !listed {
+			envs[env] = map[string]any{}
+		}
+	}
 	return out
 }
 

@@ -1,5 +1,5 @@
 // Package iampolicy evaluates the IAM policy documents the function writes
-// (identity policies and role trust policies) as IAM does: a request is
+// (identity policies, role trust policies and KMS key policies) as IAM does: a request is
 // allowed when a statement allows it and none denies it. It knows the
 // parts of the policy language those documents use; anything else (another
 // condition operator, NotAction, NotResource, NotPrincipal) is an error,
@@ -30,8 +30,11 @@ func (d Decision) String() string {
 
 // Request is one call as IAM sees it.
 type Request struct {
-	// Principal is the caller's ARN; only trust policies name principals.
+	// Principal is the caller's ARN; only trust and key policies name
+	// principals. Service is, instead, the AWS service that calls (for
+	// example logs.eu-west-1.amazonaws.com).
 	Principal string
+	Service   string
 	Action    string
 	// Resource is what the call acts on; trust policies have none.
 	Resource string
@@ -104,7 +107,7 @@ func (s statement) matches(r Request) (bool, error) {
 		return false, nil
 	}
 	if s.Principal != nil {
-		ok, err := principalMatches(s.Principal, r.Principal)
+		ok, err := principalMatches(s.Principal, r)
 		if err != nil || !ok {
 			return false, err
 		}
@@ -125,7 +128,7 @@ func (s statement) matches(r Request) (bool, error) {
 
 // principalMatches reads Principal: "*", or {"AWS": ARN, account ID or
 // account root, one or a list}.
-func principalMatches(p any, caller string) (bool, error) {
+func principalMatches(p any, r Request) (bool, error) {
 	if p == "*" {
 		return true, nil
 	}
@@ -133,13 +136,17 @@ func principalMatches(p any, caller string) (bool, error) {
 	if !ok {
 		return false, fmt.Errorf("principal %v", p)
 	}
+	caller := r.Principal
 	account := ""
 	if f := strings.Split(caller, ":"); len(f) > 4 {
 		account = f[4]
 	}
 	for k, v := range m {
-		if k != "AWS" {
-			continue // Service and federated principals never call as a role.
+		if k == "Service" && r.Service != "" && slices.Contains(Strings(v), r.Service) {
+			return true, nil
+		}
+		if k != "AWS" || r.Service != "" {
+			continue // A service never calls as a role, nor a role as a service.
 		}
 		for _, a := range Strings(v) {
 			if a == "*" || a == caller || a == account || (account != "" && strings.HasSuffix(a, ":iam::"+account+":root")) {
@@ -171,6 +178,8 @@ func condition(op string, want, got []string, present bool) (bool, error) {
 	}
 	var match func(pattern, value string) bool
 	switch base {
+	case "Bool":
+		match = strings.EqualFold
 	case "StringEquals", "ArnEquals":
 		match = func(p, v string) bool { return p == v }
 	case "StringLike", "ArnLike":

@@ -21,11 +21,13 @@ import (
 
 	pkobject "github.com/crossplane-contrib/provider-kubernetes/apis/namespaced/object/v1alpha1"
 	cloudwatchevents "github.com/upbound/provider-aws/v2/apis/namespaced/cloudwatchevents/v1beta1"
+	cloudwatchlogs "github.com/upbound/provider-aws/v2/apis/namespaced/cloudwatchlogs/v1beta1"
 	codecommit "github.com/upbound/provider-aws/v2/apis/namespaced/codecommit/v1beta1"
 	cognitoidp "github.com/upbound/provider-aws/v2/apis/namespaced/cognitoidp/v1beta1"
 	ec2 "github.com/upbound/provider-aws/v2/apis/namespaced/ec2/v1beta1"
 	eks "github.com/upbound/provider-aws/v2/apis/namespaced/eks/v1beta1"
 	iam "github.com/upbound/provider-aws/v2/apis/namespaced/iam/v1beta1"
+	kms "github.com/upbound/provider-aws/v2/apis/namespaced/kms/v1beta1"
 	sqs "github.com/upbound/provider-aws/v2/apis/namespaced/sqs/v1beta1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -45,7 +47,7 @@ func scheme(t *testing.T) *runtime.Scheme {
 	t.Helper()
 	s := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{
-		ec2.AddToScheme, iam.AddToScheme, eks.AddToScheme, cognitoidp.AddToScheme, codecommit.AddToScheme, sqs.AddToScheme, cloudwatchevents.AddToScheme,
+		ec2.AddToScheme, iam.AddToScheme, eks.AddToScheme, cognitoidp.AddToScheme, codecommit.AddToScheme, sqs.AddToScheme, cloudwatchevents.AddToScheme, kms.AddToScheme, cloudwatchlogs.AddToScheme,
 		corev1.AddToScheme, rbacv1.AddToScheme, pkobject.SchemeBuilder.AddToScheme,
 	} {
 		if err := add(s); err != nil {

@@ -1469,9 +1469,72 @@ func TestDelete(t *testing.T) {
 	// when the order check fails: the developer's loop runs next, on a
 	// control plane with no other XR left. payments-dev itself is
 	// deleted by the order check, once it watches every object.
+	e.protectionRefusesDeletion(ctx, t, xrRef{teamClusterGVK, "", "search-prod"}, all)
 	e.startDeleting(ctx, t, all[1:])
 	defer e.waitGone(ctx, t, all)
 	e.deletionOrder(ctx, t)
+}
+
+// protectionRefusesDeletion: deleting a cluster of a protected environment
+// is refused, with the reason and how to lift it, until a platform
+// engineer lists the XRs in the platform settings; then their protection
+// goes and they can be deleted.
+func (e *env) protectionRefusesDeletion(ctx context.Context, t *testing.T, protected xrRef, all []xrRef) {
+	t.Helper()
+	r, err := e.cp.resource(protected.gvk, protected.ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Crossplane marks what a Usage protects, and its webhook refuses
+	// deleting what is marked.
+	if err := poll(ctx, time.Minute, 500*time.Millisecond, protected.name+" marked in use", func() (bool, error) {
+		xr, err := r.Get(ctx, protected.name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		return xr.GetLabels()["crossplane.io/in-use"] == "true", nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	err = r.Delete(ctx, protected.name, metav1.DeleteOptions{})
+	if err == nil || !strings.Contains(err.Error(), "deletionProtectionLiftedFor") {
+		t.Fatalf("deleting %s, a prod cluster: %v, want a refusal naming compliance.deletionProtectionLiftedFor", protected.name, err)
+	}
+	t.Logf("deleting %s: %v", protected.name, err)
+	lifted := make([]any, 0, len(all))
+	for _, x := range all {
+		id := x.name
+		if x.ns != "" {
+			id = x.ns + "/" + x.name
+		}
+		lifted = append(lifted, id)
+	}
+	if err := e.cp.applySettings(ctx, func(data map[string]any) {
+		data["compliance"].(map[string]any)["deletionProtectionLiftedFor"] = lifted
+	}); err != nil {
+		t.Fatal(err)
+	}
+	usages := []schema.GroupVersionResource{
+		{Group: "protection.crossplane.io", Version: "v1beta1", Resource: "clusterusages"},
+		{Group: "protection.crossplane.io", Version: "v1beta1", Resource: "usages"},
+	}
+	if err := poll(ctx, 2*time.Minute, time.Second, "the protections to be lifted", func() (bool, error) {
+		for _, gvr := range usages {
+			l, err := e.cp.dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
+			if err != nil {
+				return false, err
+			}
+			for _, u := range l.Items {
+				// A protection is a Usage of the XR itself.
+				if of, _, _ := unstructured.NestedString(u.Object, "spec", "of", "kind"); of == teamClusterGVK.Kind || of == nsTeamClusterGVK.Kind {
+					return false, nil
+				}
+			}
+		}
+		return true, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestDevelopersLoop: last, with the other XRs gone: from here Argo CD's own
