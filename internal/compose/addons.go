@@ -173,6 +173,7 @@ func (p Params) addonMetadata(f Facts, labels, annotations map[string]string) {
 			annotations["karpenter_node_iam_role_name"] = p.KarpenterNodeRoleName()
 			annotations["karpenter_node_instance_profile_name"] = p.KarpenterNodeRoleName()
 			annotations["karpenter_node_pools"] = p.KarpenterNodePools()
+			annotations["karpenter_node_tags"] = p.KarpenterNodeTags()
 		}
 	}
 }

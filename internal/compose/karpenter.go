@@ -247,6 +247,14 @@ type karpenterPool struct {
 	Taints []clusterspec.Taint `json:"taints,omitempty"`
 }
 
+// KarpenterNodeTags is the JSON of the cost tags the EC2NodeClass puts on
+// the instances, volumes and network interfaces Karpenter launches, as the
+// launch templates put them on the managed node groups'.
+func (p Params) KarpenterNodeTags() string {
+	b, _ := json.Marshal(p.Tags()) //nolint:errchkjson // Plain strings always encode.
+	return string(b)
+}
+
 // KarpenterNodePools is the JSON of the team's pools as Karpenter
 // NodePools: capacity types, AMI family and taint effects in Kubernetes'
 // and Karpenter's spelling, and maxSize as a CPU limit (maxSize nodes of

@@ -35,10 +35,10 @@ func TestKarpenterResourcesChart(t *testing.T) {
 	}
 	// As the ApplicationSet does: the pools' JSON as the nodePools value.
 	var pools map[string]any
-	if err := yaml.Unmarshal([]byte("nodePools: "+annotations["karpenter_node_pools"].(string)), &pools); err != nil {
-		t.Fatalf("karpenter_node_pools is not YAML: %v", err)
+	if err := yaml.Unmarshal([]byte("nodePools: "+annotations["karpenter_node_pools"].(string)+"\ntags: "+annotations["karpenter_node_tags"].(string)), &pools); err != nil {
+		t.Fatalf("karpenter_node_pools or karpenter_node_tags is not YAML: %v", err)
 	}
-	values["nodePools"] = pools["nodePools"]
+	values["nodePools"], values["tags"] = pools["nodePools"], pools["tags"]
 
 	chart, err := loader.Load(filepath.Join(root, "example", "addons", "charts", "karpenter-resources"))
 	if err != nil {
@@ -70,6 +70,16 @@ func TestKarpenterResourcesChart(t *testing.T) {
 			objs = append(objs, o)
 			kind, _ := o["kind"].(string)
 			kinds[kind] = append(kinds[kind], o["metadata"].(map[string]any)["name"].(string))
+		}
+	}
+	// Karpenter's instances carry the cost tags, as the launch templates'.
+	for _, o := range objs {
+		if o["kind"] != "EC2NodeClass" {
+			continue
+		}
+		tags, _ := o["spec"].(map[string]any)["tags"].(map[string]any)
+		if tags["cost-center"] != "platform" || tags["eks-gitops.dev/team"] != "ml" {
+			t.Errorf("EC2NodeClass %v has tags %v, want the cost tags", o["metadata"].(map[string]any)["name"], tags)
 		}
 	}
 	// A NodePool and an EC2NodeClass per pool of the example.

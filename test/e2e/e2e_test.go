@@ -1252,7 +1252,15 @@ func TestAutoMode(t *testing.T) {
 	if recreated, updated, added, removed := changed(before, after); len(recreated)+len(updated)+len(added)+len(removed) > 0 {
 		t.Errorf("a refused mode change changed recreated %v, updated %v, added %v, removed %v", recreated, updated, added, removed)
 	}
-	// TestDelete deletes it with the others.
+	// Back to what runs: a refused XR takes no change at all, so neither
+	// would the lifting of its deletion protection (TestDelete deletes it
+	// with the others).
+	if err := mergePatch(ctx, r, "search-prod", map[string]any{"spec": map[string]any{"compute": map[string]any{"mode": "AutoMode"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cp.waitCondition(ctx, teamClusterGVK, "search-prod", "Synced", "True", time.Minute); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestKarpenter: ml-prod (example/xr-karpenter.yaml) converges in Karpenter
@@ -1518,7 +1526,10 @@ func (e *env) protectionRefusesDeletion(ctx context.Context, t *testing.T, prote
 		{Group: "protection.crossplane.io", Version: "v1beta1", Resource: "clusterusages"},
 		{Group: "protection.crossplane.io", Version: "v1beta1", Resource: "usages"},
 	}
-	if err := poll(ctx, 2*time.Minute, time.Second, "the protections to be lifted", func() (bool, error) {
+	var left []string
+	var leftObjs []unstructured.Unstructured
+	if err := poll(ctx, 4*time.Minute, time.Second, "the protections to be lifted", func() (bool, error) {
+		left, leftObjs = nil, nil
 		for _, gvr := range usages {
 			l, err := e.cp.dyn.Resource(gvr).List(ctx, metav1.ListOptions{})
 			if err != nil {
@@ -1527,13 +1538,20 @@ func (e *env) protectionRefusesDeletion(ctx context.Context, t *testing.T, prote
 			for _, u := range l.Items {
 				// A protection is a Usage of the XR itself.
 				if of, _, _ := unstructured.NestedString(u.Object, "spec", "of", "kind"); of == teamClusterGVK.Kind || of == nsTeamClusterGVK.Kind {
-					return false, nil
+					left = append(left, u.GetName())
+					leftObjs = append(leftObjs, u)
 				}
 			}
 		}
-		return true, nil
+		return len(left) == 0, nil
 	}); err != nil {
-		t.Fatal(err)
+		for _, u := range leftObjs {
+			y, _ := yaml.Marshal(u.Object)
+			t.Logf("%s", y)
+		}
+		t.Errorf("%v: %v", err, left)
+		e.report(ctx, t, protected.gvk, protected.ns, protected.name)
+		t.FailNow()
 	}
 }
 

@@ -17,6 +17,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/codecommit"
 	cognito "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	cognitotypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
@@ -24,8 +26,14 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
 	ekstypes "github.com/aws/aws-sdk-go-v2/service/eks/types"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -38,7 +46,7 @@ import (
 
 // The AWS provider families the function composes, each run from its own
 // binary as the provider's packages run them.
-var awsFamilies = []string{"ec2", "iam", "eks", "cognitoidp", "codecommit"}
+var awsFamilies = []string{"ec2", "iam", "eks", "cognitoidp", "codecommit", "sqs", "cloudwatchevents", "kms", "cloudwatchlogs"}
 
 // The accounts payments-dev uses: the team's, and the central account
 // holding the repositories and Cognito.
@@ -66,6 +74,10 @@ type awsClients struct {
 	eks        *eks.Client
 	cognito    *cognito.Client
 	codecommit *codecommit.Client
+	sqs        *sqs.Client
+	events     *eventbridge.Client
+	kms        *kms.Client
+	logs       *cloudwatchlogs.Client
 }
 
 func clientsFor(endpoint, account string) awsClients {
@@ -75,7 +87,8 @@ func clientsFor(endpoint, account string) awsClients {
 		BaseEndpoint: aws.String(endpoint),
 	}
 	return awsClients{ec2: ec2.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), eks: eks.NewFromConfig(cfg),
-		cognito: cognito.NewFromConfig(cfg), codecommit: codecommit.NewFromConfig(cfg)}
+		cognito: cognito.NewFromConfig(cfg), codecommit: codecommit.NewFromConfig(cfg),
+		sqs: sqs.NewFromConfig(cfg), events: eventbridge.NewFromConfig(cfg), kms: kms.NewFromConfig(cfg), logs: cloudwatchlogs.NewFromConfig(cfg)}
 }
 
 // notFound reports whether err is an AWS API's answer that the thing does
@@ -87,7 +100,7 @@ func notFound(err error) bool {
 	}
 	c := api.ErrorCode()
 	return strings.Contains(c, "NotFound") || c == "NoSuchEntity" || c == "RepositoryDoesNotExistException" || c == "ApprovalRuleTemplateDoesNotExistException" ||
-		c == "ResourceNotFoundException"
+		c == "ResourceNotFoundException" || c == "AWS.SimpleQueueService.NonExistentQueue" || c == "QueueDoesNotExist"
 }
 
 // forProvider reads a string of a managed resource's resolved spec.
@@ -226,6 +239,35 @@ func inEmulator(ctx context.Context, c awsClients, o *unstructured.Unstructured)
 		if out, err = c.codecommit.ListRepositoriesForApprovalRuleTemplate(ctx, &codecommit.ListRepositoriesForApprovalRuleTemplateInput{ApprovalRuleTemplateName: aws.String(forProvider(o, "approvalRuleTemplateName"))}); err == nil {
 			return slices.Contains(out.RepositoryNames, forProvider(o, "repositoryName")), nil
 		}
+	case "Queue":
+		_, err = c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(id)})
+	case "QueuePolicy":
+		var out *sqs.GetQueueAttributesOutput
+		if out, err = c.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(forProvider(o, "queueUrl")), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNamePolicy}}); err == nil {
+			return out.Attributes["Policy"] != "", nil
+		}
+	case "Rule":
+		_, err = c.events.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String(id)})
+	case "Target":
+		var out *eventbridge.ListTargetsByRuleOutput
+		if out, err = c.events.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String(forProvider(o, "rule"))}); err == nil {
+			return slices.ContainsFunc(out.Targets, func(t ebtypes.Target) bool { return aws.ToString(t.Id) == forProvider(o, "targetId") }), nil
+		}
+	case "Key":
+		var out *kms.DescribeKeyOutput
+		if out, err = c.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)}); err == nil {
+			return out.KeyMetadata.KeyState != kmstypes.KeyStatePendingDeletion, nil
+		}
+	case "Alias":
+		var out *kms.ListAliasesOutput
+		if out, err = c.kms.ListAliases(ctx, &kms.ListAliasesInput{}); err == nil {
+			return slices.ContainsFunc(out.Aliases, func(a kmstypes.AliasListEntry) bool { return aws.ToString(a.AliasName) == "alias/"+id }), nil
+		}
+	case "Group":
+		var out *cloudwatchlogs.DescribeLogGroupsOutput
+		if out, err = c.logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(id)}); err == nil {
+			return slices.ContainsFunc(out.LogGroups, func(g logstypes.LogGroup) bool { return aws.ToString(g.LogGroupName) == id }), nil
+		}
 	default:
 		return false, fmt.Errorf("no check for %s", o.GetKind())
 	}
@@ -288,7 +330,7 @@ func providerConfigs(ctx context.Context, cp *controlPlane, endpoint string) err
 				"credentials": map[string]any{"source": "Secret", "secretRef": map[string]any{"namespace": "crossplane-system", "name": name, "key": "credentials"}},
 				"endpoint": map[string]any{
 					"url":               map[string]any{"type": "Static", "static": endpoint},
-					"services":          []any{"ec2", "iam", "eks", "cognitoidp", "codecommit", "sts"},
+					"services":          []any{"ec2", "iam", "eks", "cognitoidp", "codecommit", "sqs", "events", "kms", "logs", "sts"},
 					"hostnameImmutable": true,
 					"source":            "Custom",
 				},

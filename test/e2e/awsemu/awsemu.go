@@ -11,7 +11,9 @@
 //   - node group tags: moto's TagResource does not find node groups;
 //   - EKS clusters as AWS describes them: a certificate authority that is a
 //     real PEM certificate (moto's is random text), the cluster settings
-//     moto drops (accessConfig, upgradePolicy, bootstrapSelfManagedAddons),
+//     moto drops (accessConfig, upgradePolicy, bootstrapSelfManagedAddons,
+//     deletionProtection, which refuses DeleteCluster while on), encryption
+//     added by AssociateEncryptionConfig and never changed,
 //     UpdateClusterConfig answering with an update as AWS does, and a
 //     deleted cluster taking its add-ons, access entries and associations;
 //   - IAM service-specific credentials, which moto cannot parse, with

@@ -31,6 +31,10 @@ type clusterExtra struct {
 	upgradePolicy map[string]any
 	zonalShift    map[string]any
 	version       string
+	// deletionProtection and encryption are as CreateCluster,
+	// UpdateClusterConfig and AssociateEncryptionConfig set them.
+	deletionProtection bool
+	encryption         []any
 	// autoMode are EKS Auto Mode's settings: computeConfig, storageConfig,
 	// kubernetesNetworkConfig.elasticLoadBalancing and
 	// bootstrapSelfManagedAddons, as CreateCluster was given them.
@@ -205,6 +209,9 @@ type clusterSettings struct {
 	AccessConfig  map[string]any `json:"accessConfig"`
 	UpgradePolicy map[string]any `json:"upgradePolicy"`
 	ZonalShift    map[string]any `json:"zonalShiftConfig"`
+	// DeletionProtection is nil when the request leaves it as it is.
+	DeletionProtection *bool `json:"deletionProtection"`
+	EncryptionConfig   []any `json:"encryptionConfig"`
 	autoModeSettings
 }
 
@@ -254,6 +261,8 @@ func (s *Server) createCluster(q *request) {
 		}
 		x.zonalShift = in.ZonalShift
 		x.autoMode = in.autoModeSettings
+		x.deletionProtection = in.DeletionProtection != nil && *in.DeletionProtection
+		x.encryption = in.EncryptionConfig
 		s.mu.Unlock()
 	}
 	s.writeCluster(w, rp, clusterKey{c.account, c.region, in.Name})
@@ -290,6 +299,10 @@ func (s *Server) writeCluster(w http.ResponseWriter, rp reply, k clusterKey) {
 	if x.version != "" {
 		cl["version"] = x.version
 	}
+	cl["deletionProtection"] = x.deletionProtection
+	if x.encryption != nil {
+		cl["encryptionConfig"] = x.encryption
+	}
 	if a := x.autoMode; a.ComputeConfig != nil {
 		cl["computeConfig"] = a.ComputeConfig
 		cl["storageConfig"] = a.StorageConfig
@@ -319,6 +332,18 @@ func (s *Server) writeCluster(w http.ResponseWriter, rp reply, k clusterKey) {
 // describeCluster serves DescribeCluster and DeleteCluster.
 func (s *Server) describeCluster(q *request) {
 	w, r, k := q.w, q.r, q.cluster()
+	if r.Method == http.MethodDelete {
+		s.mu.Lock()
+		x, known := s.clusters[k]
+		protected := known && x.deletionProtection
+		s.mu.Unlock()
+		if protected {
+			// EKS refuses to delete a protected cluster until its
+			// protection is turned off (UpdateClusterConfig).
+			restError(w, http.StatusBadRequest, "InvalidRequestException", fmt.Sprintf("Cluster %s has deletion protection enabled. Disable deletion protection before deleting the cluster.", k.name))
+			return
+		}
+	}
 	rp, err := s.forward(r, nil)
 	if err != nil {
 		restError(w, http.StatusBadGateway, "ServerException", err.Error())
@@ -401,8 +426,40 @@ func (s *Server) updateClusterConfig(q *request) {
 			(*m.dst)[kk] = v
 		}
 	}
+	if in.DeletionProtection != nil {
+		x.deletionProtection = *in.DeletionProtection
+	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"update": s.newUpdate("ConfigUpdate", nil)})
+}
+
+// associateEncryptionConfig serves AssociateEncryptionConfig: EKS adds
+// encryption to a cluster that has none, and never changes it.
+func (s *Server) associateEncryptionConfig(q *request) {
+	w, k := q.w, q.cluster()
+	var in clusterSettings
+	if !decode(w, q.body, &in) {
+		return
+	}
+	x := s.extra(k)
+	s.mu.Lock()
+	if x.encryption != nil {
+		s.mu.Unlock()
+		restError(w, http.StatusBadRequest, "InvalidParameterException", "Encryption is already enabled on the cluster")
+		return
+	}
+	x.encryption = in.EncryptionConfig
+	u := s.newUpdateLocked("AssociateEncryptionConfig", []map[string]any{{"type": "EncryptionConfig", "value": mustJSON(in.EncryptionConfig)}})
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"update": u})
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }
 
 // updateClusterVersion records the new Kubernetes version, which

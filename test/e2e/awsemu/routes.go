@@ -47,6 +47,7 @@ var routes = []route{
 	{"eks", "GET clusters/{cluster}", answered((*Server).describeCluster)},
 	{"eks", "DELETE clusters/{cluster}", answered((*Server).describeCluster)},
 	{"eks", "POST clusters/{cluster}/update-config", answered((*Server).updateClusterConfig)},
+	{"eks", "POST clusters/{cluster}/encryption-config/associate", inCluster((*Server).associateEncryptionConfig)},
 	{"eks", "POST clusters/{cluster}/updates", answered((*Server).updateClusterVersion)},
 	{"eks", "GET clusters/{cluster}/updates/{update}", answered((*Server).describeUpdate)},
 	{"eks", "POST clusters/{cluster}/node-groups/{nodegroup}/update-config", answered((*Server).recordUpdate)},
