@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/crossplane/function-sdk-go/resource"
+
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 )
 
@@ -162,5 +164,47 @@ func TestDeletionProtection(t *testing.T) {
 	_, dev := convergedState(t, exampleState(t))
 	if _, ok := dev.GetDesired().GetResources()[string(compose.NameUsageProtection)]; ok {
 		t.Error("a dev cluster is protected")
+	}
+}
+
+// TestExistingClusterGetsTheBaseline: a cluster made before the baseline
+// (no key, no log group, no encryption) keeps running while they come: it
+// is declared on every call, its name and everything else unchanged, and
+// gets its encryption once the key is observed.
+func TestExistingClusterGetsTheBaseline(t *testing.T) {
+	before, converged := convergedState(t, exampleState(t))
+	s := next(t, before, converged, allReady)
+	s.Observed = cloneObserved(s.Observed)
+	for _, n := range []resource.Name{compose.NameClusterKey, compose.NameClusterKeyAlias, compose.NameLogGroup, compose.NameUsageKeyOfCluster} {
+		delete(s.Observed, string(n))
+	}
+	s = withObserved(t, s, string(compose.NameCluster), func(o map[string]any) {
+		delete(lookup(o, "spec", "forProvider").(map[string]any), "encryptionConfig")
+	})
+	rsp := run(t, requestOf(t, s))
+	if msg := fatal(rsp); msg != "" {
+		t.Fatal(msg)
+	}
+	cluster := desiredObject(t, rsp, string(compose.NameCluster))
+	if keyARNOf(t, cluster) != "" {
+		t.Error("the cluster is encrypted with a key not yet observed")
+	}
+	was := desiredObject(t, converged, string(compose.NameCluster))
+	if got, want := lookup(cluster, "metadata", "annotations"), lookup(was, "metadata", "annotations"); !cmp.Equal(got, want) {
+		t.Errorf("the cluster's name changed: %v, was %v", got, want)
+	}
+	if _, ok := rsp.GetDesired().GetResources()[string(compose.NameClusterKey)]; !ok {
+		t.Fatal("the key is not declared for a running cluster")
+	}
+	for name := range converged.GetDesired().GetResources() {
+		if _, ok := rsp.GetDesired().GetResources()[name]; !ok && name != string(compose.NameClusterKeyAlias) && name != string(compose.NameLogGroup) && name != string(compose.NameUsageKeyOfCluster) {
+			t.Errorf("%s is no longer declared while the baseline comes", name)
+		}
+	}
+	// The key, then its alias and the log group, then the encryption.
+	s = next(t, s, rsp, allReady)
+	rsp = run(t, requestOf(t, s))
+	if got := keyARNOf(t, desiredObject(t, rsp, string(compose.NameCluster))); !strings.Contains(got, ":key/") {
+		t.Errorf("the running cluster is not encrypted once its key is observed: %q", got)
 	}
 }
