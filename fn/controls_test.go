@@ -202,6 +202,9 @@ var controls = []control{
 // TestControls checks every control on every example's converged output,
 // and that docs/compliance.md's table is this list (-update rewrites it).
 func TestControls(t *testing.T) {
+	// Independent of every other test, and among the longest: with the
+	// others of its kind it runs beside them, on the second core.
+	t.Parallel()
 	for _, ex := range examples {
 		t.Run(ex.name, func(t *testing.T) {
 			s := newExampleState(t, ex)

@@ -43,6 +43,9 @@ func specVersion(t *testing.T, rsp *fnv1.RunFunctionResponse, name string) strin
 // do, and nothing declared, so nothing changes), applied in place (the same
 // resources, none dropped), or staged.
 func TestDayTwoEdits(t *testing.T) {
+	// Independent of every other test, and among the longest: with the
+	// others of its kind it runs beside them, on the second core.
+	t.Parallel()
 	type base struct{ xr, composition, version string }
 	def := base{"xr.yaml", "composition.yaml", "1.34"}
 	cases := map[string]struct {

@@ -235,6 +235,7 @@ func stateBefore(t testing.TB, s state, rsps []*fnv1.RunFunctionResponse) state 
 // TestDeterministic checks that the same request gives the same bytes, also
 // when the observed resources arrive in another order.
 func TestDeterministic(t *testing.T) {
+	t.Parallel()
 	for _, ex := range examples {
 		t.Run(ex.name, func(t *testing.T) {
 			s := newExampleState(t, ex)
@@ -319,6 +320,7 @@ func TestReadiness(t *testing.T) {
 // declared before its prerequisites are observed ready, nothing declared
 // disappears, and the final state holds every object of the plan.
 func TestConvergence(t *testing.T) {
+	t.Parallel()
 	for _, ex := range examples {
 		t.Run(ex.name, func(t *testing.T) {
 			s := newExampleState(t, ex)

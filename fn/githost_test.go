@@ -309,6 +309,7 @@ func TestGitCredentialNeverLeaks(t *testing.T) {
 // to the new host, and a cluster whose host's settings were removed is
 // refused, with nothing declared.
 func TestGitHostStaysWhereTheRepositoryIs(t *testing.T) {
+	t.Parallel()
 	for _, to := range []string{"github", "gitlab"} {
 		t.Run("default-to-"+to, func(t *testing.T) {
 			before, base := convergedState(t, exampleState(t))

@@ -133,6 +133,7 @@ func TestAppProjectPolicies(t *testing.T) {
 // project's policy object matches another project's applications (Argo CD's
 // glob "*" also crosses "/").
 func TestHostileNamesCannotWidenPolicies(t *testing.T) {
+	t.Parallel()
 	hostile := map[string]any{
 		"spec.team.name":    "payments\ng, eks-gitops-payments-dev, role:admin",
 		"metadata.name":     "payments-dev*",

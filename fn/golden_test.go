@@ -73,6 +73,9 @@ func paramsOf(t *testing.T, s state) compose.Params {
 // TestGolden renders every example at every stage and compares the whole
 // response with its golden file. Run with -update to rewrite them.
 func TestGolden(t *testing.T) {
+	// Independent of every other test, and among the longest: with the
+	// others of its kind it runs beside them, on the second core.
+	t.Parallel()
 	for _, ex := range examples {
 		for _, st := range stages {
 			t.Run(ex.name+"/"+st.name, func(t *testing.T) {

@@ -62,6 +62,7 @@ func legacyName(s state, suffix string) string {
 // choosing declared. Each forged object must change nothing: the function
 // answers exactly as it does without it.
 func TestObservedStateIsOnlyTheXRsOwn(t *testing.T) {
+	t.Parallel()
 	type forge func(s state) (resourceName string, obj map[string]any)
 	legacyRepository := func(owner func(o, xr map[string]any) map[string]any, apiVersion, kind string, namespace func(s state) string) forge {
 		return func(s state) (string, map[string]any) {

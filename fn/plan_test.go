@@ -71,6 +71,9 @@ func TestPlanCacheChangesNothingDuringUpgrade(t *testing.T) {
 // checks each response is byte for byte the one a Function without a cache
 // gives.
 func TestPlanCacheChangesNothing(t *testing.T) {
+	// Independent of every other test, and among the longest: with the
+	// others of its kind it runs beside them, on the second core.
+	t.Parallel()
 	clock := WithClock(func() time.Time { return testNow })
 	for _, ex := range examples {
 		t.Run(ex.name, func(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 // approved pull request. Each request is judged by evaluating the composed
 // policies, as IAM would.
 func TestPushAccess(t *testing.T) {
+	t.Parallel()
 	const (
 		members  = "arn:aws:iam::444455556666:role/eks-gitops/payments-members"
 		admins   = "arn:aws:iam::444455556666:role/eks-gitops/payments-admins"

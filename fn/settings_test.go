@@ -45,6 +45,9 @@ func withSettings(s state, objs ...map[string]any) state {
 // example/platform-settings.yaml, compose every example XR exactly as the
 // self-contained example Compositions do, at every step to Ready.
 func TestPackageCompositionsComposeLikeTheExamples(t *testing.T) {
+	// Independent of every other test, and among the longest: with the
+	// others of its kind it runs beside them, on the second core.
+	t.Parallel()
 	for _, ex := range examples {
 		t.Run(ex.name, func(t *testing.T) {
 			want := converge(t, newExampleState(t, ex))

@@ -14,6 +14,7 @@ import (
 // and view elsewhere, each association after its access entry; without
 // them, no entry at all; a role outside the team's account is refused.
 func TestTeamAccess(t *testing.T) {
+	t.Parallel()
 	const (
 		admins  = "arn:aws:iam::{accountId}:role/eks-gitops/{team}-admins"
 		members = "arn:aws:iam::{accountId}:role/eks-gitops/{team}-members"

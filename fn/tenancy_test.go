@@ -289,6 +289,7 @@ func TestLegacyXRKeepsItsNames(t *testing.T) {
 // AppProject and the Application keep the values last applied, and the XR
 // says so and is not Ready.
 func TestFactsNeverRegress(t *testing.T) {
+	t.Parallel()
 	cases := map[string]func(at, role map[string]any){
 		"Missing": func(at, role map[string]any) {
 			delete(at, "endpoint")
@@ -377,6 +378,7 @@ func condition(t *testing.T, rsp *fnv1.RunFunctionResponse, typ string) *fnv1.Co
 // TestResponseSizeChecked makes a response larger than the limit and checks
 // the XR gets a Fatal result naming the long list, not a transport error.
 func TestResponseSizeChecked(t *testing.T) {
+	t.Parallel()
 	s := exampleState(t)
 	m := make([]any, 900)
 	for i := range m {

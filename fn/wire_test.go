@@ -22,6 +22,9 @@ import (
 // and uncached, with an object an earlier step declared passed on, and
 // they decode to the same message.
 func TestWireBytesUnchanged(t *testing.T) {
+	// Independent of every other test, and among the longest: with the
+	// others of its kind it runs beside them, on the second core.
+	t.Parallel()
 	for _, ex := range examples {
 		t.Run(ex.name, func(t *testing.T) {
 			s := newExampleState(t, ex)
