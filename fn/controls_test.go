@@ -43,9 +43,7 @@ func (c convergedObjects) kind(kind string) []map[string]any {
 	return out
 }
 
-func (c convergedObjects) cluster() map[string]map[string]any {
-	return map[string]map[string]any{"cluster": c.objects[string(compose.NameCluster)]}
-}
+func (c convergedObjects) cluster() map[string]any { return c.objects[string(compose.NameCluster)] }
 
 func fpOf(o map[string]any) map[string]any {
 	fp, _ := lookup(o, "spec", "forProvider").(map[string]any)
@@ -60,7 +58,7 @@ var controls = []control{
 		cis:  "5.3.1", config: "eks-secrets-encrypted, eks-cluster-secrets-encrypted",
 		field: "Cluster `encryptionConfig` (`secrets`, the cluster's own Key)", applies: always,
 		check: func(c convergedObjects) string {
-			fp := fpOf(c.cluster()["cluster"])
+			fp := fpOf(c.cluster())
 			arn, _ := lookup(fp, "encryptionConfig", "provider", "keyArn").(string)
 			res, _ := lookup(fp, "encryptionConfig", "resources").([]any)
 			if !strings.Contains(arn, ":kms:") || !slices.Contains(res, any("secrets")) {
@@ -85,7 +83,7 @@ var controls = []control{
 		cis:  "2.1.1", config: "eks-cluster-logging-enabled",
 		field: "Cluster `enabledClusterLogTypes` (platform setting `compliance.controlPlaneLogTypes`, `audit` required)", applies: always,
 		check: func(c convergedObjects) string {
-			types, _ := fpOf(c.cluster()["cluster"])["enabledClusterLogTypes"].([]any)
+			types, _ := fpOf(c.cluster())["enabledClusterLogTypes"].([]any)
 			for _, want := range v1beta1.ControlPlaneLogTypes {
 				if !slices.Contains(types, any(want)) {
 					return fmt.Sprintf("log types %v lack %s", types, want)
@@ -111,7 +109,7 @@ var controls = []control{
 		cis:  "5.4.1, 5.4.2", config: "eks-endpoint-no-public-access (holds where `endpointAccess.public` is false)",
 		field: "Cluster `vpcConfig` (platform setting `endpointAccess`, per environment)", applies: always,
 		check: func(c convergedObjects) string {
-			vc, _ := fpOf(c.cluster()["cluster"])["vpcConfig"].(map[string]any)
+			vc, _ := fpOf(c.cluster())["vpcConfig"].(map[string]any)
 			cidrs, _ := vc["publicAccessCidrs"].([]any)
 			if vc["endpointPrivateAccess"] != true || (vc["endpointPublicAccess"] == true && (len(cidrs) == 0 || slices.Contains(cidrs, any("0.0.0.0/0")))) {
 				return fmt.Sprintf("vpcConfig %v", vc)
@@ -176,7 +174,7 @@ var controls = []control{
 		cis:  "5.5.1", config: "",
 		field: "Cluster `accessConfig` (`API`, `bootstrapClusterCreatorAdminPermissions: false`)", applies: always,
 		check: func(c convergedObjects) string {
-			ac, _ := fpOf(c.cluster()["cluster"])["accessConfig"].(map[string]any)
+			ac, _ := fpOf(c.cluster())["accessConfig"].(map[string]any)
 			if ac["authenticationMode"] != "API" || ac["bootstrapClusterCreatorAdminPermissions"] != false {
 				return fmt.Sprintf("accessConfig %v", ac)
 			}
@@ -188,7 +186,7 @@ var controls = []control{
 		cis:  "", config: "",
 		field: "Cluster `deletionProtection`; a Usage of the XR (platform setting `compliance.deletionProtection`)", applies: func(env, _ string) bool { return env == "prod" },
 		check: func(c convergedObjects) string {
-			if fpOf(c.cluster()["cluster"])["deletionProtection"] != true {
+			if fpOf(c.cluster())["deletionProtection"] != true {
 				return "no deletion protection"
 			}
 			if _, ok := c.objects[string(compose.NameUsageProtection)]; !ok {
