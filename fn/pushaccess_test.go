@@ -21,9 +21,9 @@ import (
 func TestPushAccess(t *testing.T) {
 	t.Parallel()
 	const (
-		members  = "arn:aws:iam::444455556666:role/eks-gitops/payments-members"
-		admins   = "arn:aws:iam::444455556666:role/eks-gitops/payments-admins"
-		stranger = "arn:aws:iam::444455556666:role/eks-gitops/search-members"
+		members  = "arn:aws:iam::444455556666:role/team-access/payments-members"
+		admins   = "arn:aws:iam::444455556666:role/team-access/payments-admins"
+		stranger = "arn:aws:iam::444455556666:role/team-access/search-members"
 	)
 	type ask struct {
 		action string
@@ -87,7 +87,7 @@ func TestPushAccess(t *testing.T) {
 		"MembersOnly": {
 			reason: "Only the roles the platform names are trusted.",
 			edit: func(s state) {
-				s.Input["teamAccess"] = map[string]any{"memberRoleArn": "arn:aws:iam::{accountId}:role/eks-gitops/{team}-members"}
+				s.Input["teamAccess"] = map[string]any{"memberRoleArn": "arn:aws:iam::{accountId}:role/team-access/{team}-members"}
 			},
 			trusted: []string{members}, notTrusted: []string{admins},
 			allowed: protected, review: true,

@@ -16,8 +16,8 @@ import (
 func TestTeamAccess(t *testing.T) {
 	t.Parallel()
 	const (
-		admins  = "arn:aws:iam::{accountId}:role/eks-gitops/{team}-admins"
-		members = "arn:aws:iam::{accountId}:role/eks-gitops/{team}-members"
+		admins  = "arn:aws:iam::{accountId}:role/team-access/{team}-admins"
+		members = "arn:aws:iam::{accountId}:role/team-access/{team}-members"
 	)
 	type association struct {
 		Principal, Policy, Scope string
@@ -37,8 +37,8 @@ func TestTeamAccess(t *testing.T) {
 			reason: "Admins get cluster-admin; members edit in their namespaces and view elsewhere.",
 			access: map[string]any{"adminRoleArn": admins, "memberRoleArn": members, "memberNamespaces": []any{"{team}", "{team}-jobs"}},
 			entries: map[string]string{
-				"eks-access-entry-team-admins":  "arn:aws:iam::444455556666:role/eks-gitops/payments-admins",
-				"eks-access-entry-team-members": "arn:aws:iam::444455556666:role/eks-gitops/payments-members",
+				"eks-access-entry-team-admins":  "arn:aws:iam::444455556666:role/team-access/payments-admins",
+				"eks-access-entry-team-members": "arn:aws:iam::444455556666:role/team-access/payments-members",
 			},
 			want: map[string]association{
 				"eks-access-policy-team-admins-clusteradmin": {"access-entry-team-admins", "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", "cluster", nil},
@@ -49,7 +49,7 @@ func TestTeamAccess(t *testing.T) {
 		"MembersOnlyDefaultNamespace": {
 			reason:  "Members alone, in the team's own namespace by default.",
 			access:  map[string]any{"memberRoleArn": members},
-			entries: map[string]string{"eks-access-entry-team-members": "arn:aws:iam::444455556666:role/eks-gitops/payments-members"},
+			entries: map[string]string{"eks-access-entry-team-members": "arn:aws:iam::444455556666:role/team-access/payments-members"},
 			want: map[string]association{
 				"eks-access-policy-team-members-edit": {"access-entry-team-members", "arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy", "namespace", []any{"payments"}},
 				"eks-access-policy-team-members-view": {"access-entry-team-members", "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", "cluster", nil},

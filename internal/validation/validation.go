@@ -229,6 +229,8 @@ func argoCD(p *field.Path, a v1beta1.ArgoCD) field.ErrorList {
 		errs = append(errs, field.Required(p.Child("hubRoleArn"), "the IAM role ARN of the central Argo CD is required"))
 	} else if err := roleARN(a.HubRoleARN); err != nil {
 		errs = append(errs, field.Invalid(p.Child("hubRoleArn"), a.HubRoleARN, err.Error()))
+	} else if err := outsideOwnPath(a.HubRoleARN); err != nil {
+		errs = append(errs, field.Invalid(p.Child("hubRoleArn"), a.HubRoleARN, err.Error()))
 	}
 	if a.AccessMode != v1beta1.ArgoCDAccessClusterRole && a.AccessMode != v1beta1.ArgoCDAccessHubRole {
 		errs = append(errs, field.NotSupported(p.Child("accessMode"), a.AccessMode, []string{v1beta1.ArgoCDAccessClusterRole, v1beta1.ArgoCDAccessHubRole}))
@@ -259,6 +261,17 @@ func argoCD(p *field.Path, a v1beta1.ArgoCD) field.ErrorList {
 	return errs
 }
 
+// outsideOwnPath refuses a people's or Argo CD's role under the IAM path of
+// the roles the function makes: the provisioning role in each account may
+// change every role there (its trust, its policies), so such a role could
+// be taken over through it.
+func outsideOwnPath(roleARN string) error {
+	if strings.Contains(roleARN, ":role"+compose.IAMPath) {
+		return fmt.Errorf("must not be under the IAM path %s, which belongs to the roles the function makes: the provider's provisioning role may change any role there; give it another path (for example /team-access/)", compose.IAMPath)
+	}
+	return nil
+}
+
 // teamAccess checks the shape of the team roles: IAM role ARNs once the
 // placeholders are filled, the only placeholders {team} and {accountId};
 // member namespaces namespace names with {team}.
@@ -278,6 +291,8 @@ func teamAccess(p *field.Path, a *v1beta1.TeamAccess) field.ErrorList {
 		if strings.ContainsAny(filled, "{}") {
 			errs = append(errs, field.Invalid(p.Child(r.field), r.arn, "the only placeholders are {team} and {accountId}"))
 		} else if err := roleARN(filled); err != nil {
+			errs = append(errs, field.Invalid(p.Child(r.field), r.arn, err.Error()))
+		} else if err := outsideOwnPath(filled); err != nil {
 			errs = append(errs, field.Invalid(p.Child(r.field), r.arn, err.Error()))
 		}
 	}

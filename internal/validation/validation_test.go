@@ -789,6 +789,21 @@ func TestInput(t *testing.T) {
 			mutate: func(in *v1beta1.Input) { in.ArgoCD.HubRoleARN = "arn:aws:iam::111122223333:user/bob" },
 			want:   []string{"input.argocd.hubRoleArn"},
 		},
+		"HubRoleUnderTheFunctionsPath": {
+			reason: "The provisioning role may change every role under /eks-gitops/; the hub role there could be taken over through it.",
+			mutate: func(in *v1beta1.Input) { in.ArgoCD.HubRoleARN = "arn:aws:iam::111122223333:role/eks-gitops/argocd-hub" },
+			want:   []string{"input.argocd.hubRoleArn"},
+		},
+		"TeamRolesUnderTheFunctionsPath": {
+			reason: "People's roles under /eks-gitops/ could be rewritten through the provisioning role.",
+			mutate: func(in *v1beta1.Input) {
+				in.TeamAccess = &v1beta1.TeamAccess{
+					AdminRoleARN:  "arn:aws:iam::{accountId}:role/eks-gitops/{team}-admins",
+					MemberRoleARN: "arn:aws:iam::{accountId}:role/eks-gitops/{team}-members",
+				}
+			},
+			want: []string{"input.teamAccess.adminRoleArn", "input.teamAccess.memberRoleArn"},
+		},
 		"PublicWithoutCIDRs": {
 			reason: "A public endpoint must name who may reach it.",
 			mutate: func(in *v1beta1.Input) { in.EndpointAccess.Public = ptr(true) },

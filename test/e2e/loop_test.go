@@ -371,7 +371,7 @@ func (l *loop) token(ctx context.Context, creds aws.Credentials, name, role stri
 // or "members"), as the organisation's SSO would give a person.
 func (l *loop) session(ctx context.Context, t *testing.T, lt *loopTeam, level string) aws.Credentials {
 	t.Helper()
-	creds, err := l.eks.stsCredentials(ctx, "arn:aws:iam::"+lt.account+":role/eks-gitops/"+lt.team+"-"+level)
+	creds, err := l.eks.stsCredentials(ctx, "arn:aws:iam::"+lt.account+":role/team-access/"+lt.team+"-"+level)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,14 @@ const (
 	teamAccountID    = "444455556666"
 	centralAccountID = "111122223333"
 	emulatorRegion   = "eu-west-1"
+	// The compute modes' examples: search-prod in EKS Auto Mode,
+	// ml-prod with Karpenter.
+	autoModeAccountID, autoModeRegion   = "777788889999", "eu-west-1"
+	karpenterAccountID, karpenterRegion = "210987654321", "us-west-2"
 )
+
+// suiteAppID is in the User-Agent of the suite's own AWS calls.
+const suiteAppID = "e2e-suite"
 
 // realReadyTimeout bounds how long an XR may take to become Ready with the
 // real provider, which retries on its own schedule.
@@ -80,9 +87,11 @@ type awsClients struct {
 	logs       *cloudwatchlogs.Client
 }
 
-func clientsFor(endpoint, account string) awsClients {
+func clientsIn(endpoint, account, region string) awsClients {
 	cfg := aws.Config{
-		Region:       emulatorRegion,
+		// Marks the suite's own calls apart from the provider's.
+		AppID:        suiteAppID,
+		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider(awsemu.AccessKeyID(account), "emulated", ""),
 		BaseEndpoint: aws.String(endpoint),
 	}
@@ -280,14 +289,35 @@ func inEmulator(ctx context.Context, c awsClients, o *unstructured.Unstructured)
 	return false, fmt.Errorf("%s %s: %w", o.GetKind(), o.GetName(), err)
 }
 
-// accountClients picks the account a managed resource lives in from its
-// ProviderConfig.
-func accountClients(o *unstructured.Unstructured, team, central awsClients) awsClients {
-	name, _, _ := unstructured.NestedString(o.Object, "spec", "providerConfigRef", "name")
-	if name == "aws-central" {
-		return central
+// emulatorClients hands out clients of the emulator per account and region:
+// the XRs' managed resources are spread over several of each.
+type emulatorClients struct {
+	endpoint string
+	by       map[[2]string]awsClients
+}
+
+func (c *emulatorClients) in(account, region string) awsClients {
+	k := [2]string{account, region}
+	if _, ok := c.by[k]; !ok {
+		c.by[k] = clientsIn(c.endpoint, account, region)
 	}
-	return team
+	return c.by[k]
+}
+
+// of picks the account a managed resource lives in from its ProviderConfig
+// (aws-central, or aws-{accountId} as the platform settings name them) and
+// the region from its own field; IAM's kinds have none, IAM being global.
+func (c *emulatorClients) of(o *unstructured.Unstructured) awsClients {
+	name, _, _ := unstructured.NestedString(o.Object, "spec", "providerConfigRef", "name")
+	account := strings.TrimPrefix(name, "aws-")
+	if name == "aws-central" {
+		account = centralAccountID
+	}
+	region := forProvider(o, "region")
+	if region == "" {
+		region = emulatorRegion
+	}
+	return c.in(account, region)
 }
 
 // startEmulator runs moto_server with the layer in front on loopback.
@@ -316,8 +346,12 @@ func startEmulator(t *testing.T) (string, *awsemu.Server) {
 // ClusterProviderConfig the Compositions name, pointing every service the
 // function composes at the emulator with the provider's own endpoint
 // settings.
-func providerConfigs(ctx context.Context, cp *controlPlane, endpoint string) error {
-	for name, account := range map[string]string{"aws-" + teamAccountID: teamAccountID, "aws-central": centralAccountID} {
+func providerConfigs(ctx context.Context, cp *controlPlane, endpoint string, teamAccounts ...string) error {
+	names := map[string]string{"aws-central": centralAccountID}
+	for _, a := range teamAccounts {
+		names["aws-"+a] = a
+	}
+	for name, account := range names {
 		creds := fmt.Sprintf("[default]\naws_access_key_id = %s\naws_secret_access_key = emulated\n", awsemu.AccessKeyID(account))
 		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "crossplane-system"}, Data: map[string][]byte{"credentials": []byte(creds)}}
 		if _, err := cp.kube.CoreV1().Secrets("crossplane-system").Create(ctx, s, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
@@ -428,7 +462,8 @@ func TestRealProvider(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Minute)
 	defer cancel()
 	endpoint, layer := startEmulator(t)
-	team, central := clientsFor(endpoint, teamAccountID), clientsFor(endpoint, centralAccountID)
+	clients := &emulatorClients{endpoint: endpoint, by: map[[2]string]awsClients{}}
+	team, central := clients.in(teamAccountID, emulatorRegion), clients.in(centralAccountID, emulatorRegion)
 	pool, err := cognitoPool(ctx, central, "alice", "bob.smith", "carol@example.com")
 	if err != nil {
 		t.Fatal(err)
@@ -436,14 +471,15 @@ func TestRealProvider(t *testing.T) {
 	kubernetesOnly := slices.DeleteFunc(slices.Clone(managedKinds), func(g schema.GroupVersionResource) bool {
 		return strings.HasSuffix(g.Group, ".aws.m.upbound.io")
 	})
-	e := setupWith(ctx, t, setupOptions{simulated: kubernetesOnly, settings: func(data map[string]any) {
+	withPool := func(data map[string]any) {
 		cog := data["cognito"].(map[string]any)
 		cog["userPoolId"], cog["region"] = pool, emulatorRegion
-	}})
+	}
+	e := setupWith(ctx, t, setupOptions{simulated: kubernetesOnly, settings: withPool})
 	if err := installProviderConfigCRDs(ctx, e.cp); err != nil {
 		t.Fatal(err)
 	}
-	if err := providerConfigs(ctx, e.cp, endpoint); err != nil {
+	if err := providerConfigs(ctx, e.cp, endpoint, teamAccountID, autoModeAccountID, karpenterAccountID); err != nil {
 		t.Fatal(err)
 	}
 	if err := startAWSProviders(e.cp); err != nil {
@@ -463,6 +499,15 @@ func TestRealProvider(t *testing.T) {
 		},
 	})
 	defer l.report(t)
+	defer func() {
+		if !t.Failed() {
+			agents, err := recordProviderCalls(layer.Calls())
+			if err != nil {
+				t.Error(err)
+			}
+			t.Logf("the provider's calls came with User-Agents %v", agents)
+		}
+	}()
 	defer func() {
 		// What AWS refused is what the provider had to retry: the objects
 		// the function emits must work the first time.
@@ -504,7 +549,7 @@ func TestRealProvider(t *testing.T) {
 			if conditionStatus(o, "Ready") != "True" || conditionStatus(o, "Synced") != "True" {
 				t.Errorf("%s (%s %s) is not Ready and Synced: %s", n, o.GetKind(), o.GetName(), conditionMessage(o, "Synced"))
 			}
-			ok, err := inEmulator(ctx, accountClients(o, team, central), o)
+			ok, err := inEmulator(ctx, clients.of(o), o)
 			if err != nil {
 				t.Error(err)
 			} else if !ok {
@@ -687,7 +732,7 @@ func TestRealProvider(t *testing.T) {
 			if created[n] == nil {
 				t.Logf("added: %s (%s %s)", n, o.GetKind(), externalName(o))
 			}
-			if ok, err := inEmulator(ctx, accountClients(o, team, central), o); err != nil || !ok {
+			if ok, err := inEmulator(ctx, clients.of(o), o); err != nil || !ok {
 				t.Errorf("%s is not in the emulator after the change: %v", n, err)
 			}
 		}
@@ -704,7 +749,7 @@ func TestRealProvider(t *testing.T) {
 			t.Fatal(err)
 		}
 		for n, o := range created {
-			ok, err := inEmulator(ctx, accountClients(o, team, central), o)
+			ok, err := inEmulator(ctx, clients.of(o), o)
 			// The repository holds the team's history: composed without
 			// the Delete management policy, it stays.
 			kept := o.GetKind() == "Repository"
@@ -746,6 +791,304 @@ func TestRealProvider(t *testing.T) {
 		}
 		t.Logf("the provider's calls while deleting: %s", strings.Join(deletes, "; "))
 	})
+	if t.Failed() {
+		return
+	}
+
+	// The other compute modes and the protection of prod, on the real
+	// provider: search-prod in EKS Auto Mode and ml-prod with Karpenter,
+	// both prod, so protected from deletion until the platform lifts it.
+	t.Run("4-modes", func(t *testing.T) {
+		realProviderModes(ctx, t, e, clients, layer, func(data map[string]any) {
+			withPool(data)
+			data["compliance"].(map[string]any)["deletionProtectionLiftedFor"] = []any{"search-prod", "ml-prod"}
+		}, func() error { return addUsers(ctx, central, pool, "sam", "gina") })
+	})
+}
+
+// realProviderModes creates search-prod (Auto Mode) and ml-prod (Karpenter),
+// checks in the emulator what each mode and the compliance baseline made,
+// then deletes both: refused while protected, done once lift applies.
+func realProviderModes(ctx context.Context, t *testing.T, e *env, clients *emulatorClients, layer *awsemu.Server, lift func(map[string]any), members func() error) {
+	defer e.report(ctx, t, teamClusterGVK, "", "search-prod")
+	defer e.report(ctx, t, teamClusterGVK, "", "ml-prod")
+	if err := members(); err != nil {
+		t.Fatal(err)
+	}
+	xrs := []string{"search-prod", "ml-prod"}
+	for _, f := range []string{"xr-automode.yaml", "xr-karpenter.yaml"} {
+		if err := e.cp.apply(ctx, exampleXR(t, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	objs := map[string]map[string]*unstructured.Unstructured{}
+	for _, name := range xrs {
+		if err := poll(ctx, realReadyTimeout, 2*time.Second, name+" Ready", func() (bool, error) {
+			xr, err := e.xr(ctx, teamClusterGVK, "", name)
+			return err == nil && conditionStatus(xr, "Ready") == "True", err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		xr, err := e.xr(ctx, teamClusterGVK, "", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := e.composed(ctx, xr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs[name] = awsManaged(all)
+		for n, o := range objs[name] {
+			if conditionStatus(o, "Ready") != "True" || conditionStatus(o, "Synced") != "True" {
+				t.Errorf("%s: %s (%s) is not Ready and Synced: %s", name, n, o.GetKind(), conditionMessage(o, "Synced"))
+			}
+			if ok, err := inEmulator(ctx, clients.of(o), o); err != nil || !ok {
+				t.Errorf("%s: %s (%s, external name %q) is Ready but not in the emulator: %v", name, n, o.GetKind(), externalName(o), err)
+			}
+		}
+	}
+	if t.Failed() {
+		return
+	}
+	auto, karp := clients.in(autoModeAccountID, autoModeRegion), clients.in(karpenterAccountID, karpenterRegion)
+	autoObjs, karpObjs := objs["search-prod"], objs["ml-prod"]
+	autoCluster := describeCluster(ctx, t, auto, externalName(autoObjs["eks-cluster"]))
+	karpCluster := describeCluster(ctx, t, karp, externalName(karpObjs["eks-cluster"]))
+
+	// Auto Mode: EKS runs the nodes with the node role the function read
+	// back from IAM, and its storage and load balancing with them.
+	cc := autoCluster.ComputeConfig
+	if cc == nil || !aws.ToBool(cc.Enabled) || aws.ToString(cc.NodeRoleArn) != atProvider(autoObjs["iam-role-node"], "arn") ||
+		!slices.Contains(cc.NodePools, "general-purpose") || !slices.Contains(cc.NodePools, "system") {
+		t.Errorf("search-prod computeConfig %+v, want enabled, general-purpose and system, the node role %s", cc, atProvider(autoObjs["iam-role-node"], "arn"))
+	}
+	if sc := autoCluster.StorageConfig; sc == nil || sc.BlockStorage == nil || !aws.ToBool(sc.BlockStorage.Enabled) {
+		t.Errorf("search-prod storageConfig %+v, want block storage on", sc)
+	}
+	if nc := autoCluster.KubernetesNetworkConfig; nc == nil || nc.ElasticLoadBalancing == nil || !aws.ToBool(nc.ElasticLoadBalancing.Enabled) {
+		t.Errorf("search-prod kubernetesNetworkConfig %+v, want elastic load balancing on", nc)
+	}
+	if ngs := nodegroups(ctx, t, auto, aws.ToString(autoCluster.Name)); len(ngs) != 0 {
+		t.Errorf("search-prod has node groups %v; Auto Mode runs the nodes", ngs)
+	}
+	if addons, err := auto.eks.ListAddons(ctx, &eks.ListAddonsInput{ClusterName: autoCluster.Name}); err != nil {
+		t.Error(err)
+	} else if !slices.Equal(addons.Addons, []string{"metrics-server"}) {
+		t.Errorf("search-prod add-ons %v, want metrics-server only", addons.Addons)
+	}
+
+	// Karpenter: the system node group alone, built from its launch
+	// template; the interruption queue fed by the four rules; the
+	// controller's Pod Identity; the nodes' instance profile and entry.
+	ngs := nodegroups(ctx, t, karp, aws.ToString(karpCluster.Name))
+	if len(ngs) != 1 {
+		t.Errorf("ml-prod node groups %v, want the system group alone", ngs)
+	}
+	for _, ng := range ngs {
+		d, err := karp.eks.DescribeNodegroup(ctx, &eks.DescribeNodegroupInput{ClusterName: karpCluster.Name, NodegroupName: aws.String(ng)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lt := d.Nodegroup.LaunchTemplate
+		if lt == nil || aws.ToString(lt.Id) == "" {
+			t.Errorf("node group %s has no launch template", ng)
+			continue
+		}
+		v, err := karp.ec2.DescribeLaunchTemplateVersions(ctx, &ec2.DescribeLaunchTemplateVersionsInput{LaunchTemplateId: lt.Id, Versions: []string{aws.ToString(lt.Version)}})
+		if err != nil || len(v.LaunchTemplateVersions) != 1 {
+			t.Fatalf("launch template %s version %s: %v", aws.ToString(lt.Id), aws.ToString(lt.Version), err)
+		}
+		data := v.LaunchTemplateVersions[0].LaunchTemplateData
+		if data.MetadataOptions == nil || data.MetadataOptions.HttpTokens != ec2types.LaunchTemplateHttpTokensStateRequired {
+			t.Errorf("launch template of %s: metadata options %+v, want IMDSv2 required", ng, data.MetadataOptions)
+		}
+		if len(data.BlockDeviceMappings) != 1 || data.BlockDeviceMappings[0].Ebs == nil || !aws.ToBool(data.BlockDeviceMappings[0].Ebs.Encrypted) || data.BlockDeviceMappings[0].Ebs.VolumeType != ec2types.VolumeTypeGp3 {
+			t.Errorf("launch template of %s: block devices %+v, want one encrypted gp3 root volume", ng, data.BlockDeviceMappings)
+		}
+		tagged := map[ec2types.ResourceType]bool{}
+		for _, ts := range data.TagSpecifications {
+			tagged[ts.ResourceType] = slices.ContainsFunc(ts.Tags, func(tg ec2types.Tag) bool { return aws.ToString(tg.Key) == "eks-gitops.dev/team" })
+		}
+		if !tagged[ec2types.ResourceTypeInstance] || !tagged[ec2types.ResourceTypeVolume] || !tagged[ec2types.ResourceTypeNetworkInterface] {
+			t.Errorf("launch template of %s tags instances, volumes and network interfaces with the team: %v", ng, tagged)
+		}
+	}
+	queueURL := externalName(karpObjs["sqs-queue-karpenter"])
+	q, err := karp.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(queueURL), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(q.Attributes["Policy"], "events.amazonaws.com") {
+		t.Errorf("the interruption queue's policy does not let EventBridge send: %s", q.Attributes["Policy"])
+	}
+	for _, r := range []string{"health", "spot", "rebalance", "state"} {
+		rule := karpObjs["events-rule-karpenter-"+r]
+		out, err := karp.events.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String(externalName(rule))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Targets) != 1 || aws.ToString(out.Targets[0].Arn) != q.Attributes["QueueArn"] {
+			t.Errorf("rule %s targets %+v, want the interruption queue %s", r, out.Targets, q.Attributes["QueueArn"])
+		}
+	}
+	pia, err := karp.eks.ListPodIdentityAssociations(ctx, &eks.ListPodIdentityAssociationsInput{ClusterName: karpCluster.Name, Namespace: aws.String("kube-system"), ServiceAccount: aws.String("karpenter")})
+	if err != nil || len(pia.Associations) != 1 {
+		t.Errorf("Karpenter's Pod Identity association: %+v, %v", pia, err)
+	}
+	profile, err := karp.iam.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String(externalName(karpObjs["iam-instance-profile-karpenter-node"]))})
+	if err != nil || len(profile.InstanceProfile.Roles) != 1 || aws.ToString(profile.InstanceProfile.Roles[0].RoleName) != externalName(karpObjs["iam-role-karpenter-node"]) {
+		t.Errorf("Karpenter's instance profile: %+v, %v, want the Karpenter node role", profile, err)
+	}
+	entry, err := karp.eks.DescribeAccessEntry(ctx, &eks.DescribeAccessEntryInput{ClusterName: karpCluster.Name, PrincipalArn: aws.String(atProvider(karpObjs["iam-role-karpenter-node"], "arn"))})
+	if err != nil || aws.ToString(entry.AccessEntry.Type) != "EC2_LINUX" {
+		t.Errorf("Karpenter's node access entry: %+v, %v, want EC2_LINUX", entry, err)
+	}
+
+	// The compliance baseline of prod on both: Secrets encrypted with the
+	// cluster's own rotating key, audit logs kept a year under that key,
+	// deletion protection on.
+	for name, c := range map[string]struct {
+		cl   *ekstypes.Cluster
+		aws  awsClients
+		objs map[string]*unstructured.Unstructured
+	}{"search-prod": {autoCluster, auto, autoObjs}, "ml-prod": {karpCluster, karp, karpObjs}} {
+		keyARN := atProvider(c.objs["kms-key-cluster"], "arn")
+		if ec := c.cl.EncryptionConfig; len(ec) != 1 || aws.ToString(ec[0].Provider.KeyArn) != keyARN || !slices.Equal(ec[0].Resources, []string{"secrets"}) {
+			t.Errorf("%s encryptionConfig %+v, want secrets under %s", name, ec, keyARN)
+		}
+		if !aws.ToBool(c.cl.DeletionProtection) {
+			t.Errorf("%s has no deletion protection", name)
+		}
+		rot, err := c.aws.kms.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: aws.String(keyARN)})
+		if err != nil || !rot.KeyRotationEnabled {
+			t.Errorf("%s key rotation: %+v, %v", name, rot, err)
+		}
+		group := externalName(c.objs["logs-group-cluster"])
+		lg, err := c.aws.logs.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(group)})
+		if err != nil || len(lg.LogGroups) != 1 {
+			t.Fatalf("%s log group %s: %+v, %v", name, group, lg, err)
+		}
+		if g := lg.LogGroups[0]; aws.ToInt32(g.RetentionInDays) != 365 || aws.ToString(g.KmsKeyId) != keyARN {
+			t.Errorf("%s log group %s: retention %d, key %q, want 365 days under %s", name, group, aws.ToInt32(g.RetentionInDays), aws.ToString(g.KmsKeyId), keyARN)
+		}
+	}
+	if t.Failed() {
+		return
+	}
+
+	// Deleting: refused while protected, with the reason; the platform
+	// lifts it in its settings, the provider turns EKS's protection off,
+	// and everything goes, each key after its cluster.
+	r, _ := e.cp.resource(teamClusterGVK, "")
+	if err := r.Delete(ctx, "search-prod", metav1.DeleteOptions{}); err == nil || !strings.Contains(err.Error(), "deletionProtectionLiftedFor") {
+		t.Fatalf("deleting search-prod, a prod cluster: %v, want a refusal naming compliance.deletionProtectionLiftedFor", err)
+	}
+	if err := e.cp.applySettings(ctx, lift); err != nil {
+		t.Fatal(err)
+	}
+	if err := poll(ctx, realReadyTimeout, 2*time.Second, "EKS's deletion protection off", func() (bool, error) {
+		for _, c := range []struct {
+			aws  awsClients
+			name *string
+		}{{auto, autoCluster.Name}, {karp, karpCluster.Name}} {
+			out, err := c.aws.eks.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: c.name})
+			if err != nil || aws.ToBool(out.Cluster.DeletionProtection) {
+				return false, err
+			}
+		}
+		return true, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	from := len(layer.Journal())
+	fg := metav1.DeletePropagationForeground
+	for _, name := range xrs {
+		if err := r.Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &fg}); err != nil {
+			t.Fatalf("deleting %s once lifted: %v", name, err)
+		}
+	}
+	for _, name := range xrs {
+		if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", name, realReadyTimeout); err != nil {
+			t.Fatal(err)
+		}
+		for n, o := range objs[name] {
+			ok, err := inEmulator(ctx, clients.of(o), o)
+			kept := o.GetKind() == "Repository"
+			switch {
+			case err != nil:
+				t.Error(err)
+			case ok && !kept:
+				t.Errorf("%s: %s (%s %s) is still in the emulator after the XR is gone", name, n, o.GetKind(), externalName(o))
+			case !ok && kept:
+				t.Errorf("%s: the repository %s was deleted; it is to be kept", name, externalName(o))
+			}
+		}
+	}
+	journal := layer.Journal()[from:]
+	for _, a := range []struct{ account, cluster string }{{autoModeAccountID, aws.ToString(autoCluster.Name)}, {karpenterAccountID, aws.ToString(karpCluster.Name)}} {
+		first := func(service, op string) int {
+			return slices.IndexFunc(journal, func(c awsemu.Call) bool {
+				return c.Account == a.account && c.Service == service && c.Op == op && c.Status < 300
+			})
+		}
+		cl, key := first("eks", "DELETE /clusters/"+a.cluster), first("kms", "ScheduleKeyDeletion")
+		if cl < 0 || key < 0 || key < cl {
+			t.Errorf("account %s: the cluster's deletion (call %d) did not come before its key's (call %d)", a.account, cl, key)
+		}
+	}
+}
+
+// providerCalls is where a passing run records the IAM actions the
+// provider called in each kind of account; internal/provisioning's tests
+// hold the provisioning policies against it.
+var providerCalls = filepath.Join("testdata", "provider-calls.txt")
+
+// recordProviderCalls writes the IAM actions of the provider's calls: not
+// the suite's own (its App ID) nor the AWS CLI's (a member's, in the
+// developer's loop).
+func recordProviderCalls(calls []awsemu.Call) ([]string, error) {
+	seen, agents := map[string]bool{}, map[string]bool{}
+	for _, c := range calls {
+		if c.Action == "" || strings.Contains(c.UserAgent, "app/"+suiteAppID) || strings.Contains(c.UserAgent, "aws-cli/") {
+			continue
+		}
+		agents[c.UserAgent] = true
+		account := "team"
+		if c.Account == centralAccountID {
+			account = "central"
+		}
+		seen[account+" "+c.Action] = true
+	}
+	lines := keys(seen)
+	slices.Sort(lines)
+	header := "# The IAM actions the AWS provider (v2.5.0) called in each kind of account in\n" +
+		"# the real-provider suite (hack/e2e-aws.sh), which writes this file on a pass;\n" +
+		"# internal/provisioning's TestRecordedCalls holds the provisioning policies\n" +
+		"# against it.\n"
+	if err := os.MkdirAll(filepath.Dir(providerCalls), 0o755); err != nil {
+		return nil, err
+	}
+	return keys(agents), os.WriteFile(providerCalls, []byte(header+strings.Join(lines, "\n")+"\n"), 0o644)
+}
+
+// describeCluster is EKS's view of a cluster.
+func describeCluster(ctx context.Context, t *testing.T, c awsClients, name string) *ekstypes.Cluster {
+	t.Helper()
+	out, err := c.eks.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(name)})
+	if err != nil {
+		t.Fatalf("cluster %s: %v", name, err)
+	}
+	return out.Cluster
+}
+
+// nodegroups lists a cluster's node groups.
+func nodegroups(ctx context.Context, t *testing.T, c awsClients, cluster string) []string {
+	t.Helper()
+	out, err := c.eks.ListNodegroups(ctx, &eks.ListNodegroupsInput{ClusterName: aws.String(cluster)})
+	if err != nil {
+		t.Fatalf("node groups of %s: %v", cluster, err)
+	}
+	return out.Nodegroups
 }
 
 // groupOf is the Cognito group of an XR's composed resources.

@@ -93,6 +93,7 @@ type Server struct {
 	ngTags     map[nodegroupKey]map[string]string
 	unexpected []string
 	journal    []Call
+	calls      []Call
 }
 
 // Call is a change the emulator was asked for: every call that is not a
@@ -104,12 +105,26 @@ type Call struct {
 	// Op is the operation's name for query and JSON APIs (CreateVpc,
 	// CodeCommit's DeleteRepository), and the method and path for REST
 	// APIs (EKS: "DELETE /clusters/payments-dev-x").
-	Op     string
-	Status int
+	Op string
+	// Action is the IAM action the call is authorized as
+	// ("eks:CreateCluster"), empty for calls IAM does not authorize
+	// against the caller's policies.
+	Action string
+	// UserAgent tells the provider's calls from the suite's own.
+	UserAgent string
+	Status    int
 }
 
 func (c Call) String() string {
 	return fmt.Sprintf("%s %s %s -> %d", c.Account, c.Service, c.Op, c.Status)
+}
+
+// Calls returns every call so far, reads among them, in the order they
+// came: what the caller's IAM policies must allow.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
 }
 
 // Journal returns the changes asked for so far.
@@ -223,13 +238,17 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w := &statusWriter{ResponseWriter: rw}
-	if op, read := opOf(r, body); !read {
-		defer func() {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			s.journal = append(s.journal, Call{At: s.now(), Account: c.account, Service: c.service, Op: op, Status: w.status})
-		}()
-	}
+	op, read := opOf(r, body)
+	action := actionOf(c, r, op)
+	defer func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		call := Call{At: s.now(), Account: c.account, Service: c.service, Op: op, Action: action, UserAgent: r.UserAgent(), Status: w.status}
+		s.calls = append(s.calls, call)
+		if !read {
+			s.journal = append(s.journal, call)
+		}
+	}()
 	if s.serveRoute(w, r, c, body) {
 		return
 	}
