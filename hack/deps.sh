@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite runs: an OCI registry
 # (docker-registry) for the package test, etcd for the end-to-end control
-# plane and Redis for Argo CD's controllers. Needs root and apt on a machine that lacks them.
+# plane, Redis for Argo CD's controllers, kubectl and jq for hack/doctor.sh.
+# Needs root and apt on a machine that lacks them.
 set -euo pipefail
 missing=()
 command -v docker-registry >/dev/null || missing+=(docker-registry)
 command -v etcd >/dev/null || missing+=(etcd-server)
 command -v redis-server >/dev/null || missing+=(redis-server)
+# kubectl and jq run hack/doctor.sh, which the end-to-end suite tries.
+command -v kubectl >/dev/null || missing+=(kubectl)
+command -v jq >/dev/null || missing+=(jq)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     echo "deps: please install the Debian packages: ${missing[*]}" >&2

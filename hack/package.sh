@@ -14,8 +14,9 @@ cd "$root"
 out=${1:-_output}
 mkdir -p "$out" .cache/package
 hack/tools.sh crossplane
-# The version --version prints: VERSION, else what git describes.
-version=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo "(devel)")}
+# The version --version prints and the packages are pushed as: the VERSION
+# file, which the release workflow checks against the tag.
+version=${VERSION:-$(cat VERSION)}
 CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.version=$version" -o .cache/package/function .
 (cd tools/image && go build -o ../../.cache/bin/image .)
 .cache/bin/image -binary .cache/package/function -out "$out/image.tar"

@@ -70,6 +70,26 @@ func readYAML(t *testing.T, path string) map[string]any {
 	return out
 }
 
+// readYAMLDocs reads every document of an example file.
+func readYAMLDocs(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "example", path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]any
+	for _, doc := range strings.Split(string(b), "\n---\n") {
+		o := map[string]any{}
+		if err := yaml.Unmarshal([]byte(doc), &o); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if len(o) > 0 {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
 func inputOf(t *testing.T, composition string) map[string]any {
 	t.Helper()
 	c := readYAML(t, composition)
@@ -450,10 +470,13 @@ func TestValidateExamplesAndInput(t *testing.T) {
 
 	res := t.TempDir()
 	var objs []map[string]any
-	for _, x := range []string{"xr.yaml", "xr-minimal.yaml", "xr-full.yaml", "xr-pools.yaml", "xr-namespaced.yaml", "functions.yaml", "runtimeconfig.yaml",
+	for _, x := range []string{"xr.yaml", "xr-minimal.yaml", "xr-full.yaml", "xr-pools.yaml", "xr-namespaced.yaml", "functions.yaml",
 		"platform-settings.yaml", "platform-settings-github.yaml", "platform-settings-gitlab.yaml", "composition.yaml", "composition-namespaced.yaml",
 		"../package/configuration/composition.yaml", "../package/configuration/composition-namespaced.yaml"} {
 		objs = append(objs, readYAML(t, x))
+	}
+	for _, x := range []string{"runtimeconfig.yaml", "accounts/provider-runtime.yaml"} {
+		objs = append(objs, readYAMLDocs(t, x)...)
 	}
 	for _, c := range []string{"composition.yaml", "composition-namespaced.yaml", "../package/configuration/composition.yaml", "../package/configuration/composition-namespaced.yaml"} {
 		in := inputOf(t, c)

@@ -534,6 +534,12 @@ func (cp *controlPlane) pushPackages(ctx context.Context) error {
 	meta := func(name string) []byte {
 		return []byte("apiVersion: meta.pkg.crossplane.io/v1\nkind: Provider\nmetadata:\n  name: " + name + "\nspec:\n  crossplane:\n    version: \">=v2.0.0\"\n")
 	}
+	// The provider's own config kinds come, in the real packages, with
+	// provider-family-aws, which every family depends on; the stand-ins
+	// carry them in one family.
+	for _, r := range []string{"clusterproviderconfigs", "providerconfigs", "providerconfigusages"} {
+		families["ec2"] = append(families["ec2"], filepath.Join(aws, "package", "crds", "aws.m.upbound.io_"+r+".yaml"))
+	}
 	for family, files := range families {
 		pkg, err := readFiles(files...)
 		if err != nil {
@@ -544,7 +550,8 @@ func (cp *controlPlane) pushPackages(ctx context.Context) error {
 			return err
 		}
 	}
-	pkg, err := readFiles(filepath.Join(k8s, "package", "crds", "kubernetes.m.crossplane.io_objects.yaml"))
+	pkg, err := readFiles(filepath.Join(k8s, "package", "crds", "kubernetes.m.crossplane.io_objects.yaml"),
+		filepath.Join(k8s, "package", "crds", "kubernetes.m.crossplane.io_clusterproviderconfigs.yaml"))
 	if err != nil {
 		return err
 	}

@@ -504,6 +504,73 @@ func TestRBAC(t *testing.T) {
 	}
 }
 
+// TestDoctor: hack/doctor.sh, run as docs/install.md says, finds the
+// Configuration and its packages on the suite's management cluster and
+// names what the install lacks: the ClusterProviderConfigs of the accounts
+// the settings grant, until example/accounts/providerconfigs.yaml is
+// applied.
+func TestDoctor(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	doctor := func() (string, int) {
+		cmd := exec.CommandContext(ctx, filepath.Join(root, "hack", "doctor.sh"))
+		cmd.Env = append(os.Environ(), "KUBECONFIG="+e.cp.kubeconfig)
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if err != nil && !errors.As(err, &exit) {
+			t.Fatalf("hack/doctor.sh: %v\n%s", err, out)
+		}
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	settings := exampleXR(t, "platform-settings.yaml").Object["data"].(map[string]any)
+	var accounts []string
+	for _, team := range settings["tenancy"].(map[string]any)["teams"].([]any) {
+		for _, id := range team.(map[string]any)["accountIds"].([]any) {
+			accounts = append(accounts, id.(string))
+		}
+	}
+	out, code := doctor()
+	t.Logf("before the ProviderConfigs:\n%s", out)
+	if code != 1 {
+		t.Errorf("hack/doctor.sh exited %d with ProviderConfigs missing, want 1", code)
+	}
+	want := []string{
+		"ok       the Configuration: configurations.pkg.crossplane.io",
+		"ok       the function: functions.pkg.crossplane.io",
+		"ok       platform settings: EnvironmentConfig eks-gitops-platform",
+		"ok       RBAC: Crossplane may create appprojects.argoproj.io in argocd",
+		"MISSING  central account (repository): no ClusterProviderConfig aws-central",
+		"MISSING  provider-kubernetes: no ClusterProviderConfig crossplane-control-plane",
+	}
+	for _, id := range accounts {
+		want = append(want, "MISSING  team account "+id+": no ClusterProviderConfig aws-"+id)
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("hack/doctor.sh does not say %q", w)
+		}
+	}
+	for _, dep := range []string{"provider-aws-eks", "provider-aws-kms", "provider-kubernetes"} {
+		if !strings.Contains(out, "dependency xpkg.") || !strings.Contains(out, dep) {
+			t.Errorf("hack/doctor.sh does not report the Configuration's dependency %s", dep)
+		}
+	}
+	if err := e.cp.applyFile(ctx, filepath.Join(root, "example", "accounts", "providerconfigs.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = doctor()
+	t.Logf("with example/accounts/providerconfigs.yaml:\n%s", out)
+	for _, still := range []string{"MISSING  team account", "MISSING  central account", "MISSING  provider-kubernetes"} {
+		if strings.Contains(out, still) {
+			t.Errorf("hack/doctor.sh still says %q once example/accounts/providerconfigs.yaml is applied", still)
+		}
+	}
+	for _, id := range accounts {
+		if !strings.Contains(out, "ok       team account "+id+": ClusterProviderConfig aws-"+id) {
+			t.Errorf("hack/doctor.sh does not find team account %s's ClusterProviderConfig", id)
+		}
+	}
+}
+
 // TestCreate: payments-dev (example/xr.yaml) converges, and the objects the
 // central Argo CD reads carry what the providers observed.
 func TestCreate(t *testing.T) {

@@ -1,0 +1,70 @@
+package provisioning
+
+import "fmt"
+
+// InlinePolicyLimit is IAM's limit on the inline policies of one role, in
+// characters of their JSON without whitespace.
+const InlinePolicyLimit = 10240
+
+// RoleARN is the provisioning role's ARN in an account.
+func RoleARN(partition, accountID string) string {
+	return fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, accountID, RoleName)
+}
+
+// CloudFormation is the template that makes the provisioning role in an
+// account of kind a: trusted by the AWS provider's own role in the
+// management account, with the account's provisioning policy inline.
+func CloudFormation(a Account) map[string]any {
+	return map[string]any{
+		"AWSTemplateFormatVersion": "2010-09-09",
+		"Description":              fmt.Sprintf("The role Crossplane's AWS provider assumes in a %s account to make what function-eks-gitops composes. Generated from internal/provisioning; do not edit.", a),
+		"Parameters": map[string]any{
+			"ProviderRoleArn": map[string]any{
+				"Type":           "String",
+				"Description":    "The IAM role the AWS provider runs as in the management cluster (its Pod Identity or IRSA role).",
+				"AllowedPattern": `^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$`,
+			},
+		},
+		"Resources": map[string]any{
+			"ProvisioningRole": map[string]any{
+				"Type": "AWS::IAM::Role",
+				"Properties": map[string]any{
+					"RoleName":           RoleName,
+					"Description":        "Assumed by Crossplane's AWS provider for function-eks-gitops",
+					"MaxSessionDuration": 3600,
+					"AssumeRolePolicyDocument": map[string]any{
+						"Version": PolicyVersion,
+						"Statement": []any{map[string]any{
+							"Effect":    "Allow",
+							"Principal": map[string]any{"AWS": map[string]any{"Ref": "ProviderRoleArn"}},
+							"Action":    []any{"sts:AssumeRole", "sts:TagSession"},
+						}},
+					},
+					"Policies": []any{map[string]any{"PolicyName": RoleName, "PolicyDocument": Policy(a)}},
+					"Tags":     []any{map[string]any{"Key": "managed-by", "Value": "function-eks-gitops"}},
+				},
+			},
+		},
+		"Outputs": map[string]any{
+			"RoleArn": map[string]any{
+				"Description": "Name it in the account's ClusterProviderConfig (spec.assumeRoleChain[0].roleARN).",
+				"Value":       map[string]any{"Fn::GetAtt": []any{"ProvisioningRole", "Arn"}},
+			},
+		},
+	}
+}
+
+// ProviderConfig is the AWS provider's ClusterProviderConfig for one
+// account: the provider's own identity (EKS Pod Identity in the management
+// cluster), then the account's provisioning role.
+func ProviderConfig(name, roleARN string) map[string]any {
+	return map[string]any{
+		"apiVersion": "aws.m.upbound.io/v1beta1",
+		"kind":       "ClusterProviderConfig",
+		"metadata":   map[string]any{"name": name},
+		"spec": map[string]any{
+			"credentials":     map[string]any{"source": "PodIdentity"},
+			"assumeRoleChain": []any{map[string]any{"roleARN": roleARN}},
+		},
+	}
+}
