@@ -29,6 +29,12 @@ if ! command -v moto_server >/dev/null; then
   echo "deps: moto_server is missing: pip install 'moto[server]==5.2.1'" >&2
   exit 1
 fi
+# cfn-lint, AWS's template linter, checks the provisioning roles'
+# CloudFormation templates (internal/provisioning).
+if ! command -v cfn-lint >/dev/null; then
+  echo "deps: cfn-lint is missing: pip install 'cfn-lint==1.51.0'" >&2
+  exit 1
+fi
 # The AWS CLI runs the commands docs/first-cluster.md gives a team
 # (update-kubeconfig, get-token, the pull request) in the developer's loop.
 if ! command -v aws >/dev/null; then

@@ -15,8 +15,8 @@ missing=0
 ok() { echo "ok       $*"; }
 miss() { echo "MISSING  $*"; missing=$((missing + 1)); }
 
-if ! kubectl version >/dev/null 2>&1; then
-  echo "doctor: cannot reach the cluster with kubectl (context $(kubectl config current-context 2>/dev/null || echo none))" >&2
+if ! out=$(kubectl get --raw /version 2>&1); then
+  echo "doctor: cannot reach the cluster with kubectl (context $(kubectl config current-context 2>/dev/null || echo none)): $out" >&2
   exit 2
 fi
 

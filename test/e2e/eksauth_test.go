@@ -20,6 +20,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -535,6 +536,22 @@ func (e *eksAuth) authenticate(ctx context.Context, tc *teamCluster, token strin
 	return "", nil, fmt.Errorf("%s has no access entry on %s", id.Result.Arn, name)
 }
 
+// bound waits until the API server's authorizer honours a binding just
+// made: it reads bindings from a cache, and the team cluster's
+// kube-controller-manager fills the aggregated roles (edit, view) some time
+// after it starts. EKS's own access policies hold from the first request
+// the authenticator lets through. Every role an access policy stands for
+// may get pods.
+func bound(ctx context.Context, tc *teamCluster, group, ns string) error {
+	return poll(ctx, 2*time.Minute, 100*time.Millisecond, "the binding of "+group, func() (bool, error) {
+		r, err := tc.admin.AuthorizationV1().SubjectAccessReviews().Create(ctx, &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+			User: "eks-access-check", Groups: []string{group},
+			ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: ns, Verb: "get", Resource: "pods"},
+		}}, metav1.CreateOptions{})
+		return err == nil && r.Status.Allowed, err
+	})
+}
+
 // bind makes sure the Kubernetes role an access policy stands for is bound
 // to the group the authenticator hands out for it, in the policy's scope,
 // and returns those groups. Only the authenticator hands them out.
@@ -548,8 +565,14 @@ func (e *eksAuth) bind(ctx context.Context, tc *teamCluster, ap accessPolicy) ([
 	if len(ap.namespaces) == 0 {
 		crb := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name}, RoleRef: ref,
 			Subjects: []rbacv1.Subject{{Kind: "Group", APIGroup: "rbac.authorization.k8s.io", Name: name}}}
-		if _, err := tc.admin.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		_, err := tc.admin.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{})
+		if err != nil && !apierrors.IsAlreadyExists(err) {
 			return nil, err
+		}
+		if err == nil {
+			if err := bound(ctx, tc, name, ""); err != nil {
+				return nil, err
+			}
 		}
 		return []string{name}, nil
 	}
@@ -561,6 +584,11 @@ func (e *eksAuth) bind(ctx context.Context, tc *teamCluster, ap accessPolicy) ([
 		_, err := tc.admin.RbacV1().RoleBindings(ns).Create(ctx, rb, metav1.CreateOptions{})
 		if err != nil && !apierrors.IsAlreadyExists(err) && !apierrors.IsNotFound(err) {
 			return nil, err
+		}
+		if err == nil {
+			if err := bound(ctx, tc, g, ns); err != nil {
+				return nil, err
+			}
 		}
 		groups = append(groups, g)
 	}

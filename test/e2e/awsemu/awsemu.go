@@ -91,6 +91,7 @@ type Server struct {
 	repoTags   map[string]map[string]string
 	templates  map[templateKey]*approvalRuleTemplate
 	ngTags     map[nodegroupKey]map[string]string
+	ngVersions map[nodegroupKey]map[string]any
 	unexpected []string
 	journal    []Call
 	calls      []Call
@@ -183,19 +184,20 @@ func New(upstream string) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		upstream:  u,
-		proxy:     httputil.NewSingleHostReverseProxy(u),
-		client:    &http.Client{Timeout: 30 * time.Second},
-		now:       time.Now,
-		clusters:  map[clusterKey]*clusterExtra{},
-		addons:    map[clusterKey]map[string]*addon{},
-		entries:   map[clusterKey]map[string]*accessEntry{},
-		pods:      map[clusterKey]map[string]*podIdentity{},
-		updates:   map[string]map[string]any{},
-		creds:     map[userKey][]*serviceCredential{},
-		repoTags:  map[string]map[string]string{},
-		templates: map[templateKey]*approvalRuleTemplate{},
-		ngTags:    map[nodegroupKey]map[string]string{},
+		upstream:   u,
+		proxy:      httputil.NewSingleHostReverseProxy(u),
+		client:     &http.Client{Timeout: 30 * time.Second},
+		now:        time.Now,
+		clusters:   map[clusterKey]*clusterExtra{},
+		addons:     map[clusterKey]map[string]*addon{},
+		entries:    map[clusterKey]map[string]*accessEntry{},
+		pods:       map[clusterKey]map[string]*podIdentity{},
+		updates:    map[string]map[string]any{},
+		creds:      map[userKey][]*serviceCredential{},
+		repoTags:   map[string]map[string]string{},
+		templates:  map[templateKey]*approvalRuleTemplate{},
+		ngTags:     map[nodegroupKey]map[string]string{},
+		ngVersions: map[nodegroupKey]map[string]any{},
 	}
 	return s, nil
 }

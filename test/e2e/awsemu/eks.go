@@ -1047,17 +1047,24 @@ func (s *Server) describeNodegroup(q *request) {
 	nk := nodegroupKey{k, name}
 	s.mu.Lock()
 	tags, ok := s.ngTags[nk]
+	versions, updated := s.ngVersions[nk]
 	if r.Method == http.MethodDelete && rp.ok() {
 		delete(s.ngTags, nk)
+		delete(s.ngVersions, nk)
 	}
 	s.mu.Unlock()
 	var out map[string]any
-	if !ok || !rp.ok() || json.Unmarshal(rp.body, &out) != nil {
+	if (!ok && !updated) || !rp.ok() || json.Unmarshal(rp.body, &out) != nil {
 		rp.write(w, rp.body)
 		return
 	}
 	if ng, isMap := out["nodegroup"].(map[string]any); isMap {
-		ng["tags"] = tags
+		if ok {
+			ng["tags"] = tags
+		}
+		for f, v := range versions {
+			ng[f] = v
+		}
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
@@ -1065,6 +1072,78 @@ func (s *Server) describeNodegroup(q *request) {
 		return
 	}
 	rp.write(w, b)
+}
+
+// updateNodegroupVersion serves UpdateNodegroupVersion, which moto lacks:
+// EKS rolls the node group to another Kubernetes version, AMI release or
+// launch template version. The node group reports them from then on; a
+// node group made without a launch template cannot be given one.
+func (s *Server) updateNodegroupVersion(q *request) {
+	w, r, nk := q.w, q.r, nodegroupKey{q.cluster(), q.path["nodegroup"]}
+	var in struct {
+		Version        *string        `json:"version"`
+		ReleaseVersion *string        `json:"releaseVersion"`
+		LaunchTemplate map[string]any `json:"launchTemplate"`
+	}
+	if !decode(w, q.body, &in) {
+		return
+	}
+	req := r.Clone(r.Context())
+	req.Method = http.MethodGet
+	req.URL = &url.URL{Path: "/clusters/" + url.PathEscape(nk.cluster.name) + "/node-groups/" + url.PathEscape(nk.name)}
+	rp, err := s.forward(req, nil)
+	if err != nil {
+		restError(w, http.StatusBadGateway, "ServerException", err.Error())
+		return
+	}
+	var out struct {
+		Nodegroup map[string]any `json:"nodegroup"`
+	}
+	if !rp.ok() || json.Unmarshal(rp.body, &out) != nil {
+		restError(w, http.StatusNotFound, "ResourceNotFoundException", "No node group found for name: "+nk.name+".")
+		return
+	}
+	if in.LaunchTemplate != nil {
+		if lt, _ := out.Nodegroup["launchTemplate"].(map[string]any); lt == nil {
+			restError(w, http.StatusBadRequest, "InvalidParameterException", "You cannot specify a launch template for a node group that was not created with a launch template.")
+			return
+		}
+		if in.LaunchTemplate["version"] == nil {
+			restError(w, http.StatusBadRequest, "InvalidParameterException", "Launch template version is required.")
+			return
+		}
+	}
+	s.mu.Lock()
+	v := s.ngVersions[nk]
+	if v == nil {
+		v = map[string]any{}
+		s.ngVersions[nk] = v
+	}
+	var params []map[string]any
+	if in.Version != nil {
+		v["version"] = *in.Version
+		params = append(params, map[string]any{"type": "Version", "value": *in.Version})
+	}
+	if in.ReleaseVersion != nil {
+		v["releaseVersion"] = *in.ReleaseVersion
+		params = append(params, map[string]any{"type": "ReleaseVersion", "value": *in.ReleaseVersion})
+	}
+	if in.LaunchTemplate != nil {
+		lt := map[string]any{}
+		if old, _ := out.Nodegroup["launchTemplate"].(map[string]any); old != nil {
+			for k, x := range old {
+				lt[k] = x
+			}
+		}
+		for k, x := range in.LaunchTemplate {
+			lt[k] = x
+		}
+		v["launchTemplate"] = lt
+		params = append(params, map[string]any{"type": "LaunchTemplateVersion", "value": fmt.Sprint(in.LaunchTemplate["version"])})
+	}
+	u := s.newUpdateLocked("VersionUpdate", params)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"update": u})
 }
 
 // nodegroupTags serves TagResource, UntagResource and ListTagsForResource

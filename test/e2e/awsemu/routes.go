@@ -51,6 +51,7 @@ var routes = []route{
 	{"eks", "POST clusters/{cluster}/updates", answered((*Server).updateClusterVersion)},
 	{"eks", "GET clusters/{cluster}/updates/{update}", answered((*Server).describeUpdate)},
 	{"eks", "POST clusters/{cluster}/node-groups/{nodegroup}/update-config", answered((*Server).recordUpdate)},
+	{"eks", "POST clusters/{cluster}/node-groups/{nodegroup}/update-version", inCluster((*Server).updateNodegroupVersion)},
 	{"eks", "GET clusters/{cluster}/node-groups/{nodegroup}", answered((*Server).describeNodegroup)},
 	{"eks", "DELETE clusters/{cluster}/node-groups/{nodegroup}", answered((*Server).describeNodegroup)},
 	{"eks", "POST clusters/{cluster}/addons", inCluster((*Server).createAddon)},
