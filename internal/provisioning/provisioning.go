@@ -3,8 +3,7 @@
 // role its ClusterProviderConfigs assume there. It is one table of
 // statements, each naming the managed kinds that need it; the policies and
 // CloudFormation templates under example/accounts are generated from it,
-// and its tests hold it against every kind the function emits (goldens) and
-// every call the real provider made (the real-provider suite's record).
+// and its tests hold it against every kind the function emits (goldens).
 package provisioning
 
 import (
@@ -61,8 +60,8 @@ type Statement struct {
 }
 
 // Statements is the table. The actions are those the provider's Terraform
-// resources call for each kind (create, read, update, tag, delete), as the
-// real-provider suite recorded them.
+// resources (provider-aws v2.5.0) call for each kind: create, read, update,
+// tag and delete, with the finders each uses.
 var Statements = []Statement{
 	{
 		Sid:   "Network",

@@ -1074,6 +1074,15 @@ func (s *Server) describeNodegroup(q *request) {
 	rp.write(w, b)
 }
 
+// motoNodegroup is moto's DescribeNodegroup of a node group, asked in the
+// account and region of the call r.
+func (s *Server) motoNodegroup(r *http.Request, nk nodegroupKey) (reply, error) {
+	req := r.Clone(r.Context())
+	req.Method = http.MethodGet
+	req.URL = &url.URL{Path: "/clusters/" + url.PathEscape(nk.cluster.name) + "/node-groups/" + url.PathEscape(nk.name)}
+	return s.forward(req, nil)
+}
+
 // updateNodegroupVersion serves UpdateNodegroupVersion, which moto lacks:
 // EKS rolls the node group to another Kubernetes version, AMI release or
 // launch template version. The node group reports them from then on; a
@@ -1088,10 +1097,7 @@ func (s *Server) updateNodegroupVersion(q *request) {
 	if !decode(w, q.body, &in) {
 		return
 	}
-	req := r.Clone(r.Context())
-	req.Method = http.MethodGet
-	req.URL = &url.URL{Path: "/clusters/" + url.PathEscape(nk.cluster.name) + "/node-groups/" + url.PathEscape(nk.name)}
-	rp, err := s.forward(req, nil)
+	rp, err := s.motoNodegroup(r, nk)
 	if err != nil {
 		restError(w, http.StatusBadGateway, "ServerException", err.Error())
 		return
@@ -1155,10 +1161,7 @@ func (s *Server) nodegroupTags(w http.ResponseWriter, r *http.Request, body []by
 	tags, ok := s.ngTags[nk]
 	s.mu.Unlock()
 	if !ok {
-		req := r.Clone(r.Context())
-		req.Method = http.MethodGet
-		req.URL = &url.URL{Path: "/clusters/" + url.PathEscape(nk.cluster.name) + "/node-groups/" + url.PathEscape(nk.name)}
-		rp, err := s.forward(req, nil)
+		rp, err := s.motoNodegroup(r, nk)
 		if err != nil {
 			restError(w, http.StatusBadGateway, "ServerException", err.Error())
 			return
