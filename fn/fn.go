@@ -233,7 +233,8 @@ func (f *Function) answer(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionRespon
 		f.refusals.log(log, xr, err)
 		return rsp, nil, err
 	}
-	progress := declare(plan, observed, rsp.Desired.Resources, facts.Kept, f.now(), in.StuckAfter.Duration)
+	now := f.now()
+	progress := declare(plan, observed, rsp.Desired.Resources, facts.Kept, now, in.StuckAfter.Duration)
 	if !progress.done() {
 		// Kubernetes objects (Secrets, AppProjects, Usages) change no status
 		// that would wake a realtime composition once created, so while
@@ -242,7 +243,7 @@ func (f *Function) answer(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionRespon
 	}
 	log.Debug("Composed", "declared", progress.declared(), "held", progress.held())
 
-	if err := writeStatus(req, rsp, xr, p, progress, facts, up); err != nil {
+	if err := writeStatus(req, rsp, xr, p, progress, facts, up, now); err != nil {
 		return rsp, nil, errors.Wrap(err, "cannot set the desired composite resource")
 	}
 	if err := f.checkSize(rsp, progress.bytes+passedOn(req)); err != nil {

@@ -218,8 +218,8 @@ func TestResultsOnlyOnTransitions(t *testing.T) {
 		}
 	}
 	// One per step; KubernetesUpgraded is True from the start and reports
-	// only upgrades.
-	if steps := len(last.GetConditions()) - 1; normal != steps {
+	// only upgrades, KubernetesSupported only notices.
+	if steps := len(last.GetConditions()) - 2; normal != steps {
 		t.Errorf("want one Normal result per step (%d) over the whole convergence, got %d", steps, normal)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -234,7 +235,7 @@ func names(n []resource.Name) string {
 // Warning results only when a step's condition changes, and holds the XR
 // unready while anything is held back (held objects are not declared, so
 // Crossplane cannot see them).
-func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, xr composite, p compose.Params, pr progress, facts compose.Facts, up compose.Upgrade) error {
+func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, xr composite, p compose.Params, pr progress, facts compose.Facts, up compose.Upgrade, now time.Time) error {
 	dxr, err := request.GetDesiredCompositeResource(req)
 	if err != nil {
 		return err
@@ -275,6 +276,11 @@ func writeStatus(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, xr
 	}
 	observedXR := req.GetObserved().GetComposite().GetResource()
 	upgradeStatus(rsp, observedXR, status, up, facts, pr)
+	version := facts.Cluster.Version
+	if version == "" {
+		version = p.Spec.KubernetesVersion
+	}
+	supportStatus(rsp, observedXR, status, version, now, p.Input.Upgrade.SupportNoticeDays)
 	if err := dxr.Resource.SetValue("status", mergeStatus(dxr.Resource.Object["status"], status)); err != nil {
 		return err
 	}

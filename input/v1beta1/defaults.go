@@ -37,6 +37,10 @@ const (
 	DefaultKeyDeletionWindowDays    = 30
 )
 
+// DefaultSupportNoticeDays are the days before a support phase ends at
+// which an XR gets a warning event.
+var DefaultSupportNoticeDays = []int{90, 30, 7}
+
 // WithDefaults returns a copy of the Input with every default applied.
 func (in *Input) WithDefaults() *Input {
 	out := in.DeepCopy()
@@ -167,6 +171,9 @@ func (in *Input) WithDefaults() *Input {
 	}
 	if out.Upgrade.MaxParallelNodeGroups == 0 {
 		out.Upgrade.MaxParallelNodeGroups = 1
+	}
+	if out.Upgrade.SupportNoticeDays == nil {
+		out.Upgrade.SupportNoticeDays = append([]int(nil), DefaultSupportNoticeDays...)
 	}
 	if out.Upgrade.NodeGroupUpdate == nil {
 		out.Upgrade.NodeGroupUpdate = &NodeGroupUpdate{}

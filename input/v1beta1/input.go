@@ -513,6 +513,18 @@ type Upgrade struct {
 	// are replaced at once during an upgrade.
 	// +optional
 	NodeGroupUpdate *NodeGroupUpdate `json:"nodeGroupUpdate,omitempty"`
+
+	// SupportNoticeDays are the days before a cluster's Kubernetes version
+	// leaves standard support, and again before it leaves extended
+	// support, at which the XR gets a warning event. The XR's status and
+	// its KubernetesSupported condition say where the version stands at
+	// all times.
+	// +optional
+	// +kubebuilder:default={90,30,7}
+	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:items:Minimum=1
+	// +kubebuilder:validation:items:Maximum=730
+	SupportNoticeDays []int `json:"supportNoticeDays,omitempty"`
 }
 
 // NodeGroupUpdate is a managed node group's updateConfig.

@@ -50,6 +50,10 @@ func (s Spec) AutoMode() bool { return s.Compute.Mode == ModeAutoMode }
 // Karpenter reports whether Karpenter provisions the nodes of the pools.
 func (s Spec) Karpenter() bool { return s.Compute.Mode == ModeKarpenter }
 
+// AutoModeBuiltInPools are the node pools EKS Auto Mode runs itself (the
+// cluster's computeConfig names them), which a team pool may not shadow.
+var AutoModeBuiltInPools = []string{"general-purpose", "system"}
+
 // SystemPoolName is the managed node group Karpenter itself runs on, in
 // Karpenter mode; no team pool may take the name there.
 const SystemPoolName = "system"

@@ -74,7 +74,8 @@ type Spec struct {
 type Compute struct {
 	// ManagedNodeGroups (default): EKS managed node groups, one per pool.
 	// AutoMode: EKS Auto Mode runs the nodes, their networking, storage
-	// and load balancing; spec.nodePools stays empty. Karpenter: Karpenter
+	// and load balancing in its built-in pools; each spec.nodePools entry
+	// adds an Auto Mode NodePool of the team's (none is needed). Karpenter: Karpenter
 	// provisions each pool's nodes (a Karpenter NodePool per pool), and
 	// runs on a small managed node group named system. Only the modes the
 	// platform allows (compute.modes in its settings) are accepted. A

@@ -15,6 +15,8 @@ import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 // +kubebuilder:printcolumn:name="ENV",type=string,JSONPath=".spec.environment"
 // +kubebuilder:printcolumn:name="PHASE",type=string,JSONPath=".status.phase"
 // +kubebuilder:printcolumn:name="VERSION",type=string,JSONPath=".status.cluster.version"
+// +kubebuilder:printcolumn:name="SUPPORT",type=string,JSONPath=".status.support.phase"
+// +kubebuilder:printcolumn:name="DAYS LEFT",type=integer,JSONPath=".status.support.daysLeft"
 // +kubebuilder:printcolumn:name="FAILING",type=string,JSONPath=".status.failing"
 // +kubebuilder:printcolumn:name="ENDPOINT",type=string,JSONPath=".status.cluster.endpoint",priority=1
 type TeamCluster struct {
@@ -45,6 +47,27 @@ type Status struct {
 	// A Kubernetes upgrade in progress; absent when everything runs the
 	// version asked for.
 	Upgrade UpgradeStatus `json:"upgrade,omitempty"`
+	// Where the cluster's Kubernetes version stands in EKS's support
+	// calendar.
+	Support SupportStatus `json:"support,omitempty"`
+}
+
+// SupportStatus is where the cluster's Kubernetes version stands in EKS's
+// support calendar, from the function's dated version table.
+type SupportStatus struct {
+	// The version judged: the one the control plane runs, else the one
+	// asked for.
+	Version string `json:"version,omitempty"`
+	// Standard, Extended (at extra cost per hour) or Unsupported.
+	Phase string `json:"phase,omitempty"`
+	// The first day without standard support.
+	StandardSupportEnds string `json:"standardSupportEnds,omitempty"`
+	// The first day without any support.
+	ExtendedSupportEnds string `json:"extendedSupportEnds,omitempty"`
+	// Whole days until the current phase ends.
+	DaysLeft int `json:"daysLeft,omitempty"`
+	// The date of the version table the dates come from.
+	TableDate string `json:"tableDate,omitempty"`
 }
 
 // ClusterStatus is the observed EKS cluster.

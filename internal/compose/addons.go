@@ -176,6 +176,7 @@ func (p Params) addonMetadata(f Facts, labels, annotations map[string]string) {
 			annotations["karpenter_node_tags"] = p.KarpenterNodeTags()
 		}
 	}
+	p.autoModeMetadata(labels, annotations)
 }
 
 func (p Params) domains() []string {

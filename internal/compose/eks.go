@@ -82,9 +82,6 @@ func (p Params) EKS(f Facts) []Object {
 	return append(p.Compliance(cluster), cluster, p.usage(NameUsageClusterOfVPC, p.vpc(), cluster))
 }
 
-// Auto Mode's built-in node pools.
-var autoModeNodePools = []string{"general-purpose", "system"}
-
 // cluster returns the EKS cluster. It is declared with the network: its subnets are
 // references by name, which the provider resolves only when every one of
 // them has an ID, so the cluster is never created in fewer zones than asked.
@@ -140,7 +137,7 @@ func (p Params) cluster(f Facts) Object {
 		// the cluster waits for the role to be observed.
 		fp["computeConfig"] = map[string]any{
 			"enabled":     true,
-			"nodePools":   strList(autoModeNodePools),
+			"nodePools":   strList(clusterspec.AutoModeBuiltInPools),
 			"nodeRoleArn": f.NodeRoleARN,
 		}
 		fp["storageConfig"] = map[string]any{"blockStorage": map[string]any{"enabled": true}}
@@ -250,6 +247,7 @@ func (p Params) compute(f Facts, up Upgrade) []Object {
 	}
 	objs = append(objs, p.addonAccess()...)
 	objs = append(objs, p.karpenter()...)
+	objs = append(objs, p.autoModeTeamPools()...)
 	return append(objs, p.argoCDAccess()...)
 }
 

@@ -260,6 +260,16 @@ func (p Params) argoMeta(name string, labels, annotations map[string]string) map
 	return md
 }
 
+// registrationRequires are what the cluster Secret waits for: the cluster
+// and Argo CD's access, and the team pools' node access in Auto Mode, or
+// Argo CD would install NodePools whose nodes cannot join.
+func (p Params) registrationRequires() []resource.Name {
+	if p.AutoModeTeamPools() {
+		return []resource.Name{NameCluster, NameAccessAssociation, NameAutoNodeAccessPolicy}
+	}
+	return []resource.Name{NameCluster, NameAccessAssociation}
+}
+
 // registration is the cluster Secret and the compatibility ConfigMap. The
 // Secret needs the observed endpoint and CA, and Argo CD's access policy in
 // place, or Argo CD would register a cluster it cannot reach.
@@ -296,7 +306,7 @@ func (p Params) registration(f Facts) []Object {
 			"project": p.ProjectName(),
 			"config":  string(cfg),
 		}),
-	}, []resource.Name{NameCluster, NameAccessAssociation})
+	}, p.registrationRequires())
 	switch {
 	case f.Cluster.Endpoint == "" || f.Cluster.CAData == "":
 		secret.Missing = "the EKS cluster's endpoint and certificate authority"

@@ -262,15 +262,6 @@ func (p Params) KarpenterNodeTags() string {
 func (p Params) KarpenterNodePools() string {
 	pools := make([]karpenterPool, 0, len(p.Spec.NodePools))
 	for _, np := range p.Spec.NodePools {
-		cpus := 0
-		for _, t := range np.InstanceTypes {
-			if it, ok := instancetypes.Lookup(t); ok && it.VCPU > cpus {
-				cpus = it.VCPU
-			}
-		}
-		if cpus == 0 {
-			cpus = 2 // A type newer than the data: the smallest general size.
-		}
 		kp := karpenterPool{
 			Name:          np.Name,
 			InstanceTypes: slices.Clone(np.InstanceTypes),
@@ -278,7 +269,7 @@ func (p Params) KarpenterNodePools() string {
 			AMIFamily:     amiFamily(np.AMIType),
 			Arch:          karpenterArch(instancetypes.AMIArch(np.AMIType)),
 			DiskSizeGiB:   *np.DiskSizeGiB,
-			CPULimit:      cpus * int(*np.MaxSize),
+			CPULimit:      poolCPULimit(np),
 			Labels:        np.Labels,
 		}
 		for _, t := range np.Taints {
@@ -289,6 +280,21 @@ func (p Params) KarpenterNodePools() string {
 	}
 	b, _ := json.Marshal(pools) //nolint:errchkjson // Plain values always encode.
 	return string(b)
+}
+
+// poolCPULimit is a pool's maxSize as a NodePool's CPU limit: maxSize
+// nodes of the pool's largest instance type.
+func poolCPULimit(np clusterspec.NodePool) int {
+	cpus := 0
+	for _, t := range np.InstanceTypes {
+		if it, ok := instancetypes.Lookup(t); ok && it.VCPU > cpus {
+			cpus = it.VCPU
+		}
+	}
+	if cpus == 0 {
+		cpus = 2 // A type newer than the data: the smallest general size.
+	}
+	return cpus * int(*np.MaxSize)
 }
 
 // taintEffects are EKS's taint effect names in Kubernetes' spelling.

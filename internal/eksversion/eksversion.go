@@ -113,3 +113,75 @@ func Next(version string) string { return fmt.Sprintf("1.%d", Minor(version)+1) 
 
 // Previous returns the minor version before version, e.g. "1.34" before "1.35".
 func Previous(version string) string { return fmt.Sprintf("1.%d", Minor(version)-1) }
+
+// Phase is the name of a support phase, as the XR's status and the fleet
+// report give it.
+func (s Support) Phase() string {
+	switch s {
+	case Standard:
+		return "Standard"
+	case Extended:
+		return "Extended"
+	case Unsupported:
+	}
+	return "Unsupported"
+}
+
+// Window is where a version stands on a day: its support and the dates
+// that bound it.
+type Window struct {
+	Version string
+	Support Support
+	// Known is false for a version the table does not hold.
+	Known                    bool
+	StandardEnd, ExtendedEnd time.Time
+	// DaysLeft are the whole days until the current phase ends: standard
+	// support while in it, then extended support; 0 when unsupported.
+	DaysLeft int
+}
+
+// WindowOn returns where version stands on day now.
+func WindowOn(version string, now time.Time) Window {
+	w := Window{Version: version, Support: SupportOn(version, now)}
+	i := slices.IndexFunc(Releases, func(r Release) bool { return r.Version == version })
+	if i < 0 {
+		return w
+	}
+	r := Releases[i]
+	w.Known, w.StandardEnd, w.ExtendedEnd = true, r.StandardEnd, r.ExtendedEnd
+	switch w.Support {
+	case Standard:
+		w.DaysLeft = daysBetween(now, r.StandardEnd)
+	case Extended:
+		w.DaysLeft = daysBetween(now, r.ExtendedEnd)
+	case Unsupported:
+	}
+	return w
+}
+
+// daysBetween counts the days from now's date to end, rounding a part day
+// up: on the day before the end one day is left.
+func daysBetween(now, end time.Time) int {
+	d := end.Sub(now)
+	days := int(d / (24 * time.Hour))
+	if d%(24*time.Hour) > 0 {
+		days++
+	}
+	return days
+}
+
+// Prices of an EKS cluster's control plane by the hour, in US dollars, in
+// the commercial regions. Extended support costs the difference on top.
+const (
+	PriceTableDate       = "2026-11-28"
+	PricePerHourStandard = 0.10
+	PricePerHourExtended = 0.60
+	// HoursPerMonth is AWS's month for monthly estimates.
+	HoursPerMonth = 730
+)
+
+// ExtendedSupportCostPerMonth is what extended support adds to one
+// cluster's monthly bill.
+func ExtendedSupportCostPerMonth() float64 {
+	return (PricePerHourExtended - PricePerHourStandard) * HoursPerMonth
+}

@@ -158,7 +158,14 @@ func WithConditions(xr map[string]any, rsp *fnv1.RunFunctionResponse) map[string
 		status := strings.TrimPrefix(c.GetStatus().String(), "STATUS_CONDITION_")
 		conds = append(conds, map[string]any{"type": c.GetType(), "status": strings.ToUpper(status[:1]) + strings.ToLower(status[1:]), "reason": c.GetReason(), "message": c.GetMessage()})
 	}
-	out["status"] = map[string]any{"conditions": conds}
+	// Crossplane keeps the status fields the function wrote, beside the
+	// conditions.
+	status := map[string]any{}
+	if st, ok := rsp.GetDesired().GetComposite().GetResource().AsMap()["status"].(map[string]any); ok {
+		status = st
+	}
+	status["conditions"] = conds
+	out["status"] = status
 	return out
 }
 

@@ -164,8 +164,27 @@ func upgrade(p *field.Path, u *v1beta1.Upgrade) field.ErrorList {
 	if n.UpdateStrategy != "DEFAULT" && n.UpdateStrategy != "MINIMAL" {
 		errs = append(errs, field.NotSupported(np.Child("updateStrategy"), n.UpdateStrategy, []string{"DEFAULT", "MINIMAL"}))
 	}
+	if len(u.SupportNoticeDays) > maxSupportNotices {
+		errs = append(errs, field.TooMany(p.Child("supportNoticeDays"), len(u.SupportNoticeDays), maxSupportNotices))
+	}
+	seen := map[int]bool{}
+	for i, d := range u.SupportNoticeDays {
+		switch {
+		case d < 1 || d > maxSupportNoticeDays:
+			errs = append(errs, field.Invalid(p.Child("supportNoticeDays").Index(i), d, fmt.Sprintf("must be between 1 and %d days (extended support lasts a year)", maxSupportNoticeDays)))
+		case seen[d]:
+			errs = append(errs, field.Duplicate(p.Child("supportNoticeDays").Index(i), d))
+		}
+		seen[d] = true
+	}
 	return errs
 }
+
+// Limits of the support notices, as the Input's CRD states them.
+const (
+	maxSupportNotices    = 10
+	maxSupportNoticeDays = 730
+)
 
 func repository(p *field.Path, r *v1beta1.Repository) field.ErrorList {
 	var errs field.ErrorList
@@ -612,10 +631,7 @@ func compute(spec *field.Path, s clusterspec.Spec, in *v1beta1.Input) field.Erro
 	if !s.AutoMode() {
 		return nil
 	}
-	var errs field.ErrorList
-	if len(s.NodePools) > 0 {
-		errs = append(errs, field.Forbidden(spec.Child("nodePools"), "EKS Auto Mode runs the nodes itself (its general-purpose and system node pools), so a cluster in AutoMode has no node groups: remove spec.nodePools, or use compute.mode ManagedNodeGroups"))
-	}
+	errs := autoModePools(spec.Child("nodePools"), s)
 	if s.Addons.AWSLoadBalancerController {
 		errs = append(errs, field.Forbidden(spec.Child("addons", "awsLoadBalancerController"), "EKS Auto Mode runs load balancing itself (IngressClass controller eks.amazonaws.com/alb, Service loadBalancerClass eks.amazonaws.com/nlb), and a second controller would fight it over the same load balancers: remove the switch"))
 	}
@@ -643,6 +659,34 @@ func karpenterPools(p *field.Path, s clusterspec.Spec) field.ErrorList {
 		}
 		if np.ReleaseVersion != "" {
 			errs = append(errs, field.Forbidden(pp.Child("releaseVersion"), "Karpenter nodes follow the AMI of the platform's EC2NodeClass, not a managed node group's release: remove the pin"))
+		}
+	}
+	return errs
+}
+
+// autoModePools refuses what an Auto Mode NodePool cannot be: the name of
+// one of Auto Mode's built-in pools, a pool a cluster autoscaler would
+// scale, a pin of an AMI release or node repair of a managed node group
+// (Auto Mode chooses the image and repairs its nodes itself), or an image
+// Auto Mode does not run (its nodes are Linux).
+func autoModePools(p *field.Path, s clusterspec.Spec) field.ErrorList {
+	var errs field.ErrorList
+	for i, np := range s.NodePools {
+		pp := p.Index(i)
+		if slices.Contains(clusterspec.AutoModeBuiltInPools, np.Name) {
+			errs = append(errs, field.Forbidden(pp.Child("name"), "EKS Auto Mode has a built-in node pool named "+np.Name+": name the pool otherwise"))
+		}
+		if np.Autoscaled {
+			errs = append(errs, field.Forbidden(pp.Child("autoscaled"), "EKS Auto Mode scales the pool; a cluster autoscaler beside it would fight it: remove autoscaled"))
+		}
+		if np.ReleaseVersion != "" {
+			errs = append(errs, field.Forbidden(pp.Child("releaseVersion"), "EKS Auto Mode chooses and updates the nodes' image itself: remove the pin"))
+		}
+		if np.NodeRepair {
+			errs = append(errs, field.Forbidden(pp.Child("nodeRepair"), "EKS Auto Mode repairs its nodes itself: remove nodeRepair"))
+		}
+		if strings.HasPrefix(np.AMIType, "WINDOWS_") {
+			errs = append(errs, field.Forbidden(pp.Child("amiType"), "EKS Auto Mode runs Linux nodes only; amiType gives a pool's architecture there: use AL2023_x86_64_STANDARD or AL2023_ARM_64_STANDARD, or compute.mode ManagedNodeGroups for Windows nodes"))
 		}
 	}
 	return errs

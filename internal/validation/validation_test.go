@@ -112,10 +112,22 @@ func TestSpec(t *testing.T) {
 			mutate: func(s *clusterspec.Spec) { autoMode(s); s.Addons.MetricsServer = true },
 		},
 		"AutoModeWithNodePools": {
-			reason: "Auto Mode has no node groups: pools are a mistake to report, not to ignore.",
+			reason: "In Auto Mode the team's pools become Auto Mode NodePools beside the built-in ones.",
 			allow:  clusterspec.ComputeModes,
 			mutate: func(s *clusterspec.Spec) { s.Compute.Mode = clusterspec.ModeAutoMode },
-			want:   want{fields: []string{"spec.nodePools"}, rule: "EKS Auto Mode runs the nodes itself"},
+		},
+		"AutoModePoolsThatCannotBe": {
+			reason: "In Auto Mode the built-in pools' names are taken, and a cluster autoscaler, an AMI release pin, node repair of a node group or a Windows image mean nothing or fight Auto Mode.",
+			allow:  clusterspec.ComputeModes,
+			mutate: func(s *clusterspec.Spec) {
+				s.Compute.Mode = clusterspec.ModeAutoMode
+				s.NodePools[0].Name = "general-purpose"
+				s.NodePools[0].Autoscaled = true
+				s.NodePools[0].ReleaseVersion = "1.35.0-20261120"
+				s.NodePools[0].NodeRepair = true
+				s.NodePools[0].AMIType = "WINDOWS_CORE_2022_x86_64"
+			},
+			want: want{fields: []string{"spec.nodePools[0].name", "spec.nodePools[0].autoscaled", "spec.nodePools[0].releaseVersion", "spec.nodePools[0].nodeRepair", "spec.nodePools[0].amiType"}, rule: "EKS Auto Mode has a built-in node pool named general-purpose"},
 		},
 		"AutoModeWithWhatItRuns": {
 			reason: "A second load balancer controller, or a pin of an add-on Auto Mode runs itself, would fight Auto Mode.",
@@ -608,6 +620,11 @@ func TestInput(t *testing.T) {
 		"Valid": {
 			reason: "The defaults plus a hub role are valid.",
 			mutate: func(*v1beta1.Input) {},
+		},
+		"SupportNoticeDays": {
+			reason: "A notice day is within the two years a version's support lasts, and each is given once.",
+			mutate: func(in *v1beta1.Input) { in.Upgrade.SupportNoticeDays = []int{90, 0, 800, 90} },
+			want:   []string{"input.upgrade.supportNoticeDays[1]", "input.upgrade.supportNoticeDays[2]", "input.upgrade.supportNoticeDays[3]"},
 		},
 		"AuditLogsOff": {
 			reason: "Every cluster sends its audit log: a set without audit is refused.",

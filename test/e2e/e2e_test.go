@@ -1280,8 +1280,9 @@ func (e *env) converge(ctx context.Context, t *testing.T, file, name string) (ma
 
 // TestAutoMode: search-prod (example/xr-automode.yaml) converges in EKS Auto
 // Mode: its cluster names the node role's observed ARN, it has no node
-// groups or launch templates and no add-on but metrics-server, and the
-// cluster Secret tells the add-ons' ApplicationSets. Moving it out of Auto
+// groups or launch templates and no add-on but metrics-server, its team
+// pool's nodes get a role with an EC2 access entry, and the cluster Secret
+// tells the add-ons' ApplicationSets. Moving it out of Auto
 // Mode is refused, and nothing changes.
 func TestAutoMode(t *testing.T) {
 	ctx, e := suiteWithRBAC(t)
@@ -1307,6 +1308,25 @@ func TestAutoMode(t *testing.T) {
 	}
 	if got := secret.GetLabels()["eks_auto_mode"]; got != "true" {
 		t.Errorf("cluster Secret label eks_auto_mode %q, want true", got)
+	}
+	// The team's batch pool: its nodes' role joins through an EC2 access
+	// entry with the Auto Mode node policy, and the cluster Secret tells
+	// the pools' ApplicationSet about the pool and the role.
+	entry, assoc := objs["eks-access-entry-auto-node"], objs["eks-access-policy-auto-node"]
+	if entry == nil || assoc == nil {
+		t.Fatal("no access entry or access policy for the team pools' node role")
+	}
+	if typ, _, _ := unstructured.NestedString(entry.Object, "spec", "forProvider", "type"); typ != "EC2" {
+		t.Errorf("the team pools' node access entry has type %q, want EC2", typ)
+	}
+	if pol, _, _ := unstructured.NestedString(assoc.Object, "spec", "forProvider", "policyArn"); !strings.HasSuffix(pol, "/AmazonEKSAutoNodePolicy") {
+		t.Errorf("the team pools' node access policy is %q, want AmazonEKSAutoNodePolicy", pol)
+	}
+	if got := secret.GetLabels()["enable_auto_mode_node_pools"]; got != "true" {
+		t.Errorf("cluster Secret label enable_auto_mode_node_pools %q, want true", got)
+	}
+	if pools := secret.GetAnnotations()["auto_mode_node_pools"]; !strings.Contains(pools, `"name":"batch"`) {
+		t.Errorf("cluster Secret annotation auto_mode_node_pools %q, want the batch pool", pools)
 	}
 
 	before := e.snapshot(ctx, t, teamClusterGVK, "search-prod")

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -327,6 +328,34 @@ func TestAccessEntriesAndPolicies(t *testing.T) {
 	}
 	if _, err := c.DescribeAccessEntry(ctx, &eks.DescribeAccessEntryInput{ClusterName: aws.String("access"), PrincipalArn: aws.String(hub)}); code(err) != "ResourceNotFoundException" {
 		t.Errorf("deleted entry: %v", err)
+	}
+}
+
+// TestNodeAccessEntries: node entries take no access policy, except an EC2
+// entry (an Auto Mode NodeClass's role), which takes the Auto Mode node
+// policy alone.
+func TestNodeAccessEntries(t *testing.T) {
+	ctx := context.Background()
+	c := eks.NewFromConfig(config("444455556666"))
+	newCluster(t, c, "nodes")
+	autoNode := "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAutoNodePolicy"
+	admin := "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+	cluster := &ekstypes.AccessScope{Type: ekstypes.AccessScopeTypeCluster}
+	for name, tc := range map[string]struct {
+		entryType, policy, want string
+	}{
+		"Auto Mode node policy on an EC2 entry":       {"EC2", autoNode, ""},
+		"cluster admin on an EC2 entry":               {"EC2", admin, "InvalidParameterException"},
+		"Auto Mode node policy on an EC2_LINUX entry": {"EC2_LINUX", autoNode, "InvalidParameterException"},
+	} {
+		role := "arn:aws:iam::444455556666:role/eks-gitops/" + strings.ReplaceAll(name, " ", "-")
+		if _, err := c.CreateAccessEntry(ctx, &eks.CreateAccessEntryInput{ClusterName: aws.String("nodes"), PrincipalArn: aws.String(role), Type: aws.String(tc.entryType)}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		_, err := c.AssociateAccessPolicy(ctx, &eks.AssociateAccessPolicyInput{ClusterName: aws.String("nodes"), PrincipalArn: aws.String(role), PolicyArn: aws.String(tc.policy), AccessScope: cluster})
+		if got := code(err); got != tc.want {
+			t.Errorf("%s: got %q, want %q", name, got, tc.want)
+		}
 	}
 }
 

@@ -812,8 +812,10 @@ func (s *Server) associateAccessPolicy(q *request, e *accessEntry) {
 		restError(w, http.StatusBadRequest, "InvalidParameterException", "The specified policyArn is invalid: "+in.PolicyArn)
 		return
 	}
-	if e.Type != "STANDARD" {
-		s.noteLocked("AssociateAccessPolicy on a %s access entry", e.Type)
+	// An EC2 entry (the role of an Auto Mode NodeClass) takes the Auto Mode
+	// node policy alone; other node entries take none.
+	if e.Type != "STANDARD" && (e.Type != "EC2" || !strings.HasSuffix(in.PolicyArn, "/AmazonEKSAutoNodePolicy")) {
+		s.noteLocked("AssociateAccessPolicy of %s on a %s access entry", in.PolicyArn, e.Type)
 		restError(w, http.StatusBadRequest, "InvalidParameterException", "Access policies can only be associated with STANDARD access entries.")
 		return
 	}
