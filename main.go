@@ -19,6 +19,7 @@ import (
 	"github.com/crossplane/function-sdk-go/logging"
 
 	"github.com/eks-gitops/function-eks-gitops/fn"
+	"github.com/eks-gitops/function-eks-gitops/internal/fleet"
 	"github.com/eks-gitops/function-eks-gitops/internal/grpccodec"
 	"github.com/eks-gitops/function-eks-gitops/internal/repocheck"
 )
@@ -40,6 +41,24 @@ type ValidateCmd struct {
 //go:embed package/configuration/composition.yaml package/configuration/composition-namespaced.yaml example/xrd.yaml example/xrd-namespaced.yaml
 var packageCompositions embed.FS
 
+// newChecker judges XRs as the function will: with the given Compositions,
+// or the package's own.
+func newChecker(compositions []string, settings string) (*repocheck.Checker, error) {
+	f := fn.New(fn.WithLogger(logging.NewNopLogger()))
+	if len(compositions) > 0 {
+		return repocheck.New(f, compositions, settings)
+	}
+	var sources []repocheck.Source
+	for _, name := range []string{"package/configuration/composition.yaml", "package/configuration/composition-namespaced.yaml", "example/xrd.yaml", "example/xrd-namespaced.yaml"} {
+		b, err := packageCompositions.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		sources = append(sources, repocheck.Source{Name: name, Data: b})
+	}
+	return repocheck.NewFromSources(f, sources, settings)
+}
+
 // errProblems makes the command exit with status 1 once its findings are
 // printed.
 var errProblems = errors.New("the manifests have problems")
@@ -54,21 +73,7 @@ func (c *ValidateCmd) Run() error {
 	if err != nil {
 		return err
 	}
-	f := fn.New(fn.WithLogger(logging.NewNopLogger()))
-	var checker *repocheck.Checker
-	if len(c.Compositions) > 0 {
-		checker, err = repocheck.New(f, c.Compositions, c.Settings)
-	} else {
-		var sources []repocheck.Source
-		for _, name := range []string{"package/configuration/composition.yaml", "package/configuration/composition-namespaced.yaml", "example/xrd.yaml", "example/xrd-namespaced.yaml"} {
-			b, rerr := packageCompositions.ReadFile(name)
-			if rerr != nil {
-				return rerr
-			}
-			sources = append(sources, repocheck.Source{Name: name, Data: b})
-		}
-		checker, err = repocheck.NewFromSources(f, sources, c.Settings)
-	}
+	checker, err := newChecker(c.Compositions, c.Settings)
 	if err != nil {
 		return err
 	}
@@ -113,6 +118,7 @@ type CLI struct {
 
 	Serve    ServeCmd    `cmd:"" default:"withargs" help:"Serve the function over gRPC (the default: the function's package runs it with flags only)."`
 	Validate ValidateCmd `cmd:"" help:"Give XR manifests the verdict the function will give them, before they are merged: one line per problem, exit status 1 if any."`
+	Fleet    FleetCmd    `cmd:"" help:"See where the fleet's Kubernetes versions stand, and move it to a new one in waves of pull requests."`
 }
 
 // ServeCmd serves the function.
@@ -210,6 +216,7 @@ func versionString() string {
 func cliVars() kong.Vars {
 	return kong.Vars{
 		"outputs":         strings.Join(repocheck.Outputs, ","),
+		"report_outputs":  strings.Join(fleet.Outputs, ","),
 		"plan_cache_size": strconv.Itoa(fn.DefaultPlanCacheSize),
 		"plan_cache_mib":  strconv.Itoa(fn.DefaultPlanCacheBytes >> 20),
 		"version":         "function-eks-gitops " + versionString(),

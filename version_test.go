@@ -56,9 +56,10 @@ func TestOneVersion(t *testing.T) {
 	}
 	for file, needle := range map[string]string{
 		"hack/package.sh": "$(cat VERSION)",
-		"example/platform-repo/.github/workflows/validate.yaml": "go install github.com/eks-gitops/function-eks-gitops@" + v,
-		".github/workflows/release.yaml":                        `test "$GITHUB_REF_NAME" = "$(cat VERSION)"`,
-		"CHANGELOG.md":                                          "\n## " + v + "\n",
+		"example/platform-repo/.github/workflows/validate.yaml":      "go install github.com/eks-gitops/function-eks-gitops@" + v,
+		"example/platform-repo/.github/workflows/fleet-upgrade.yaml": "go install github.com/eks-gitops/function-eks-gitops@" + v,
+		".github/workflows/release.yaml":                             `test "$GITHUB_REF_NAME" = "$(cat VERSION)"`,
+		"CHANGELOG.md":                                               "\n## " + v + "\n",
 	} {
 		b, err := os.ReadFile(file)
 		if err != nil {

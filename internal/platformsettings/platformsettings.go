@@ -26,8 +26,9 @@ const (
 // Fields are the Input fields, by JSON path, that only the platform
 // settings may hold when the Input names an EnvironmentConfig: everything
 // specific to one organisation, and what it tunes per environment (the NAT
-// layout, the Kubernetes version new clusters get, the compliance
-// baseline, the per-environment defaults). The rest of the Input belongs
+// layout, the Kubernetes version new clusters get, when teams hear that
+// their version's support ends, the compliance baseline, the
+// per-environment defaults). The rest of the Input belongs
 // to the Composition (TTL, upgrade policy, bootstrap, the repository's
 // deletion policy, ...).
 var Fields = [][]string{
@@ -52,6 +53,7 @@ var Fields = [][]string{
 	{"compute"},
 	{"natGateways"},
 	{"defaultKubernetesVersion"},
+	{"upgrade", "supportNoticeDays"},
 	{"compliance"},
 	{"environments"},
 }
