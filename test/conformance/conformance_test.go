@@ -573,9 +573,9 @@ func TestValidateAddonApplicationSets(t *testing.T) {
 		}
 	}
 
-	// The full example's converged cluster Secret, and the Karpenter
-	// example's for the one add-on the full example cannot have.
-	var labels, annotations, karpenterLabels, karpenterAnnotations map[string]any
+	// The full example's converged cluster Secret, and the Karpenter and
+	// Auto Mode examples' for what the full example cannot have.
+	var labels, annotations, karpenterLabels, karpenterAnnotations, autoLabels, autoAnnotations map[string]any
 	for _, r := range renderAll(t) {
 		o := r.object
 		if o["kind"] != "Secret" {
@@ -591,10 +591,12 @@ func TestValidateAddonApplicationSets(t *testing.T) {
 			labels, annotations = l, md["annotations"].(map[string]any)
 		case strings.Contains(r.where, "karpenter") && l["enable_karpenter"] == "true":
 			karpenterLabels, karpenterAnnotations = l, md["annotations"].(map[string]any)
+		case strings.Contains(r.where, "automode") && l["enable_auto_mode_node_pools"] == "true":
+			autoLabels, autoAnnotations = l, md["annotations"].(map[string]any)
 		}
 	}
-	if labels == nil || karpenterLabels == nil {
-		t.Fatal("no cluster Secret with every add-on enabled in the full and the Karpenter examples' renderings")
+	if labels == nil || karpenterLabels == nil || autoLabels == nil {
+		t.Fatal("no cluster Secret with every add-on enabled in the full, the Karpenter and the Auto Mode examples' renderings")
 	}
 	annotationRef := regexp.MustCompile(`index \.metadata\.annotations "([a-z0-9_]+)"`)
 	selected := 0
@@ -607,8 +609,11 @@ func TestValidateAddonApplicationSets(t *testing.T) {
 			t.Fatal(err)
 		}
 		labels, annotations := labels, annotations
-		if strings.Contains(string(b), "enable_karpenter") {
+		switch {
+		case strings.Contains(string(b), "enable_karpenter"):
 			labels, annotations = karpenterLabels, karpenterAnnotations
+		case strings.Contains(string(b), "enable_auto_mode_node_pools"):
+			labels, annotations = autoLabels, autoAnnotations
 		}
 		for _, m := range annotationRef.FindAllStringSubmatch(string(b), -1) {
 			if _, ok := annotations[m[1]]; !ok {
@@ -624,8 +629,8 @@ func TestValidateAddonApplicationSets(t *testing.T) {
 			selected++
 		}
 	}
-	if selected != 7 {
-		t.Errorf("%d ApplicationSets select a cluster by its enable_ label, want 7", selected)
+	if selected != 8 {
+		t.Errorf("%d ApplicationSets select a cluster by its enable_ label, want 8", selected)
 	}
 }
 
