@@ -609,6 +609,12 @@ func (cp *controlPlane) startFunction() error {
 // startCrossplane runs Crossplane core out of cluster with the External
 // function runtime.
 func (cp *controlPlane) startCrossplane() error {
+	return cp.startCrossplaneWith("Function=External;Provider=External")
+}
+
+// startCrossplaneWith runs Crossplane core with the package runtimes given
+// (Crossplane's --package-runtime).
+func (cp *controlPlane) startCrossplaneWith(runtimes string) error {
 	for _, d := range []string{"xpkg-cache", "xfn-cache"} {
 		if err := os.MkdirAll(filepath.Join(cp.dir, d), 0o700); err != nil {
 			return err
@@ -617,7 +623,7 @@ func (cp *controlPlane) startCrossplane() error {
 	metrics, _ := freePort()
 	health, _ := freePort()
 	p, err := start(cp.dir, "crossplane", []string{"KUBECONFIG=" + cp.kubeconfigOf("crossplane"), "POD_NAMESPACE=crossplane-system"}, bin("crossplane-core"),
-		"core", "start", "--package-runtime=Function=External;Provider=External", "--ca-bundle-path", cp.registryCA,
+		"core", "start", "--package-runtime="+runtimes, "--ca-bundle-path", cp.registryCA,
 		"--tls-client-certs-dir", filepath.Join(cp.dir, "xp-client-certs"),
 		"--enable-webhooks=true", "--webhook-port", fmt.Sprint(cp.webhookPort),
 		"--tls-server-secret-name", webhookServerSecret, "--tls-server-certs-dir", filepath.Join(cp.dir, "xp-server-certs"),

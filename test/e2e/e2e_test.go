@@ -335,6 +335,18 @@ func (e *env) get(ctx context.Context, gvk schema.GroupVersionKind, ns, name str
 	return r.Get(ctx, name, metav1.GetOptions{})
 }
 
+func (e *env) list(ctx context.Context, gvk schema.GroupVersionKind, ns string) ([]unstructured.Unstructured, error) {
+	r, err := e.cp.resource(gvk, ns)
+	if err != nil {
+		return nil, err
+	}
+	l, err := r.List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return l.Items, nil
+}
+
 func secretString(o *unstructured.Unstructured, key string) string {
 	v, _, _ := unstructured.NestedString(o.Object, "data", key)
 	b, _ := base64.StdEncoding.DecodeString(v)
@@ -1905,5 +1917,121 @@ func (e *env) deletionOrder(ctx context.Context, t *testing.T) {
 	}
 	if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "payments-dev", 6*time.Minute); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRuntimeConfig: example/runtimeconfig.yaml reaches the function's pods
+// the way a package-manager-installed function gets its runtime config.
+// Crossplane makes the Function itself (a dependency of the Configuration,
+// under a name of its choosing), so the example attaches its
+// DeploymentRuntimeConfig with an ImageConfig matching the package's
+// source. The suite runs functions out of cluster (the External runtime);
+// here Crossplane runs once more with the Deployment runtime and must
+// write the function's Deployment with the runtime config's memory limit
+// and resources, and say on the FunctionRevision which ImageConfig chose
+// it. Then the suite's Crossplane comes back.
+func TestRuntimeConfig(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	b, err := os.ReadFile(filepath.Join(root, "example", "runtimeconfig.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var imageConfig string
+	for _, doc := range strings.Split(string(b), "\n---") {
+		o := &unstructured.Unstructured{Object: map[string]any{}}
+		if err := yaml.Unmarshal([]byte(doc), &o.Object); err != nil {
+			t.Fatal(err)
+		}
+		if o.GetKind() == "ImageConfig" {
+			// Crossplane matches a runtime ImageConfig against the
+			// package's resolved source: behind the suite's ImageConfigs,
+			// which rewrite xpkg.crossplane.io/eks-gitops/ to the local
+			// registry, that is the registry's path (docs/install.md says
+			// so for mirrored registries).
+			imageConfig = o.GetName()
+			prefixes, _, _ := unstructured.NestedSlice(o.Object, "spec", "matchImages")
+			if len(prefixes) != 1 || prefixes[0].(map[string]any)["prefix"] != "xpkg.crossplane.io/eks-gitops/function-eks-gitops" {
+				t.Fatalf("example/runtimeconfig.yaml's ImageConfig matches %v, want the function's package", prefixes)
+			}
+			_ = unstructured.SetNestedSlice(o.Object, []any{map[string]any{"type": "Prefix", "prefix": e.cp.registry + "/eks-gitops/function-eks-gitops"}}, "spec", "matchImages")
+		}
+		if err := e.cp.apply(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		e.cp.xp.stop()
+		if err := e.cp.startCrossplane(); err != nil {
+			t.Errorf("restarting the suite's Crossplane: %v", err)
+			return
+		}
+		if err := poll(ctx, 2*time.Minute, time.Second, "the function Healthy again", func() (bool, error) {
+			if _, err := e.cp.playRuntime(ctx); err != nil {
+				return false, err
+			}
+			o, err := e.get(ctx, schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "Function"}, "", functionName)
+			return err == nil && conditionStatus(o, "Healthy") == "True", nil
+		}); err != nil {
+			t.Error(err)
+		}
+	})
+	e.cp.xp.stop()
+	if err := e.cp.startCrossplaneWith("Function=Deployment;Provider=External"); err != nil {
+		t.Fatal(err)
+	}
+
+	revs := schema.GroupVersionKind{Group: "pkg.crossplane.io", Version: "v1", Kind: "FunctionRevision"}
+	var dep *unstructured.Unstructured
+	if err := poll(ctx, 2*time.Minute, time.Second, "the function's Deployment from the runtime config", func() (bool, error) {
+		list, err := e.list(ctx, schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}, "crossplane-system")
+		if err != nil {
+			return false, nil //nolint:nilerr // Not there yet.
+		}
+		for i := range list {
+			for _, ref := range list[i].GetOwnerReferences() {
+				if ref.Kind == revs.Kind && strings.HasPrefix(ref.Name, functionName) {
+					dep = &list[i]
+					return true, nil
+				}
+			}
+		}
+		return false, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	containers, _, _ := unstructured.NestedSlice(dep.Object, "spec", "template", "spec", "containers")
+	var runtime map[string]any
+	for _, c := range containers {
+		if c.(map[string]any)["name"] == "package-runtime" {
+			runtime = c.(map[string]any)
+		}
+	}
+	if runtime == nil {
+		t.Fatalf("Deployment %s has no package-runtime container: %v", dep.GetName(), containers)
+	}
+	env, _ := json.Marshal(runtime["env"])
+	if !strings.Contains(string(env), `{"name":"GOMEMLIMIT","value":"32MiB"}`) {
+		t.Errorf("the function's container has env %s, want GOMEMLIMIT=32MiB from the runtime config", env)
+	}
+	if mem, _, _ := unstructured.NestedString(runtime, "resources", "limits", "memory"); mem != "256Mi" {
+		t.Errorf("the function's container has memory limit %q, want the runtime config's 256Mi", mem)
+	}
+	// The revision says the ImageConfig chose its runtime config.
+	if err := poll(ctx, time.Minute, time.Second, "the revision's applied ImageConfig", func() (bool, error) {
+		list, err := e.list(ctx, revs, "")
+		if err != nil {
+			return false, nil //nolint:nilerr // Not there yet.
+		}
+		for _, r := range list {
+			refs, _, _ := unstructured.NestedSlice(r.Object, "status", "appliedImageConfigRefs")
+			for _, ref := range refs {
+				if m := ref.(map[string]any); m["name"] == imageConfig && m["reason"] == "ConfigureRuntime" {
+					return true, nil
+				}
+			}
+		}
+		return false, nil
+	}); err != nil {
+		t.Error(err)
 	}
 }
