@@ -49,7 +49,12 @@ func rootDevice(amiType string) string {
 
 // launchTemplate is a pool's launch template. A change to it is a new
 // version, which the node groups roll to in place (EKS replaces their nodes
-// a few at a time, as for a Kubernetes upgrade).
+// a few at a time, as for a Kubernetes upgrade). The node groups name the
+// version they launch from, so the template's default version is never
+// moved: given update_default_version, the provider's Terraform resource
+// calls ModifyLaunchTemplate with version 0 when only the template's own
+// tags change (its plan leaves latest_version unknown without making a
+// version), which AWS refuses.
 func (p Params) launchTemplate(pool clusterspec.NodePool) Object {
 	name := p.LaunchTemplateName(pool.Name)
 	tags := p.awsTags(p.ClusterName() + "-" + pool.Name)
@@ -58,10 +63,9 @@ func (p Params) launchTemplate(pool clusterspec.NodePool) Object {
 		specs = append(specs, map[string]any{"resourceType": rt, "tags": tags})
 	}
 	fp := map[string]any{
-		"region":               p.Spec.AWS.Region,
-		"name":                 name,
-		"description":          "Nodes of pool " + pool.Name + " of EKS cluster " + p.ClusterName(),
-		"updateDefaultVersion": true,
+		"region":      p.Spec.AWS.Region,
+		"name":        name,
+		"description": "Nodes of pool " + pool.Name + " of EKS cluster " + p.ClusterName(),
 		"metadataOptions": map[string]any{
 			"httpEndpoint":            "enabled",
 			"httpTokens":              "required",

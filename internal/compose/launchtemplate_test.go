@@ -37,6 +37,14 @@ func TestLaunchTemplate(t *testing.T) {
 			if diff := cmp.Diff(wantDisk, fp["blockDeviceMappings"]); diff != "" {
 				t.Errorf("root volume (-want +got):\n%s", diff)
 			}
+			// The node groups name their version; a default version the
+			// provider moves would be ModifyLaunchTemplate with version 0
+			// on a change of the template's tags alone.
+			for _, k := range []string{"updateDefaultVersion", "defaultVersion"} {
+				if v, ok := fp[k]; ok {
+					t.Errorf("the launch template sets %s: %v", k, v)
+				}
+			}
 			// The cost tags reach what the instances create, which a node
 			// group's own tags never do.
 			var types []string
