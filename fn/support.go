@@ -2,7 +2,6 @@ package fn
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"google.golang.org/protobuf/types/known/structpb"
@@ -11,6 +10,7 @@ import (
 	"github.com/crossplane/function-sdk-go/response"
 
 	"github.com/eks-gitops/function-eks-gitops/internal/eksversion"
+	"github.com/eks-gitops/function-eks-gitops/internal/lrucache"
 )
 
 // The support condition and its reasons.
@@ -27,22 +27,9 @@ const (
 // platform's notice days or the phase changes. The previous status tells
 // what was said already, so each notice is given once.
 func supportStatus(rsp *fnv1.RunFunctionResponse, observedXR *structpb.Struct, status map[string]any, version string, now time.Time, noticeDays []int) {
-	w := eksversion.WindowOn(version, now)
-	s := map[string]any{
-		"version":   version,
-		"phase":     w.Support.Phase(),
-		"tableDate": eksversion.TableDate,
-	}
-	if w.Known {
-		s["standardSupportEnds"] = w.StandardEnd.Format(time.DateOnly)
-		s["extendedSupportEnds"] = w.ExtendedEnd.Format(time.DateOnly)
-	}
-	if w.DaysLeft > 0 {
-		s["daysLeft"] = int64(w.DaysLeft)
-	}
-	status["support"] = s
-
-	msg := supportMessage(w)
+	j := judge(version, now)
+	w, msg := j.window, j.message
+	status["support"] = j.status
 	switch w.Support {
 	case eksversion.Standard:
 		response.ConditionTrue(rsp, conditionSupported, reasonStandard).WithMessage(msg).TargetComposite()
@@ -74,14 +61,55 @@ func supportStatus(rsp *fnv1.RunFunctionResponse, observedXR *structpb.Struct, s
 // crossed returns the smallest notice day that the days left have reached
 // since they were prev (0: never told), if any.
 func crossed(noticeDays []int, prev, left int) (int, bool) {
-	days := slices.Clone(noticeDays)
-	slices.Sort(days)
-	for _, d := range days {
-		if left <= d && (prev == 0 || prev > d) {
-			return d, true
+	best, ok := 0, false
+	for _, d := range noticeDays {
+		if left <= d && (prev == 0 || prev > d) && (!ok || d < best) {
+			best, ok = d, true
 		}
 	}
-	return 0, false
+	return best, ok
+}
+
+// judgement is where a version stands on a day, as status and message.
+type judgement struct {
+	window  eksversion.Window
+	status  map[string]any
+	message string
+}
+
+// judgements remember each version's judgement of the day: every XR of a
+// version is judged alike, and a converged XR's call should not format
+// dates. The status map is shared, so it is never written to after.
+var judgements = lrucache.New[judgementKey, judgement](64, 64*judgementSize)
+
+type judgementKey struct {
+	version string
+	day     int64
+}
+
+const judgementSize = 1024
+
+func judge(version string, now time.Time) judgement {
+	key := judgementKey{version, now.Unix() / (24 * 60 * 60)}
+	if j, ok := judgements.Get(key); ok {
+		return j
+	}
+	w := eksversion.WindowOn(version, now)
+	s := map[string]any{
+		"version":   version,
+		"phase":     w.Support.Phase(),
+		"tableDate": eksversion.TableDate,
+	}
+	if w.Known {
+		s["standardSupportEnds"] = w.StandardEnd.Format(time.DateOnly)
+		s["extendedSupportEnds"] = w.ExtendedEnd.Format(time.DateOnly)
+	}
+	if w.DaysLeft > 0 {
+		s["daysLeft"] = int64(w.DaysLeft)
+	}
+	j := judgement{window: w, status: s, message: supportMessage(w)}
+	judgements.Add(key, j, judgementSize)
+	return j
 }
 
 // supportMessage says where a version stands and what to do about it.

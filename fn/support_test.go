@@ -105,3 +105,12 @@ func TestSupportOfAnUnknownVersion(t *testing.T) {
 		t.Errorf("conditions %v", c)
 	}
 }
+
+// BenchmarkSupportStatus is what saying where the version stands adds to
+// every call (docs/performance.md compares it with the converged call).
+func BenchmarkSupportStatus(b *testing.B) {
+	observed, _ := structpb.NewStruct(map[string]any{"status": map[string]any{"support": map[string]any{"version": "1.35", "phase": "Standard", "daysLeft": float64(113)}}})
+	for b.Loop() {
+		supportStatus(&fnv1.RunFunctionResponse{}, observed, map[string]any{}, "1.35", testNow, []int{90, 30, 7})
+	}
+}
