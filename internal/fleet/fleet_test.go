@@ -275,3 +275,42 @@ func lineDiff(a, b string) (removed, added []string) {
 	}
 	return removed, added
 }
+
+// TestLive: the live XRs, as kubectl prints them, give each manifest what
+// its control plane runs and whether it is Ready; a live XR no manifest
+// holds is counted too.
+func TestLive(t *testing.T) {
+	live := `{"apiVersion": "v1", "kind": "List", "items": [
+	  {"apiVersion": "platform.eks-gitops.dev/v1alpha1", "kind": "TeamCluster", "metadata": {"name": "payments-dev"},
+	   "spec": {"team": {"name": "payments"}, "environment": "dev", "kubernetesVersion": "1.36"},
+	   "status": {"cluster": {"version": "1.35"}, "conditions": [{"type": "Ready", "status": "True"}]}},
+	  {"apiVersion": "platform.eks-gitops.dev/v1alpha1", "kind": "NamespacedTeamCluster", "metadata": {"name": "analytics-dev", "namespace": "team-analytics"},
+	   "spec": {"team": {"name": "analytics"}, "environment": "dev"},
+	   "status": {"cluster": {"version": "1.35"}, "conditions": [{"type": "Ready", "status": "False"}]}},
+	  {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "not-an-xr"}}
+	]}`
+	got, err := ReadLive(strings.NewReader(live), "1.35")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Cluster{
+		{Kind: "TeamCluster", Name: "payments-dev", Team: "payments", Environment: "dev", Version: "1.36", Explicit: true, Running: "1.35", Ready: true},
+		{Kind: "NamespacedTeamCluster", Name: "analytics-dev", Namespace: "team-analytics", Team: "analytics", Environment: "dev", Version: "1.35", Running: "1.35"},
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(Cluster{})); diff != "" {
+		t.Errorf("ReadLive (-want +got):\n%s", diff)
+	}
+	manifests := []Cluster{{File: "teams/payments/payments-dev.yaml", Kind: "TeamCluster", Name: "payments-dev", Team: "payments", Environment: "dev", Version: "1.36", Explicit: true}}
+	merged := Merge(manifests, got)
+	if len(merged) != 2 || merged[0].File == "" || merged[0].Running != "1.35" || !merged[0].Ready || merged[1].Name != "analytics-dev" {
+		t.Errorf("Merge: %+v", merged)
+	}
+	// The report judges what runs: payments-dev counts at 1.35 until its
+	// upgrade is done.
+	if r := NewReport(merged, day); len(r.Versions) != 1 || r.Versions[0].Version != "1.35" || r.Versions[0].Clusters != 2 {
+		t.Errorf("report of the live fleet: %+v", r.Versions)
+	}
+	if _, err := ReadLive(strings.NewReader("not json"), "1.35"); err == nil {
+		t.Error("ReadLive read what is not kubectl's JSON")
+	}
+}
