@@ -649,6 +649,53 @@ func TestCreate(t *testing.T) {
 	}
 }
 
+// TestFleet: a converged XR says where its Kubernetes version stands
+// (status.support and the KubernetesSupported condition, on today's date),
+// and the fleet report over the live XRs, read with kubectl, counts it at
+// the version its control plane runs.
+func TestFleet(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	e.needPaymentsDev(ctx, t)
+	xr, err := e.xr(ctx, teamClusterGVK, "", "payments-dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	version, _, _ := unstructured.NestedString(xr.Object, "status", "cluster", "version")
+	support, _, _ := unstructured.NestedMap(xr.Object, "status", "support")
+	if version == "" || support["version"] != version || support["phase"] != "Standard" || support["standardSupportEnds"] == nil {
+		t.Errorf("status.support %v, want the running version %q in standard support with its dates", support, version)
+	}
+	if got := conditionStatus(xr, "KubernetesSupported"); got != "True" {
+		t.Errorf("KubernetesSupported is %q, want True", got)
+	}
+	out, err := exec.CommandContext(ctx, bin("function-eks-gitops"), "fleet", "report", "--kubeconfig", e.cp.kubeconfig, "-o", "json").Output()
+	if err != nil {
+		t.Fatalf("fleet report --kubeconfig: %v", err)
+	}
+	var report struct {
+		Versions []struct {
+			Version      string `json:"version"`
+			Phase        string `json:"phase"`
+			Clusters     int    `json:"clusters"`
+			Environments []struct {
+				Name string `json:"name"`
+			} `json:"environments"`
+		} `json:"versions"`
+	}
+	if err := json.Unmarshal(out, &report); err != nil {
+		t.Fatalf("fleet report -o json: %v\n%s", err, out)
+	}
+	found := false
+	for _, v := range report.Versions {
+		if v.Version == version && v.Phase == "Standard" && v.Clusters > 0 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the fleet report of the live XRs has no cluster at %s: %s", version, out)
+	}
+}
+
 // TestChange: edits to a running payments-dev change exactly what they
 // should, in place.
 func TestChange(t *testing.T) {
