@@ -1,14 +1,6 @@
 package compose
 
-import (
-	"encoding/json"
-	"slices"
-
-	"github.com/crossplane/function-sdk-go/resource"
-
-	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
-	"github.com/eks-gitops/function-eks-gitops/internal/instancetypes"
-)
+import "github.com/crossplane/function-sdk-go/resource"
 
 // Team pools in Auto Mode: beside Auto Mode's built-in general-purpose and
 // system pools, each spec.nodePools entry becomes an Auto Mode NodePool
@@ -83,44 +75,10 @@ func (p Params) autoModeTeamPools() []Object {
 	return objs
 }
 
-// autoModePool is one team pool as the platform's Auto Mode pools chart
-// reads it from the cluster Secret (auto_mode_node_pools).
-type autoModePool struct {
-	Name          string            `json:"name"`
-	InstanceTypes []string          `json:"instanceTypes"`
-	CapacityTypes []string          `json:"capacityTypes"`
-	Arch          string            `json:"arch"`
-	DiskSizeGiB   int32             `json:"diskSizeGiB"`
-	CPULimit      int               `json:"cpuLimit"`
-	Labels        map[string]string `json:"labels,omitempty"`
-	// Taints have Kubernetes' effect names (NoSchedule, ...).
-	Taints []clusterspec.Taint `json:"taints,omitempty"`
-}
-
 // AutoModeNodePools is the JSON of the team's pools as Auto Mode
-// NodePools: Auto Mode chooses the node image, so of the AMI type only the
-// architecture counts; maxSize becomes a CPU limit as in Karpenter mode.
-func (p Params) AutoModeNodePools() string {
-	pools := make([]autoModePool, 0, len(p.Spec.NodePools))
-	for _, np := range p.Spec.NodePools {
-		ap := autoModePool{
-			Name:          np.Name,
-			InstanceTypes: slices.Clone(np.InstanceTypes),
-			CapacityTypes: []string{karpenterCapacityType(np.CapacityType)},
-			Arch:          karpenterArch(instancetypes.AMIArch(np.AMIType)),
-			DiskSizeGiB:   *np.DiskSizeGiB,
-			CPULimit:      poolCPULimit(np),
-			Labels:        np.Labels,
-		}
-		for _, t := range np.Taints {
-			t.Effect = taintEffects[t.Effect]
-			ap.Taints = append(ap.Taints, t)
-		}
-		pools = append(pools, ap)
-	}
-	b, _ := json.Marshal(pools) //nolint:errchkjson // Plain values always encode.
-	return string(b)
-}
+// NodePools: as Karpenter's, without the AMI family (Auto Mode chooses the
+// image; the AMI type gives only the architecture).
+func (p Params) AutoModeNodePools() string { return p.nodePoolsJSON(false) }
 
 // autoModeMetadata adds what the Auto Mode pools chart reads to the
 // cluster Secret: the pools, their role and the cost tags the NodeClasses

@@ -233,12 +233,13 @@ func (p Params) karpenterQueuePolicy() string {
 }
 
 // karpenterPool is one team pool as the platform's Karpenter resources
-// chart reads it from the cluster Secret (karpenter_node_pools).
+// chart reads it from the cluster Secret (karpenter_node_pools), and the
+// Auto Mode pools chart (auto_mode_node_pools) without the AMI family.
 type karpenterPool struct {
 	Name          string            `json:"name"`
 	InstanceTypes []string          `json:"instanceTypes"`
 	CapacityTypes []string          `json:"capacityTypes"`
-	AMIFamily     string            `json:"amiFamily"`
+	AMIFamily     string            `json:"amiFamily,omitempty"`
 	Arch          string            `json:"arch"`
 	DiskSizeGiB   int32             `json:"diskSizeGiB"`
 	CPULimit      int               `json:"cpuLimit"`
@@ -259,18 +260,24 @@ func (p Params) KarpenterNodeTags() string {
 // NodePools: capacity types, AMI family and taint effects in Kubernetes'
 // and Karpenter's spelling, and maxSize as a CPU limit (maxSize nodes of
 // the pool's largest instance type).
-func (p Params) KarpenterNodePools() string {
+func (p Params) KarpenterNodePools() string { return p.nodePoolsJSON(true) }
+
+// nodePoolsJSON is the team's pools as NodePools, for Karpenter's chart or
+// (without an AMI family: Auto Mode chooses the image) Auto Mode's.
+func (p Params) nodePoolsJSON(withAMIFamily bool) string {
 	pools := make([]karpenterPool, 0, len(p.Spec.NodePools))
 	for _, np := range p.Spec.NodePools {
 		kp := karpenterPool{
 			Name:          np.Name,
 			InstanceTypes: slices.Clone(np.InstanceTypes),
 			CapacityTypes: []string{karpenterCapacityType(np.CapacityType)},
-			AMIFamily:     amiFamily(np.AMIType),
 			Arch:          karpenterArch(instancetypes.AMIArch(np.AMIType)),
 			DiskSizeGiB:   *np.DiskSizeGiB,
 			CPULimit:      poolCPULimit(np),
 			Labels:        np.Labels,
+		}
+		if withAMIFamily {
+			kp.AMIFamily = amiFamily(np.AMIType)
 		}
 		for _, t := range np.Taints {
 			t.Effect = taintEffects[t.Effect]
