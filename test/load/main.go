@@ -182,6 +182,23 @@ func cpuTime(pid int) (time.Duration, error) {
 }
 
 // memory reads a process's current and peak resident set size in KiB.
+// soakChunk is how many calls of the soak pass between two RSS samples.
+const soakChunk = 50
+
+// soakLevels returns the highest RSS sampled in the soak's first half and the
+// lowest of the last three (at most) in its second half. A process that does
+// not leak settles at or under its first half's high; one that leaks keeps
+// rising, so even its lowest late samples end above it.
+func soakLevels(samples []int) (high, low int) {
+	half := len(samples) / 2
+	if half == 0 {
+		return 0, 0
+	}
+	high = slices.Max(samples[:half])
+	low = slices.Min(samples[max(half, len(samples)-3):])
+	return high, low
+}
+
 func memory(pid int) (rss, peak int, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -465,21 +482,30 @@ func run(binary, examples, levels string, calls, soak int, maxGrowthMiB, rate fl
 			float64(calls)/elapsed.Seconds(), float64(cpu1-cpu0)/float64(time.Millisecond)/float64(calls), float64(peak)/1024)
 	}
 	if soak > 0 {
-		// Half the soak warms caches and heap to their working size; the
-		// second half must not grow RSS past that by more than the allowance.
+		// RSS is sampled every soakChunk calls. Half the soak warms caches and
+		// heap to their working size; a leak shows as the second half's low
+		// samples rising above the first half's high ones. One reading at each
+		// end would see the garbage collector's timing instead.
 		before, _, _ := memory(pid)
 		start := time.Now()
-		if _, err := drive(ctx, client, 8, soak/2, 0); err != nil {
-			return err
+		var samples []int
+		for done := 0; done < soak; {
+			n := min(soakChunk, soak-done)
+			if _, err := drive(ctx, client, 8, n, 0); err != nil {
+				return err
+			}
+			done += n
+			rss, _, err := memory(pid)
+			if err != nil {
+				return err
+			}
+			samples = append(samples, rss)
 		}
-		mid, _, _ := memory(pid)
-		if _, err := drive(ctx, client, 8, soak-soak/2, 0); err != nil {
-			return err
-		}
-		after, peak, _ := memory(pid)
-		fmt.Printf("soak: %d calls at 8 callers in %s; RSS %.1f MiB before, %.1f MiB half way, %.1f MiB after, peak %.1f MiB\n", soak, time.Since(start).Round(time.Second), float64(before)/1024, float64(mid)/1024, float64(after)/1024, float64(peak)/1024)
-		if grew := float64(after-mid) / 1024; grew > maxGrowthMiB {
-			return fmt.Errorf("RSS grew by %.1f MiB over the soak's second half of %d calls, more than the %.1f MiB allowed (-max-rss-growth-mib): a leak", grew, soak-soak/2, maxGrowthMiB)
+		_, peak, _ := memory(pid)
+		high, low := soakLevels(samples)
+		fmt.Printf("soak: %d calls at 8 callers in %s; RSS %.1f MiB before, first half's high %.1f MiB, second half's low %.1f MiB, peak %.1f MiB\n", soak, time.Since(start).Round(time.Second), float64(before)/1024, float64(high)/1024, float64(low)/1024, float64(peak)/1024)
+		if grew := float64(low-high) / 1024; grew > maxGrowthMiB {
+			return fmt.Errorf("RSS grew by %.1f MiB over the soak's second half of %d calls (its lowest samples above the first half's highest), more than the %.1f MiB allowed (-max-rss-growth-mib): a leak", grew, soak-soak/2, maxGrowthMiB)
 		}
 	}
 	return nil
