@@ -62,6 +62,8 @@ func factsFrom(observed map[string]*fnv1.Resource, xr *structpb.Struct) compose.
 	if r := observed[string(compose.NameArgoCDRole)].GetResource(); r != nil {
 		f.ArgoCDRoleARN = validARN(stringAt(r, "status", "atProvider", "arn"), "iam", "role/")
 	}
+	f.Hub = hubFacts(observed)
+	f.Identity = identityFacts(observed)
 	f.RepositoryCloneURL = cloneURL(observed)
 	f.Git = gitFacts(observed)
 	f.NodeGroups = nodeGroupFacts(observed)

@@ -29,6 +29,9 @@ type example struct {
 	// gitHost is a platform settings file whose repository settings
 	// replace the Composition's: the same XR on another Git host.
 	gitHost string
+	// hub is a platform settings file whose Argo CD and identity settings
+	// replace the Composition's: the same platform on another hub.
+	hub string
 }
 
 var examples = []example{
@@ -42,6 +45,8 @@ var examples = []example{
 	{name: "gitlab-namespaced", xr: "xr-namespaced.yaml", composition: "composition-namespaced.yaml", gitHost: "platform-settings-gitlab.yaml"},
 	{name: "automode", xr: "xr-automode.yaml", composition: "composition.yaml"},
 	{name: "karpenter", xr: "xr-karpenter.yaml", composition: "composition.yaml"},
+	{name: "managed-hub", xr: "xr-managed-hub.yaml", composition: "composition.yaml", hub: "platform-settings-managed-hub.yaml"},
+	{name: "managed-hub-namespaced", xr: "xr-managed-hub-namespaced.yaml", composition: "composition-namespaced.yaml", hub: "platform-settings-managed-hub.yaml"},
 }
 
 // newExampleState is an example's first state.
@@ -51,7 +56,28 @@ func newExampleState(t testing.TB, ex example) state {
 	if ex.gitHost != "" {
 		onGitHost(t, in, ex.gitHost)
 	}
+	if ex.hub != "" {
+		onHub(t, in, ex.hub)
+	}
 	return simulate.New(readYAML(t, ex.xr), in)
+}
+
+// onHub gives the Input the Argo CD and identity settings of a platform
+// settings file, in place of the Composition's; the Cognito pool goes
+// when the file signs people in elsewhere.
+func onHub(t testing.TB, in map[string]any, settingsFile string) {
+	t.Helper()
+	data := readYAML(t, settingsFile)["data"].(map[string]any)
+	argocd := in["argocd"].(map[string]any)
+	delete(argocd, "hubRoleArn")
+	delete(argocd, "accessMode")
+	for k, v := range data["argocd"].(map[string]any) {
+		argocd[k] = v
+	}
+	if id, ok := data["identity"]; ok {
+		in["identity"] = id
+		delete(in, "cognito")
+	}
 }
 
 // onGitHost gives the Input the repository settings of a platform settings

@@ -55,6 +55,9 @@ func TestPackageCompositionsComposeLikeTheExamples(t *testing.T) {
 			if ex.gitHost != "" {
 				settings = readYAML(t, ex.gitHost)
 			}
+			if ex.hub != "" {
+				settings = readYAML(t, ex.hub)
+			}
 			s := withSettings(simulate.New(readYAML(t, ex.xr), packageInput(t, ex.composition)), settings)
 			got := converge(t, s)
 			if len(got) != len(want) {

@@ -75,6 +75,19 @@ func (in *Input) WithDefaults() *Input {
 	if out.StuckAfter == nil {
 		out.StuckAfter = &metav1.Duration{Duration: DefaultStuckAfter}
 	}
+	if out.ArgoCD.Mode == "" {
+		out.ArgoCD.Mode = ArgoCDSelfManaged
+	}
+	if out.Identity == nil {
+		out.Identity = &Identity{}
+	}
+	if out.Identity.Provider == "" {
+		out.Identity.Provider = IdentityCognito
+	}
+	out.Identity.ProviderConfigRef = defaultProviderConfigRef(out.Identity.ProviderConfigRef)
+	if out.Identity.GroupPrefix == "" {
+		out.Identity.GroupPrefix = DefaultGroupPrefix
+	}
 	if out.ArgoCD.AccessMode == "" {
 		out.ArgoCD.AccessMode = ArgoCDAccessClusterRole
 	}

@@ -28,6 +28,26 @@ const (
 	ArgoCDAccessHubRole = "HubRole"
 )
 
+// Where the central Argo CD runs.
+const (
+	// ArgoCDSelfManaged is an Argo CD the platform installs and runs: it
+	// reaches a team cluster by its endpoint, through an IAM role.
+	ArgoCDSelfManaged = "SelfManaged"
+	// ArgoCDEKSCapability is AWS's managed Argo CD (the EKS Capability): it
+	// names a team cluster by its ARN, reaches it with the capability's IAM
+	// role and reads CodeCommit with that role too.
+	ArgoCDEKSCapability = "EKSCapability"
+)
+
+// Where people sign in to Argo CD.
+const (
+	// IdentityCognito keeps each team's groups in the central Cognito pool.
+	IdentityCognito = "Cognito"
+	// IdentityCenter keeps them in IAM Identity Center's identity store,
+	// which the EKS Capability for Argo CD signs people in with.
+	IdentityCenter = "IdentityCenter"
+)
+
 // Input configures the function-eks-gitops pipeline step.
 // +kubebuilder:object:root=true
 // +kubebuilder:storageversion
@@ -112,8 +132,14 @@ type Input struct {
 	// +optional
 	ClusterCreationEvent *ClusterCreationEvent `json:"clusterCreationEvent,omitempty"`
 
+	// Identity is where people sign in to Argo CD, and so where each
+	// team's groups live: Cognito (the default) or IAM Identity Center.
+	// +optional
+	Identity *Identity `json:"identity,omitempty"`
+
 	// Cognito is the central user pool that holds the teams' groups.
-	// Required, here or in the platform settings.
+	// Required, here or in the platform settings, when identity.provider
+	// is Cognito.
 	// +optional
 	Cognito *Cognito `json:"cognito"`
 
@@ -314,14 +340,28 @@ type PlatformSettings struct {
 
 // ArgoCD describes the central Argo CD.
 type ArgoCD struct {
+	// Mode is SelfManaged (an Argo CD the platform runs; the default) or
+	// EKSCapability (AWS's managed Argo CD, which registers clusters by
+	// ARN and reaches them and CodeCommit with its own role).
+	// +optional
+	// +kubebuilder:validation:Enum=SelfManaged;EKSCapability
+	// +kubebuilder:default=SelfManaged
+	Mode string `json:"mode,omitempty"`
+
 	// HubRoleARN is the IAM role Argo CD's controller runs as in the hub
 	// account (IRSA or EKS Pod Identity). Required, here or in the
-	// platform settings.
+	// platform settings, in SelfManaged mode.
 	// +optional
 	HubRoleARN string `json:"hubRoleArn"`
 
+	// CapabilityRoleARN is the EKS Capability's IAM role. Required in
+	// EKSCapability mode: it gets each team cluster's access entry.
+	// +optional
+	CapabilityRoleARN string `json:"capabilityRoleArn,omitempty"`
+
 	// AccessMode is ClusterRole (a role per team cluster, trusted by the hub
 	// role) or HubRole (the hub role gets the access entry directly).
+	// SelfManaged mode only: the capability always uses its own role.
 	// +optional
 	// +kubebuilder:validation:Enum=ClusterRole;HubRole
 	// +kubebuilder:default=ClusterRole
@@ -392,6 +432,35 @@ type ClusterCreationEvent struct {
 	// +optional
 	// +kubebuilder:default=crossplane-system
 	Namespace string `json:"namespace,omitempty"`
+}
+
+// Identity is where people sign in to Argo CD.
+type Identity struct {
+	// Provider is Cognito or IdentityCenter.
+	// +optional
+	// +kubebuilder:validation:Enum=Cognito;IdentityCenter
+	// +kubebuilder:default=Cognito
+	Provider string `json:"provider,omitempty"`
+
+	// IdentityStoreID is IAM Identity Center's identity store, e.g.
+	// d-1234567890. Required with IdentityCenter.
+	// +optional
+	IdentityStoreID string `json:"identityStoreId,omitempty"`
+
+	// Region of the identity store (Identity Center's home region).
+	// Required with IdentityCenter.
+	// +optional
+	Region string `json:"region,omitempty"`
+
+	// ProviderConfigRef for the account that holds the identity store.
+	// +optional
+	ProviderConfigRef *ProviderConfigRef `json:"providerConfigRef,omitempty"`
+
+	// GroupPrefix starts the display name of each cluster's Identity
+	// Center groups: "<prefix><cluster>" and "<prefix><cluster>-admins".
+	// +optional
+	// +kubebuilder:default=eks-gitops-
+	GroupPrefix string `json:"groupPrefix,omitempty"`
 }
 
 // Cognito is the central user pool.

@@ -46,6 +46,7 @@ var targets = map[string]target{
 	"policyArn":            {"iam.aws", "Policy"},
 	"principalArn":         {"eks.aws", "AccessEntry"},
 	"groupName":            {"cognitoidp.aws", "UserGroup"},
+	"groupId":              {"identitystore.aws", "Group"},
 	"queueUrl":             {"sqs.aws", "Queue"},
 	"rule":                 {"cloudwatchevents.aws", "Rule"},
 	"targetKeyId":          {"kms.aws", "Key"},

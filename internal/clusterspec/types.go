@@ -133,7 +133,22 @@ type Team struct {
 	//
 	// +kubebuilder:validation:MaxProperties=400
 	GitUsernames map[string]GitUsername `json:"gitUsernames,omitempty"`
+	// Each member's and admin's user ID in IAM Identity Center's identity
+	// store (as aws identitystore get-user-id returns it), keyed by their
+	// username above. Required for every member and admin when the platform
+	// signs people in with Identity Center (identity.provider); checked on
+	// Cognito too, so a team can add them before the platform moves.
+	//
+	// +kubebuilder:validation:MaxProperties=1200
+	IdentityCenterUserIDs map[string]IdentityStoreUserID `json:"identityCenterUserIds,omitempty"`
 }
+
+// IdentityStoreUserID is a user's ID in an IAM Identity Center identity
+// store.
+//
+// +kubebuilder:validation:Pattern=`^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$`
+// +kubebuilder:validation:MaxLength=47
+type IdentityStoreUserID = string
 
 // GitUsername is a user name on a Git host.
 //

@@ -4,12 +4,22 @@ import (
 	"encoding/json"
 
 	"github.com/crossplane/function-sdk-go/resource"
+
+	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 )
 
 // RepositoryARN is the CodeCommit repository's ARN.
 func (p Params) RepositoryARN() string {
 	r := p.Input.Repository
 	return "arn:" + PartitionOf(r.Region) + ":codecommit:" + r.Region + ":" + r.AccountID + ":" + p.RepositoryName()
+}
+
+// capabilityReadsRepository: the EKS Capability reads a CodeCommit
+// repository with its own role, so no Git user, credential or repository
+// Secret is made for it; while the cluster is still registered with a
+// self-managed Argo CD, that Argo CD's credential stays.
+func (p Params) capabilityReadsRepository(f Facts) bool {
+	return p.Input.Repository.Host == v1beta1.HostCodeCommit && p.RegistersFor(f) == v1beta1.ArgoCDEKSCapability
 }
 
 // codeCommit is the CodeCommit repository, the IAM user Argo CD pulls it
@@ -24,6 +34,10 @@ func (p Params) codeCommit(f Facts) gitRepository {
 		"defaultBranch": p.Input.ArgoCD.Bootstrap.Revision,
 		"tags":          p.awsTags(p.RepositoryName()),
 	}), p.RepositoryName())})
+	push, pushUsages := p.pushAccess()
+	if p.capabilityReadsRepository(f) {
+		return gitRepository{objects: append([]Object{repo}, push...), usages: pushUsages, noSecret: true}
+	}
 	user := Object{Name: NameGitUser, Body: withExternalName(p.managedWith(apiIAM, "User", "git-user", component(componentGitUser), pc, map[string]any{
 		"path": IAMPath,
 		"tags": p.awsTags(p.GitUserName()),
@@ -57,7 +71,6 @@ func (p Params) codeCommit(f Facts) gitRepository {
 	})
 	credBody["spec"].(map[string]any)["writeConnectionSecretToRef"] = map[string]any{"name": p.CredentialSecretName()} //nolint:forcetypeassert // Built by managedWith.
 	cred := Object{Name: NameGitCredential, Body: credBody, Requires: []resource.Name{NameGitPolicyAttachment, NameUsageUserOfCredential}}
-	push, pushUsages := p.pushAccess()
 	return gitRepository{
 		objects:    append([]Object{repo, user, policy, attachment, cred}, push...),
 		credential: &cred,

@@ -8,7 +8,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/resource"
 
-	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 	"github.com/eks-gitops/function-eks-gitops/internal/addoniam"
 	"github.com/eks-gitops/function-eks-gitops/internal/addonversion"
 	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
@@ -270,7 +269,12 @@ func (p Params) addon(name, version string, requires []resource.Name) Object {
 
 // argoCDAccess gives Argo CD cluster-admin through an access entry: for the
 // per-cluster role in ClusterRole mode, for the hub role in HubRole mode.
-func (p Params) argoCDAccess() []Object {
+func (p Params) argoCDAccess() []Object { return p.hubAccess(p.Input.ArgoCD.Mode) }
+
+// accessEntry is an access entry for principal (a principalArn, or a
+// selector of the role) with the cluster-admin access policy: what Argo CD
+// needs to deploy a team's applications, CRDs and namespaces included.
+func (p Params) accessEntry(entryName, policyName resource.Name, entrySuffix, policySuffix, comp string, principal map[string]any, requires []resource.Name) []Object {
 	region := p.Spec.AWS.Region
 	entry := map[string]any{
 		"region":              region,
@@ -278,29 +282,25 @@ func (p Params) argoCDAccess() []Object {
 		"type":                "STANDARD",
 		"tags":                p.awsTags(p.ClusterName() + "-argocd"),
 	}
-	requires := []resource.Name{NameCluster}
-	if p.Input.ArgoCD.AccessMode == v1beta1.ArgoCDAccessClusterRole {
-		entry["principalArnFromRoleSelector"] = selector(component(componentArgoCDRole))
-		requires = append(requires, NameArgoCDRole)
-	} else {
-		entry["principalArn"] = p.Input.ArgoCD.HubRoleARN
+	for k, v := range principal {
+		entry[k] = v
 	}
 	return []Object{
 		{
-			Name:     NameAccessEntry,
-			Body:     p.managed(apiEKS, "AccessEntry", "access-entry-argocd", component(componentAccessEntry), entry),
-			Requires: requires,
+			Name:     entryName,
+			Body:     p.managed(apiEKS, "AccessEntry", entrySuffix, component(comp), entry),
+			Requires: append([]resource.Name{NameCluster}, requires...),
 		},
 		{
-			Name: NameAccessAssociation,
-			Body: p.managed(apiEKS, "AccessPolicyAssociation", "access-policy-argocd", nil, map[string]any{
+			Name: policyName,
+			Body: p.managed(apiEKS, "AccessPolicyAssociation", policySuffix, nil, map[string]any{
 				"region":               region,
 				"clusterNameSelector":  selector(component(componentCluster)),
-				"principalArnSelector": selector(component(componentAccessEntry)),
+				"principalArnSelector": selector(component(comp)),
 				"policyArn":            p.ClusterAdminPolicyARN(),
 				"accessScope":          map[string]any{"type": "cluster"},
 			}),
-			Requires: []resource.Name{NameAccessEntry},
+			Requires: []resource.Name{entryName},
 		},
 	}
 }

@@ -81,6 +81,9 @@ type gitRepository struct {
 	secret repoSecretSpec
 	// usages order the deletion of the host's own objects.
 	usages []Object
+	// noSecret: Argo CD reads the repository without a repository Secret
+	// (the EKS Capability reads CodeCommit with its own role).
+	noSecret bool
 }
 
 // repoSecretSpec is what a host puts into Argo CD's repository Secret
@@ -120,8 +123,12 @@ func (p Params) repository(f Facts, clusterSecret Object) []Object {
 		g = p.codeCommit(f)
 	}
 	repo := g.objects[0]
-	repoSecret := p.repositorySecret(g.secret)
 	app := p.application(f)
+	if g.noSecret {
+		objs := append(slices.Clip(g.objects), app, p.usage(NameUsageAppOfRepo, repo, app), p.usage(NameUsageAppOfCluster, clusterSecret, app))
+		return append(objs, g.usages...)
+	}
+	repoSecret := p.repositorySecret(g.secret)
 	objs := append(slices.Clip(g.objects), repoSecret, app, p.usage(NameUsageRepoSecretOfRepo, repo, repoSecret))
 	if g.credential != nil {
 		objs = append(objs, p.usage(NameUsageRepoSecretOfCred, *g.credential, repoSecret))

@@ -9,6 +9,8 @@ import (
 
 	"github.com/crossplane/function-sdk-go/resource"
 
+	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
+
 	"github.com/eks-gitops/function-eks-gitops/internal/naming"
 )
 
@@ -107,7 +109,7 @@ func (p Params) Onboarding(f Facts) []Step {
 	registration := p.registration(f)
 	return []Step{
 		{Condition: StepClusterRegistered, Phase: "ClusterRegistration", Objects: registration},
-		{Condition: StepUserAccessConfigured, Phase: "UserAccess", Objects: slices.Concat(p.userAccess(), p.teamAccess(), p.teamViewBinding())},
+		{Condition: StepUserAccessConfigured, Phase: "UserAccess", Objects: slices.Concat(p.userAccess(f), p.teamAccess(), p.teamViewBinding())},
 		{Condition: StepArgoCDAccessGranted, Phase: "ArgoCDAccess", Objects: p.argoCDProject(f)},
 		// The cluster Secret comes first in the registration step; the
 		// Application's Usage names it.
@@ -264,26 +266,18 @@ func (p Params) argoMeta(name string, labels, annotations map[string]string) map
 // and Argo CD's access, and the team pools' node access in Auto Mode, or
 // Argo CD would install NodePools whose nodes cannot join.
 func (p Params) registrationRequires() []resource.Name {
+	access := hubAccessAssociation(p.Input.ArgoCD.Mode)
 	if p.AutoModeTeamPools() {
-		return []resource.Name{NameCluster, NameAccessAssociation, NameAutoNodeAccessPolicy}
+		return []resource.Name{NameCluster, access, NameAutoNodeAccessPolicy}
 	}
-	return []resource.Name{NameCluster, NameAccessAssociation}
+	return []resource.Name{NameCluster, access}
 }
 
 // registration is the cluster Secret and the compatibility ConfigMap. The
 // Secret needs the observed endpoint and CA, and Argo CD's access policy in
 // place, or Argo CD would register a cluster it cannot reach.
 func (p Params) registration(f Facts) []Object {
-	// The role ARN is the one the provider observed, not one rebuilt from
-	// the account ID: it is what exists, path included.
-	roleARN := ""
-	if p.UsesArgoCDRole() {
-		roleARN = f.ArgoCDRoleARN
-	}
-	cfg, _ := json.Marshal(clusterConfig{ //nolint:errchkjson // Plain strings always encode.
-		AWSAuthConfig:   awsAuthConfig{ClusterName: p.ClusterName(), RoleARN: roleARN},
-		TLSClientConfig: tlsClientConfig{CAData: f.Cluster.CAData},
-	})
+	hub := p.RegistersFor(f)
 	labels, annotations := p.clusterLabels(), map[string]string{
 		"aws_cluster_name":       p.ClusterName(),
 		"aws_region":             p.Spec.AWS.Region,
@@ -295,40 +289,55 @@ func (p Params) registration(f Facts) []Object {
 		"workload_repo_revision": p.Input.ArgoCD.Bootstrap.Revision,
 	}
 	p.addonMetadata(f, labels, annotations)
+	data := map[string]string{
+		"name":    p.ProjectName(),
+		"server":  p.server(f),
+		"project": p.ProjectName(),
+	}
+	// The EKS Capability names the cluster by ARN and reaches it with its
+	// own role: no endpoint, CA or role in the Secret.
+	if hub == v1beta1.ArgoCDSelfManaged {
+		// The role ARN is the one the provider observed, not one rebuilt
+		// from the account ID: it is what exists, path included.
+		roleARN := ""
+		if p.UsesArgoCDRole() || p.retiringHub(f) == v1beta1.ArgoCDSelfManaged {
+			roleARN = f.ArgoCDRoleARN
+		}
+		cfg, _ := json.Marshal(clusterConfig{ //nolint:errchkjson // Plain strings always encode.
+			AWSAuthConfig:   awsAuthConfig{ClusterName: p.ClusterName(), RoleARN: roleARN},
+			TLSClientConfig: tlsClientConfig{CAData: f.Cluster.CAData},
+		})
+		data["config"] = string(cfg)
+	}
 	secret := p.kube(NameClusterSecret, string(NameClusterSecret), map[string]any{
 		"apiVersion": "v1",
 		"kind":       "Secret",
 		"type":       "Opaque",
 		"metadata":   p.argoMeta(p.SharedName(SuffixClusterSecret), labels, annotations),
-		"data": secretData(map[string]string{
-			"name":    p.ProjectName(),
-			"server":  f.Cluster.Endpoint,
-			"project": p.ProjectName(),
-			"config":  string(cfg),
-		}),
+		"data":       secretData(data),
 	}, p.registrationRequires())
+	_, selfManagedRole := p.selfManagedRole()
 	switch {
-	case f.Cluster.Endpoint == "" || f.Cluster.CAData == "":
+	case hub == v1beta1.ArgoCDSelfManaged && (f.Cluster.Endpoint == "" || f.Cluster.CAData == ""):
 		secret.Missing = "the EKS cluster's endpoint and certificate authority"
-	case p.UsesArgoCDRole() && f.ArgoCDRoleARN == "":
+	case hub == v1beta1.ArgoCDSelfManaged && selfManagedRole && f.ArgoCDRoleARN == "":
 		secret.Missing = "the ARN of Argo CD's IAM role"
+	case hub == v1beta1.ArgoCDEKSCapability && f.Cluster.ARN == "":
+		secret.Missing = p.serverMissing(f)
 	}
 
 	objs := []Object{secret, p.usage(NameUsageSecretOfCluster, p.cluster(f), secret)}
-	// Argo CD's way into the cluster (its access entry, the entry's access
-	// policy and, in ClusterRole mode, the role it assumes) stays until the
-	// cluster Secret is gone, which the bootstrap Application outlives: when
-	// the XR is deleted, Argo CD's finalizer can still remove the team's
-	// workloads from the cluster.
-	for _, a := range p.argoCDAccess() {
-		name := NameUsageSecretOfAccessEntry
-		if a.Name == NameAccessAssociation {
-			name = NameUsageSecretOfAccessPolicy
+	objs = append(objs, p.hubAccessUsages(p.Input.ArgoCD.Mode, secret)...)
+	// While the cluster moves hubs, the old hub's way in stays, with its
+	// Usages, until the Secret names the cluster the new hub's way.
+	if old := p.retiringHub(f); old != "" {
+		if old == v1beta1.ArgoCDSelfManaged {
+			if role, ok := p.selfManagedRole(); ok {
+				objs = append(objs, role)
+			}
 		}
-		objs = append(objs, p.usage(name, a, secret))
-	}
-	if role, ok := p.argoCDRole(); ok {
-		objs = append(objs, p.usage(NameUsageSecretOfArgoCDRole, role, secret))
+		objs = append(objs, p.hubAccess(old)...)
+		objs = append(objs, p.hubAccessUsages(old, secret)...)
 	}
 	if ev := p.Input.ClusterCreationEvent; *ev.Enabled {
 		objs = append(objs, p.kube(NameCreationEvent, string(NameCreationEvent), map[string]any{
@@ -346,8 +355,8 @@ func (p Params) registration(f Facts) []Object {
 	return objs
 }
 
-// userAccess is the team's Cognito groups and one membership per member.
-func (p Params) userAccess() []Object {
+// cognitoAccess is the team's Cognito groups and one membership per member.
+func (p Params) cognitoAccess() []Object {
 	c := p.Input.Cognito
 	group := func(name resource.Name, comp, groupName, description string) Object {
 		return Object{Name: name, Body: p.managedWith(apiCognito, "UserGroup", string(name), component(comp), c.ProviderConfigRef, map[string]any{
@@ -423,6 +432,7 @@ func policies(project, role string, grants [][2]string) []any {
 // nothing else.
 func (p Params) argoCDProject(f Facts) []Object {
 	project := p.ProjectName()
+	developerGroup, adminGroup, groupsRequired, groupsMissing := p.projectGroups(f)
 	allow := make([]any, len(p.Input.ArgoCD.ClusterResourceAllowList))
 	for i, gk := range p.Input.ArgoCD.ClusterResourceAllowList {
 		allow[i] = map[string]any{"group": gk.Group, "kind": gk.Kind}
@@ -442,30 +452,42 @@ func (p Params) argoCDProject(f Facts) []Object {
 		"spec": map[string]any{
 			"description":                     "Team " + p.Spec.Team.Name + ", cluster " + p.ClusterName() + " (" + p.Spec.Environment + ")",
 			"sourceRepos":                     []any{p.RepositoryURL()},
-			"destinations":                    []any{map[string]any{"server": f.Cluster.Endpoint, "namespace": "*"}},
+			"destinations":                    []any{map[string]any{"server": p.server(f), "namespace": "*"}},
 			"permitOnlyProjectScopedClusters": true,
 			"clusterResourceWhitelist":        allow,
 			"roles": []any{
 				map[string]any{
 					"name":        roleDeveloper,
 					"description": "Team members: see, sync and read logs of the team's applications",
-					"groups":      []any{p.CognitoGroup()},
+					"groups":      []any{developerGroup},
 					"policies":    policies(project, roleDeveloper, developer),
 				},
 				map[string]any{
 					"name":        roleAdmin,
 					"description": "Team admins: also create, update and delete the team's applications",
-					"groups":      []any{p.CognitoAdminGroup()},
+					"groups":      []any{adminGroup},
 					"policies":    policies(project, roleAdmin, admin),
 				},
 			},
 		},
 	}
-	o := p.kube(NameAppProject, string(NameAppProject), manifest, []resource.Name{NameClusterSecret, NameCognitoGroup, NameCognitoAdminGroup})
-	if f.Cluster.Endpoint == "" {
-		o.Missing = "the EKS cluster's endpoint"
+	o := p.kube(NameAppProject, string(NameAppProject), manifest, append([]resource.Name{NameClusterSecret}, groupsRequired...))
+	if m := p.serverMissing(f); m != "" {
+		o.Missing = m
+	} else if groupsMissing != "" {
+		o.Missing = groupsMissing
 	}
 	return []Object{o}
+}
+
+// applicationRequires: the Application waits for the cluster Secret, the
+// AppProject and, where Argo CD reads the repository with a credential, the
+// repository Secret.
+func (p Params) applicationRequires(f Facts) []resource.Name {
+	if p.capabilityReadsRepository(f) {
+		return []resource.Name{NameClusterSecret, NameAppProject}
+	}
+	return []resource.Name{NameClusterSecret, NameAppProject, NameRepositorySecret}
 }
 
 // application deploys the repository into the team's cluster under the
@@ -490,14 +512,12 @@ func (p Params) application(f Facts) Object {
 				"targetRevision": b.Revision,
 			},
 			"destination": map[string]any{
-				"server":    f.Cluster.Endpoint,
+				"server":    p.server(f),
 				"namespace": strings.ReplaceAll(b.Namespace, "{team}", p.Spec.Team.Name),
 			},
 			"syncPolicy": sync,
 		},
-	}, []resource.Name{NameClusterSecret, NameAppProject, NameRepositorySecret})
-	if f.Cluster.Endpoint == "" {
-		o.Missing = "the EKS cluster's endpoint"
-	}
+	}, p.applicationRequires(f))
+	o.Missing = p.serverMissing(f)
 	return o
 }

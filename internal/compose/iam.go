@@ -72,7 +72,7 @@ func (p Params) RoleNames() map[resource.Name]string {
 		NameClusterRole: p.ClusterName() + "-cluster",
 		NameNodeRole:    p.ClusterName() + "-node",
 	}
-	if p.Input.ArgoCD.AccessMode == v1beta1.ArgoCDAccessClusterRole {
+	if p.Input.ArgoCD.Mode == v1beta1.ArgoCDSelfManaged && p.Input.ArgoCD.AccessMode == v1beta1.ArgoCDAccessClusterRole {
 		n[NameArgoCDRole] = p.ClusterName() + "-argocd"
 	}
 	return n
@@ -111,11 +111,19 @@ func (p Params) IAM() []Object {
 // argoCDRole is the role Argo CD assumes from the hub account, in
 // ClusterRole mode.
 func (p Params) argoCDRole() (Object, bool) {
-	name, ok := p.RoleNames()[NameArgoCDRole]
-	if !ok {
+	if _, ok := p.RoleNames()[NameArgoCDRole]; !ok {
 		return Object{}, false
 	}
-	return p.role(NameArgoCDRole, name, ArgoCDRolePath, componentArgoCDRole, "Central Argo CD's access to "+p.ClusterName(),
+	return p.selfManagedRole()
+}
+
+// selfManagedRole is the role a self-managed Argo CD assumes in ClusterRole
+// mode, also while the cluster moves from it to the EKS Capability.
+func (p Params) selfManagedRole() (Object, bool) {
+	if p.Input.ArgoCD.AccessMode != v1beta1.ArgoCDAccessClusterRole || p.Input.ArgoCD.HubRoleARN == "" {
+		return Object{}, false
+	}
+	return p.role(NameArgoCDRole, p.ClusterName()+"-argocd", ArgoCDRolePath, componentArgoCDRole, "Central Argo CD's access to "+p.ClusterName(),
 		map[string]any{"AWS": p.Input.ArgoCD.HubRoleARN}), true
 }
 

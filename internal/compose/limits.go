@@ -25,6 +25,7 @@ var (
 	LimitIAMUser      = Limit{"IAM", 64, LimitIAMRole.Pattern, LimitIAMRole.Form}
 	LimitIAMPolicy    = Limit{"IAM", 128, LimitIAMRole.Pattern, LimitIAMRole.Form}
 	LimitCodeCommit   = Limit{"CodeCommit", 100, regexp.MustCompile(`^[\w.-]+$`), "letters, digits, ., _ and -"}
+	LimitCenterGroup  = Limit{"IAM Identity Center", 1024, regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}\t\n\r ]+$`), "printable characters"}
 	LimitCognitoGroup = Limit{"Cognito", 128, regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`), "printable characters without spaces"}
 	// LimitLabelValue is a Kubernetes label value: Argo CD labels its
 	// cluster Secret with the cluster's and the project's names.
@@ -72,6 +73,11 @@ func (p Params) DerivedNames() []DerivedName {
 		{What: "Argo CD cluster Secret", Name: p.SharedName(SuffixClusterSecret), Scope: "Argo CD Secret", Limit: LimitObjectName, Pool: -1},
 		{What: "Cognito group", Name: p.CognitoGroup(), Scope: "Cognito group", Limit: LimitCognitoGroup, Pool: -1},
 		{What: "Cognito group", Name: p.CognitoAdminGroup(), Scope: "Cognito group", Limit: LimitCognitoGroup, Pool: -1},
+	}
+	if p.IdentityCenter() {
+		names = append(names,
+			DerivedName{What: "Identity Center group", Name: p.CenterGroup(), Scope: "Identity Center group", Limit: LimitCenterGroup, Pool: -1},
+			DerivedName{What: "Identity Center group", Name: p.CenterAdminGroup(), Scope: "Identity Center group", Limit: LimitCenterGroup, Pool: -1})
 	}
 	roles := p.RoleNames()
 	for _, r := range slices.Sorted(maps.Keys(roles)) {

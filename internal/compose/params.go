@@ -208,7 +208,7 @@ func (p Params) Zones() []Zone {
 // but never create one (fn's legacyGuard).
 var SharedObjects = []resource.Name{
 	NameClusterSecret, NameCreationEvent, NameAppProject, NameRepositorySecret, NameBootstrapApplication,
-	NameCognitoGroup, NameCognitoAdminGroup,
+	NameCognitoGroup, NameCognitoAdminGroup, NameCenterGroup, NameCenterAdminGroup,
 	NameRepository, NameGitUser, NameGitPolicy, NameGitPushRole, NameApprovalRuleTemplate,
 	NameGitHubRepository, NameGitHubTeam,
 	NameGitLabProject, NameGitLabDeployToken,

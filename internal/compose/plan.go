@@ -56,6 +56,12 @@ type Facts struct {
 	// ARN last applied, while the provider re-observes: a poll must never
 	// make Argo CD uninstall a running add-on.
 	AddonAccess map[string]string
+	// Hub is how the cluster is registered with Argo CD, and which hub's
+	// access is ready: what moving hubs is staged on.
+	Hub HubFacts
+	// Identity is where the team's groups are, as Argo CD's AppProject
+	// names them, and the Identity Center groups' observed IDs.
+	Identity IdentityFacts
 	// Kept are the facts that were observed once but are not observed now
 	// (the provider re-observing, a cluster being replaced). The builders
 	// use the value last applied instead, and the step that uses it is

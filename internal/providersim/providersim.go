@@ -194,7 +194,19 @@ func (p Provider) atProvider(kind, name, extName, region string, fp map[string]a
 	case "Alias":
 		at["arn"] = arn("kms", "alias/"+extName)
 	case "Group":
+		if store, ok := fp["identityStoreId"].(string); ok {
+			// An identity store group: its ID is the store's prefix and a UUID.
+			id := strings.TrimPrefix(store, "d-") + "-" + h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+			extName = store + "/" + id
+			at["groupId"] = id
+			at["id"] = extName
+			break
+		}
 		at["arn"] = arn("logs", "log-group:"+extName)
+	case "GroupMembership":
+		id := h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+		at["membershipId"] = id
+		extName = fmt.Sprint(fp["identityStoreId"]) + "/" + id
 	case "LaunchTemplate":
 		extName = "lt-" + h[:17]
 		at["arn"] = arn("ec2", "launch-template/"+extName)

@@ -251,6 +251,21 @@ var Statements = []Statement{
 		},
 		Resources: []string{"arn:*:cognito-idp:*:*:userpool/*"},
 	},
+	{
+		// IAM Identity Center's groups, when people sign in there: the
+		// store is named in the settings; groups, memberships and users
+		// have ARNs of their own, outside any account.
+		Sid:   "IdentityCenterGroups",
+		Kinds: []string{"identitystore/Group", "identitystore/GroupMembership"},
+		Actions: []string{
+			"identitystore:CreateGroup", "identitystore:DeleteGroup", "identitystore:DescribeGroup", "identitystore:UpdateGroup",
+			"identitystore:CreateGroupMembership", "identitystore:DeleteGroupMembership", "identitystore:DescribeGroupMembership",
+		},
+		Resources: []string{
+			"arn:*:identitystore::*:identitystore/*", "arn:*:identitystore:::group/*",
+			"arn:*:identitystore:::membership/*", "arn:*:identitystore:::user/*",
+		},
+	},
 }
 
 // KindAccounts are the accounts each kind is made in: the team's for its
@@ -275,6 +290,7 @@ var KindAccounts = map[string][]Account{
 	"codecommit/Repository": {Central}, "codecommit/ApprovalRuleTemplate": {Central},
 	"codecommit/ApprovalRuleTemplateAssociation": {Central},
 	"cognitoidp/UserGroup":                       {Central}, "cognitoidp/UserInGroup": {Central},
+	"identitystore/Group": {Central}, "identitystore/GroupMembership": {Central},
 }
 
 // KindOf names a managed resource's kind as the table does, from its

@@ -98,7 +98,11 @@ func Input(in *v1beta1.Input) field.ErrorList {
 		errs = append(errs, field.Invalid(root.Child("stuckAfter"), in.StuckAfter.Duration.String(), "must be between 1m and 24h: EKS takes minutes to create a cluster, and a day is too long to be told"))
 	}
 	errs = append(errs, argoCD(root.Child("argocd"), in.ArgoCD)...)
-	errs = append(errs, cognito(root.Child("cognito"), in.Cognito)...)
+	errs = append(errs, identity(root.Child("identity"), in.Identity)...)
+	if in.Identity.Provider == v1beta1.IdentityCognito {
+		errs = append(errs, cognito(root.Child("cognito"), in.Cognito)...)
+	}
+	errs = append(errs, capabilityRepository(root, in)...)
 	errs = append(errs, repository(root.Child("repository"), in.Repository)...)
 	errs = append(errs, centralProviderConfigRef(root.Child("kubernetesProviderConfigRef"), in.KubernetesProviderConfigRef)...)
 	errs = append(errs, upgrade(root.Child("upgrade"), in.Upgrade)...)
@@ -125,6 +129,52 @@ var (
 	gitPathRe     = regexp.MustCompile(`^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`)
 	revisionRe    = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
 )
+
+var identityStoreIDRe = regexp.MustCompile(`^(d-[0-9a-f]{10}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`)
+
+func identity(p *field.Path, id *v1beta1.Identity) field.ErrorList {
+	var errs field.ErrorList
+	switch id.Provider {
+	case v1beta1.IdentityCognito:
+		// The identity store, when set, is kept while clusters move back
+		// from Identity Center (docs/gitops.md): its groups stay until each
+		// AppProject names the Cognito groups.
+		if id.IdentityStoreID == "" {
+			return errs
+		}
+	case v1beta1.IdentityCenter:
+	default:
+		return append(errs, field.NotSupported(p.Child("provider"), id.Provider, []string{v1beta1.IdentityCognito, v1beta1.IdentityCenter}))
+	}
+	switch {
+	case id.IdentityStoreID == "":
+		errs = append(errs, field.Required(p.Child("identityStoreId"), "IAM Identity Center's identity store ID (aws sso-admin list-instances) is required with provider IdentityCenter"))
+	case !identityStoreIDRe.MatchString(id.IdentityStoreID):
+		errs = append(errs, field.Invalid(p.Child("identityStoreId"), id.IdentityStoreID, "must be an identity store ID such as d-1234567890"))
+	}
+	if !regionRe.MatchString(id.Region) {
+		errs = append(errs, field.Invalid(p.Child("region"), id.Region, "must be the AWS region of the identity store (Identity Center's home region), e.g. eu-west-1"))
+	}
+	if !groupPrefixRe.MatchString(id.GroupPrefix) {
+		errs = append(errs, field.Invalid(p.Child("groupPrefix"), id.GroupPrefix, "must hold only lowercase letters, digits and dashes"))
+	}
+	return append(errs, centralProviderConfigRef(p.Child("providerConfigRef"), id.ProviderConfigRef)...)
+}
+
+// capabilityRepository: the EKS Capability reads CodeCommit with its own
+// role, without a Git credential, so it reads only its own account's
+// repositories (CodeCommit has no resource policies to share one).
+func capabilityRepository(root *field.Path, in *v1beta1.Input) field.ErrorList {
+	if in.ArgoCD.Mode != v1beta1.ArgoCDEKSCapability || in.Repository == nil || in.Repository.AccountID == "" {
+		return nil
+	}
+	role, err := arn.Parse(in.ArgoCD.CapabilityRoleARN)
+	if err != nil || role.AccountID == in.Repository.AccountID {
+		return nil
+	}
+	return field.ErrorList{field.Invalid(root.Child("repository", "accountId"), in.Repository.AccountID, fmt.Sprintf(
+		"must be the account of the EKS Capability's role (%s): the capability reads CodeCommit with that role and no Git credential, and CodeCommit cannot share a repository with another account", role.AccountID))}
+}
 
 func cognito(p *field.Path, c *v1beta1.Cognito) field.ErrorList {
 	var errs field.ErrorList
@@ -244,12 +294,31 @@ func centralProviderConfigRef(p *field.Path, ref *v1beta1.ProviderConfigRef) fie
 
 func argoCD(p *field.Path, a v1beta1.ArgoCD) field.ErrorList {
 	var errs field.ErrorList
-	if a.HubRoleARN == "" {
-		errs = append(errs, field.Required(p.Child("hubRoleArn"), "the IAM role ARN of the central Argo CD is required"))
-	} else if err := roleARN(a.HubRoleARN); err != nil {
-		errs = append(errs, field.Invalid(p.Child("hubRoleArn"), a.HubRoleARN, err.Error()))
-	} else if err := outsideOwnPath(a.HubRoleARN); err != nil {
-		errs = append(errs, field.Invalid(p.Child("hubRoleArn"), a.HubRoleARN, err.Error()))
+	hubRole := func(name, value, what string) {
+		switch {
+		case value == "":
+			errs = append(errs, field.Required(p.Child(name), what+" is required in "+a.Mode+" mode"))
+		case roleARN(value) != nil:
+			errs = append(errs, field.Invalid(p.Child(name), value, roleARN(value).Error()))
+		case outsideOwnPath(value) != nil:
+			errs = append(errs, field.Invalid(p.Child(name), value, outsideOwnPath(value).Error()))
+		}
+	}
+	switch a.Mode {
+	case v1beta1.ArgoCDSelfManaged:
+		hubRole("hubRoleArn", a.HubRoleARN, "the IAM role ARN of the central Argo CD")
+		// The other hub's role, when set, is kept while clusters move
+		// back from it (docs/gitops.md, moving hubs).
+		if a.CapabilityRoleARN != "" {
+			hubRole("capabilityRoleArn", a.CapabilityRoleARN, "")
+		}
+	case v1beta1.ArgoCDEKSCapability:
+		hubRole("capabilityRoleArn", a.CapabilityRoleARN, "the IAM role ARN of the EKS Capability for Argo CD")
+		if a.HubRoleARN != "" {
+			hubRole("hubRoleArn", a.HubRoleARN, "")
+		}
+	default:
+		errs = append(errs, field.NotSupported(p.Child("mode"), a.Mode, []string{v1beta1.ArgoCDSelfManaged, v1beta1.ArgoCDEKSCapability}))
 	}
 	if a.AccessMode != v1beta1.ArgoCDAccessClusterRole && a.AccessMode != v1beta1.ArgoCDAccessHubRole {
 		errs = append(errs, field.NotSupported(p.Child("accessMode"), a.AccessMode, []string{v1beta1.ArgoCDAccessClusterRole, v1beta1.ArgoCDAccessHubRole}))
@@ -411,6 +480,7 @@ func Spec(xr Composite, s clusterspec.Spec, in *v1beta1.Input, now time.Time) fi
 	errs = append(errs, names(xr)...)
 	errs = append(errs, team(spec.Child("team"), s.Team)...)
 	errs = append(errs, gitUsernames(xr, spec.Child("team"), s.Team, in)...)
+	errs = append(errs, identityCenterUserIDs(spec.Child("team"), s.Team, in)...)
 	errs = append(errs, platformSecretsOutOfReach(xr, in)...)
 	if !safeName.MatchString(s.Environment) || len(s.Environment) > maxEnvironment {
 		errs = append(errs, field.Invalid(spec.Child("environment"), s.Environment, fmt.Sprintf("must be 1-%d lowercase letters, digits and inner dashes, starting with a letter", maxEnvironment)))
@@ -504,7 +574,11 @@ func aws(p *field.Path, a clusterspec.AWS, in *v1beta1.Input) field.ErrorList {
 		errs = append(errs, field.Invalid(p.Child("region"), a.Region, fmt.Sprintf("is not a region of the zone table of %s (internal/awszones); if AWS opened it since, the table needs updating", awszones.TableDate)))
 		return errs
 	}
-	if hub, err := arn.Parse(in.ArgoCD.HubRoleARN); err == nil && hub.Partition != compose.PartitionOf(a.Region) {
+	hubRole := in.ArgoCD.HubRoleARN
+	if in.ArgoCD.Mode == v1beta1.ArgoCDEKSCapability {
+		hubRole = in.ArgoCD.CapabilityRoleARN
+	}
+	if hub, err := arn.Parse(hubRole); err == nil && hub.Partition != compose.PartitionOf(a.Region) {
 		errs = append(errs, field.Invalid(p.Child("region"), a.Region, fmt.Sprintf("is in partition %s, but the central Argo CD's hub role is in %s; roles cannot be assumed across partitions", compose.PartitionOf(a.Region), hub.Partition)))
 	}
 	return errs
