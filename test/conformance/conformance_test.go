@@ -27,6 +27,7 @@ import (
 	ec2 "github.com/upbound/provider-aws/v2/apis/namespaced/ec2/v1beta1"
 	eks "github.com/upbound/provider-aws/v2/apis/namespaced/eks/v1beta1"
 	iam "github.com/upbound/provider-aws/v2/apis/namespaced/iam/v1beta1"
+	identitystore "github.com/upbound/provider-aws/v2/apis/namespaced/identitystore/v1beta1"
 	kms "github.com/upbound/provider-aws/v2/apis/namespaced/kms/v1beta1"
 	sqs "github.com/upbound/provider-aws/v2/apis/namespaced/sqs/v1beta1"
 	corev1 "k8s.io/api/core/v1"
@@ -47,7 +48,7 @@ func scheme(t *testing.T) *runtime.Scheme {
 	t.Helper()
 	s := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{
-		ec2.AddToScheme, iam.AddToScheme, eks.AddToScheme, cognitoidp.AddToScheme, codecommit.AddToScheme, sqs.AddToScheme, cloudwatchevents.AddToScheme, kms.AddToScheme, cloudwatchlogs.AddToScheme,
+		ec2.AddToScheme, iam.AddToScheme, eks.AddToScheme, cognitoidp.AddToScheme, identitystore.AddToScheme, codecommit.AddToScheme, sqs.AddToScheme, cloudwatchevents.AddToScheme, kms.AddToScheme, cloudwatchlogs.AddToScheme,
 		corev1.AddToScheme, rbacv1.AddToScheme, pkobject.SchemeBuilder.AddToScheme,
 	} {
 		if err := add(s); err != nil {

@@ -39,7 +39,11 @@ type scenario struct {
 	// gitHost is a platform settings file whose repository settings
 	// replace the Composition's.
 	gitHost string
-	edit    func(in map[string]any)
+	// hub is a platform settings file whose Argo CD and identity settings
+	// replace the Composition's (and its Cognito pool, when it has an
+	// identity provider).
+	hub  string
+	edit func(in map[string]any)
 }
 
 var scenarios = []scenario{
@@ -67,6 +71,23 @@ var scenarios = []scenario{
 	}},
 	{name: "automode", xr: "xr-automode.yaml", composition: "composition.yaml"},
 	{name: "karpenter", xr: "xr-karpenter.yaml", composition: "composition.yaml"},
+	{name: "managed-hub", xr: "xr-managed-hub.yaml", composition: "composition.yaml", hub: "platform-settings-managed-hub.yaml"},
+	{name: "managed-hub-namespaced", xr: "xr-managed-hub-namespaced.yaml", composition: "composition-namespaced.yaml", hub: "platform-settings-managed-hub.yaml"},
+	{name: "managed-hub-github", xr: "xr-managed-hub.yaml", composition: "composition.yaml", gitHost: "platform-settings-github.yaml", hub: "platform-settings-managed-hub.yaml"},
+}
+
+// onHub puts the hub's Argo CD and identity settings into the Input.
+func onHub(in, data map[string]any) {
+	argocd := in["argocd"].(map[string]any) //nolint:forcetypeassert // Shipped example.
+	delete(argocd, "hubRoleArn")
+	delete(argocd, "accessMode")
+	for k, v := range data["argocd"].(map[string]any) { //nolint:forcetypeassert // Shipped example.
+		argocd[k] = v
+	}
+	if id, ok := data["identity"]; ok {
+		in["identity"] = id
+		delete(in, "cognito")
+	}
 }
 
 func readYAML(dir, name string) (map[string]any, error) {
@@ -126,6 +147,13 @@ func run(examples, corpus, out string) error {
 			}
 			in["repository"] = settings["data"].(map[string]any)["repository"] //nolint:forcetypeassert // Shipped example.
 			in["tenancy"] = settings["data"].(map[string]any)["tenancy"]       //nolint:forcetypeassert // Shipped example.
+		}
+		if sc.hub != "" {
+			settings, err := readYAML(examples, sc.hub)
+			if err != nil {
+				return err
+			}
+			onHub(in, settings["data"].(map[string]any)) //nolint:forcetypeassert // Shipped example.
 		}
 		if sc.edit != nil {
 			sc.edit(in)
