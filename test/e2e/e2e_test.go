@@ -516,6 +516,135 @@ func TestRBAC(t *testing.T) {
 	}
 }
 
+// TestManagedHub: early, before the other XRs, because the hub and the
+// identity provider are the platform's, for every XR. payments-hub
+// (example/xr-managed-hub.yaml) converges under
+// example/platform-settings-managed-hub.yaml: the cluster Secret names the
+// cluster by its ARN with no endpoint, CA or role; the capability's role,
+// not a role of the cluster's, has the cluster's access entry; CodeCommit
+// is read with that role, so no Git user, credential or repository Secret
+// exists; the team's Identity Center groups hold one membership per person,
+// by user ID, and the AppProject's roles name the groups by ID. Then the
+// platform moves back to example/platform-settings.yaml, keeping the
+// capability's role and the identity store while clusters move, as
+// docs/gitops.md says: payments-hub moves in stages and ends registered by
+// endpoint, with Cognito groups, Ready, its cluster untouched.
+func TestManagedHub(t *testing.T) {
+	ctx, e := suiteWithRBAC(t)
+	const name = "payments-hub"
+	defer e.report(ctx, t, teamClusterGVK, "", name)
+	defer func() {
+		if err := e.cp.applySettings(ctx, nil); err != nil {
+			t.Error(err)
+		}
+	}()
+	if err := e.cp.applySettingsFrom(ctx, "platform-settings-managed-hub.yaml", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cp.apply(ctx, exampleXR(t, "xr-managed-hub.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.waitReady(ctx, teamClusterGVK, "", name); err != nil {
+		t.Fatal(err)
+	}
+	objs := e.composedOf(ctx, t, teamClusterGVK, "", name)
+	secret, err := e.get(ctx, secretGVK, "argocd", namesOf("", name).project+"-cluster")
+	if err != nil {
+		t.Fatalf("no Argo CD cluster Secret: %v", err)
+	}
+	clusterARN, _, _ := unstructured.NestedString(objs["eks-cluster"].Object, "status", "atProvider", "arn")
+	if server := secretString(secret, "server"); server != clusterARN || clusterARN == "" {
+		t.Errorf("the cluster Secret's server is %q, want the cluster's ARN %q", server, clusterARN)
+	}
+	if cfg := secretString(secret, "config"); cfg != "" {
+		t.Errorf("the cluster Secret carries a config (%s); the capability reaches the cluster with its own role", cfg)
+	}
+	entry := objs["eks-access-entry-argocd-capability"]
+	if entry == nil {
+		t.Fatal("no access entry for the capability's role")
+	}
+	if p, _, _ := unstructured.NestedString(entry.Object, "spec", "forProvider", "principalArn"); p != "arn:aws:iam::111122223333:role/argocd-capability" {
+		t.Errorf("the access entry is for %q, want the capability's role", p)
+	}
+	for _, n := range []string{"iam-role-argocd", "eks-access-entry-argocd", "codecommit-reader-user", "codecommit-credential", "argocd-repository-secret", "cognito-group", "cognito-group-admins"} {
+		if objs[n] != nil {
+			t.Errorf("%s exists on the managed hub", n)
+		}
+	}
+	var ids []string
+	for _, g := range []string{"identitycenter-group", "identitycenter-group-admins"} {
+		id, _, _ := unstructured.NestedString(objs[g].Object, "status", "atProvider", "groupId")
+		if id == "" {
+			t.Fatalf("%s has no observed group ID", g)
+		}
+		ids = append(ids, id)
+	}
+	members := 0
+	for n := range objs {
+		if strings.HasPrefix(n, "identitycenter-member-") {
+			members++
+		}
+	}
+	if members != 3 {
+		t.Errorf("%d Identity Center memberships, want one per member (3)", members)
+	}
+	projectGVK := schema.GroupVersionKind{Group: "argoproj.io", Version: "v1alpha1", Kind: "AppProject"}
+	groupsOf := func() (groups []string, server any) {
+		project, err := e.get(ctx, projectGVK, "argocd", namesOf("", name).project)
+		if err != nil {
+			t.Fatal(err)
+		}
+		roles, _, _ := unstructured.NestedSlice(project.Object, "spec", "roles")
+		for _, r := range roles {
+			g, _, _ := unstructured.NestedStringSlice(r.(map[string]any), "groups")
+			groups = append(groups, g...)
+		}
+		dest, _, _ := unstructured.NestedSlice(project.Object, "spec", "destinations")
+		if len(dest) == 1 {
+			server = dest[0].(map[string]any)["server"]
+		}
+		return groups, server
+	}
+	if groups, server := groupsOf(); !slices.Equal(groups, ids) || server != clusterARN {
+		t.Errorf("the AppProject's roles name groups %v and its destination %v, want the Identity Center groups' IDs %v and the cluster's ARN", groups, server, ids)
+	}
+
+	// Back to the self-managed hub and Cognito, the managed hub's role and
+	// store kept while the cluster moves.
+	before := e.snapshot(ctx, t, teamClusterGVK, name)
+	if err := e.cp.applySettings(ctx, func(data map[string]any) {
+		data["argocd"].(map[string]any)["capabilityRoleArn"] = "arn:aws:iam::111122223333:role/argocd-capability"
+		data["identity"] = map[string]any{"provider": "Cognito", "identityStoreId": "d-9067a1b2c3", "region": "eu-west-1",
+			"providerConfigRef": map[string]any{"kind": "ClusterProviderConfig", "name": "aws-central"}}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := poll(ctx, readyTimeout, time.Second, name+" registered by endpoint with its Cognito groups", func() (bool, error) {
+		s, err := e.get(ctx, secretGVK, "argocd", namesOf("", name).project+"-cluster")
+		if err != nil {
+			return false, err
+		}
+		groups, server := groupsOf()
+		return strings.HasPrefix(secretString(s, "server"), "https://") && server == secretString(s, "server") &&
+			slices.Equal(groups, []string{namesOf("", name).project, namesOf("", name).project + "-admins"}), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.waitReady(ctx, teamClusterGVK, "", name); err != nil {
+		t.Fatal(err)
+	}
+	after := e.snapshot(ctx, t, teamClusterGVK, name)
+	if recreated, _, _, _ := changed(before, after); slices.Contains(recreated, "eks-cluster") || slices.Contains(recreated, "argocd-bootstrap-application") {
+		t.Errorf("moving hubs recreated %v", recreated)
+	}
+	objs = e.composedOf(ctx, t, teamClusterGVK, "", name)
+	for _, n := range []string{"eks-access-entry-argocd-capability", "identitycenter-group", "identitycenter-group-admins"} {
+		if objs[n] != nil {
+			t.Errorf("%s stays once the cluster moved back", n)
+		}
+	}
+}
+
 // TestDoctor: hack/doctor.sh, run as docs/install.md says, finds the
 // Configuration and its packages on the suite's management cluster and
 // names what the install lacks: the ClusterProviderConfigs of the accounts
@@ -1609,6 +1738,8 @@ func TestDelete(t *testing.T) {
 		{teamClusterGVK, "", "ledger-gh"}, {teamClusterGVK, "", "ledger-cc"}, {nsTeamClusterGVK, gitLabTeamNamespace, "insights-gl"},
 		// The compute modes' clusters (TestAutoMode, TestKarpenter).
 		{teamClusterGVK, "", "search-prod"}, {teamClusterGVK, "", "ml-prod"},
+		// The managed hub's (TestManagedHub).
+		{teamClusterGVK, "", "payments-hub"},
 	}
 	for _, team := range teams {
 		all = append(all, xrRef{teamClusterGVK, "", team + "-prod"})

@@ -62,6 +62,8 @@ var managedKinds = []schema.GroupVersionResource{
 	{Group: "eks.aws.m.upbound.io", Version: "v1beta1", Resource: "podidentityassociations"},
 	{Group: "cognitoidp.aws.m.upbound.io", Version: "v1beta1", Resource: "usergroups"},
 	{Group: "cognitoidp.aws.m.upbound.io", Version: "v1beta1", Resource: "useringroups"},
+	{Group: "identitystore.aws.m.upbound.io", Version: "v1beta1", Resource: "groups"},
+	{Group: "identitystore.aws.m.upbound.io", Version: "v1beta1", Resource: "groupmemberships"},
 	{Group: "codecommit.aws.m.upbound.io", Version: "v1beta1", Resource: "repositories"},
 	{Group: "codecommit.aws.m.upbound.io", Version: "v1beta1", Resource: "approvalruletemplates"},
 	{Group: "codecommit.aws.m.upbound.io", Version: "v1beta1", Resource: "approvalruletemplateassociations"},

@@ -252,6 +252,7 @@ func TestConfigurationPackage(t *testing.T) {
 		"Provider xpkg.upbound.io/upbound/provider-aws-iam",
 		"Provider xpkg.upbound.io/upbound/provider-aws-eks",
 		"Provider xpkg.upbound.io/upbound/provider-aws-cognitoidp",
+		"Provider xpkg.upbound.io/upbound/provider-aws-identitystore",
 		"Provider xpkg.upbound.io/upbound/provider-aws-codecommit",
 		"Provider xpkg.upbound.io/upbound/provider-aws-sqs",
 		"Provider xpkg.upbound.io/upbound/provider-aws-cloudwatchevents",
