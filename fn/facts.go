@@ -63,7 +63,10 @@ func factsFrom(observed map[string]*fnv1.Resource, xr *structpb.Struct) compose.
 		f.ArgoCDRoleARN = validARN(stringAt(r, "status", "atProvider", "arn"), "iam", "role/")
 	}
 	f.Hub = hubFacts(observed)
-	f.Identity = identityFacts(observed)
+	var keptGroups bool
+	if f.Identity, keptGroups = identityFacts(observed); keptGroups {
+		f.Kept = append(f.Kept, compose.KeptFact{Step: compose.StepArgoCDAccessGranted, Fact: factCenterGroups})
+	}
 	f.RepositoryCloneURL = cloneURL(observed)
 	f.Git = gitFacts(observed)
 	f.NodeGroups = nodeGroupFacts(observed)

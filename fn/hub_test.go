@@ -230,3 +230,41 @@ func TestMovingWithoutUserIDsIsRefused(t *testing.T) {
 		t.Errorf("a refused XR declares %d resources", n)
 	}
 }
+
+// TestObservedGroupIDsAreChecked: the Identity Center groups' IDs reach the
+// AppProject's roles from observed state, which a team's namespaced XR can
+// write to. A value that is not an identity store ID (a glob, another
+// project's role, an empty one) never reaches the AppProject: the IDs it
+// last named stay, and the step says the fact is kept.
+func TestObservedGroupIDsAreChecked(t *testing.T) {
+	before, was := convergedState(t, onManagedHub(t, withTeamUserIDs(exampleState(t)), false))
+	want := projectGroups(t, was)
+	for name, forged := range map[string]any{
+		"Glob":         "*",
+		"OtherProject": "proj:eks-gitops-search-prod-8950b7cdd7a4304d:admin",
+		"Empty":        "",
+		"NotAString":   float64(1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := withObserved(t, next(t, before, was, allReady), string(compose.NameCenterGroup), func(o map[string]any) {
+				lookup(o, "status", "atProvider").(map[string]any)["groupId"] = forged
+			})
+			rsp := run(t, requestOf(t, s))
+			if msg := fatal(rsp); msg != "" {
+				t.Fatal(msg)
+			}
+			if got := projectGroups(t, rsp); !slices.Equal(got, want) {
+				t.Errorf("the AppProject names %v after the observed group ID became %v; want the last applied %v", got, forged, want)
+			}
+			var msg string
+			for _, c := range rsp.GetConditions() {
+				if c.GetType() == compose.StepArgoCDAccessGranted {
+					msg = c.GetMessage()
+				}
+			}
+			if !strings.Contains(msg, "IDs of the team's Identity Center groups can no longer be observed; the value last applied is kept") {
+				t.Errorf("condition %s says %q; want it to name the kept fact", compose.StepArgoCDAccessGranted, msg)
+			}
+		})
+	}
+}

@@ -31,11 +31,16 @@ func hubFacts(observed map[string]*fnv1.Resource) compose.HubFacts {
 	return h
 }
 
+// factCenterGroups is the kept fact of the Identity Center groups' IDs.
+const factCenterGroups = "the IDs of the team's Identity Center groups"
+
 // identityFacts reads which provider's groups the observed AppProject
 // names, whether each provider's groups are there, and the Identity Center
-// groups' IDs, each checked before it can reach the AppProject.
-func identityFacts(observed map[string]*fnv1.Resource) compose.IdentityFacts {
-	var id compose.IdentityFacts
+// groups' IDs, each checked before it can reach the AppProject. An ID that
+// is not observed now, or not valid now, is the one the AppProject last
+// named (kept reports it), never empty: a poll must not take the team's
+// access to its applications away.
+func identityFacts(observed map[string]*fnv1.Resource) (id compose.IdentityFacts, kept bool) {
 	groupID := func(name resource.Name) string {
 		v := stringAt(observed[string(name)].GetResource(), "status", "atProvider", "groupId")
 		if !compose.IdentityStoreIDRe.MatchString(v) {
@@ -53,9 +58,13 @@ func identityFacts(observed map[string]*fnv1.Resource) compose.IdentityFacts {
 		switch g := stringAt(p, "spec", "roles", 0, "groups", 0); {
 		case compose.IdentityStoreIDRe.MatchString(g):
 			id.AppliedBy = v1beta1.IdentityCenter
+			admins := stringAt(p, "spec", "roles", 1, "groups", 0)
+			if (id.CenterGroupID == "" || id.CenterAdminGroupID == "") && compose.IdentityStoreIDRe.MatchString(admins) {
+				id.CenterGroupID, id.CenterAdminGroupID, kept = g, admins, true
+			}
 		case strings.TrimSpace(g) != "":
 			id.AppliedBy = v1beta1.IdentityCognito
 		}
 	}
-	return id
+	return id, kept
 }
