@@ -511,9 +511,7 @@ func TestRBAC(t *testing.T) {
 	if _, err := e.waitReady(ctx, teamClusterGVK, "", "rbac-dev"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", "rbac-dev", 3*time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	// TestDelete deletes it with the others.
 }
 
 // TestManagedHub: early, before the other XRs, because the hub and the
@@ -1738,8 +1736,8 @@ func TestDelete(t *testing.T) {
 		{teamClusterGVK, "", "ledger-gh"}, {teamClusterGVK, "", "ledger-cc"}, {nsTeamClusterGVK, gitLabTeamNamespace, "insights-gl"},
 		// The compute modes' clusters (TestAutoMode, TestKarpenter).
 		{teamClusterGVK, "", "search-prod"}, {teamClusterGVK, "", "ml-prod"},
-		// The managed hub's (TestManagedHub).
-		{teamClusterGVK, "", "payments-hub"},
+		// The managed hub's (TestManagedHub) and TestRBAC's.
+		{teamClusterGVK, "", "payments-hub"}, {teamClusterGVK, "", "rbac-dev"},
 	}
 	for _, team := range teams {
 		all = append(all, xrRef{teamClusterGVK, "", team + "-prod"})
