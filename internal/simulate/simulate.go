@@ -6,6 +6,7 @@ package simulate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -224,4 +225,25 @@ func Converge(ctx context.Context, f Runner, s State, maxRounds int) ([]Round, e
 		s = s.Next(rsp, AllReady)
 	}
 	return rounds, fmt.Errorf("not converged after %d rounds", maxRounds)
+}
+
+// Recorded is the state of an XR recorded from a real control plane (the
+// real-provider suite writes test/e2e/testdata/observed-payments-dev.yaml
+// as {composite, resources}): the XR and its composed resources exactly as
+// Crossplane passed them, with the Input and required objects given.
+func Recorded(rec, input map[string]any, required map[string][]map[string]any) (State, error) {
+	composite, _ := rec["composite"].(map[string]any)
+	resources, _ := rec["resources"].(map[string]any)
+	if composite == nil || len(resources) == 0 {
+		return State{}, errors.New("the record holds no composite and composed resources")
+	}
+	s := State{XR: composite, Input: input, Required: required, Observed: make(map[string]providersim.Observed, len(resources))}
+	for name, o := range resources {
+		obj, ok := o.(map[string]any)
+		if !ok {
+			return State{}, fmt.Errorf("the record's resource %s is not an object", name)
+		}
+		s.Observed[name] = providersim.Observed{Object: obj}
+	}
+	return s, nil
 }

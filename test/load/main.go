@@ -53,8 +53,9 @@ func main() {
 	rate := flag.Float64("rate", 0, "calls per second across all callers; 0 calls as fast as each caller can, a positive rate paces the calls as XRs polled by Crossplane are")
 	distinct := flag.Int("distinct", 0, "cycle through this many distinct converged XRs (names, members, node pools and zones differ), so the plan cache hits as rarely as on a large platform; 0 repeats the converged default example")
 	fnArgs := flag.String("function-args", "", "more flags for the function, space separated (e.g. --plan-cache-size=8)")
+	recorded := flag.String("recorded", "", "send the converged XR the real-provider suite recorded (test/e2e/testdata/observed-payments-dev.yaml), whose observed resources carry the status the AWS provider's own controllers fill, instead of the simulated one")
 	flag.Parse()
-	if err := run(*binary, *examples, *levels, *calls, *soak, *maxGrowth, *rate, *isFloor, *memLimit, *distinct, strings.Fields(*fnArgs)); err != nil {
+	if err := run(*binary, *examples, *recorded, *levels, *calls, *soak, *maxGrowth, *rate, *isFloor, *memLimit, *distinct, strings.Fields(*fnArgs)); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
@@ -96,6 +97,33 @@ func convergedRequest(examples string) (*fnv1.RunFunctionRequest, error) {
 	}
 	last := rounds[len(rounds)-1]
 	return last.State.Request()
+}
+
+// recordedRequest is the request Crossplane sends for payments-dev once the
+// AWS provider's own controllers converged it in the real-provider suite,
+// which records the XR and its composed resources on a pass: every status
+// field the provider fills, as Crossplane passes it. The Input and the
+// settings are the package Composition's and example/platform-settings.yaml,
+// which the suite composed it with.
+func recordedRequest(examples, path string) (*fnv1.RunFunctionRequest, error) {
+	rec, err := readYAML(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := readYAML(filepath.Join(examples, "..", "package", "configuration", "composition.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	settings, err := readYAML(filepath.Join(examples, "platform-settings.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	in := c["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)["input"].(map[string]any) //nolint:forcetypeassert // Shipped package.
+	s, err := simulate.Recorded(rec, in, map[string][]map[string]any{fn.SettingsRequirement: {settings}})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w; run hack/e2e-aws.sh, which records it on a pass", path, err)
+	}
+	return s.Request()
 }
 
 // variantXR is the i-th distinct XR of the many-XRs mode: the default
@@ -362,8 +390,13 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[min(len(sorted)-1, int(float64(len(sorted))*p))]
 }
 
-func run(binary, examples, levels string, calls, soak int, maxGrowthMiB, rate float64, isFloor bool, memLimit string, distinct int, fnArgs []string) error {
+func run(binary, examples, recorded, levels string, calls, soak int, maxGrowthMiB, rate float64, isFloor bool, memLimit string, distinct int, fnArgs []string) error {
 	req, err := convergedRequest(examples)
+	what := "converged default example"
+	if recorded != "" {
+		req, err = recordedRequest(examples, recorded)
+		what = "payments-dev as the AWS provider's own controllers converged it (" + recorded + ")"
+	}
 	if err != nil {
 		return err
 	}
@@ -443,7 +476,7 @@ func run(binary, examples, levels string, calls, soak int, maxGrowthMiB, rate fl
 		fmt.Printf("many XRs: each call sends the next of %d distinct converged XRs (mean request %d bytes)\n", len(many), total/len(many))
 	}
 
-	fmt.Printf("request: converged default example, %d composed resources, %d bytes; response %d bytes\n", len(req.GetObserved().GetResources()), len(encoded), len(client.want))
+	fmt.Printf("request: %s, %d composed resources, %d bytes; response %d bytes\n", what, len(req.GetObserved().GetResources()), len(encoded), len(client.want))
 	if rate > 0 {
 		fmt.Printf("paced: %.0f calls/s spread over the callers\n", rate)
 	}
