@@ -70,6 +70,10 @@ func (p Params) KarpenterRuleName(key string) string {
 	return p.hashedBase() + "-karpenter-" + key
 }
 
+// eventBus is the EventBridge bus the interruption rules are on: the
+// account's default bus, where AWS sends EC2's and Health's events.
+const eventBus = "default"
+
 func (p Params) karpenterQueueARN() string {
 	return "arn:" + p.Partition() + ":sqs:" + p.Spec.AWS.Region + ":" + p.Spec.AWS.AccountID + ":" + p.KarpenterQueueName()
 }
@@ -182,8 +186,12 @@ func (p Params) karpenter() []Object {
 		objs = append(objs,
 			Object{
 				Name: NameKarpenterRule(ev.key),
+				// The provider builds a rule's ID from its event bus and
+				// cannot connect without one ("event_bus_name cannot be
+				// empty"); AWS's own default bus is the one named.
 				Body: withExternalName(p.managed(apiEvents, "Rule", string(NameKarpenterRule(ev.key)), component(comp), map[string]any{
 					"region":       p.Spec.AWS.Region,
+					"eventBusName": eventBus,
 					"description":  "Karpenter's interruption events of " + p.ClusterName() + ": " + ev.detailType,
 					"eventPattern": string(pattern),
 					"tags":         p.awsTags(rule),
@@ -193,6 +201,7 @@ func (p Params) karpenter() []Object {
 				Name: NameKarpenterTarget(ev.key),
 				Body: p.managed(apiEvents, "Target", string(NameKarpenterTarget(ev.key)), nil, map[string]any{
 					"region":       p.Spec.AWS.Region,
+					"eventBusName": eventBus,
 					"ruleSelector": selector(component(comp)),
 					"targetId":     "KarpenterInterruptionQueueTarget",
 					"arn":          p.karpenterQueueARN(),
