@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -87,15 +90,7 @@ current-context: eks
 		"--disable-admission-plugins", "ServiceAccount"); err != nil {
 		return nil, err
 	}
-	// EKS's own controllers: the garbage collector (Argo CD deletes with
-	// foreground propagation), ClusterRole aggregation (which fills admin,
-	// edit and view, the roles of EKS's access policies) and namespaces.
 	if err := writeKubeconfig(filepath.Join(dir, "kubeconfig"), fmt.Sprintf("https://127.0.0.1:%d", port), token); err != nil {
-		return nil, err
-	}
-	if _, err := start(dir, "kube-controller-manager", nil, bin("kube-controller-manager"),
-		"--kubeconfig", filepath.Join(dir, "kubeconfig"), "--controllers", "garbagecollector,clusterrole-aggregation,namespace",
-		"--leader-elect=false", "--secure-port=0"); err != nil {
 		return nil, err
 	}
 	tc := &teamCluster{
@@ -111,7 +106,46 @@ current-context: eks
 	}); err != nil {
 		return nil, err
 	}
+	// EKS's own controllers: the garbage collector (Argo CD deletes with
+	// foreground propagation), ClusterRole aggregation (which fills admin,
+	// edit and view, the roles of EKS's access policies) and namespaces,
+	// started once the API server is ready: kube-controller-manager gives
+	// up on an API server that is not healthy within seconds of its start.
+	if _, err := start(dir, "kube-controller-manager", nil, bin("kube-controller-manager"),
+		"--kubeconfig", filepath.Join(dir, "kubeconfig"), "--controllers", "garbagecollector,clusterrole-aggregation,namespace",
+		"--leader-elect=false", "--secure-port=0"); err != nil {
+		return nil, err
+	}
+	// The access policies stand for admin, edit and view, which the
+	// aggregation controller fills in passes (view, then edit from view,
+	// then admin from edit). Until then a fresh binding grants nothing and
+	// the authenticator, waiting inside the API server's webhook call, is
+	// cut off: Unauthorized for a token EKS would accept.
+	if err := poll(ctx, 2*time.Minute, 200*time.Millisecond, "ClusterRole aggregation to fill admin, edit and view", func() (bool, error) {
+		for _, name := range []string{"view", "edit", "admin"} {
+			r, err := tc.admin.RbacV1().ClusterRoles().Get(ctx, name, metav1.GetOptions{})
+			if err != nil || !grantsGetPods(r.Rules) {
+				return false, err
+			}
+		}
+		return true, nil
+	}); err != nil {
+		return nil, fmt.Errorf("%w\n%s", err, logTails(dir))
+	}
 	return tc, nil
+}
+
+// grantsGetPods reports whether rules let their subject get pods: every
+// role an access policy stands for does once aggregated.
+func grantsGetPods(rules []rbacv1.PolicyRule) bool {
+	for _, r := range rules {
+		if (slices.Contains(r.APIGroups, "") || slices.Contains(r.APIGroups, "*")) &&
+			(slices.Contains(r.Resources, "pods") || slices.Contains(r.Resources, "*")) &&
+			(slices.Contains(r.Verbs, "get") || slices.Contains(r.Verbs, "*")) {
+			return true
+		}
+	}
+	return false
 }
 
 // as is a client of the team cluster that presents token, as kubectl with
