@@ -11,7 +11,11 @@ import (
 
 // RepositoryName is the repository's name on the Git host (the CodeCommit
 // repository, the GitHub repository, the GitLab project's path).
-func (p Params) RepositoryName() string { return p.ClusterName() + "-gitops" }
+func (p Params) RepositoryName() string { return p.ClusterName() + RepositorySuffix }
+
+// RepositorySuffix ends every repository's name: what a role that reads
+// every team's repository (the EKS Capability's) is scoped by.
+const RepositorySuffix = "-gitops"
 
 // GitUserName is the user Argo CD pulls the repository as: the IAM user on
 // CodeCommit, the deploy token's user name on GitLab.

@@ -1,6 +1,10 @@
 package provisioning
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/compose"
+)
 
 // InlinePolicyLimit is IAM's limit on the inline policies of one role, in
 // characters of their JSON without whitespace.
@@ -66,5 +70,76 @@ func ProviderConfig(name, roleARN string) map[string]any {
 			"credentials":     map[string]any{"source": "PodIdentity"},
 			"assumeRoleChain": []any{map[string]any{"roleARN": roleARN}},
 		},
+	}
+}
+
+// CapabilityRoleName is the EKS Capability for Argo CD's role in the
+// example template; the platform settings name its ARN
+// (argocd.capabilityRoleArn).
+const CapabilityRoleName = "argocd-capability"
+
+// CapabilityCloudFormation is the template that makes the role of the EKS
+// Capability for Argo CD in the hub's account, which must also hold the
+// teams' CodeCommit repositories: trusted by the EKS capabilities service
+// only, and allowed to pull (never push) the repositories the function
+// names <cluster>-gitops. The function gives it access to each team
+// cluster (an access entry); nothing else is needed for Argo CD.
+func CapabilityCloudFormation() map[string]any {
+	return map[string]any{
+		"AWSTemplateFormatVersion": "2010-09-09",
+		"Description":              "The role of the EKS Capability for Argo CD that function-eks-gitops registers team clusters with (argocd.mode: EKSCapability). Generated from internal/provisioning; do not edit.",
+		"Resources": map[string]any{
+			"CapabilityRole": map[string]any{
+				"Type": "AWS::IAM::Role",
+				"Properties": map[string]any{
+					"RoleName":                 CapabilityRoleName,
+					"Description":              "Assumed by the EKS Capability for Argo CD; reads the teams' CodeCommit repositories",
+					"AssumeRolePolicyDocument": capabilityTrust(),
+					"Policies": []any{map[string]any{"PolicyName": "read-team-repositories", "PolicyDocument": capabilityAccess(
+						map[string]any{"Fn::Sub": CapabilityRepositories("${AWS::Partition}", "${AWS::AccountId}")})}},
+					"Tags": []any{map[string]any{"Key": "managed-by", "Value": "function-eks-gitops"}},
+				},
+			},
+		},
+		"Outputs": map[string]any{
+			"RoleArn": map[string]any{
+				"Description": "Create the capability with it, and name it in the platform settings (argocd.capabilityRoleArn).",
+				"Value":       map[string]any{"Fn::GetAtt": []any{"CapabilityRole", "Arn"}},
+			},
+		},
+	}
+}
+
+// CapabilityPrincipal is the service that assumes an EKS capability's role.
+const CapabilityPrincipal = "capabilities.eks.amazonaws.com"
+
+// CapabilityRepositories are the repositories the capability's role may
+// pull in an account: every team's.
+func CapabilityRepositories(partition, accountID string) string {
+	return "arn:" + partition + ":codecommit:*:" + accountID + ":*" + compose.RepositorySuffix
+}
+
+// capabilityTrust lets the EKS capabilities service alone assume the role.
+func capabilityTrust() map[string]any {
+	return map[string]any{
+		"Version": PolicyVersion,
+		"Statement": []any{map[string]any{
+			"Effect":    "Allow",
+			"Principal": map[string]any{"Service": CapabilityPrincipal},
+			"Action":    []any{"sts:AssumeRole", "sts:TagSession"},
+		}},
+	}
+}
+
+// capabilityAccess lets the role pull repositories, and nothing else.
+func capabilityAccess(repositories any) map[string]any {
+	return map[string]any{
+		"Version": PolicyVersion,
+		"Statement": []any{map[string]any{
+			"Sid":      "PullTeamRepositories",
+			"Effect":   "Allow",
+			"Action":   []any{"codecommit:GitPull"},
+			"Resource": repositories,
+		}},
 	}
 }
