@@ -377,6 +377,28 @@ func TestPodIdentityAssociations(t *testing.T) {
 	if _, err := c.CreatePodIdentityAssociation(ctx, &bad); code(err) != "InvalidParameterException" {
 		t.Errorf("a role that is no ARN: %v", err)
 	}
+	other := *in
+	other.ServiceAccount = aws.String("karpenter")
+	if _, err := c.CreatePodIdentityAssociation(ctx, &other); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []struct {
+		ns, sa string
+		want   int
+	}{{"", "", 2}, {"kube-system", "", 2}, {"kube-system", "karpenter", 1}, {"", "ebs-csi-controller-sa", 1}, {"default", "", 0}} {
+		l, err := c.ListPodIdentityAssociations(ctx, &eks.ListPodIdentityAssociationsInput{ClusterName: aws.String("pods"),
+			Namespace: aws.String(f.ns), ServiceAccount: aws.String(f.sa)})
+		if err != nil || len(l.Associations) != f.want {
+			t.Errorf("ListPodIdentityAssociations namespace %q service account %q: %v, %d associations, want %d", f.ns, f.sa, err, len(l.Associations), f.want)
+		}
+	}
+	l, err := c.ListPodIdentityAssociations(ctx, &eks.ListPodIdentityAssociationsInput{ClusterName: aws.String("pods"), ServiceAccount: aws.String("karpenter")})
+	if err != nil || len(l.Associations) != 1 {
+		t.Fatalf("ListPodIdentityAssociations: %v %+v", err, l)
+	}
+	if _, err := c.DeletePodIdentityAssociation(ctx, &eks.DeletePodIdentityAssociationInput{ClusterName: aws.String("pods"), AssociationId: l.Associations[0].AssociationId}); err != nil {
+		t.Fatal(err)
+	}
 	id := p.Association.AssociationId
 	newRole := "arn:aws:iam::444455556666:role/eks-gitops/pods-ebs-2"
 	if _, err := c.UpdatePodIdentityAssociation(ctx, &eks.UpdatePodIdentityAssociationInput{ClusterName: aws.String("pods"), AssociationId: id, RoleArn: aws.String(newRole)}); err != nil {
@@ -401,7 +423,7 @@ func TestPodIdentityAssociations(t *testing.T) {
 	if _, err := c.DeleteNodegroup(ctx, &eks.DeleteNodegroupInput{ClusterName: aws.String("pods"), NodegroupName: aws.String("general")}); err != nil {
 		t.Fatal(err)
 	}
-	l, _ := c.ListPodIdentityAssociations(ctx, &eks.ListPodIdentityAssociationsInput{ClusterName: aws.String("pods")})
+	l, _ = c.ListPodIdentityAssociations(ctx, &eks.ListPodIdentityAssociationsInput{ClusterName: aws.String("pods")})
 	if len(l.Associations) != 1 || aws.ToString(l.Associations[0].AssociationId) != aws.ToString(id) {
 		t.Errorf("ListPodIdentityAssociations: %+v", l.Associations)
 	}

@@ -911,10 +911,15 @@ func (s *Server) createPodIdentity(q *request) {
 
 func (s *Server) listPodIdentities(q *request) {
 	k := q.cluster()
+	// EKS filters by namespace and service account when the call names
+	// them.
+	ns, sa := q.r.URL.Query().Get("namespace"), q.r.URL.Query().Get("serviceAccount")
 	s.mu.Lock()
 	ids := []string{}
-	for id := range s.pods[k] {
-		ids = append(ids, id)
+	for id, p := range s.pods[k] {
+		if (ns == "" || p.Namespace == ns) && (sa == "" || p.ServiceAccount == sa) {
+			ids = append(ids, id)
+		}
 	}
 	slices.Sort(ids)
 	list := []map[string]any{}
