@@ -3,15 +3,19 @@ package fn
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/proto"
+	"sigs.k8s.io/yaml"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
 	"github.com/eks-gitops/function-eks-gitops/internal/floor"
 	"github.com/eks-gitops/function-eks-gitops/internal/grpccodec"
+	"github.com/eks-gitops/function-eks-gitops/internal/simulate"
 )
 
 // benchCase is a request to measure.
@@ -63,6 +67,37 @@ var benchCases = []benchCase{
 	{name: "Converged/Pools=5", req: func(b *testing.B) *fnv1.RunFunctionRequest {
 		return convergedRequest(b, func(xr map[string]any) { set(xr, "spec.nodePools", pools(5)) })
 	}},
+	{name: "Recorded", req: recordedRequest},
+}
+
+// recordedRequest is payments-dev as the AWS provider's own controllers
+// converged it in the real-provider suite, which records it on a pass: its
+// observed resources carry every status field the real provider fills. The
+// package Composition's Input and example/platform-settings.yaml composed it.
+func recordedRequest(b *testing.B) *fnv1.RunFunctionRequest {
+	b.Helper()
+	rec := map[string]any{}
+	raw, err := os.ReadFile(filepath.Join("..", "test", "e2e", "testdata", "observed-payments-dev.yaml"))
+	if err != nil {
+		b.Fatalf("%v: run hack/e2e-aws.sh, which records it on a pass", err)
+	}
+	if err := yaml.Unmarshal(raw, &rec); err != nil {
+		b.Fatal(err)
+	}
+	raw, err = os.ReadFile(filepath.Join("..", "package", "configuration", "composition.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := map[string]any{}
+	if err := yaml.Unmarshal(raw, &c); err != nil {
+		b.Fatal(err)
+	}
+	in := c["spec"].(map[string]any)["pipeline"].([]any)[0].(map[string]any)["input"].(map[string]any)
+	s, err := simulate.Recorded(rec, in, map[string][]map[string]any{SettingsRequirement: {readYAML(b, "platform-settings.yaml")}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return requestOf(b, s)
 }
 
 func benchmark(b *testing.B, f fnv1.FunctionRunnerServiceServer) {

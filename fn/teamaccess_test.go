@@ -158,7 +158,9 @@ func TestTeamRoleChangeReplacesTheEntry(t *testing.T) {
 			now = append(now, n)
 		}
 	}
-	if len(old) != 2 || len(now) != 1 || slices.Contains(old, now[0]) || !strings.HasPrefix(now[0], "eks-access-entry-team-admins-") {
+	// Before: the entry, its association and the Usage that keeps the
+	// entry until the association is gone.
+	if len(old) != 3 || len(now) != 1 || slices.Contains(old, now[0]) || !strings.HasPrefix(now[0], "eks-access-entry-team-admins-") {
 		t.Errorf("team admin objects before %v, after %v; want the new role's entry alone, its association after it", old, now)
 	}
 }

@@ -48,31 +48,28 @@ func (p Params) autoModeTeamPools() []Object {
 	fp["path"] = IAMPath
 	objs := []Object{role}
 	objs = append(objs, p.attachments("auto-node", NameAutoNodeRole, componentAutoNodeRole, autoModeNodePolicies)...)
-	objs = append(objs,
-		Object{
-			Name: NameAutoNodeAccessEntry,
-			Body: p.managed(apiEKS, "AccessEntry", string(NameAutoNodeAccessEntry), component(componentAutoNodeEntry), map[string]any{
-				"region":                       p.Spec.AWS.Region,
-				"clusterNameSelector":          selector(component(componentCluster)),
-				"principalArnFromRoleSelector": selector(component(componentAutoNodeRole)),
-				"type":                         "EC2",
-				"tags":                         p.awsTags(p.ClusterName() + "-auto-node"),
-			}),
-			Requires: []resource.Name{NameCluster, NameAutoNodeRole},
-		},
-		Object{
-			Name: NameAutoNodeAccessPolicy,
-			Body: p.managed(apiEKS, "AccessPolicyAssociation", string(NameAutoNodeAccessPolicy), nil, map[string]any{
-				"region":               p.Spec.AWS.Region,
-				"clusterNameSelector":  selector(component(componentCluster)),
-				"principalArnSelector": selector(component(componentAutoNodeEntry)),
-				"policyArn":            p.accessPolicyARN(autoNodeAccessPolicyName),
-				"accessScope":          map[string]any{"type": "cluster"},
-			}),
-			Requires: []resource.Name{NameAutoNodeAccessEntry},
-		},
-	)
-	return objs
+	entry := Object{
+		Name: NameAutoNodeAccessEntry,
+		Body: p.managed(apiEKS, "AccessEntry", string(NameAutoNodeAccessEntry), component(componentAutoNodeEntry), map[string]any{
+			"region":                       p.Spec.AWS.Region,
+			"clusterNameSelector":          selector(component(componentCluster)),
+			"principalArnFromRoleSelector": selector(component(componentAutoNodeRole)),
+			"type":                         "EC2",
+			"tags":                         p.awsTags(p.ClusterName() + "-auto-node"),
+		}),
+		Requires: []resource.Name{NameCluster, NameAutoNodeRole},
+	}
+	objs = append(objs, entry)
+	return append(objs, p.associated(entry, Object{
+		Name: NameAutoNodeAccessPolicy,
+		Body: p.managed(apiEKS, "AccessPolicyAssociation", string(NameAutoNodeAccessPolicy), nil, map[string]any{
+			"region":               p.Spec.AWS.Region,
+			"clusterNameSelector":  selector(component(componentCluster)),
+			"principalArnSelector": selector(component(componentAutoNodeEntry)),
+			"policyArn":            p.accessPolicyARN(autoNodeAccessPolicyName),
+			"accessScope":          map[string]any{"type": "cluster"},
+		}),
+	})...)
 }
 
 // AutoModeNodePools is the JSON of the team's pools as Auto Mode

@@ -285,24 +285,34 @@ func (p Params) accessEntry(entryName, policyName resource.Name, entrySuffix, po
 	for k, v := range principal {
 		entry[k] = v
 	}
-	return []Object{
-		{
-			Name:     entryName,
-			Body:     p.managed(apiEKS, "AccessEntry", entrySuffix, component(comp), entry),
-			Requires: append([]resource.Name{NameCluster}, requires...),
-		},
-		{
-			Name: policyName,
-			Body: p.managed(apiEKS, "AccessPolicyAssociation", policySuffix, nil, map[string]any{
-				"region":               region,
-				"clusterNameSelector":  selector(component(componentCluster)),
-				"principalArnSelector": selector(component(comp)),
-				"policyArn":            p.ClusterAdminPolicyARN(),
-				"accessScope":          map[string]any{"type": "cluster"},
-			}),
-			Requires: []resource.Name{entryName},
-		},
+	e := Object{
+		Name:     entryName,
+		Body:     p.managed(apiEKS, "AccessEntry", entrySuffix, component(comp), entry),
+		Requires: append([]resource.Name{NameCluster}, requires...),
 	}
+	return append([]Object{e}, p.associated(e, Object{
+		Name: policyName,
+		Body: p.managed(apiEKS, "AccessPolicyAssociation", policySuffix, nil, map[string]any{
+			"region":               region,
+			"clusterNameSelector":  selector(component(componentCluster)),
+			"principalArnSelector": selector(component(comp)),
+			"policyArn":            p.ClusterAdminPolicyARN(),
+			"accessScope":          map[string]any{"type": "cluster"},
+		}),
+	})...)
+}
+
+// associated is an access policy association and the Usage that keeps its
+// entry until it is gone. The association waits for its entry (EKS refuses
+// a policy for a principal with no entry) and for the Usage: deleted
+// together, an entry that went first takes its associations with it, and
+// the provider, finding the association gone, creates it again against an
+// entry that no longer exists (ResourceNotFoundException, found by the
+// real-provider suite).
+func (p Params) associated(entry, association Object) []Object {
+	usage := resource.Name("usage-entry-of-" + strings.TrimPrefix(string(association.Name), "eks-"))
+	association.Requires = append(association.Requires, entry.Name, usage)
+	return []Object{association, p.usageBefore(usage, entry, association)}
 }
 
 // Team access: the team's admins and members reach their cluster through
@@ -368,7 +378,7 @@ func (p Params) teamRole(prefix, roleARN string, grants []accessGrant) []Object 
 	principal := TeamRoleARN(roleARN, p.Spec.Team.Name, p.Spec.AWS.AccountID)
 	entryName := resource.Name(prefix + shortHash(principal, 8))
 	comp := component(strings.TrimPrefix(string(entryName), "eks-"))
-	objs := []Object{{
+	entry := Object{
 		Name: entryName,
 		Body: p.managed(apiEKS, "AccessEntry", string(entryName), comp, map[string]any{
 			"region":              p.Spec.AWS.Region,
@@ -378,7 +388,8 @@ func (p Params) teamRole(prefix, roleARN string, grants []accessGrant) []Object 
 			"tags":                p.awsTags(p.ClusterName() + "-" + string(entryName)),
 		}),
 		Requires: []resource.Name{NameCluster},
-	}}
+	}
+	objs := []Object{entry}
 	for _, g := range grants {
 		name := strings.Replace(string(entryName), "access-entry", "access-policy", 1) + "-" + strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(g.policy, "AmazonEKS"), "Policy"))
 		scope := map[string]any{"type": "cluster"}
@@ -390,9 +401,7 @@ func (p Params) teamRole(prefix, roleARN string, grants []accessGrant) []Object 
 			scope = map[string]any{"type": "namespace", "namespaces": ns}
 			name += "-" + shortHash(fmt.Sprintf("%q", g.namespaces), 6)
 		}
-		// An association waits for its entry: EKS refuses a policy for a
-		// principal that has no access entry (ResourceNotFoundException).
-		objs = append(objs, Object{
+		objs = append(objs, p.associated(entry, Object{
 			Name: resource.Name(name),
 			Body: p.managed(apiEKS, "AccessPolicyAssociation", name, nil, map[string]any{
 				"region":               p.Spec.AWS.Region,
@@ -401,8 +410,7 @@ func (p Params) teamRole(prefix, roleARN string, grants []accessGrant) []Object 
 				"policyArn":            p.accessPolicyARN(g.policy),
 				"accessScope":          scope,
 			}),
-			Requires: []resource.Name{entryName},
-		})
+		})...)
 	}
 	return objs
 }

@@ -183,32 +183,34 @@ func (p Params) karpenter() []Object {
 		pattern, _ := json.Marshal(map[string]any{"source": []string{ev.source}, "detail-type": []string{ev.detailType}}) //nolint:errchkjson // Plain strings always encode.
 		rule := p.KarpenterRuleName(ev.key)
 		comp := "karpenter-rule-" + ev.key
-		objs = append(objs,
-			Object{
-				Name: NameKarpenterRule(ev.key),
-				// The provider builds a rule's ID from its event bus and
-				// cannot connect without one ("event_bus_name cannot be
-				// empty"); AWS's own default bus is the one named.
-				Body: withExternalName(p.managed(apiEvents, "Rule", string(NameKarpenterRule(ev.key)), component(comp), map[string]any{
-					"region":       p.Spec.AWS.Region,
-					"eventBusName": eventBus,
-					"description":  "Karpenter's interruption events of " + p.ClusterName() + ": " + ev.detailType,
-					"eventPattern": string(pattern),
-					"tags":         p.awsTags(rule),
-				}), rule),
-			},
-			Object{
-				Name: NameKarpenterTarget(ev.key),
-				Body: p.managed(apiEvents, "Target", string(NameKarpenterTarget(ev.key)), nil, map[string]any{
-					"region":       p.Spec.AWS.Region,
-					"eventBusName": eventBus,
-					"ruleSelector": selector(component(comp)),
-					"targetId":     "KarpenterInterruptionQueueTarget",
-					"arn":          p.karpenterQueueARN(),
-				}),
-				Requires: []resource.Name{NameKarpenterRule(ev.key), NameKarpenterQueuePolicy},
-			},
-		)
+		ruleObj := Object{
+			Name: NameKarpenterRule(ev.key),
+			// The provider builds a rule's ID from its event bus and
+			// cannot connect without one ("event_bus_name cannot be
+			// empty"); AWS's own default bus is the one named.
+			Body: withExternalName(p.managed(apiEvents, "Rule", string(NameKarpenterRule(ev.key)), component(comp), map[string]any{
+				"region":       p.Spec.AWS.Region,
+				"eventBusName": eventBus,
+				"description":  "Karpenter's interruption events of " + p.ClusterName() + ": " + ev.detailType,
+				"eventPattern": string(pattern),
+				"tags":         p.awsTags(rule),
+			}), rule),
+		}
+		// A rule with a target cannot be deleted (EventBridge refuses
+		// while a target remains): the target goes first.
+		usage := resource.Name("usage-karpenter-rule-of-target-" + ev.key)
+		target := Object{
+			Name: NameKarpenterTarget(ev.key),
+			Body: p.managed(apiEvents, "Target", string(NameKarpenterTarget(ev.key)), nil, map[string]any{
+				"region":       p.Spec.AWS.Region,
+				"eventBusName": eventBus,
+				"ruleSelector": selector(component(comp)),
+				"targetId":     "KarpenterInterruptionQueueTarget",
+				"arn":          p.karpenterQueueARN(),
+			}),
+			Requires: []resource.Name{NameKarpenterRule(ev.key), NameKarpenterQueuePolicy, usage},
+		}
+		objs = append(objs, ruleObj, target, p.usageBefore(usage, ruleObj, target))
 	}
 	return objs
 }

@@ -5,7 +5,9 @@ package e2e
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,8 +30,25 @@ import (
 type emulatedAWS struct {
 	cp       *controlPlane
 	layer    *awsemu.Server
-	accounts map[string]awsClients // the team account and the central one
-	team     string                // the account the team clusters are in
+	// accounts are every account of the suite's, each with the clients
+	// of its region: the team clusters are in several.
+	accounts map[string]awsClients
+}
+
+// eksOf is the EKS client of the account that holds the cluster name (the
+// function's names are unique across accounts), or nil.
+func (a emulatedAWS) eksOf(ctx context.Context, name string) (*eks.Client, *eks.DescribeClusterOutput, error) {
+	for _, id := range slices.Sorted(maps.Keys(a.accounts)) {
+		c := a.accounts[id].eks
+		d, err := c.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(name)})
+		if notFound(err) {
+			continue
+		} else if err != nil {
+			return nil, nil, err
+		}
+		return c, d, nil
+	}
+	return nil, nil, nil
 }
 
 // clients reads the account an ARN names.
@@ -48,19 +67,15 @@ func (a emulatedAWS) clusterName(ctx context.Context, tc *teamCluster) (string, 
 		return "", err
 	}
 	name := o.GetAnnotations()["crossplane.io/external-name"]
-	if _, err := a.accounts[a.team].eks.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(name)}); notFound(err) {
-		return "", nil
-	} else if err != nil {
+	if c, _, err := a.eksOf(ctx, name); c == nil || err != nil {
 		return "", err
 	}
 	return name, nil
 }
 
 func (a emulatedAWS) cluster(ctx context.Context, name string) (*eksCluster, error) {
-	d, err := a.accounts[a.team].eks.DescribeCluster(ctx, &eks.DescribeClusterInput{Name: aws.String(name)})
-	if notFound(err) {
-		return nil, nil
-	} else if err != nil {
+	_, d, err := a.eksOf(ctx, name)
+	if d == nil || err != nil {
 		return nil, err
 	}
 	c := &eksCluster{Name: name, Arn: aws.ToString(d.Cluster.Arn), Endpoint: aws.ToString(d.Cluster.Endpoint), Status: string(d.Cluster.Status)}
@@ -71,7 +86,10 @@ func (a emulatedAWS) cluster(ctx context.Context, name string) (*eksCluster, err
 }
 
 func (a emulatedAWS) entries(ctx context.Context, cluster string) ([]accessEntry, error) {
-	c := a.accounts[a.team].eks
+	c, _, err := a.eksOf(ctx, cluster)
+	if c == nil || err != nil {
+		return nil, err
+	}
 	var out []accessEntry
 	pages := eks.NewListAccessEntriesPaginator(c, &eks.ListAccessEntriesInput{ClusterName: aws.String(cluster)})
 	for pages.HasMorePages() {

@@ -492,11 +492,24 @@ func TestRealProvider(t *testing.T) {
 	// the emulator's access entries; CodeCommit's Git endpoint signs in
 	// with the emulator's credentials and judges by the emulator's
 	// policies; Argo CD's own controllers play their part.
+	// The compute modes' clusters (realProviderModes) get team clusters
+	// too: Argo CD's own controller reaches each to sync, and to delete
+	// its Application's resources before the cluster goes.
+	regions := map[string]string{teamAccountID: emulatorRegion, autoModeAccountID: autoModeRegion, karpenterAccountID: karpenterRegion}
+	teams := []loopSpec{{"payments-dev", "payments", teamAccountID}, {"search-prod", "search", autoModeAccountID}, {"ml-prod", "ml", karpenterAccountID}}
+	accounts := map[string]awsClients{centralAccountID: central}
+	for _, x := range teams {
+		accounts[x.account] = clients.in(x.account, regions[x.account])
+	}
 	l := e.startLoopWith(ctx, t, loopOptions{
-		aws:   emulatedAWS{cp: e.cp, layer: layer, accounts: map[string]awsClients{teamAccountID: team, centralAccountID: central}, team: teamAccountID},
-		teams: []loopSpec{{"payments-dev", "payments", teamAccountID}},
+		aws:   emulatedAWS{cp: e.cp, layer: layer, accounts: accounts},
+		teams: teams,
 		place: func(tc *teamCluster) {
-			layer.PlaceCluster(teamAccountID, emulatorRegion, namesOf("", tc.xr).cluster, tc.server, tc.caData)
+			for _, x := range teams {
+				if x.xr == tc.xr {
+					layer.PlaceCluster(x.account, regions[x.account], namesOf("", tc.xr).cluster, tc.server, tc.caData)
+				}
+			}
 		},
 	})
 	defer l.report(t)

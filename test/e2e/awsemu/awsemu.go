@@ -114,9 +114,14 @@ type Call struct {
 	// UserAgent tells the provider's calls from the suite's own.
 	UserAgent string
 	Status    int
+	// Error is the start of the answer to a refused call: AWS's reason.
+	Error string
 }
 
 func (c Call) String() string {
+	if c.Error != "" {
+		return fmt.Sprintf("%s %s %s -> %d: %s", c.Account, c.Service, c.Op, c.Status, c.Error)
+	}
 	return fmt.Sprintf("%s %s %s -> %d", c.Account, c.Service, c.Op, c.Status)
 }
 
@@ -156,10 +161,12 @@ func opOf(r *http.Request, body []byte) (string, bool) {
 	return op, false
 }
 
-// statusWriter remembers the status a handler answered with.
+// statusWriter remembers the status a handler answered with, and the
+// start of a refusal's body.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status  int
+	refusal []byte
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -172,6 +179,9 @@ func (w *statusWriter) WriteHeader(code int) {
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
+	}
+	if w.status >= 300 && len(w.refusal) < 400 {
+		w.refusal = append(w.refusal, b[:min(len(b), 400-len(w.refusal))]...)
 	}
 	return w.ResponseWriter.Write(b)
 }
@@ -245,7 +255,8 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	defer func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		call := Call{At: s.now(), Account: c.account, Service: c.service, Op: op, Action: action, UserAgent: r.UserAgent(), Status: w.status}
+		call := Call{At: s.now(), Account: c.account, Service: c.service, Op: op, Action: action, UserAgent: r.UserAgent(), Status: w.status,
+			Error: strings.Join(strings.Fields(string(w.refusal)), " ")}
 		s.calls = append(s.calls, call)
 		if !read {
 			s.journal = append(s.journal, call)
