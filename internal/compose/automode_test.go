@@ -141,7 +141,7 @@ func TestAutoModeTeamPools(t *testing.T) {
 	if got, want := assoc["policyArn"], "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAutoNodePolicy"; got != want {
 		t.Errorf("access policy %v, want %s", got, want)
 	}
-	if diff := cmp.Diff([]resource.Name{NameAutoNodeAccessEntry, "usage-entry-of-access-policy-auto-node"}, byName[string(NameAutoNodeAccessPolicy)].Requires); diff != "" {
+	if diff := cmp.Diff([]resource.Name{NameAutoNodeAccessEntry}, byName[string(NameAutoNodeAccessPolicy)].Requires); diff != "" {
 		t.Errorf("the association's requirements (-want +got):\n%s", diff)
 	}
 	if !slices.Contains(p.registrationRequires(), NameAutoNodeAccessPolicy) || slices.Contains(none.registrationRequires(), NameAutoNodeAccessPolicy) {

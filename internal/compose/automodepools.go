@@ -47,7 +47,7 @@ func (p Params) autoModeTeamPools() []Object {
 	// roles to EC2, and nothing else in the account is the function's.
 	fp["path"] = IAMPath
 	objs := []Object{role}
-	objs = append(objs, p.attachments("auto-node", NameAutoNodeRole, componentAutoNodeRole, autoModeNodePolicies)...)
+	objs = append(objs, p.attachments("auto-node", role, componentAutoNodeRole, autoModeNodePolicies)...)
 	entry := Object{
 		Name: NameAutoNodeAccessEntry,
 		Body: p.managed(apiEKS, "AccessEntry", string(NameAutoNodeAccessEntry), component(componentAutoNodeEntry), map[string]any{
@@ -59,7 +59,7 @@ func (p Params) autoModeTeamPools() []Object {
 		}),
 		Requires: []resource.Name{NameCluster, NameAutoNodeRole},
 	}
-	objs = append(objs, entry)
+	objs = append(objs, p.entry(entry)...)
 	return append(objs, p.associated(entry, Object{
 		Name: NameAutoNodeAccessPolicy,
 		Body: p.managed(apiEKS, "AccessPolicyAssociation", string(NameAutoNodeAccessPolicy), nil, map[string]any{

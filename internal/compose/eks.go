@@ -152,7 +152,7 @@ func (p Params) cluster(f Facts) Object {
 	if len(network) > 0 {
 		fp["kubernetesNetworkConfig"] = network
 	}
-	cluster.Body = withExternalName(p.managed(apiEKS, "Cluster", "eks", component(componentCluster), fp), p.ClusterName())
+	cluster.Body = withExternalName(p.managed(apiEKS, "Cluster", clusterSuffix, component(componentCluster), fp), p.ClusterName())
 	return cluster
 }
 
@@ -233,7 +233,7 @@ func (p Params) compute(f Facts, up Upgrade) []Object {
 
 	withCluster, withNodes := p.Addons()
 	for _, a := range withCluster {
-		objs = append(objs, p.addon(a, p.addonVersionFor(a, up.AddonMinor, f), []resource.Name{NameCluster}))
+		objs = append(objs, p.keptFor(p.clusterRef(), p.addon(a, p.addonVersionFor(a, up.AddonMinor, f), []resource.Name{NameCluster}), "cluster")...)
 	}
 	for _, a := range withNodes {
 		requires := append([]resource.Name{NameCluster}, nodeGroups...)
@@ -242,7 +242,7 @@ func (p Params) compute(f Facts, up Upgrade) []Object {
 			// association exists when its pods start.
 			requires = append(requires, NameAddonPodIdentity(addoniam.EBSCSIDriver))
 		}
-		objs = append(objs, p.addon(a, p.addonVersionFor(a, up.AddonMinor, f), requires))
+		objs = append(objs, p.keptFor(p.clusterRef(), p.addon(a, p.addonVersionFor(a, up.AddonMinor, f), requires), "cluster")...)
 	}
 	objs = append(objs, p.addonAccess()...)
 	objs = append(objs, p.karpenter()...)
@@ -290,7 +290,7 @@ func (p Params) accessEntry(entryName, policyName resource.Name, entrySuffix, po
 		Body:     p.managed(apiEKS, "AccessEntry", entrySuffix, component(comp), entry),
 		Requires: append([]resource.Name{NameCluster}, requires...),
 	}
-	return append([]Object{e}, p.associated(e, Object{
+	return append(p.entry(e), p.associated(e, Object{
 		Name: policyName,
 		Body: p.managed(apiEKS, "AccessPolicyAssociation", policySuffix, nil, map[string]any{
 			"region":               region,
@@ -310,10 +310,35 @@ func (p Params) accessEntry(entryName, policyName resource.Name, entrySuffix, po
 // entry that no longer exists (ResourceNotFoundException, found by the
 // real-provider suite).
 func (p Params) associated(entry, association Object) []Object {
-	usage := resource.Name("usage-entry-of-" + strings.TrimPrefix(string(association.Name), "eks-"))
-	association.Requires = append(association.Requires, entry.Name, usage)
-	return []Object{association, p.usageBefore(usage, entry, association)}
+	association.Requires = append(association.Requires, entry.Name)
+	return p.keptFor(entry, association, "entry")
 }
+
+// keptFor is by and a Usage that keeps of until by is gone. What AWS
+// deletes along with its parent (an association with its entry, an entry,
+// add-on or Pod Identity association with its cluster, a role's policies
+// with the role) is otherwise found gone by the provider while it is not
+// yet deleted itself, and created again against a parent that no longer
+// exists; what AWS refuses to delete while it is used (a rule with a
+// target) is refused. The Usage comes once both exist, so nothing waits
+// for it: the XR is Ready only once it is.
+func (p Params) keptFor(of, by Object, what string) []Object {
+	usage := resource.Name("usage-" + what + "-of-" + strings.TrimPrefix(string(by.Name), "eks-"))
+	return []Object{by, p.usage(usage, of, by)}
+}
+
+// clusterSuffix names the EKS Cluster's managed resource.
+const clusterSuffix = "eks"
+
+// clusterRef is the EKS Cluster as a Usage names it.
+func (p Params) clusterRef() Object {
+	return Object{Name: NameCluster, Body: map[string]any{
+		"apiVersion": apiEKS, "kind": "Cluster", "metadata": p.meta(p.ObjectName(clusterSuffix), p.Namespace(), nil),
+	}}
+}
+
+// entry is an access entry, kept by a Usage until its cluster is gone.
+func (p Params) entry(e Object) []Object { return p.keptFor(p.clusterRef(), e, "cluster") }
 
 // Team access: the team's admins and members reach their cluster through
 // the roles the platform names (TeamAccess), each with an access entry and
@@ -389,7 +414,7 @@ func (p Params) teamRole(prefix, roleARN string, grants []accessGrant) []Object 
 		}),
 		Requires: []resource.Name{NameCluster},
 	}
-	objs := []Object{entry}
+	objs := p.entry(entry)
 	for _, g := range grants {
 		name := strings.Replace(string(entryName), "access-entry", "access-policy", 1) + "-" + strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(g.policy, "AmazonEKS"), "Policy"))
 		scope := map[string]any{"type": "cluster"}

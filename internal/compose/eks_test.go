@@ -10,12 +10,12 @@ import (
 )
 
 // TestDeletedInOrder: what AWS refuses to delete while something uses it,
-// or loses with what it belongs to, is kept by a Usage until its user is
-// gone, and the user waits for that Usage before it is made. The
-// real-provider suite found both: an access entry deleted before its
-// association (the provider then recreates the association against no
-// entry) and an EventBridge rule deleted before its target (EventBridge
-// refuses while a target remains).
+// or deletes along with what it belongs to, is kept by a Usage until its
+// user is gone, declared once both exist. The
+// real-provider suite found each: an access entry, a cluster or a role
+// deleted before what belongs to it (the provider then creates that again
+// against a parent that is gone) and an EventBridge rule deleted before its
+// target (EventBridge refuses while a target remains).
 func TestDeletedInOrder(t *testing.T) {
 	withAccess := func(p *Params) {
 		p.Input.TeamAccess = &v1beta1.TeamAccess{
@@ -47,6 +47,12 @@ func TestDeletedInOrder(t *testing.T) {
 				switch o.Body["kind"] {
 				case "AccessPolicyAssociation":
 					of = "AccessEntry"
+				case "AccessEntry":
+					of = "Cluster"
+				case "RolePolicyAttachment", "RolePolicy":
+					of = "Role"
+				case "Addon", "PodIdentityAssociation":
+					of = "Cluster"
 				case "Target":
 					of = "Rule"
 				default:
@@ -67,8 +73,8 @@ func TestDeletedInOrder(t *testing.T) {
 					t.Errorf("%s (%s) has no Usage keeping its %s until it is gone", o.Name, o.Body["kind"], of)
 					continue
 				}
-				if !slices.Contains(o.Requires, objs[i].Name) {
-					t.Errorf("%s is made before %s protects its %s", o.Name, objs[i].Name, of)
+				if !slices.Contains(objs[i].Requires, o.Name) {
+					t.Errorf("%s is declared before %s, which it names, exists", objs[i].Name, o.Name)
 				}
 			}
 			if pairs == 0 {

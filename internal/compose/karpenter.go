@@ -129,7 +129,7 @@ func (p Params) karpenter() []Object {
 	// controller's iam:PassRole names.
 	fp["path"] = IAMPath
 	objs := []Object{role}
-	objs = append(objs, p.attachments("karpenter-node", NameKarpenterNodeRole, componentKarpenterNodeRole, nodePolicies)...)
+	objs = append(objs, p.attachments("karpenter-node", role, componentKarpenterNodeRole, nodePolicies)...)
 	roleSel := selector(component(componentKarpenterNodeRole))
 	objs = append(objs,
 		Object{
@@ -141,20 +141,20 @@ func (p Params) karpenter() []Object {
 			}), roleName),
 			Requires: []resource.Name{NameKarpenterNodeRole},
 		},
-		// Nodes join the cluster with the role only through an access entry
-		// of type EC2_LINUX (the cluster authenticates by access entries).
-		Object{
-			Name: NameKarpenterAccessEntry,
-			Body: p.managed(apiEKS, "AccessEntry", string(NameKarpenterAccessEntry), nil, map[string]any{
-				"region":                       p.Spec.AWS.Region,
-				"clusterNameSelector":          selector(component(componentCluster)),
-				"principalArnFromRoleSelector": roleSel,
-				"type":                         "EC2_LINUX",
-				"tags":                         p.awsTags(p.ClusterName() + "-karpenter-node"),
-			}),
-			Requires: []resource.Name{NameCluster, NameKarpenterNodeRole},
-		},
 	)
+	// Nodes join the cluster with the role only through an access entry of
+	// type EC2_LINUX (the cluster authenticates by access entries).
+	objs = append(objs, p.entry(Object{
+		Name: NameKarpenterAccessEntry,
+		Body: p.managed(apiEKS, "AccessEntry", string(NameKarpenterAccessEntry), nil, map[string]any{
+			"region":                       p.Spec.AWS.Region,
+			"clusterNameSelector":          selector(component(componentCluster)),
+			"principalArnFromRoleSelector": roleSel,
+			"type":                         "EC2_LINUX",
+			"tags":                         p.awsTags(p.ClusterName() + "-karpenter-node"),
+		}),
+		Requires: []resource.Name{NameCluster, NameKarpenterNodeRole},
+	})...)
 
 	queue := p.KarpenterQueueName()
 	objs = append(objs,
@@ -196,9 +196,6 @@ func (p Params) karpenter() []Object {
 				"tags":         p.awsTags(rule),
 			}), rule),
 		}
-		// A rule with a target cannot be deleted (EventBridge refuses
-		// while a target remains): the target goes first.
-		usage := resource.Name("usage-karpenter-rule-of-target-" + ev.key)
 		target := Object{
 			Name: NameKarpenterTarget(ev.key),
 			Body: p.managed(apiEvents, "Target", string(NameKarpenterTarget(ev.key)), nil, map[string]any{
@@ -208,9 +205,12 @@ func (p Params) karpenter() []Object {
 				"targetId":     "KarpenterInterruptionQueueTarget",
 				"arn":          p.karpenterQueueARN(),
 			}),
-			Requires: []resource.Name{NameKarpenterRule(ev.key), NameKarpenterQueuePolicy, usage},
+			Requires: []resource.Name{NameKarpenterRule(ev.key), NameKarpenterQueuePolicy},
 		}
-		objs = append(objs, ruleObj, target, p.usageBefore(usage, ruleObj, target))
+		// A rule with a target cannot be deleted (EventBridge refuses
+		// while a target remains): the target goes first.
+		objs = append(objs, ruleObj)
+		objs = append(objs, p.keptFor(ruleObj, target, "rule")...)
 	}
 	return objs
 }
