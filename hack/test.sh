@@ -7,7 +7,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-step() { echo; echo "== $*"; }
+# Each step says how long the one before took, so a slow run shows where.
+last=$SECONDS
+step() { echo "== ($((SECONDS - last))s)"; last=$SECONDS; echo; echo "== $*"; }
 
 # provider-upjet-github's CRD files, which the Go module proxy cannot serve,
 # are kept next to the project on CI's machine (../shared/crds): with them
@@ -87,7 +89,7 @@ go run ./test/load -binary .cache/bin/function-eks-gitops -gomemlimit 32MiB -dis
 step "fuzz (short)"
 hack/fuzz.sh "${FUZZTIME:-5000x}"
 
-echo; echo "== all checks passed"
+echo "== ($((SECONDS - last))s)"; echo; echo "== all checks passed"
 echo "== real-provider suite: $real"
 echo "== provider-upjet-github CRDs: $github_crds_used"
 hack/realprovider-stamp.sh check
