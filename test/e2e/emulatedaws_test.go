@@ -28,8 +28,8 @@ import (
 // credentials and policies as the provider wrote them, never on the
 // function's own declarations.
 type emulatedAWS struct {
-	cp       *controlPlane
-	layer    *awsemu.Server
+	cp    *controlPlane
+	layer *awsemu.Server
 	// accounts are every account of the suite's, each with the clients
 	// of its region: the team clusters are in several.
 	accounts map[string]awsClients
