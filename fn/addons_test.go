@@ -137,11 +137,7 @@ func TestSwitchingAnAddonOffRemovesOnlyItsAccess(t *testing.T) {
 			if f := fatal(rsp); f != "" {
 				t.Fatalf("refused: %s", f)
 			}
-			// With the Usages that keep the cluster and the role until
-			// the association and the policy are gone.
-			gone := []string{string(compose.NameAddonPodIdentity(tc.addon)), string(compose.NameAddonPolicy(tc.addon)), string(compose.NameAddonRole(tc.addon)),
-				"usage-cluster-of-" + strings.TrimPrefix(string(compose.NameAddonPodIdentity(tc.addon)), "eks-"),
-				"usage-role-of-" + string(compose.NameAddonPolicy(tc.addon))}
+			gone := []string{string(compose.NameAddonPodIdentity(tc.addon)), string(compose.NameAddonPolicy(tc.addon)), string(compose.NameAddonRole(tc.addon))}
 			before, after := declaredNames(converged), declaredNames(rsp)
 			var removed []string
 			for _, n := range before {

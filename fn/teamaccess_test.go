@@ -158,10 +158,7 @@ func TestTeamRoleChangeReplacesTheEntry(t *testing.T) {
 			now = append(now, n)
 		}
 	}
-	// Before: the entry, its association, and the Usages that keep the
-	// entry until the association is gone and the cluster until the entry
-	// is.
-	if len(old) != 4 || len(now) != 1 || slices.Contains(old, now[0]) || !strings.HasPrefix(now[0], "eks-access-entry-team-admins-") {
+	if len(old) != 2 || len(now) != 1 || slices.Contains(old, now[0]) || !strings.HasPrefix(now[0], "eks-access-entry-team-admins-") {
 		t.Errorf("team admin objects before %v, after %v; want the new role's entry alone, its association after it", old, now)
 	}
 }

@@ -99,20 +99,20 @@ func (p Params) addonAccess() []Object {
 
 		roleSel := selector(component(addonRoleComponent(a)))
 		if a.ManagedPolicy != "" {
-			objs = append(objs, p.keptFor(role, Object{Name: NameAddonPolicy(a), Body: p.managed(apiIAM, "RolePolicyAttachment", string(NameAddonPolicy(a)), nil, map[string]any{
+			objs = append(objs, Object{Name: NameAddonPolicy(a), Body: p.managed(apiIAM, "RolePolicyAttachment", string(NameAddonPolicy(a)), nil, map[string]any{
 				"policyArn":    "arn:" + p.Partition() + ":iam::aws:policy/" + a.ManagedPolicy,
 				"roleSelector": roleSel,
-			}), Requires: []resource.Name{NameAddonRole(a)}}, "role")...)
+			}), Requires: []resource.Name{NameAddonRole(a)}})
 		} else {
 			body := p.managed(apiIAM, "RolePolicy", string(NameAddonPolicy(a)), nil, map[string]any{
 				"policy":       a.Policy(scope),
 				"roleSelector": roleSel,
 			})
 			// The inline policy's name within the role.
-			objs = append(objs, p.keptFor(role, Object{Name: NameAddonPolicy(a), Body: withExternalName(body, "eks-gitops-"+a.Name), Requires: []resource.Name{NameAddonRole(a)}}, "role")...)
+			objs = append(objs, Object{Name: NameAddonPolicy(a), Body: withExternalName(body, "eks-gitops-"+a.Name), Requires: []resource.Name{NameAddonRole(a)}})
 		}
 
-		objs = append(objs, p.keptFor(p.clusterRef(), Object{
+		objs = append(objs, Object{
 			Name: NameAddonPodIdentity(a),
 			Body: p.managed(apiEKS, "PodIdentityAssociation", string(NameAddonPodIdentity(a)), map[string]string{LabelComponent: "pod-identity"}, map[string]any{
 				"region":              p.Spec.AWS.Region,
@@ -123,7 +123,7 @@ func (p Params) addonAccess() []Object {
 				"tags":                p.awsTags(roleName),
 			}),
 			Requires: p.podIdentityRequires(a),
-		}, "cluster")...)
+		})
 	}
 	return objs
 }

@@ -47,29 +47,32 @@ func (p Params) autoModeTeamPools() []Object {
 	// roles to EC2, and nothing else in the account is the function's.
 	fp["path"] = IAMPath
 	objs := []Object{role}
-	objs = append(objs, p.attachments("auto-node", role, componentAutoNodeRole, autoModeNodePolicies)...)
-	entry := Object{
-		Name: NameAutoNodeAccessEntry,
-		Body: p.managed(apiEKS, "AccessEntry", string(NameAutoNodeAccessEntry), component(componentAutoNodeEntry), map[string]any{
-			"region":                       p.Spec.AWS.Region,
-			"clusterNameSelector":          selector(component(componentCluster)),
-			"principalArnFromRoleSelector": selector(component(componentAutoNodeRole)),
-			"type":                         "EC2",
-			"tags":                         p.awsTags(p.ClusterName() + "-auto-node"),
-		}),
-		Requires: []resource.Name{NameCluster, NameAutoNodeRole},
-	}
-	objs = append(objs, p.entry(entry)...)
-	return append(objs, p.associated(entry, Object{
-		Name: NameAutoNodeAccessPolicy,
-		Body: p.managed(apiEKS, "AccessPolicyAssociation", string(NameAutoNodeAccessPolicy), nil, map[string]any{
-			"region":               p.Spec.AWS.Region,
-			"clusterNameSelector":  selector(component(componentCluster)),
-			"principalArnSelector": selector(component(componentAutoNodeEntry)),
-			"policyArn":            p.accessPolicyARN(autoNodeAccessPolicyName),
-			"accessScope":          map[string]any{"type": "cluster"},
-		}),
-	})...)
+	objs = append(objs, p.attachments("auto-node", NameAutoNodeRole, componentAutoNodeRole, autoModeNodePolicies)...)
+	objs = append(objs,
+		Object{
+			Name: NameAutoNodeAccessEntry,
+			Body: p.managed(apiEKS, "AccessEntry", string(NameAutoNodeAccessEntry), component(componentAutoNodeEntry), map[string]any{
+				"region":                       p.Spec.AWS.Region,
+				"clusterNameSelector":          selector(component(componentCluster)),
+				"principalArnFromRoleSelector": selector(component(componentAutoNodeRole)),
+				"type":                         "EC2",
+				"tags":                         p.awsTags(p.ClusterName() + "-auto-node"),
+			}),
+			Requires: []resource.Name{NameCluster, NameAutoNodeRole},
+		},
+		Object{
+			Name: NameAutoNodeAccessPolicy,
+			Body: p.managed(apiEKS, "AccessPolicyAssociation", string(NameAutoNodeAccessPolicy), nil, map[string]any{
+				"region":               p.Spec.AWS.Region,
+				"clusterNameSelector":  selector(component(componentCluster)),
+				"principalArnSelector": selector(component(componentAutoNodeEntry)),
+				"policyArn":            p.accessPolicyARN(autoNodeAccessPolicyName),
+				"accessScope":          map[string]any{"type": "cluster"},
+			}),
+			Requires: []resource.Name{NameAutoNodeAccessEntry},
+		},
+	)
+	return objs
 }
 
 // AutoModeNodePools is the JSON of the team's pools as Auto Mode

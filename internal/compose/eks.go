@@ -152,7 +152,7 @@ func (p Params) cluster(f Facts) Object {
 	if len(network) > 0 {
 		fp["kubernetesNetworkConfig"] = network
 	}
-	cluster.Body = withExternalName(p.managed(apiEKS, "Cluster", clusterSuffix, component(componentCluster), fp), p.ClusterName())
+	cluster.Body = withExternalName(p.managed(apiEKS, "Cluster", "eks", component(componentCluster), fp), p.ClusterName())
 	return cluster
 }
 
@@ -233,7 +233,7 @@ func (p Params) compute(f Facts, up Upgrade) []Object {
 
 	withCluster, withNodes := p.Addons()
 	for _, a := range withCluster {
-		objs = append(objs, p.keptFor(p.clusterRef(), p.addon(a, p.addonVersionFor(a, up.AddonMinor, f), []resource.Name{NameCluster}), "cluster")...)
+		objs = append(objs, p.addon(a, p.addonVersionFor(a, up.AddonMinor, f), []resource.Name{NameCluster}))
 	}
 	for _, a := range withNodes {
 		requires := append([]resource.Name{NameCluster}, nodeGroups...)
@@ -242,7 +242,7 @@ func (p Params) compute(f Facts, up Upgrade) []Object {
 			// association exists when its pods start.
 			requires = append(requires, NameAddonPodIdentity(addoniam.EBSCSIDriver))
 		}
-		objs = append(objs, p.keptFor(p.clusterRef(), p.addon(a, p.addonVersionFor(a, up.AddonMinor, f), requires), "cluster")...)
+		objs = append(objs, p.addon(a, p.addonVersionFor(a, up.AddonMinor, f), requires))
 	}
 	objs = append(objs, p.addonAccess()...)
 	objs = append(objs, p.karpenter()...)
@@ -285,60 +285,25 @@ func (p Params) accessEntry(entryName, policyName resource.Name, entrySuffix, po
 	for k, v := range principal {
 		entry[k] = v
 	}
-	e := Object{
-		Name:     entryName,
-		Body:     p.managed(apiEKS, "AccessEntry", entrySuffix, component(comp), entry),
-		Requires: append([]resource.Name{NameCluster}, requires...),
+	return []Object{
+		{
+			Name:     entryName,
+			Body:     p.managed(apiEKS, "AccessEntry", entrySuffix, component(comp), entry),
+			Requires: append([]resource.Name{NameCluster}, requires...),
+		},
+		{
+			Name: policyName,
+			Body: p.managed(apiEKS, "AccessPolicyAssociation", policySuffix, nil, map[string]any{
+				"region":               region,
+				"clusterNameSelector":  selector(component(componentCluster)),
+				"principalArnSelector": selector(component(comp)),
+				"policyArn":            p.ClusterAdminPolicyARN(),
+				"accessScope":          map[string]any{"type": "cluster"},
+			}),
+			Requires: []resource.Name{entryName},
+		},
 	}
-	return append(p.entry(e), p.associated(e, Object{
-		Name: policyName,
-		Body: p.managed(apiEKS, "AccessPolicyAssociation", policySuffix, nil, map[string]any{
-			"region":               region,
-			"clusterNameSelector":  selector(component(componentCluster)),
-			"principalArnSelector": selector(component(comp)),
-			"policyArn":            p.ClusterAdminPolicyARN(),
-			"accessScope":          map[string]any{"type": "cluster"},
-		}),
-	})...)
 }
-
-// associated is an access policy association and the Usage that keeps its
-// entry until it is gone. The association waits for its entry (EKS refuses
-// a policy for a principal with no entry) and for the Usage: deleted
-// together, an entry that went first takes its associations with it, and
-// the provider, finding the association gone, creates it again against an
-// entry that no longer exists (ResourceNotFoundException, found by the
-// real-provider suite).
-func (p Params) associated(entry, association Object) []Object {
-	association.Requires = append(association.Requires, entry.Name)
-	return p.keptFor(entry, association, "entry")
-}
-
-// keptFor is by and a Usage that keeps of until by is gone. What AWS
-// deletes along with its parent (an association with its entry, an entry,
-// add-on or Pod Identity association with its cluster, a role's policies
-// with the role) is otherwise found gone by the provider while it is not
-// yet deleted itself, and created again against a parent that no longer
-// exists; what AWS refuses to delete while it is used (a rule with a
-// target) is refused. The Usage comes once both exist, so nothing waits
-// for it: the XR is Ready only once it is.
-func (p Params) keptFor(of, by Object, what string) []Object {
-	usage := resource.Name("usage-" + what + "-of-" + strings.TrimPrefix(string(by.Name), "eks-"))
-	return []Object{by, p.usage(usage, of, by)}
-}
-
-// clusterSuffix names the EKS Cluster's managed resource.
-const clusterSuffix = "eks"
-
-// clusterRef is the EKS Cluster as a Usage names it.
-func (p Params) clusterRef() Object {
-	return Object{Name: NameCluster, Body: map[string]any{
-		"apiVersion": apiEKS, "kind": "Cluster", "metadata": p.meta(p.ObjectName(clusterSuffix), p.Namespace(), nil),
-	}}
-}
-
-// entry is an access entry, kept by a Usage until its cluster is gone.
-func (p Params) entry(e Object) []Object { return p.keptFor(p.clusterRef(), e, "cluster") }
 
 // Team access: the team's admins and members reach their cluster through
 // the roles the platform names (TeamAccess), each with an access entry and
@@ -403,7 +368,7 @@ func (p Params) teamRole(prefix, roleARN string, grants []accessGrant) []Object 
 	principal := TeamRoleARN(roleARN, p.Spec.Team.Name, p.Spec.AWS.AccountID)
 	entryName := resource.Name(prefix + shortHash(principal, 8))
 	comp := component(strings.TrimPrefix(string(entryName), "eks-"))
-	entry := Object{
+	objs := []Object{{
 		Name: entryName,
 		Body: p.managed(apiEKS, "AccessEntry", string(entryName), comp, map[string]any{
 			"region":              p.Spec.AWS.Region,
@@ -413,8 +378,7 @@ func (p Params) teamRole(prefix, roleARN string, grants []accessGrant) []Object 
 			"tags":                p.awsTags(p.ClusterName() + "-" + string(entryName)),
 		}),
 		Requires: []resource.Name{NameCluster},
-	}
-	objs := p.entry(entry)
+	}}
 	for _, g := range grants {
 		name := strings.Replace(string(entryName), "access-entry", "access-policy", 1) + "-" + strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(g.policy, "AmazonEKS"), "Policy"))
 		scope := map[string]any{"type": "cluster"}
@@ -426,7 +390,9 @@ func (p Params) teamRole(prefix, roleARN string, grants []accessGrant) []Object 
 			scope = map[string]any{"type": "namespace", "namespaces": ns}
 			name += "-" + shortHash(fmt.Sprintf("%q", g.namespaces), 6)
 		}
-		objs = append(objs, p.associated(entry, Object{
+		// An association waits for its entry: EKS refuses a policy for a
+		// principal that has no access entry (ResourceNotFoundException).
+		objs = append(objs, Object{
 			Name: resource.Name(name),
 			Body: p.managed(apiEKS, "AccessPolicyAssociation", name, nil, map[string]any{
 				"region":               p.Spec.AWS.Region,
@@ -435,7 +401,8 @@ func (p Params) teamRole(prefix, roleARN string, grants []accessGrant) []Object 
 				"policyArn":            p.accessPolicyARN(g.policy),
 				"accessScope":          scope,
 			}),
-		})...)
+			Requires: []resource.Name{entryName},
+		})
 	}
 	return objs
 }

@@ -97,12 +97,11 @@ func attachmentName(role string, pol policy) resource.Name {
 // in ClusterRole mode, the role Argo CD assumes from the hub account.
 func (p Params) IAM() []Object {
 	names := p.RoleNames()
-	clusterRole := p.role(NameClusterRole, names[NameClusterRole], IAMPath, componentClusterRole, "EKS control plane of "+p.ClusterName(), servicePrincipal("eks.amazonaws.com"))
-	nodeRole := p.role(NameNodeRole, names[NameNodeRole], IAMPath, componentNodeRole, "EKS nodes of "+p.ClusterName(), servicePrincipal("ec2.amazonaws.com"))
+	objs := []Object{p.role(NameClusterRole, names[NameClusterRole], IAMPath, componentClusterRole, "EKS control plane of "+p.ClusterName(), servicePrincipal("eks.amazonaws.com"))}
 	clusterPols, nodePols := p.rolePolicies()
-	objs := append([]Object{clusterRole}, p.attachments("cluster", clusterRole, componentClusterRole, clusterPols)...)
-	objs = append(objs, nodeRole)
-	objs = append(objs, p.attachments("node", nodeRole, componentNodeRole, nodePols)...)
+	objs = append(objs, p.attachments("cluster", NameClusterRole, componentClusterRole, clusterPols)...)
+	objs = append(objs, p.role(NameNodeRole, names[NameNodeRole], IAMPath, componentNodeRole, "EKS nodes of "+p.ClusterName(), servicePrincipal("ec2.amazonaws.com")))
+	objs = append(objs, p.attachments("node", NameNodeRole, componentNodeRole, nodePols)...)
 	if role, ok := p.argoCDRole(); ok {
 		objs = append(objs, role)
 	}
@@ -146,14 +145,14 @@ func (p Params) role(name resource.Name, awsName, path, comp, description string
 // attachments attach AWS-managed policies to a role once it exists: IAM
 // refuses to attach to a role it does not know yet (NoSuchEntity), which
 // the provider would otherwise retry with back-off.
-func (p Params) attachments(role string, r Object, comp string, pols []policy) []Object {
-	objs := make([]Object, 0, 2*len(pols))
-	for _, pol := range pols {
+func (p Params) attachments(role string, roleName resource.Name, comp string, pols []policy) []Object {
+	objs := make([]Object, len(pols))
+	for i, pol := range pols {
 		name := attachmentName(role, pol)
-		objs = append(objs, p.keptFor(r, Object{Name: name, Body: p.managed(apiIAM, "RolePolicyAttachment", string(name), nil, map[string]any{
+		objs[i] = Object{Name: name, Body: p.managed(apiIAM, "RolePolicyAttachment", string(name), nil, map[string]any{
 			"policyArn":    "arn:" + p.Partition() + ":iam::aws:policy/" + pol.name,
 			"roleSelector": selector(component(comp)),
-		}), Requires: []resource.Name{r.Name}}, "role")...)
+		}), Requires: []resource.Name{roleName}}
 	}
 	return objs
 }

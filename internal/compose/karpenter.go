@@ -129,7 +129,7 @@ func (p Params) karpenter() []Object {
 	// controller's iam:PassRole names.
 	fp["path"] = IAMPath
 	objs := []Object{role}
-	objs = append(objs, p.attachments("karpenter-node", role, componentKarpenterNodeRole, nodePolicies)...)
+	objs = append(objs, p.attachments("karpenter-node", NameKarpenterNodeRole, componentKarpenterNodeRole, nodePolicies)...)
 	roleSel := selector(component(componentKarpenterNodeRole))
 	objs = append(objs,
 		Object{
@@ -141,20 +141,20 @@ func (p Params) karpenter() []Object {
 			}), roleName),
 			Requires: []resource.Name{NameKarpenterNodeRole},
 		},
+		// Nodes join the cluster with the role only through an access entry
+		// of type EC2_LINUX (the cluster authenticates by access entries).
+		Object{
+			Name: NameKarpenterAccessEntry,
+			Body: p.managed(apiEKS, "AccessEntry", string(NameKarpenterAccessEntry), nil, map[string]any{
+				"region":                       p.Spec.AWS.Region,
+				"clusterNameSelector":          selector(component(componentCluster)),
+				"principalArnFromRoleSelector": roleSel,
+				"type":                         "EC2_LINUX",
+				"tags":                         p.awsTags(p.ClusterName() + "-karpenter-node"),
+			}),
+			Requires: []resource.Name{NameCluster, NameKarpenterNodeRole},
+		},
 	)
-	// Nodes join the cluster with the role only through an access entry of
-	// type EC2_LINUX (the cluster authenticates by access entries).
-	objs = append(objs, p.entry(Object{
-		Name: NameKarpenterAccessEntry,
-		Body: p.managed(apiEKS, "AccessEntry", string(NameKarpenterAccessEntry), nil, map[string]any{
-			"region":                       p.Spec.AWS.Region,
-			"clusterNameSelector":          selector(component(componentCluster)),
-			"principalArnFromRoleSelector": roleSel,
-			"type":                         "EC2_LINUX",
-			"tags":                         p.awsTags(p.ClusterName() + "-karpenter-node"),
-		}),
-		Requires: []resource.Name{NameCluster, NameKarpenterNodeRole},
-	})...)
 
 	queue := p.KarpenterQueueName()
 	objs = append(objs,
@@ -183,34 +183,32 @@ func (p Params) karpenter() []Object {
 		pattern, _ := json.Marshal(map[string]any{"source": []string{ev.source}, "detail-type": []string{ev.detailType}}) //nolint:errchkjson // Plain strings always encode.
 		rule := p.KarpenterRuleName(ev.key)
 		comp := "karpenter-rule-" + ev.key
-		ruleObj := Object{
-			Name: NameKarpenterRule(ev.key),
-			// The provider builds a rule's ID from its event bus and
-			// cannot connect without one ("event_bus_name cannot be
-			// empty"); AWS's own default bus is the one named.
-			Body: withExternalName(p.managed(apiEvents, "Rule", string(NameKarpenterRule(ev.key)), component(comp), map[string]any{
-				"region":       p.Spec.AWS.Region,
-				"eventBusName": eventBus,
-				"description":  "Karpenter's interruption events of " + p.ClusterName() + ": " + ev.detailType,
-				"eventPattern": string(pattern),
-				"tags":         p.awsTags(rule),
-			}), rule),
-		}
-		target := Object{
-			Name: NameKarpenterTarget(ev.key),
-			Body: p.managed(apiEvents, "Target", string(NameKarpenterTarget(ev.key)), nil, map[string]any{
-				"region":       p.Spec.AWS.Region,
-				"eventBusName": eventBus,
-				"ruleSelector": selector(component(comp)),
-				"targetId":     "KarpenterInterruptionQueueTarget",
-				"arn":          p.karpenterQueueARN(),
-			}),
-			Requires: []resource.Name{NameKarpenterRule(ev.key), NameKarpenterQueuePolicy},
-		}
-		// A rule with a target cannot be deleted (EventBridge refuses
-		// while a target remains): the target goes first.
-		objs = append(objs, ruleObj)
-		objs = append(objs, p.keptFor(ruleObj, target, "rule")...)
+		objs = append(objs,
+			Object{
+				Name: NameKarpenterRule(ev.key),
+				// The provider builds a rule's ID from its event bus and
+				// cannot connect without one ("event_bus_name cannot be
+				// empty"); AWS's own default bus is the one named.
+				Body: withExternalName(p.managed(apiEvents, "Rule", string(NameKarpenterRule(ev.key)), component(comp), map[string]any{
+					"region":       p.Spec.AWS.Region,
+					"eventBusName": eventBus,
+					"description":  "Karpenter's interruption events of " + p.ClusterName() + ": " + ev.detailType,
+					"eventPattern": string(pattern),
+					"tags":         p.awsTags(rule),
+				}), rule),
+			},
+			Object{
+				Name: NameKarpenterTarget(ev.key),
+				Body: p.managed(apiEvents, "Target", string(NameKarpenterTarget(ev.key)), nil, map[string]any{
+					"region":       p.Spec.AWS.Region,
+					"eventBusName": eventBus,
+					"ruleSelector": selector(component(comp)),
+					"targetId":     "KarpenterInterruptionQueueTarget",
+					"arn":          p.karpenterQueueARN(),
+				}),
+				Requires: []resource.Name{NameKarpenterRule(ev.key), NameKarpenterQueuePolicy},
+			},
+		)
 	}
 	return objs
 }

@@ -1666,10 +1666,7 @@ func TestAddons(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	after = e.snapshot(ctx, t, teamClusterGVK, "payments-dev")
 	recreated, updated, added, removed := changed(before, after)
-	if want := []string{"eks-pod-identity-lb-controller", "iam-policy-addon-lb-controller", "iam-role-addon-lb-controller",
-		// The Usages keeping the cluster and the role until the
-		// association and the policy were gone.
-		"usage-cluster-of-pod-identity-lb-controller", "usage-role-of-iam-policy-addon-lb-controller"}; len(recreated) > 0 || len(added) > 0 || !slices.Equal(removed, want) || !slices.Equal(updated, []string{"argocd-cluster-secret"}) {
+	if want := []string{"eks-pod-identity-lb-controller", "iam-policy-addon-lb-controller", "iam-role-addon-lb-controller"}; len(recreated) > 0 || len(added) > 0 || !slices.Equal(removed, want) || !slices.Equal(updated, []string{"argocd-cluster-secret"}) {
 		t.Errorf("switching the load balancer controller off: recreated %v, added %v, removed %v (want %v), updated %v (want only the cluster Secret)", recreated, added, removed, want, updated)
 	}
 	xr, _ = e.xr(ctx, teamClusterGVK, "", "payments-dev")
