@@ -45,7 +45,7 @@ func CloudFormation(a Account) map[string]any {
 						}},
 					},
 					"Policies": []any{map[string]any{"PolicyName": RoleName, "PolicyDocument": Policy(a)}},
-					"Tags":     []any{map[string]any{"Key": "managed-by", "Value": "function-eks-gitops"}},
+					"Tags":     managedByTags,
 				},
 			},
 		},
@@ -97,7 +97,7 @@ func CapabilityCloudFormation() map[string]any {
 					"AssumeRolePolicyDocument": capabilityTrust(),
 					"Policies": []any{map[string]any{"PolicyName": "read-team-repositories", "PolicyDocument": capabilityAccess(
 						map[string]any{"Fn::Sub": CapabilityRepositories("${AWS::Partition}", "${AWS::AccountId}")})}},
-					"Tags": []any{map[string]any{"Key": "managed-by", "Value": "function-eks-gitops"}},
+					"Tags": managedByTags,
 				},
 			},
 		},
@@ -143,3 +143,6 @@ func capabilityAccess(repositories any) map[string]any {
 		}},
 	}
 }
+
+// managedByTags mark the roles the templates make as the project's.
+var managedByTags = []any{map[string]any{"Key": "managed-by", "Value": "function-eks-gitops"}}
