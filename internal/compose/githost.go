@@ -115,8 +115,10 @@ type copiedKey struct {
 // repository is the repository on the platform's Git host, what Argo CD
 // reads it with, Argo CD's repository Secret and the bootstrap
 // Application, with the Usages that order their deletion: the same steps,
-// conditions and deletion order on every host.
-func (p Params) repository(f Facts, clusterSecret Object) []Object {
+// conditions and deletion order on every host. The Application goes before
+// its AppProject too: Argo CD cannot finalize an Application whose project
+// is gone ("error getting app project"), and its deletion would hang.
+func (p Params) repository(f Facts, clusterSecret, project Object) []Object {
 	var g gitRepository
 	switch p.Input.Repository.Host {
 	case v1beta1.HostGitHub:
@@ -129,7 +131,7 @@ func (p Params) repository(f Facts, clusterSecret Object) []Object {
 	repo := g.objects[0]
 	app := p.application(f)
 	if g.noSecret {
-		objs := append(slices.Clip(g.objects), app, p.usage(NameUsageAppOfRepo, repo, app), p.usage(NameUsageAppOfCluster, clusterSecret, app))
+		objs := append(slices.Clip(g.objects), app, p.usage(NameUsageAppOfRepo, repo, app), p.usage(NameUsageAppOfCluster, clusterSecret, app), p.usage(NameUsageAppOfProject, project, app))
 		return append(objs, g.usages...)
 	}
 	repoSecret := p.repositorySecret(g.secret)
@@ -141,7 +143,7 @@ func (p Params) repository(f Facts, clusterSecret Object) []Object {
 	if g.credential != nil {
 		objs = append(objs, p.usage(NameUsageAppOfCredential, *g.credential, app))
 	}
-	objs = append(objs, p.usage(NameUsageAppOfCluster, clusterSecret, app))
+	objs = append(objs, p.usage(NameUsageAppOfCluster, clusterSecret, app), p.usage(NameUsageAppOfProject, project, app))
 	return append(objs, g.usages...)
 }
 

@@ -32,6 +32,7 @@ const (
 	NameUsageAppOfCluster     = resource.Name("usage-application-of-cluster-secret")
 	NameUsageAppOfRepo        = resource.Name("usage-application-of-repository")
 	NameUsageAppOfCredential  = resource.Name("usage-application-of-credential")
+	NameUsageAppOfProject     = resource.Name("usage-application-of-project")
 	NameUsageRepoSecretOfRepo = resource.Name("usage-repository-secret-of-repository")
 	NameUsageRepoSecretOfCred = resource.Name("usage-repository-secret-of-credential")
 	NameUsageClusterOfVPC     = resource.Name("usage-cluster-of-vpc")
@@ -106,14 +107,14 @@ func (p Params) UsesArgoCDRole() bool {
 
 // Onboarding returns the four GitOps onboarding steps.
 func (p Params) Onboarding(f Facts) []Step {
-	registration := p.registration(f)
+	registration, project := p.registration(f), p.argoCDProject(f)
 	return []Step{
 		{Condition: StepClusterRegistered, Phase: "ClusterRegistration", Objects: registration},
 		{Condition: StepUserAccessConfigured, Phase: "UserAccess", Objects: slices.Concat(p.userAccess(f), p.teamAccess(), p.teamViewBinding())},
-		{Condition: StepArgoCDAccessGranted, Phase: "ArgoCDAccess", Objects: p.argoCDProject(f)},
+		{Condition: StepArgoCDAccessGranted, Phase: "ArgoCDAccess", Objects: project},
 		// The cluster Secret comes first in the registration step; the
-		// Application's Usage names it.
-		{Condition: StepRepositoryBootstrapped, Phase: "RepositoryBootstrap", Objects: p.repository(f, registration[0])},
+		// Application's Usages name it and the AppProject.
+		{Condition: StepRepositoryBootstrapped, Phase: "RepositoryBootstrap", Objects: p.repository(f, registration[0], project[0])},
 	}
 }
 

@@ -41,33 +41,25 @@ func (h HubFacts) ready(hub string) bool {
 // Capability reports whether the platform's Argo CD is the EKS Capability.
 func (p Params) Capability() bool { return p.Input.ArgoCD.Mode == v1beta1.ArgoCDEKSCapability }
 
-// RegistersFor is the hub the cluster Secret, the AppProject and the
-// Application are written for. Moving hubs is staged: they keep naming the
-// cluster the old hub's way until the new hub's access is ready, so the
-// running cluster is never registered with a hub that cannot reach it.
-func (p Params) RegistersFor(f Facts) string {
-	if old := p.retiringHub(f); old != "" && !f.Hub.ready(p.Input.ArgoCD.Mode) {
-		return old
-	}
-	return p.Input.ArgoCD.Mode
+// hubMove is the cluster's move from the hub it is registered for to the
+// settings' hub. The old hub's access stays while the settings still name
+// its role.
+func (p Params) hubMove(f Facts) move {
+	by := f.Hub.RegisteredBy
+	kept := by == v1beta1.ArgoCDSelfManaged && p.Input.ArgoCD.HubRoleARN != "" ||
+		by == v1beta1.ArgoCDEKSCapability && p.Input.ArgoCD.CapabilityRoleARN != ""
+	return move{from: by, to: p.Input.ArgoCD.Mode, fromKept: kept, toReady: f.Hub.ready(p.Input.ArgoCD.Mode)}
 }
+
+// RegistersFor is the hub the cluster Secret, the AppProject and the
+// Application are written for: the old hub's until the new hub's access is
+// ready, so the running cluster is never registered with a hub that cannot
+// reach it.
+func (p Params) RegistersFor(f Facts) string { return p.hubMove(f).current() }
 
 // retiringHub is the hub the cluster is still registered for while it
 // moves to another: its access stays until the cluster Secret has moved.
-// The settings must still name the old hub's role for that; when they do
-// not, nothing can keep its access and the cluster moves at once.
-func (p Params) retiringHub(f Facts) string {
-	by := f.Hub.RegisteredBy
-	switch {
-	case by == "" || by == p.Input.ArgoCD.Mode:
-		return ""
-	case by == v1beta1.ArgoCDSelfManaged && p.Input.ArgoCD.HubRoleARN == "":
-		return ""
-	case by == v1beta1.ArgoCDEKSCapability && p.Input.ArgoCD.CapabilityRoleARN == "":
-		return ""
-	}
-	return by
-}
+func (p Params) retiringHub(f Facts) string { return p.hubMove(f).retiring() }
 
 // server is how the hub names the cluster: the EKS Capability by ARN, a
 // self-managed Argo CD by its API endpoint.

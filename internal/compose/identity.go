@@ -63,32 +63,24 @@ func (p Params) CenterGroup() string { return p.Input.Identity.GroupPrefix + p.C
 // CenterAdminGroup is the display name of the team's admins' group.
 func (p Params) CenterAdminGroup() string { return p.CenterGroup() + "-admins" }
 
-// SignsInWith is the provider whose groups the AppProject's roles name.
-// Moving providers is staged like moving hubs: the roles keep the old
-// provider's groups until both new groups exist, so the team never loses
-// access to its applications in between.
-func (p Params) SignsInWith(f Facts) string {
-	if old := p.retiringIdentity(f); old != "" && !f.Identity.ready(p.Input.Identity.Provider) {
-		return old
-	}
-	return p.Input.Identity.Provider
+// identityMove is the team's move from the provider whose groups the
+// AppProject last named to the settings' provider. The old groups stay
+// while the settings still name the old provider.
+func (p Params) identityMove(f Facts) move {
+	by := f.Identity.AppliedBy
+	kept := by == v1beta1.IdentityCognito && p.Input.Cognito != nil && p.Input.Cognito.UserPoolID != "" ||
+		by == v1beta1.IdentityCenter && p.Input.Identity.IdentityStoreID != ""
+	return move{from: by, to: p.Input.Identity.Provider, fromKept: kept, toReady: f.Identity.ready(p.Input.Identity.Provider)}
 }
+
+// SignsInWith is the provider whose groups the AppProject's roles name:
+// the old provider's until both new groups exist, so the team never loses
+// access to its applications in between.
+func (p Params) SignsInWith(f Facts) string { return p.identityMove(f).current() }
 
 // retiringIdentity is the provider the AppProject still names while the
 // team moves to another; its groups stay until the AppProject has moved.
-// The settings must still name the old provider for that.
-func (p Params) retiringIdentity(f Facts) string {
-	by := f.Identity.AppliedBy
-	switch {
-	case by == "" || by == p.Input.Identity.Provider:
-		return ""
-	case by == v1beta1.IdentityCognito && (p.Input.Cognito == nil || p.Input.Cognito.UserPoolID == ""):
-		return ""
-	case by == v1beta1.IdentityCenter && p.Input.Identity.IdentityStoreID == "":
-		return ""
-	}
-	return by
-}
+func (p Params) retiringIdentity(f Facts) string { return p.identityMove(f).retiring() }
 
 // userAccess is the team's groups where people sign in, one membership per
 // member and admin, and the old provider's while the team moves.
