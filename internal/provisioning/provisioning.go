@@ -154,7 +154,7 @@ var Statements = []Statement{
 		Actions: []string{
 			"iam:AttachUserPolicy", "iam:CreateServiceSpecificCredential", "iam:CreateUser",
 			"iam:DeleteServiceSpecificCredential", "iam:DeleteUser", "iam:DetachUserPolicy", "iam:GetUser",
-			"iam:ListAttachedUserPolicies", "iam:ListServiceSpecificCredentials", "iam:ResetServiceSpecificCredential",
+			"iam:ListAttachedUserPolicies", "iam:ListGroupsForUser", "iam:ListServiceSpecificCredentials", "iam:ResetServiceSpecificCredential",
 			"iam:TagUser", "iam:UntagUser", "iam:UpdateServiceSpecificCredential",
 		},
 		Resources: []string{iamUsers},

@@ -116,6 +116,9 @@ type Call struct {
 	Status    int
 	// Error is the start of the answer to a refused call: AWS's reason.
 	Error string
+	// Code is AWS's error code of a refused call (DeleteConflict,
+	// ResourceNotFoundException), however the service's protocol sends it.
+	Code string
 }
 
 func (c Call) String() string {
@@ -184,6 +187,28 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 		w.refusal = append(w.refusal, b[:min(len(b), 400-len(w.refusal))]...)
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+var jsonErrorType = regexp.MustCompile(`"__type"\s*:\s*"([^"]+)"`)
+
+// errorCode is the code of a refusal: REST JSON APIs (EKS) send it in a
+// header, JSON APIs as the body's __type (possibly namespaced), query APIs
+// (IAM, EC2) as the XML's Code.
+func errorCode(h http.Header, body []byte) string {
+	if c := h.Get("X-Amzn-ErrorType"); c != "" {
+		return strings.Split(c, ":")[0]
+	}
+	// The body kept may be cut short, so no JSON decoding.
+	if m := jsonErrorType.FindSubmatch(body); m != nil {
+		t := string(m[1])
+		return t[strings.LastIndex(t, "#")+1:]
+	}
+	if _, rest, ok := strings.Cut(string(body), "<Code>"); ok {
+		if code, _, ok := strings.Cut(rest, "</Code>"); ok {
+			return code
+		}
+	}
+	return ""
 }
 
 // New returns a layer in front of the moto_server at upstream
@@ -256,7 +281,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		call := Call{At: s.now(), Account: c.account, Service: c.service, Op: op, Action: action, UserAgent: r.UserAgent(), Status: w.status,
-			Error: strings.Join(strings.Fields(string(w.refusal)), " ")}
+			Error: strings.Join(strings.Fields(string(w.refusal)), " "), Code: errorCode(w.Header(), w.refusal)}
 		s.calls = append(s.calls, call)
 		if !read {
 			s.journal = append(s.journal, call)

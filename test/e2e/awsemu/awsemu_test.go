@@ -640,3 +640,36 @@ func TestApprovalRuleTemplates(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRefusalCodes: the code a refused call is recorded with is the one
+// the SDK reads, in each protocol the provider's services use.
+func TestRefusalCodes(t *testing.T) {
+	ctx := context.Background()
+	cfg := config("444455556666")
+	last := func() string {
+		calls := layer.Calls()
+		return calls[len(calls)-1].Code
+	}
+	for name, call := range map[string]func() error{
+		"query (IAM)": func() error {
+			_, err := iam.NewFromConfig(cfg).DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("never-made")})
+			return err
+		},
+		"REST JSON (EKS)": func() error {
+			_, err := eks.NewFromConfig(cfg).CreateAddon(ctx, &eks.CreateAddonInput{ClusterName: aws.String("nowhere"), AddonName: aws.String("vpc-cni")})
+			return err
+		},
+		"JSON (CodeCommit)": func() error {
+			_, err := codecommit.NewFromConfig(cfg).GetRepository(ctx, &codecommit.GetRepositoryInput{RepositoryName: aws.String("never-made")})
+			return err
+		},
+	} {
+		err := call()
+		if err == nil {
+			t.Fatalf("%s: the call was not refused", name)
+		}
+		if got, want := last(), code(err); got != want {
+			t.Errorf("%s: recorded code %q, the SDK read %q", name, got, want)
+		}
+	}
+}
