@@ -58,6 +58,12 @@ func TestWireBytesUnchanged(t *testing.T) {
 					if !bytes.Equal(wb, gb) {
 						t.Fatalf("round %d, call %d: the wire response (%d bytes) differs from RunFunction's encoded (%d bytes)", round, call, len(gb), len(wb))
 					}
+					// Equal bytes decode alike; decoding and comparing each
+					// example's first response shows they are RunFunction's
+					// message (the comparison is the test's slowest part).
+					if round > 0 || call > 0 {
+						continue
+					}
 					decoded := &fnv1.RunFunctionResponse{}
 					if err := proto.Unmarshal(gb, decoded); err != nil {
 						t.Fatal(err)
