@@ -311,6 +311,24 @@ func (l *loop) condition(ctx context.Context, t *testing.T, app, want string) st
 	return ""
 }
 
+// conditions waits until Argo CD has judged an Application (it carries a
+// condition or an operation message) and returns what it said.
+func (l *loop) conditions(ctx context.Context, t *testing.T, app string) []string {
+	t.Helper()
+	var said []string
+	if err := poll(ctx, 3*time.Minute, 2*time.Second, app+" judged by Argo CD", func() (bool, error) {
+		a, err := l.e.get(ctx, applicationGVK, "argocd", app)
+		if err != nil {
+			return false, nil
+		}
+		_, _, said = application(a)
+		return len(said) > 0, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return said
+}
+
 // application applies an Application of the test's own, as a team admin
 // allowed to create applications in the team's project would.
 func (l *loop) application(ctx context.Context, t *testing.T, name, project, repoURL, path, server string, sync bool) {
@@ -616,6 +634,11 @@ func (e *env) developersLoop(ctx context.Context, t *testing.T) {
 		// A wrong repository URL: Argo CD's repo server says so.
 		l.application(ctx, t, "loop-wrong-repo", a.project, a.repoURL+"-typo", "bootstrap", a.cluster.server, false)
 		t.Logf("a wrong repository URL: %s", l.condition(ctx, t, "loop-wrong-repo", "not permitted in project"))
+	})
+
+	t.Run("managed-hub-isolation", func(t *testing.T) {
+		defer l.report(t)
+		l.managedHubIsolation(ctx, t)
 	})
 
 	t.Run("change", func(t *testing.T) {
