@@ -2,14 +2,15 @@
 # Produces the figures of docs/performance.md. Run it on an otherwise idle
 # machine.
 #
-#   hack/measure.sh [DIR]          everything, about 45 minutes on 2 cores: the
+#   hack/measure.sh [DIR]          everything, about an hour on 2 cores: the
 #                                  benchmarks, the load tool against the function
 #                                  (Go's default memory settings and the soft limit
 #                                  example/runtimeconfig.yaml sets, with the
 #                                  100,000-call soak), against the floor, at a
 #                                  paced rate, then the ratios below
 #   hack/measure.sh ratios [DIR]   only the CPU per call against the floor's,
-#                                  about 8 minutes
+#                                  about 22 minutes (each 10,000-XR run first
+#                                  converges its XRs, 3-4 minutes)
 #
 # The ratios: simulated and recorded requests (the recorded one is
 # payments-dev as the AWS provider's own controllers converged it), cached
