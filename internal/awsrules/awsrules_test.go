@@ -1,12 +1,11 @@
 package awsrules
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"sigs.k8s.io/yaml"
+	"github.com/eks-gitops/function-eks-gitops/internal/golden"
 )
 
 const xr = "uid-of-payments-dev"
@@ -130,23 +129,12 @@ func TestEveryGoldenResolves(t *testing.T) {
 		t.Fatalf("no goldens: %v", err)
 	}
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		desired, err := golden.Desired(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var golden struct {
-			Desired struct {
-				Resources map[string]struct {
-					Resource map[string]any `json:"resource"`
-				} `json:"resources"`
-			} `json:"desired"`
-		}
-		if err := yaml.Unmarshal(b, &golden); err != nil {
-			t.Fatal(err)
-		}
 		var world []map[string]any
-		for _, r := range golden.Desired.Resources {
-			o := r.Resource
+		for _, o := range desired {
 			md := o["metadata"].(map[string]any)
 			md["ownerReferences"] = []any{map[string]any{"controller": true, "uid": xr}}
 			o["status"] = map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": "True"}}}

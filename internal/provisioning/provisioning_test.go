@@ -1,14 +1,12 @@
 package provisioning
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"sigs.k8s.io/yaml"
-
+	"github.com/eks-gitops/function-eks-gitops/internal/golden"
 	"github.com/eks-gitops/function-eks-gitops/internal/iampolicy"
 )
 
@@ -31,22 +29,11 @@ func goldens(t *testing.T) []composed {
 	}
 	var out []composed
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		desired, err := golden.Desired(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var g struct {
-			Desired struct {
-				Resources map[string]struct {
-					Resource map[string]any `json:"resource"`
-				} `json:"resources"`
-			} `json:"desired"`
-		}
-		if err := yaml.Unmarshal(b, &g); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		for name, r := range g.Desired.Resources {
-			o := r.Resource
+		for name, o := range desired {
 			av, _ := o["apiVersion"].(string)
 			k, ok := KindOf(av, str(o, "kind"))
 			if !ok {

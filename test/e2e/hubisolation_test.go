@@ -3,14 +3,14 @@ package e2e
 import (
 	"context"
 	"encoding/base64"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/golden"
 )
 
 // managedHubGolden is what the function composes for the managed hub's
@@ -22,21 +22,11 @@ var managedHubGolden = filepath.Join(root, "fn", "testdata", "golden", "managed-
 // managedHubRegistration returns the golden's cluster Secret and AppProject.
 func managedHubRegistration(t *testing.T) (secret, project *unstructured.Unstructured) {
 	t.Helper()
-	b, err := os.ReadFile(managedHubGolden)
+	desired, err := golden.Desired(managedHubGolden)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var golden struct {
-		Desired struct {
-			Resources map[string]struct {
-				Resource map[string]any `json:"resource"`
-			} `json:"resources"`
-		} `json:"desired"`
-	}
-	if err := yaml.Unmarshal(b, &golden); err != nil {
-		t.Fatal(err)
-	}
-	s, p := golden.Desired.Resources["argocd-cluster-secret"].Resource, golden.Desired.Resources["argocd-project"].Resource
+	s, p := desired["argocd-cluster-secret"], desired["argocd-project"]
 	if s == nil || p == nil {
 		t.Fatalf("%s has no argocd-cluster-secret or argocd-project", managedHubGolden)
 	}
