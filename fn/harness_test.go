@@ -29,9 +29,12 @@ type example struct {
 	// gitHost is a platform settings file whose repository settings
 	// replace the Composition's: the same XR on another Git host.
 	gitHost string
-	// hub is a platform settings file whose Argo CD and identity settings
-	// replace the Composition's: the same platform on another hub.
+	// hub is a platform settings file whose Argo CD settings replace the
+	// Composition's: the same platform on another hub.
 	hub string
+	// identity is a platform settings file whose identity settings
+	// replace the Composition's Cognito: people signing in elsewhere.
+	identity string
 }
 
 var examples = []example{
@@ -45,9 +48,17 @@ var examples = []example{
 	{name: "gitlab-namespaced", xr: "xr-namespaced.yaml", composition: "composition-namespaced.yaml", gitHost: "platform-settings-gitlab.yaml"},
 	{name: "automode", xr: "xr-automode.yaml", composition: "composition.yaml"},
 	{name: "karpenter", xr: "xr-karpenter.yaml", composition: "composition.yaml"},
-	{name: "managed-hub", xr: "xr-managed-hub.yaml", composition: "composition.yaml", hub: "platform-settings-managed-hub.yaml"},
-	{name: "managed-hub-namespaced", xr: "xr-managed-hub-namespaced.yaml", composition: "composition-namespaced.yaml", hub: "platform-settings-managed-hub.yaml"},
+	{name: "managed-hub", xr: "xr-managed-hub.yaml", composition: "composition.yaml", hub: managedHub, identity: managedHub},
+	{name: "managed-hub-namespaced", xr: "xr-managed-hub-namespaced.yaml", composition: "composition-namespaced.yaml", hub: managedHub, identity: managedHub},
+	// A self-managed Argo CD with people signing in through Identity
+	// Center. (The capability with Cognito is refused: AWS's Argo CD signs
+	// people in through Identity Center only.)
+	{name: "identitycenter", xr: "xr-managed-hub.yaml", composition: "composition.yaml", identity: managedHub},
 }
+
+// managedHub is the platform settings file of the managed hub: AWS's Argo
+// CD and IAM Identity Center.
+const managedHub = "platform-settings-managed-hub.yaml"
 
 // newExampleState is an example's first state.
 func newExampleState(t testing.TB, ex example) state {
@@ -59,12 +70,14 @@ func newExampleState(t testing.TB, ex example) state {
 	if ex.hub != "" {
 		onHub(t, in, ex.hub)
 	}
+	if ex.identity != "" {
+		onIdentity(t, in, ex.identity)
+	}
 	return simulate.New(readYAML(t, ex.xr), in)
 }
 
-// onHub gives the Input the Argo CD and identity settings of a platform
-// settings file, in place of the Composition's; the Cognito pool goes
-// when the file signs people in elsewhere.
+// onHub gives the Input the Argo CD settings of a platform settings file,
+// in place of the Composition's.
 func onHub(t testing.TB, in map[string]any, settingsFile string) {
 	t.Helper()
 	data := readYAML(t, settingsFile)["data"].(map[string]any)
@@ -74,10 +87,34 @@ func onHub(t testing.TB, in map[string]any, settingsFile string) {
 	for k, v := range data["argocd"].(map[string]any) {
 		argocd[k] = v
 	}
-	if id, ok := data["identity"]; ok {
-		in["identity"] = id
-		delete(in, "cognito")
+}
+
+// onIdentity gives the Input the identity settings of a platform settings
+// file in place of the Composition's Cognito pool.
+func onIdentity(t testing.TB, in map[string]any, settingsFile string) {
+	t.Helper()
+	in["identity"] = readYAML(t, settingsFile)["data"].(map[string]any)["identity"]
+	delete(in, "cognito")
+}
+
+// exampleSettings is the platform settings object an example's Input stands
+// for: example/platform-settings.yaml, or its Git host's file, with the
+// Argo CD and identity settings of its hub's and identity's files.
+func exampleSettings(t testing.TB, ex example) map[string]any {
+	t.Helper()
+	settings := readYAML(t, "platform-settings.yaml")
+	if ex.gitHost != "" {
+		settings = readYAML(t, ex.gitHost)
 	}
+	data := settings["data"].(map[string]any)
+	if ex.hub != "" {
+		data["argocd"] = readYAML(t, ex.hub)["data"].(map[string]any)["argocd"]
+	}
+	if ex.identity != "" {
+		data["identity"] = readYAML(t, ex.identity)["data"].(map[string]any)["identity"]
+		delete(data, "cognito")
+	}
+	return settings
 }
 
 // onGitHost gives the Input the repository settings of a platform settings

@@ -36,7 +36,8 @@ func onManagedHub(t *testing.T, s state, keepOld bool) state {
 	hubRole := in["argocd"].(map[string]any)["hubRoleArn"]
 	accessMode := in["argocd"].(map[string]any)["accessMode"]
 	cognito := in["cognito"]
-	onHub(t, in, "platform-settings-managed-hub.yaml")
+	onHub(t, in, managedHub)
+	onIdentity(t, in, managedHub)
 	if keepOld {
 		in["argocd"].(map[string]any)["hubRoleArn"] = hubRole
 		in["argocd"].(map[string]any)["accessMode"] = accessMode

@@ -53,13 +53,7 @@ func TestPackageCompositionsComposeLikeTheExamples(t *testing.T) {
 	for _, ex := range examples {
 		t.Run(ex.name, func(t *testing.T) {
 			want := converge(t, newExampleState(t, ex))
-			settings := platformSettings(t)
-			if ex.gitHost != "" {
-				settings = readYAML(t, ex.gitHost)
-			}
-			if ex.hub != "" {
-				settings = readYAML(t, ex.hub)
-			}
+			settings := exampleSettings(t, ex)
 			s := withSettings(simulate.New(readYAML(t, ex.xr), packageInput(t, ex.composition)), settings)
 			got := converge(t, s)
 			if len(got) != len(want) {
@@ -145,6 +139,13 @@ func TestPlatformSettingsRefusals(t *testing.T) {
 				d["argocd"].(map[string]any)["hubRoleArn"] = "argocd-hub"
 			})},
 			want: []string{"EnvironmentConfig eks-gitops-platform.data.argocd.hubRoleArn: Invalid value"},
+		},
+		"CapabilityWithCognito": {
+			reason: "The hub moved to the EKS Capability without moving sign-in to Identity Center: the capability has no other sign-in, so nobody could use the AppProject's Cognito groups.",
+			settings: []map[string]any{edit(func(d map[string]any) {
+				d["argocd"] = readYAML(t, managedHub)["data"].(map[string]any)["argocd"]
+			})},
+			want: []string{`EnvironmentConfig eks-gitops-platform.data.argocd.mode: Invalid value: "EKSCapability"`, "IAM Identity Center only, and identity.provider is Cognito"},
 		},
 		"MissingValue": {
 			reason: "A required platform value set nowhere says where it belongs.",

@@ -41,7 +41,7 @@ for t in $want; do
       start=$SECONDS
       mkdir -p "$bin/provider-aws"
       pkgs=""
-      for f in ec2 iam eks cognitoidp codecommit sqs cloudwatchevents kms cloudwatchlogs; do pkgs="$pkgs github.com/upbound/provider-aws/v2/cmd/provider/$f"; done
+      for f in ec2 iam eks cognitoidp identitystore codecommit sqs cloudwatchevents kms cloudwatchlogs; do pkgs="$pkgs github.com/upbound/provider-aws/v2/cmd/provider/$f"; done
       # shellcheck disable=SC2086 # One word per package.
       (cd "$root/tools/provider-aws" && GONOSUMDB=github.com/upbound/terraform-provider-aws \
         go build -ldflags "-s -w" -o "$bin/provider-aws/" $pkgs)

@@ -83,9 +83,19 @@ func TestHubAndIdentityInput(t *testing.T) {
 			},
 			want: []string{"input.identity.providerConfigRef.kind"},
 		},
-		"CognitoNeedsItsPool": {
-			reason: "Moving back to Cognito needs the pool again.",
+		"CapabilityWithCognito": {
+			reason: "The capability signs people in through Identity Center only: Cognito groups in its AppProjects would let nobody in.",
 			mutate: func(in *v1beta1.Input) {
+				in.Identity.Provider = v1beta1.IdentityCognito
+				in.Cognito = &v1beta1.Cognito{UserPoolID: "eu-west-1_AbCdEfGhI", Region: "eu-west-1", GroupPrefix: "eks-gitops-", ProviderConfigRef: in.Identity.ProviderConfigRef}
+			},
+			want: []string{"input.argocd.mode"}, rule: "signs people in through IAM Identity Center only, and identity.provider is Cognito",
+		},
+		"CognitoNeedsItsPool": {
+			reason: "Moving back to Cognito, with the self-managed hub, needs the pool again.",
+			mutate: func(in *v1beta1.Input) {
+				in.ArgoCD.Mode = v1beta1.ArgoCDSelfManaged
+				in.ArgoCD.HubRoleARN = "arn:aws:iam::111122223333:role/argocd-hub"
 				in.Identity.Provider = v1beta1.IdentityCognito
 				in.Cognito = &v1beta1.Cognito{GroupPrefix: "eks-gitops-", ProviderConfigRef: in.Identity.ProviderConfigRef}
 			},

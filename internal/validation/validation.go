@@ -99,6 +99,13 @@ func Input(in *v1beta1.Input) field.ErrorList {
 	}
 	errs = append(errs, argoCD(root.Child("argocd"), in.ArgoCD)...)
 	errs = append(errs, identity(root.Child("identity"), in.Identity)...)
+	if in.ArgoCD.Mode == v1beta1.ArgoCDEKSCapability && in.Identity.Provider != v1beta1.IdentityCenter {
+		// AWS's Argo CD has no other sign-in: AppProject roles naming
+		// Cognito groups would let nobody in.
+		errs = append(errs, field.Invalid(root.Child("argocd", "mode"), in.ArgoCD.Mode,
+			"the EKS Capability for Argo CD signs people in through IAM Identity Center only, and identity.provider is "+in.Identity.Provider+
+				": set identity.provider IdentityCenter with identity.identityStoreId and identity.region, or keep argocd.mode SelfManaged"))
+	}
 	if in.Identity.Provider == v1beta1.IdentityCognito {
 		errs = append(errs, cognito(root.Child("cognito"), in.Cognito)...)
 	}

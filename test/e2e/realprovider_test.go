@@ -30,6 +30,7 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/identitystore"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -47,7 +48,7 @@ import (
 
 // The AWS provider families the function composes, each run from its own
 // binary as the provider's packages run them.
-var awsFamilies = []string{"ec2", "iam", "eks", "cognitoidp", "codecommit", "sqs", "cloudwatchevents", "kms", "cloudwatchlogs"}
+var awsFamilies = []string{"ec2", "iam", "eks", "cognitoidp", "identitystore", "codecommit", "sqs", "cloudwatchevents", "kms", "cloudwatchlogs"}
 
 // The accounts payments-dev uses: the team's, and the central account
 // holding the repositories and Cognito.
@@ -86,6 +87,7 @@ type awsClients struct {
 	events     *eventbridge.Client
 	kms        *kms.Client
 	logs       *cloudwatchlogs.Client
+	identity   *identitystore.Client
 }
 
 func clientsIn(endpoint, account, region string) awsClients {
@@ -98,7 +100,8 @@ func clientsIn(endpoint, account, region string) awsClients {
 	}
 	return awsClients{ec2: ec2.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), eks: eks.NewFromConfig(cfg),
 		cognito: cognito.NewFromConfig(cfg), codecommit: codecommit.NewFromConfig(cfg),
-		sqs: sqs.NewFromConfig(cfg), events: eventbridge.NewFromConfig(cfg), kms: kms.NewFromConfig(cfg), logs: cloudwatchlogs.NewFromConfig(cfg)}
+		sqs: sqs.NewFromConfig(cfg), events: eventbridge.NewFromConfig(cfg), kms: kms.NewFromConfig(cfg), logs: cloudwatchlogs.NewFromConfig(cfg),
+		identity: identitystore.NewFromConfig(cfg)}
 }
 
 // notFound reports whether err is an AWS API's answer that the thing does
@@ -131,6 +134,9 @@ func externalName(o *unstructured.Unstructured) string {
 // inEmulator reports whether the AWS resource a managed resource stands for
 // exists in the emulator, asking the AWS API of its kind.
 func inEmulator(ctx context.Context, c awsClients, o *unstructured.Unstructured) (bool, error) {
+	if strings.HasPrefix(o.GroupVersionKind().Group, "identitystore.") {
+		return inIdentityStore(ctx, c.identity, o)
+	}
 	id := externalName(o)
 	var err error
 	switch o.GetKind() {
@@ -365,7 +371,7 @@ func providerConfigs(ctx context.Context, cp *controlPlane, endpoint string, tea
 				"credentials": map[string]any{"source": "Secret", "secretRef": map[string]any{"namespace": "crossplane-system", "name": name, "key": "credentials"}},
 				"endpoint": map[string]any{
 					"url":               map[string]any{"type": "Static", "static": endpoint},
-					"services":          []any{"ec2", "iam", "eks", "cognitoidp", "codecommit", "sqs", "events", "kms", "logs", "sts"},
+					"services":          []any{"ec2", "iam", "eks", "cognitoidp", "identitystore", "codecommit", "sqs", "events", "kms", "logs", "sts"},
 					"hostnameImmutable": true,
 					"source":            "Custom",
 				},
@@ -882,6 +888,15 @@ func TestRealProvider(t *testing.T) {
 			withPool(data)
 			data["compliance"].(map[string]any)["deletionProtectionLiftedFor"] = []any{"search-prod", "ml-prod"}
 		}, func() error { return addUsers(ctx, central, pool, "sam", "gina") }, teardown)
+	})
+	if t.Failed() {
+		return
+	}
+
+	// The managed hub on the real provider: Identity Center's groups and
+	// memberships, the capability's access to the team's cluster.
+	t.Run("5-managed-hub", func(t *testing.T) {
+		realProviderManagedHub(ctx, t, e, clients, layer, withPool, teardown)
 	})
 }
 

@@ -22,6 +22,10 @@
 //   - CodeCommit tags, which moto does not keep, ListBranches, dates as
 //     numbers, as CodeCommit sends them (moto sends strings), and approval
 //     rule templates with their associations, which moto lacks;
+//   - IAM Identity Center's identity store, which moto keeps only in part
+//     (no DescribeGroupMembership) and with user IDs of its own choosing:
+//     groups and memberships callers make, of users the directory holds
+//     (AddIdentityStoreUsers);
 //   - a cluster placed at a Kubernetes API server of the caller's
 //     (PlaceCluster), so clients of what EKS reports reach a real one.
 package awsemu
@@ -92,6 +96,7 @@ type Server struct {
 	templates  map[templateKey]*approvalRuleTemplate
 	ngTags     map[nodegroupKey]map[string]string
 	ngVersions map[nodegroupKey]map[string]any
+	stores     map[string]*identityStore
 	unexpected []string
 	journal    []Call
 	calls      []Call
@@ -233,6 +238,7 @@ func New(upstream string) (*Server, error) {
 		templates:  map[templateKey]*approvalRuleTemplate{},
 		ngTags:     map[nodegroupKey]map[string]string{},
 		ngVersions: map[nodegroupKey]map[string]any{},
+		stores:     map[string]*identityStore{},
 	}
 	return s, nil
 }

@@ -124,6 +124,11 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, c call, body
 			return false
 		}
 		q.op = op
+	case "identitystore":
+		// Answered whole: moto's identity store is not AWS's.
+		q.op = strings.TrimPrefix(r.Header.Get("X-Amz-Target"), identityStoreTarget)
+		s.identityCall(q)
+		return true
 	}
 	for _, rt := range routes {
 		if rt.service != c.service {
