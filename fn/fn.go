@@ -43,6 +43,8 @@ type Function struct {
 	plans planner
 	// inputs are validated Inputs and specs, by validationKey.
 	inputs *lrucache.Cache[[sha256.Size]byte, validatedXR]
+	// reads are decoded Inputs, by inputKey.
+	reads *lrucache.Cache[[sha256.Size]byte, *inputRead]
 	// maxResponse is the largest response Crossplane accepts.
 	maxResponse int
 	refusals    *refusals
@@ -79,6 +81,7 @@ func New(o ...Option) *Function {
 		now:         time.Now,
 		maxResponse: DefaultMaxResponseSize,
 		refusals:    newRefusals(),
+		reads:       newReadCache(),
 	}
 	WithPlanCache(DefaultPlanCacheSize, DefaultPlanCacheBytes)(f)
 	for _, fn := range o {
@@ -267,10 +270,63 @@ const (
 // and validates it. An error in a value from the settings names the
 // settings object.
 func readInput(req *fnv1.RunFunctionRequest, ps settings, team, gitHost string) (*v1beta1.Input, error) {
+	d, err := decodeInput(req, ps)
+	if err != nil {
+		return nil, err
+	}
+	return d.forHost(d.hostFor(team, gitHost))
+}
+
+// decodedInput is the Composition's Input with the platform settings filled
+// in, before the Git host of a team's repository is chosen: everything
+// about the Input that is the same for every XR of the Composition.
+type decodedInput struct {
+	in *v1beta1.Input
+	// what and attribute say where an invalid value came from.
+	what      string
+	attribute func(field.ErrorList) field.ErrorList
+}
+
+// hostFor is the Git host of a team's repository, chosen before the
+// Input's defaults: a repository that exists stays on its host (moving it
+// would delete or abandon the team's history and point Argo CD at an empty
+// one), a new one goes where the team's grant says, else ("") to
+// repository.host. Only the platform writes these: the XR has no say.
+func (d decodedInput) hostFor(team, observed string) string {
+	if observed != "" {
+		return observed
+	}
+	for _, g := range d.in.Tenancy.Teams {
+		if g.Name == team {
+			return g.RepositoryHost
+		}
+	}
+	return ""
+}
+
+// forHost is the Input with the repository on host ("" keeps
+// repository.host), defaulted and validated.
+func (d decodedInput) forHost(host string) (*v1beta1.Input, error) {
+	in := d.in.DeepCopy()
+	if host != "" {
+		if in.Repository == nil {
+			in.Repository = &v1beta1.Repository{}
+		}
+		in.Repository.Host = host
+	}
+	in = in.WithDefaults()
+	if errs := validation.Input(in); len(errs) > 0 {
+		return nil, invalid(d.what, d.attribute(errs))
+	}
+	return in, nil
+}
+
+// decodeInput reads the Input strictly and fills in the platform settings.
+func decodeInput(req *fnv1.RunFunctionRequest, ps settings) (decodedInput, error) {
 	// A Composition that hands this function another function's Input, or
 	// another version of this one, gets told so rather than half-read.
 	if v, k := stringAt(req.GetInput(), "apiVersion"), stringAt(req.GetInput(), "kind"); v != InputAPIVersion || k != InputKind {
-		return nil, invalid("invalid function input in the Composition", field.ErrorList{field.NotSupported(field.NewPath("input", "apiVersion"), v+", kind "+k, []string{InputAPIVersion + ", kind " + InputKind})})
+		return decodedInput{}, invalid("invalid function input in the Composition", field.ErrorList{field.NotSupported(field.NewPath("input", "apiVersion"), v+", kind "+k, []string{InputAPIVersion + ", kind " + InputKind})})
 	}
 	// The Input as the Composition holds it, or with the platform settings
 	// filled in; both are then read, defaulted and validated alike.
@@ -279,25 +335,20 @@ func readInput(req *fnv1.RunFunctionRequest, ps settings, team, gitHost string) 
 		src := platformsettings.Source{Name: ps.name}
 		merged, from, errs := platformsettings.Merge(req.GetInput().AsMap(), ps.data.AsMap(), src)
 		if len(errs) > 0 {
-			return nil, invalid("invalid platform settings", errs)
+			return decodedInput{}, invalid("invalid platform settings", errs)
 		}
 		st, err := structpb.NewStruct(merged)
 		if err != nil {
-			return nil, errors.Wrap(err, "cannot read the platform settings")
+			return decodedInput{}, errors.Wrap(err, "cannot read the platform settings")
 		}
 		raw, what = st, "invalid function input or platform settings"
 		attribute = func(errs field.ErrorList) field.ErrorList { return platformsettings.Attribute(errs, from, src) }
 	}
 	in := &v1beta1.Input{}
 	if err := resource.AsObject(raw, in); err != nil {
-		return nil, errors.Wrap(err, "cannot read the function input")
+		return decodedInput{}, errors.Wrap(err, "cannot read the function input")
 	}
-	chooseGitHost(in, team, gitHost)
-	in = in.WithDefaults()
-	if errs := validation.Input(in); len(errs) > 0 {
-		return nil, invalid(what, attribute(errs))
-	}
-	return in, nil
+	return decodedInput{in: in, what: what, attribute: attribute}, nil
 }
 
 // composite identifies the XR a call is for.
@@ -322,8 +373,8 @@ func compositeOf(s *structpb.Struct) composite {
 }
 
 // validate reads and validates the Input and the XR's spec.
-func (f *Function) validate(req *fnv1.RunFunctionRequest, xr composite, ex existing, ps settings) (*v1beta1.Input, compose.Params, error) {
-	in, err := readInput(req, ps, stringAt(xr.spec, "team", "name"), ex.gitHost)
+func (f *Function) validate(req *fnv1.RunFunctionRequest, key inputKey, xr composite, ex existing, ps settings) (*v1beta1.Input, compose.Params, error) {
+	in, err := f.readInput(req, key, ps, stringAt(xr.spec, "team", "name"), ex.gitHost)
 	if err != nil {
 		return nil, compose.Params{}, err
 	}
@@ -336,7 +387,7 @@ func (f *Function) validate(req *fnv1.RunFunctionRequest, xr composite, ex exist
 
 // params reads, defaults and validates the XR's spec.
 func (f *Function) params(xr composite, in *v1beta1.Input, scheme naming.Scheme, ps settings) (compose.Params, error) {
-	s, errs := clusterspec.Parse(xr.spec.AsMap())
+	s, errs := clusterspec.Parse(specMap(xr.spec))
 	if len(errs) > 0 {
 		return compose.Params{}, invalid("invalid XR", errs)
 	}

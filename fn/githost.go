@@ -4,7 +4,6 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 	"github.com/eks-gitops/function-eks-gitops/internal/compose"
 )
 
@@ -25,25 +24,4 @@ func observedGitHost(observed map[string]*fnv1.Resource) string {
 		}
 	}
 	return ""
-}
-
-// chooseGitHost sets the host of the XR's repository in the Input before
-// its defaults: a repository that exists stays on its host (moving it would
-// delete or abandon the team's history and point Argo CD at an empty one),
-// a new one goes where the team's grant says, else to repository.host.
-// Only the platform writes these: the XR has no say.
-func chooseGitHost(in *v1beta1.Input, team, observed string) {
-	host := observed
-	for _, g := range in.Tenancy.Teams {
-		if host == "" && g.Name == team {
-			host = g.RepositoryHost
-		}
-	}
-	if host == "" {
-		return
-	}
-	if in.Repository == nil {
-		in.Repository = &v1beta1.Repository{}
-	}
-	in.Repository.Host = host
 }

@@ -3,6 +3,7 @@ package fn
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"sync"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -52,36 +53,59 @@ func newInputCache(cached bool, planBytes int64) *lrucache.Cache[[sha256.Size]by
 // same XR reuses it. Only accepted ones are kept; a refusal is worked out
 // again on every call.
 func (f *Function) validated(req *fnv1.RunFunctionRequest, xr composite, ex existing, ps settings) (*v1beta1.Input, compose.Params, error) {
-	if f.inputs == nil {
-		return f.validate(req, xr, ex, ps)
-	}
-	key, n, err := validationKey(req.GetInput(), ps.data, xr, ex, f.now().UTC().Format(time.DateOnly))
+	key, err := inputKeyOf(req.GetInput(), ps)
 	if err != nil {
-		return f.validate(req, xr, ex, ps)
+		// Unencodable: nothing is kept, everything is read again.
+		return f.validate(req, inputKey{}, xr, ex, ps)
 	}
-	if vx, ok := f.inputs.Get(key); ok {
+	if f.inputs == nil {
+		return f.validate(req, key, xr, ex, ps)
+	}
+	vkey, n, err := validationKey(key, xr, ex, f.now().UTC().Format(time.DateOnly))
+	if err != nil {
+		return f.validate(req, key, xr, ex, ps)
+	}
+	if vx, ok := f.inputs.Get(vkey); ok {
 		return vx.in, vx.p, nil
 	}
-	in, p, err := f.validate(req, xr, ex, ps)
+	in, p, err := f.validate(req, key, xr, ex, ps)
 	if err == nil {
-		f.inputs.Add(key, validatedXR{in: in, p: p}, inputMemory(n))
+		f.inputs.Add(vkey, validatedXR{in: in, p: p}, inputMemory(n))
 	}
 	return in, p, err
 }
 
-// validationKey hashes what validation depends on, each part
-// length-prefixed, and returns the length of what it hashed: the size of
-// what a validated entry holds decoded.
-func validationKey(input, settings *structpb.Struct, xr composite, ex existing, day string) ([sha256.Size]byte, int, error) {
+// inputKey identifies what reading the Input depends on besides the XR:
+// the Composition's Input and the platform settings, by a hash of their
+// deterministic encodings, and how long those are. The zero key is none.
+type inputKey struct {
+	sum [sha256.Size]byte
+	n   int
+}
+
+func inputKeyOf(input *structpb.Struct, ps settings) (inputKey, error) {
 	det := proto.MarshalOptions{Deterministic: true}
 	in, err := det.Marshal(input)
 	if err != nil {
-		return [sha256.Size]byte{}, 0, err
+		return inputKey{}, err
 	}
-	set, err := det.Marshal(settings)
+	set, err := det.Marshal(ps.data)
 	if err != nil {
-		return [sha256.Size]byte{}, 0, err
+		return inputKey{}, err
 	}
+	var b []byte
+	for _, part := range [][]byte{in, []byte(ps.name), set} {
+		b = binary.BigEndian.AppendUint64(b, uint64(len(part)))
+		b = append(b, part...)
+	}
+	return inputKey{sum: sha256.Sum256(b), n: len(b)}, nil
+}
+
+// validationKey hashes what validation depends on, each part
+// length-prefixed, and returns the length of what it stands for: the size
+// of what a validated entry holds decoded.
+func validationKey(key inputKey, xr composite, ex existing, day string) ([sha256.Size]byte, int, error) {
+	det := proto.MarshalOptions{Deterministic: true}
 	spec, err := det.Marshal(xr.spec)
 	if err != nil {
 		return [sha256.Size]byte{}, 0, err
@@ -91,9 +115,67 @@ func validationKey(input, settings *structpb.Struct, xr composite, ex existing, 
 		return [sha256.Size]byte{}, 0, err
 	}
 	var b []byte
-	for _, part := range [][]byte{in, set, spec, ann, []byte(xr.apiVersion), []byte(xr.kind), []byte(xr.namespace), []byte(xr.name), []byte(ex.scheme.String()), []byte(ex.gitHost), []byte(day)} {
+	for _, part := range [][]byte{key.sum[:], spec, ann, []byte(xr.apiVersion), []byte(xr.kind), []byte(xr.namespace), []byte(xr.name), []byte(ex.scheme.String()), []byte(ex.gitHost), []byte(day)} {
 		b = binary.BigEndian.AppendUint64(b, uint64(len(part)))
 		b = append(b, part...)
 	}
-	return sha256.Sum256(b), len(b), nil
+	return sha256.Sum256(b), key.n + len(b), nil
+}
+
+// readsKept bounds the decoded-Input cache: an entry per Composition
+// revision and platform settings version in use, a handful on any
+// platform, each holding at most an Input per Git host.
+const readsKept = 8
+
+// inputRead is a decoded Input and, by Git host, the Input defaulted and
+// validated for a repository there. Neither is modified once kept.
+type inputRead struct {
+	d      decodedInput
+	mu     sync.Mutex
+	byHost map[string]*v1beta1.Input
+}
+
+// newReadCache is the decoded-Input cache. Unlike the plan and
+// validated-input caches it is kept whatever their sizes: it holds what
+// the Composition and the platform settings say, the same for every XR, so
+// a platform of thousands of XRs reads its Input once rather than on every
+// call.
+func newReadCache() *lrucache.Cache[[sha256.Size]byte, *inputRead] {
+	return lrucache.New[[sha256.Size]byte, *inputRead](readsKept, maxReadBytes)
+}
+
+// maxReadBytes bounds the decoded-Input cache's memory: an Input larger
+// than that (beyond anything a platform writes) is read on every call.
+const maxReadBytes = 8 << 20
+
+// readInput is readInput through the decoded-Input cache.
+func (f *Function) readInput(req *fnv1.RunFunctionRequest, key inputKey, ps settings, team, gitHost string) (*v1beta1.Input, error) {
+	if key == (inputKey{}) {
+		return readInput(req, ps, team, gitHost)
+	}
+	r, ok := f.reads.Get(key.sum)
+	if !ok {
+		d, err := decodeInput(req, ps)
+		if err != nil {
+			return nil, err
+		}
+		r = &inputRead{d: d, byHost: map[string]*v1beta1.Input{}}
+		// The decoded Input and an Input for each of the few Git hosts.
+		f.reads.Add(key.sum, r, inputMemory(key.n)*(1+int64(len(compose.GitRepositories))))
+	}
+	host := r.d.hostFor(team, gitHost)
+	r.mu.Lock()
+	in, ok := r.byHost[host]
+	r.mu.Unlock()
+	if ok {
+		return in, nil
+	}
+	in, err := r.d.forHost(host)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.byHost[host] = in
+	r.mu.Unlock()
+	return in, nil
 }

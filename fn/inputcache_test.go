@@ -58,7 +58,11 @@ func TestInputMemoryEstimate(t *testing.T) {
 					t.Fatal(err)
 				}
 				held[i] = validatedXR{in: in, p: p}
-				_, size, err := validationKey(req.GetInput(), nil, xr, existing{}, "2026-11-28")
+				key, err := inputKeyOf(req.GetInput(), settings{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, size, err := validationKey(key, xr, existing{}, "2026-11-28")
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -91,10 +91,11 @@ func compile(p compose.Params, f compose.Facts, up compose.Upgrade) (*compiledPl
 		handedOver:  p.HandedOverPools(),
 	}
 	var names []string
+	var a values
 	for i, s := range plan {
 		objs := make([]compose.Object, len(s.Objects))
 		for j, o := range s.Objects {
-			body, size, err := toStruct(o.Body)
+			body, size, err := a.toStruct(o.Body)
 			if err != nil {
 				return nil, errors.Wrapf(err, "cannot convert %s to a protobuf Struct", o.Name)
 			}
@@ -153,13 +154,63 @@ func (c cachedPlans) plan(p compose.Params, f compose.Facts, up compose.Upgrade)
 // key's bytes and a few bytes of framing per value, and is never far below
 // the encoding's size (TestStructSizeEstimate).
 func toStruct(m map[string]any) (*structpb.Struct, int, error) {
+	var a values
+	return a.toStruct(m)
+}
+
+// values hands out the Values of a plan's Structs from blocks, a few
+// allocations where one per Value and one per kind would be thousands:
+// a plan's Structs are made together and live exactly as long as the plan,
+// so nothing is kept alive longer.
+type values struct {
+	vals    []structpb.Value
+	strs    []structpb.Value_StringValue
+	structs []structpb.Value_StructValue
+}
+
+const valueBlock = 256
+
+func (a *values) value() *structpb.Value {
+	if len(a.vals) == 0 {
+		a.vals = make([]structpb.Value, valueBlock)
+	}
+	v := &a.vals[0]
+	a.vals = a.vals[1:]
+	return v
+}
+
+func (a *values) str(s string) *structpb.Value {
+	if len(a.strs) == 0 {
+		a.strs = make([]structpb.Value_StringValue, valueBlock)
+	}
+	k := &a.strs[0]
+	a.strs = a.strs[1:]
+	k.StringValue = s
+	v := a.value()
+	v.Kind = k
+	return v
+}
+
+func (a *values) structValue(st *structpb.Struct) *structpb.Value {
+	if len(a.structs) == 0 {
+		a.structs = make([]structpb.Value_StructValue, valueBlock)
+	}
+	k := &a.structs[0]
+	a.structs = a.structs[1:]
+	k.StructValue = st
+	v := a.value()
+	v.Kind = k
+	return v
+}
+
+func (a *values) toStruct(m map[string]any) (*structpb.Struct, int, error) {
 	fields := make(map[string]*structpb.Value, len(m))
 	size := 0
 	for k, v := range m {
 		if !utf8.ValidString(k) {
 			return nil, 0, errors.Errorf("invalid UTF-8 in key %q", k)
 		}
-		val, n, err := toValue(v)
+		val, n, err := a.toValue(v)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -169,13 +220,13 @@ func toStruct(m map[string]any) (*structpb.Struct, int, error) {
 	return &structpb.Struct{Fields: fields}, size + 4, nil
 }
 
-func toValue(v any) (*structpb.Value, int, error) {
+func (a *values) toValue(v any) (*structpb.Value, int, error) {
 	switch v := v.(type) {
 	case string:
 		if !utf8.ValidString(v) {
 			return nil, 0, errors.Errorf("invalid UTF-8 in string %q", v)
 		}
-		return structpb.NewStringValue(v), len(v) + 4, nil
+		return a.str(v), len(v) + 4, nil
 	case bool:
 		return structpb.NewBoolValue(v), 4, nil
 	case int64:
@@ -183,16 +234,16 @@ func toValue(v any) (*structpb.Value, int, error) {
 	case float64:
 		return structpb.NewNumberValue(v), 11, nil
 	case map[string]any:
-		s, n, err := toStruct(v)
+		s, n, err := a.toStruct(v)
 		if err != nil {
 			return nil, 0, err
 		}
-		return structpb.NewStructValue(s), n + 4, nil
+		return a.structValue(s), n + 4, nil
 	case []any:
 		vals := make([]*structpb.Value, len(v))
 		size := 4
 		for i, e := range v {
-			val, n, err := toValue(e)
+			val, n, err := a.toValue(e)
 			if err != nil {
 				return nil, 0, err
 			}

@@ -1,6 +1,10 @@
 package fn
 
-import "google.golang.org/protobuf/types/known/structpb"
+import (
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/clusterspec"
+)
 
 // The function reads the observed state straight from the request's protobuf
 // Structs. Converting every observed resource to a map first, as the SDK's
@@ -46,6 +50,27 @@ func stringMap(s *structpb.Struct) map[string]string {
 		if sv, ok := v.GetKind().(*structpb.Value_StringValue); ok {
 			out[k] = sv.StringValue
 		}
+	}
+	return out
+}
+
+// specMap is the XR's spec as a map, with only the part of Crossplane's
+// machinery that validation reads: converting its resourceRefs, which
+// list every composed resource, cost more than reading the rest.
+func specMap(spec *structpb.Struct) map[string]any {
+	out := make(map[string]any, len(spec.GetFields()))
+	for k, v := range spec.GetFields() {
+		if cp := v.GetStructValue(); k == "crossplane" && cp != nil {
+			read := make(map[string]any, len(clusterspec.MachineryFieldsRead))
+			for _, f := range clusterspec.MachineryFieldsRead {
+				if fv, ok := cp.GetFields()[f]; ok {
+					read[f] = fv.AsInterface()
+				}
+			}
+			out[k] = read
+			continue
+		}
+		out[k] = v.AsInterface()
 	}
 	return out
 }

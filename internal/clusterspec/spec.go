@@ -90,6 +90,10 @@ func (s Spec) Autoscaled() bool {
 // the wrong type are refused, all at once.
 func Parse(spec map[string]any) (Spec, field.ErrorList) {
 	var errs field.ErrorList
+	if cp, ok := spec["crossplane"].(map[string]any); ok {
+		spec = maps.Clone(spec)
+		spec["crossplane"] = MachineryRead(cp)
+	}
 	check(spec, reflect.TypeFor[Spec](), field.NewPath("spec"), &errs)
 	if len(errs) > 0 {
 		return Spec{}, errs
@@ -104,6 +108,24 @@ func Parse(spec map[string]any) (Spec, field.ErrorList) {
 		return Spec{}, field.ErrorList{&field.Error{Type: field.ErrorTypeInvalid, Field: "spec", BadValue: field.OmitValueType{}, Detail: err.Error()}}
 	}
 	return s, nil
+}
+
+// MachineryFieldsRead are the fields of Crossplane's own XR machinery
+// (spec.crossplane) that validation reads: whether the XR pins a
+// Composition revision (validation's revisionPin). The rest, resourceRefs
+// above all, which lists every composed resource and is most of a
+// converged XR's spec, is Crossplane's alone, and nothing copies it.
+var MachineryFieldsRead = []string{"compositionRevisionSelector", "compositionUpdatePolicy"}
+
+// MachineryRead is the part of spec.crossplane that validation reads.
+func MachineryRead(crossplane map[string]any) map[string]any {
+	out := make(map[string]any, len(MachineryFieldsRead))
+	for _, k := range MachineryFieldsRead {
+		if v, ok := crossplane[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // check appends to errs each field of v that t has no JSON field for and

@@ -51,13 +51,8 @@ func (p Params) autoModeTeamPools() []Object {
 	objs = append(objs,
 		Object{
 			Name: NameAutoNodeAccessEntry,
-			Body: p.managed(apiEKS, "AccessEntry", string(NameAutoNodeAccessEntry), component(componentAutoNodeEntry), map[string]any{
-				"region":                       p.Spec.AWS.Region,
-				"clusterNameSelector":          selector(component(componentCluster)),
-				"principalArnFromRoleSelector": selector(component(componentAutoNodeRole)),
-				"type":                         "EC2",
-				"tags":                         p.awsTags(p.ClusterName() + "-auto-node"),
-			}),
+			Body: p.eksAccessEntry(string(NameAutoNodeAccessEntry), component(componentAutoNodeEntry), "EC2",
+				map[string]any{"principalArnFromRoleSelector": selector(component(componentAutoNodeRole))}, p.ClusterName()+"-auto-node"),
 			Requires: []resource.Name{NameCluster, NameAutoNodeRole},
 		},
 		Object{

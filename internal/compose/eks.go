@@ -271,24 +271,29 @@ func (p Params) addon(name, version string, requires []resource.Name) Object {
 // per-cluster role in ClusterRole mode, for the hub role in HubRole mode.
 func (p Params) argoCDAccess() []Object { return p.hubAccess(p.Input.ArgoCD.Mode) }
 
+// eksAccessEntry is the body of an access entry of the given type in the
+// team's cluster for principal (principalArn, or a selector of the role),
+// its tags named tagName: every access entry the function composes.
+func (p Params) eksAccessEntry(suffix string, labels map[string]string, typ string, principal map[string]any, tagName string) map[string]any {
+	fp := map[string]any{
+		"region":              p.Spec.AWS.Region,
+		"clusterNameSelector": selector(component(componentCluster)),
+		"type":                typ,
+		"tags":                p.awsTags(tagName),
+	}
+	maps.Copy(fp, principal)
+	return p.managed(apiEKS, "AccessEntry", suffix, labels, fp)
+}
+
 // accessEntry is an access entry for principal (a principalArn, or a
 // selector of the role) with the cluster-admin access policy: what Argo CD
 // needs to deploy a team's applications, CRDs and namespaces included.
 func (p Params) accessEntry(entryName, policyName resource.Name, entrySuffix, policySuffix, comp string, principal map[string]any, requires []resource.Name) []Object {
 	region := p.Spec.AWS.Region
-	entry := map[string]any{
-		"region":              region,
-		"clusterNameSelector": selector(component(componentCluster)),
-		"type":                "STANDARD",
-		"tags":                p.awsTags(p.ClusterName() + "-argocd"),
-	}
-	for k, v := range principal {
-		entry[k] = v
-	}
 	return []Object{
 		{
 			Name:     entryName,
-			Body:     p.managed(apiEKS, "AccessEntry", entrySuffix, component(comp), entry),
+			Body:     p.eksAccessEntry(entrySuffix, component(comp), "STANDARD", principal, p.ClusterName()+"-argocd"),
 			Requires: append([]resource.Name{NameCluster}, requires...),
 		},
 		{
@@ -369,14 +374,8 @@ func (p Params) teamRole(prefix, roleARN string, grants []accessGrant) []Object 
 	entryName := resource.Name(prefix + shortHash(principal, 8))
 	comp := component(strings.TrimPrefix(string(entryName), "eks-"))
 	objs := []Object{{
-		Name: entryName,
-		Body: p.managed(apiEKS, "AccessEntry", string(entryName), comp, map[string]any{
-			"region":              p.Spec.AWS.Region,
-			"clusterNameSelector": selector(component(componentCluster)),
-			"principalArn":        principal,
-			"type":                "STANDARD",
-			"tags":                p.awsTags(p.ClusterName() + "-" + string(entryName)),
-		}),
+		Name:     entryName,
+		Body:     p.eksAccessEntry(string(entryName), comp, "STANDARD", map[string]any{"principalArn": principal}, p.ClusterName()+"-"+string(entryName)),
 		Requires: []resource.Name{NameCluster},
 	}}
 	for _, g := range grants {

@@ -3,7 +3,6 @@ package compose
 import (
 	"encoding/base64"
 	"encoding/json"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -398,12 +397,30 @@ const (
 	CognitoAdminPrefix  = "cognito-admin-"
 )
 
-var nonName = regexp.MustCompile(`[^a-z0-9]+`)
+// readableName is s in lowercase with every run of anything but a-z and
+// 0-9 turned into one dash, and none at either end: what a Kubernetes name
+// may hold of a username. (A regular expression did the same, at most of
+// a member's cost in a 500-member team.)
+func readableName(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.Trim(b.String(), "-")
+}
 
 // memberKey names a member's membership: readable, DNS-safe, and unique even
 // for usernames that differ only in characters names cannot hold.
 func memberKey(user string) string {
-	readable := strings.Trim(nonName.ReplaceAllString(strings.ToLower(user), "-"), "-")
+	readable := readableName(user)
 	if len(readable) > 40 {
 		readable = readable[:40]
 	}

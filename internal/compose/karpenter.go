@@ -145,13 +145,8 @@ func (p Params) karpenter() []Object {
 		// of type EC2_LINUX (the cluster authenticates by access entries).
 		Object{
 			Name: NameKarpenterAccessEntry,
-			Body: p.managed(apiEKS, "AccessEntry", string(NameKarpenterAccessEntry), nil, map[string]any{
-				"region":                       p.Spec.AWS.Region,
-				"clusterNameSelector":          selector(component(componentCluster)),
-				"principalArnFromRoleSelector": roleSel,
-				"type":                         "EC2_LINUX",
-				"tags":                         p.awsTags(p.ClusterName() + "-karpenter-node"),
-			}),
+			Body: p.eksAccessEntry(string(NameKarpenterAccessEntry), nil, "EC2_LINUX",
+				map[string]any{"principalArnFromRoleSelector": roleSel}, p.ClusterName()+"-karpenter-node"),
 			Requires: []resource.Name{NameCluster, NameKarpenterNodeRole},
 		},
 	)
