@@ -170,35 +170,29 @@ type values struct {
 
 const valueBlock = 256
 
-func (a *values) value() *structpb.Value {
-	if len(a.vals) == 0 {
-		a.vals = make([]structpb.Value, valueBlock)
+// nextOf hands out the next element of a block, making a new block when it
+// is used up.
+func nextOf[T any](block *[]T) *T {
+	if len(*block) == 0 {
+		*block = make([]T, valueBlock)
 	}
-	v := &a.vals[0]
-	a.vals = a.vals[1:]
-	return v
+	e := &(*block)[0]
+	*block = (*block)[1:]
+	return e
 }
 
 func (a *values) str(s string) *structpb.Value {
-	if len(a.strs) == 0 {
-		a.strs = make([]structpb.Value_StringValue, valueBlock)
-	}
-	k := &a.strs[0]
-	a.strs = a.strs[1:]
+	k := nextOf(&a.strs)
 	k.StringValue = s
-	v := a.value()
+	v := nextOf(&a.vals)
 	v.Kind = k
 	return v
 }
 
 func (a *values) structValue(st *structpb.Struct) *structpb.Value {
-	if len(a.structs) == 0 {
-		a.structs = make([]structpb.Value_StructValue, valueBlock)
-	}
-	k := &a.structs[0]
-	a.structs = a.structs[1:]
+	k := nextOf(&a.structs)
 	k.StructValue = st
-	v := a.value()
+	v := nextOf(&a.vals)
 	v.Kind = k
 	return v
 }

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
 )
@@ -73,8 +72,8 @@ func TestReadInputCache(t *testing.T) {
 	}
 	// So is an edit of the platform settings the Input names.
 	ps := settings{name: "eks-gitops-platform"}
-	ps.data = newStruct(t, map[string]any{"tags": map[string]any{"cost-center": "a"}})
-	psEdited := settings{name: ps.name, data: newStruct(t, map[string]any{"tags": map[string]any{"cost-center": "b"}})}
+	ps.data = observedComposed(t, map[string]any{"tags": map[string]any{"cost-center": "a"}})
+	psEdited := settings{name: ps.name, data: observedComposed(t, map[string]any{"tags": map[string]any{"cost-center": "b"}})}
 	k1, _ := inputKeyOf(edited.GetInput(), ps)
 	k2, _ := inputKeyOf(edited.GetInput(), psEdited)
 	if k1 == k2 || k1 == ekey {
@@ -93,13 +92,4 @@ func TestReadInputCache(t *testing.T) {
 			t.Error("an invalid Input was read without a refusal")
 		}
 	}
-}
-
-func newStruct(t *testing.T, m map[string]any) *structpb.Struct {
-	t.Helper()
-	s, err := structpb.NewStruct(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }

@@ -72,30 +72,9 @@ func realProviderManagedHub(ctx context.Context, t *testing.T, e *env, clients *
 	if err := e.cp.apply(ctx, xr); err != nil {
 		t.Fatal(err)
 	}
-	if err := poll(ctx, realReadyTimeout, 2*time.Second, name+" Ready", func() (bool, error) {
-		x, err := e.xr(ctx, teamClusterGVK, "", name)
-		return err == nil && conditionStatus(x, "Ready") == "True", err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	x, err := e.xr(ctx, teamClusterGVK, "", name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := e.composed(ctx, x)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := readyOnEmulator(ctx, t, e, clients, name)
 	objs := awsManaged(all)
 	central := clients.in(centralAccountID, region)
-	for n, o := range objs {
-		if conditionStatus(o, "Ready") != "True" || conditionStatus(o, "Synced") != "True" {
-			t.Errorf("%s (%s) is not Ready and Synced: %s", n, o.GetKind(), conditionMessage(o, "Synced"))
-		}
-		if ok, err := inEmulator(ctx, clients.of(o), o); err != nil || !ok {
-			t.Errorf("%s (%s, external name %q) is Ready but not in the emulator: %v", n, o.GetKind(), externalName(o), err)
-		}
-	}
 	for _, n := range []string{"iam-role-argocd", "eks-access-entry-argocd", "codecommit-reader-user", "codecommit-credential", "cognito-group", "cognito-group-admins"} {
 		if all[n] != nil {
 			t.Errorf("%s exists on the managed hub", n)
@@ -199,16 +178,5 @@ func realProviderManagedHub(ctx context.Context, t *testing.T, e *env, clients *
 		t.Fatal(err)
 	}
 	teardown(from, len(layer.Journal()))
-	for n, o := range objs {
-		ok, err := inEmulator(ctx, clients.of(o), o)
-		kept := o.GetKind() == "Repository"
-		switch {
-		case err != nil:
-			t.Error(err)
-		case ok && !kept:
-			t.Errorf("%s (%s %s) is still in the emulator after the XR is gone", n, o.GetKind(), externalName(o))
-		case !ok && kept:
-			t.Errorf("the repository %s was deleted; it is to be kept", externalName(o))
-		}
-	}
+	goneFromEmulator(ctx, t, clients, name, objs)
 }

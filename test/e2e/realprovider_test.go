@@ -494,6 +494,56 @@ func awsManaged(objs map[string]*unstructured.Unstructured) map[string]*unstruct
 	return out
 }
 
+// readyOnEmulator waits for XR name to be Ready and checks that every AWS
+// managed resource it composed is Ready, Synced and in the emulator; it
+// returns everything it composed.
+func readyOnEmulator(ctx context.Context, t *testing.T, e *env, clients *emulatorClients, name string) map[string]*unstructured.Unstructured {
+	t.Helper()
+	if err := poll(ctx, realReadyTimeout, 2*time.Second, name+" Ready", func() (bool, error) {
+		xr, err := e.xr(ctx, teamClusterGVK, "", name)
+		return err == nil && conditionStatus(xr, "Ready") == "True", err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	xr, err := e.xr(ctx, teamClusterGVK, "", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := e.composed(ctx, xr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, o := range awsManaged(all) {
+		if conditionStatus(o, "Ready") != "True" || conditionStatus(o, "Synced") != "True" {
+			t.Errorf("%s: %s (%s) is not Ready and Synced: %s", name, n, o.GetKind(), conditionMessage(o, "Synced"))
+		}
+		if ok, err := inEmulator(ctx, clients.of(o), o); err != nil || !ok {
+			t.Errorf("%s: %s (%s, external name %q) is Ready but not in the emulator: %v", name, n, o.GetKind(), externalName(o), err)
+		}
+	}
+	return all
+}
+
+// goneFromEmulator checks, once XR name is deleted, that none of the AWS
+// resources it made is left in the emulator but its repository, which holds
+// the team's history: composed without the Delete management policy, it
+// stays.
+func goneFromEmulator(ctx context.Context, t *testing.T, clients *emulatorClients, name string, objs map[string]*unstructured.Unstructured) {
+	t.Helper()
+	for n, o := range objs {
+		ok, err := inEmulator(ctx, clients.of(o), o)
+		kept := o.GetKind() == "Repository"
+		switch {
+		case err != nil:
+			t.Error(err)
+		case ok && !kept:
+			t.Errorf("%s: %s (%s %s) is still in the emulator after the XR is gone", name, n, o.GetKind(), externalName(o))
+		case !ok && kept:
+			t.Errorf("%s: the repository %s was deleted; it is to be kept", name, externalName(o))
+		}
+	}
+}
+
 // TestRealProvider runs the AWS provider's own controllers against the
 // emulator: payments-dev is created, changed and deleted, and each time
 // the emulator holds exactly what the provider made.
@@ -833,20 +883,7 @@ func TestRealProvider(t *testing.T) {
 			t.Fatal(err)
 		}
 		teardown(from, len(layer.Journal()))
-		for n, o := range created {
-			ok, err := inEmulator(ctx, clients.of(o), o)
-			// The repository holds the team's history: composed without
-			// the Delete management policy, it stays.
-			kept := o.GetKind() == "Repository"
-			switch {
-			case err != nil:
-				t.Error(err)
-			case ok && !kept:
-				t.Errorf("%s (%s %s) is still in the emulator after the XR is gone", n, o.GetKind(), externalName(o))
-			case !ok && kept:
-				t.Errorf("the repository %s was deleted; it is to be kept", externalName(o))
-			}
-		}
+		goneFromEmulator(ctx, t, clients, "payments-dev", created)
 		// The order the provider deleted in, as the emulator saw it.
 		journal := layer.Journal()[from:]
 		first := func(service, op string) int {
@@ -917,29 +954,7 @@ func realProviderModes(ctx context.Context, t *testing.T, e *env, clients *emula
 	}
 	objs := map[string]map[string]*unstructured.Unstructured{}
 	for _, name := range xrs {
-		if err := poll(ctx, realReadyTimeout, 2*time.Second, name+" Ready", func() (bool, error) {
-			xr, err := e.xr(ctx, teamClusterGVK, "", name)
-			return err == nil && conditionStatus(xr, "Ready") == "True", err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		xr, err := e.xr(ctx, teamClusterGVK, "", name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all, err := e.composed(ctx, xr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs[name] = awsManaged(all)
-		for n, o := range objs[name] {
-			if conditionStatus(o, "Ready") != "True" || conditionStatus(o, "Synced") != "True" {
-				t.Errorf("%s: %s (%s) is not Ready and Synced: %s", name, n, o.GetKind(), conditionMessage(o, "Synced"))
-			}
-			if ok, err := inEmulator(ctx, clients.of(o), o); err != nil || !ok {
-				t.Errorf("%s: %s (%s, external name %q) is Ready but not in the emulator: %v", name, n, o.GetKind(), externalName(o), err)
-			}
-		}
+		objs[name] = awsManaged(readyOnEmulator(ctx, t, e, clients, name))
 	}
 	if t.Failed() {
 		return
@@ -1123,18 +1138,7 @@ func realProviderModes(ctx context.Context, t *testing.T, e *env, clients *emula
 		if err := e.cp.deleteAndWait(ctx, teamClusterGVK, "", name, realReadyTimeout); err != nil {
 			t.Fatal(err)
 		}
-		for n, o := range objs[name] {
-			ok, err := inEmulator(ctx, clients.of(o), o)
-			kept := o.GetKind() == "Repository"
-			switch {
-			case err != nil:
-				t.Error(err)
-			case ok && !kept:
-				t.Errorf("%s: %s (%s %s) is still in the emulator after the XR is gone", name, n, o.GetKind(), externalName(o))
-			case !ok && kept:
-				t.Errorf("%s: the repository %s was deleted; it is to be kept", name, externalName(o))
-			}
-		}
+		goneFromEmulator(ctx, t, clients, name, objs[name])
 	}
 	teardown(from, len(layer.Journal()))
 	journal := layer.Journal()[from:]
