@@ -93,24 +93,21 @@ func New(o ...Option) *Function {
 // RunFunction runs the function. Every failure is reported as a Fatal result
 // with a nil error, so Crossplane applies nothing and shows the message.
 func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
-	rsp, err := f.run(req)
+	rsp, err := f.answer(req)
+	if err == nil {
+		err = errors.Wrap(decoded(rsp), "cannot decode the composed resources")
+	}
 	if err != nil {
 		response.Fatal(rsp, err)
 	}
 	return rsp, nil
 }
 
-// run answers a request without the plan it used.
-func (f *Function) run(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
-	rsp, _, err := f.answer(req)
-	return rsp, err
-}
-
 // Verdict is what the function answers a request, without the response: the
 // error its Fatal result would carry, or nil. The validate command uses it,
 // so a pull request gets exactly the verdict the XR would get after merge.
 func (f *Function) Verdict(req *fnv1.RunFunctionRequest) error {
-	_, err := f.run(req)
+	_, err := f.answer(req)
 	return err
 }
 
@@ -152,10 +149,10 @@ func (f *Function) ClusterScopedBinding(req *fnv1.RunFunctionRequest) (v1beta1.C
 	return *in.Tenancy.ClusterScopedBinding, nil
 }
 
-// answer answers a request, and returns the compiled plan the response's
-// objects come from (nil when it declares none). A refusal is returned as
-// the error of the Fatal result, with the response it replaces.
-func (f *Function) answer(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, *compiledPlan, error) {
+// answer answers a request, with the plan's objects given as their
+// encodings (compiledPlan.resourceOf). A refusal is returned as the error
+// of the Fatal result, with the response it replaces.
+func (f *Function) answer(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	rsp := response.To(req, v1beta1.DefaultTTL)
 	// response.To shares the request's desired state. Give the response its
 	// own map of desired resources so building it never writes into the
@@ -167,7 +164,7 @@ func (f *Function) answer(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionRespon
 
 	observedXR := req.GetObserved().GetComposite().GetResource()
 	if observedXR == nil {
-		return rsp, nil, errors.New("the request has no observed composite resource")
+		return rsp, errors.New("the request has no observed composite resource")
 	}
 	xr := compositeOf(observedXR)
 	log := f.log.WithValues("xr-kind", xr.kind, "xr-name", xr.name, "xr-namespace", xr.namespace)
@@ -180,10 +177,10 @@ func (f *Function) answer(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionRespon
 		var err error
 		if ps, resolved, err = settingsOf(req, name); !resolved {
 			// Crossplane fetches the settings and calls again.
-			return rsp, nil, nil
+			return rsp, nil
 		} else if err != nil {
 			f.refusals.log(log, xr, err)
-			return rsp, nil, err
+			return rsp, err
 		}
 	}
 	var (
@@ -201,14 +198,14 @@ func (f *Function) answer(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionRespon
 		}
 		if err != nil {
 			f.refusals.log(log, xr, err)
-			return rsp, nil, err
+			return rsp, err
 		}
 		facts = factsFrom(observed, observedXR)
 		// Where an upgrade stands decides the plan's versions, its cache
 		// key and the XR's status: work it out once.
 		up = p.Upgrade(facts)
 		if plan, err = f.plans.plan(p, facts, up); err != nil {
-			return rsp, nil, err
+			return rsp, err
 		}
 		// An object the XR controls but that is not what the plan composes
 		// under its name was not made by Crossplane for this plan: read the
@@ -224,17 +221,17 @@ func (f *Function) answer(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionRespon
 		// An edit the running cluster cannot take: change nothing.
 		err := invalid("refused edit of a running cluster", errs)
 		f.refusals.log(log, xr, err)
-		return rsp, nil, err
+		return rsp, err
 	}
 	if errs := legacyGuard(p, plan, observed); len(errs) > 0 {
 		err := invalid("refused Legacy XR", errs)
 		f.refusals.log(log, xr, err)
-		return rsp, nil, err
+		return rsp, err
 	}
 	if len(plan.invalid) > 0 {
 		err := invalid("invalid XR", plan.invalid)
 		f.refusals.log(log, xr, err)
-		return rsp, nil, err
+		return rsp, err
 	}
 	now := f.now()
 	progress := declare(plan, observed, rsp.Desired.Resources, facts.Kept, now, in.StuckAfter.Duration)
@@ -247,15 +244,15 @@ func (f *Function) answer(req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionRespon
 	log.Debug("Composed", "declared", progress.declared(), "held", progress.held())
 
 	if err := writeStatus(req, rsp, xr, p, progress, facts, up, now); err != nil {
-		return rsp, nil, errors.Wrap(err, "cannot set the desired composite resource")
+		return rsp, errors.Wrap(err, "cannot set the desired composite resource")
 	}
 	if err := f.checkSize(rsp, progress.bytes+passedOn(req)); err != nil {
 		// Crossplane would fail the call with a transport error; say why
 		// instead, and change nothing.
 		f.refusals.log(log, xr, err)
-		return response.To(req, in.TTL.Duration), nil, err
+		return response.To(req, in.TTL.Duration), err
 	}
-	return rsp, plan, nil
+	return rsp, nil
 }
 
 // The function's Input: a Composition's step of this function holds it.
@@ -442,9 +439,9 @@ func declare(plan *compiledPlan, observed, desired map[string]*fnv1.Resource, ke
 					}
 				}
 			}
-			desired[string(o.Name)] = &fnv1.Resource{Resource: plan.bodies[o.Name], Ready: ready}
+			desired[string(o.Name)] = plan.resourceOf(o.Name, ready)
 			sp.declared++
-			pr.bytes += plan.sizes[o.Name]
+			pr.bytes += len(plan.bodies[o.Name])
 		}
 		pr.steps = append(pr.steps, sp)
 	}

@@ -172,7 +172,7 @@ func retiredNodeGroups(plan *compiledPlan, observed map[string]*fnv1.Resource, i
 	for _, s := range plan.steps {
 		for _, o := range s.Objects {
 			if strings.HasPrefix(string(o.Name), compose.NodeGroupPrefix) {
-				current[stringAt(plan.bodies[o.Name], "metadata", "labels", compose.LabelNodePool)] = o.Name
+				current[plan.pools[o.Name]] = o.Name
 			}
 		}
 	}

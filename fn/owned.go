@@ -82,8 +82,17 @@ type objectID struct {
 	namespace string
 }
 
-func idOf(s *structpb.Struct) objectID {
-	return objectID{gk: groupKind(s), namespace: stringAt(s, "metadata", "namespace")}
+// idOf is what a composed object's body makes it.
+func idOf(body map[string]any) objectID {
+	apiVersion, _ := body["apiVersion"].(string)
+	group, _, found := strings.Cut(apiVersion, "/")
+	if !found {
+		group = "" // The core group: apiVersion is just "v1".
+	}
+	kind, _ := body["kind"].(string)
+	md, _ := body["metadata"].(map[string]any)
+	namespace, _ := md["namespace"].(string)
+	return objectID{gk: schema.GroupKind{Group: group, Kind: kind}, namespace: namespace}
 }
 
 // is reports whether the object is of the id, reading the Struct directly.

@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -266,31 +267,56 @@ func forEachLeaf(v reflect.Value, path string, check func(path string)) {
 	}
 }
 
-// TestStructSizeEstimate checks toStruct builds what structpb.NewStruct
-// builds, and that its size estimate is at least the encoded size (the
-// response check and the cache budget rely on it) and not far above it.
-func TestStructSizeEstimate(t *testing.T) {
-	s, _ := convergedState(t, exampleState(t))
-	p := paramsOf(t, s)
-	req := requestOf(t, s)
-	facts := factsFrom(req.GetObserved().GetResources(), req.GetObserved().GetComposite().GetResource())
-	for _, step := range p.Plan(facts) {
-		for _, o := range step.Objects {
-			got, est, err := toStruct(o.Body)
-			if err != nil {
-				t.Fatal(err)
+// TestPlanEncodesAsProtobuf: each object a compiled plan holds is, byte
+// for byte, protobuf's deterministic encoding of the Resource RunFunction
+// would make of its body with structpb.NewStruct, ready and not, for every
+// example on its first call and converged.
+func TestPlanEncodesAsProtobuf(t *testing.T) {
+	det := proto.MarshalOptions{Deterministic: true}
+	for _, ex := range examples {
+		t.Run(ex.name, func(t *testing.T) {
+			first := newExampleState(t, ex)
+			converged, _ := convergedState(t, first)
+			for _, s := range []state{first, converged} {
+				req := requestOf(t, s)
+				p, err := New(WithClock(func() time.Time { return testNow })).Params(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				facts := factsFrom(req.GetObserved().GetResources(), req.GetObserved().GetComposite().GetResource())
+				up := p.Upgrade(facts)
+				cp, err := compile(p, facts, up)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := 0
+				for _, step := range p.PlanFor(facts, up) {
+					for _, o := range step.Objects {
+						body, err := structpb.NewStruct(o.Body)
+						if err != nil {
+							t.Fatal(err)
+						}
+						for _, ready := range []fnv1.Ready{fnv1.Ready_READY_TRUE, fnv1.Ready_READY_FALSE} {
+							want, err := det.Marshal(&fnv1.Resource{Resource: body, Ready: ready})
+							if err != nil {
+								t.Fatal(err)
+							}
+							got, err := det.Marshal(cp.resourceOf(o.Name, ready))
+							if err != nil {
+								t.Fatal(err)
+							}
+							if !bytes.Equal(got, want) {
+								t.Errorf("%s, %s: the plan's encoding (%d bytes) is not protobuf's (%d bytes)", o.Name, ready, len(got), len(want))
+							}
+						}
+						n++
+					}
+				}
+				if n != len(cp.bodies) {
+					t.Errorf("the plan holds %d bodies, the builders made %d", len(cp.bodies), n)
+				}
 			}
-			want, err := structpb.NewStruct(o.Body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !proto.Equal(got, want) {
-				t.Errorf("%s: toStruct differs from structpb.NewStruct", o.Name)
-			}
-			if size := proto.Size(want); est < size || est > 2*size {
-				t.Errorf("%s: estimated %d bytes, encoded %d", o.Name, est, size)
-			}
-		}
+		})
 	}
 }
 

@@ -50,7 +50,7 @@ func (f *Function) checkSize(rsp *fnv1.RunFunctionResponse, declared int) error 
 		for name, r := range rsp.GetDesired().GetResources() {
 			if strings.HasPrefix(name, l.prefix) {
 				n++
-				bytes += proto.Size(r.GetResource())
+				bytes += proto.Size(r)
 			}
 		}
 		if n > 0 {

@@ -2,26 +2,23 @@ package fn
 
 import (
 	"context"
-	"encoding/binary"
 
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/structpb"
-
-	"github.com/crossplane/function-sdk-go/errors"
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/response"
+
+	"github.com/eks-gitops/function-eks-gitops/internal/structwire"
 )
 
-// Wire serves a Function over gRPC. It answers exactly as RunFunction does,
-// but when the plan came from the cache it hands gRPC every object it
-// declares already encoded: the plan keeps each body's deterministic
-// encoding from its first reuse on, so a converged XR's calls encode no
-// Struct at all. The response decodes to
-// exactly what RunFunction returns, and the same request always gives the
-// same bytes (TestWireBytesUnchanged).
+// Wire serves a Function over gRPC. It answers what RunFunction answers,
+// but hands gRPC every object the plan declares as the bytes the plan
+// encoded them to (compiledPlan.bodies), where RunFunction gives them as
+// Structs: no call builds or encodes an object's Struct. The response
+// decodes to exactly what RunFunction returns, and its bytes are
+// protobuf's deterministic encoding of that (TestWireBytesUnchanged).
 type Wire struct {
 	fnv1.UnimplementedFunctionRunnerServiceServer
 
@@ -33,77 +30,67 @@ func NewWire(f *Function) *Wire { return &Wire{f: f} }
 
 // RunFunction runs the function for gRPC.
 func (w *Wire) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
-	rsp, plan, err := w.f.answer(req)
+	rsp, err := w.f.answer(req)
 	if err != nil {
 		response.Fatal(rsp, err)
-		return rsp, nil
-	}
-	if plan == nil || plan.reused.Load() == 0 {
-		// A plan compiled for this call alone: gRPC encodes its Structs
-		// once, as encoding them here would.
-		return rsp, nil
-	}
-	encoded, err := plan.wireBodies()
-	if err != nil {
-		return rsp, nil //nolint:nilerr // gRPC encodes the Structs instead, and reports what fails.
-	}
-	for name, r := range rsp.GetDesired().GetResources() {
-		body, ok := encoded[resource.Name(name)]
-		// Only the plan's own bodies, and only ready ones (every one of a
-		// converged XR): objects an earlier step declared are passed on as
-		// they came, and gRPC encodes the rest.
-		if !ok || r.GetResource() != plan.bodies[resource.Name(name)] || r.GetReady() != fnv1.Ready_READY_TRUE || len(r.GetConnectionDetails()) > 0 {
-			continue
-		}
-		rsp.Desired.Resources[name] = encodedResource(body)
 	}
 	return rsp, nil
 }
 
-// encodedResource is a Resource given as its encoding. Protobuf writes a
-// message's unknown fields as they are, and this one has no known fields,
-// so the bytes on the wire are the encoding itself, shared with the plan
-// and never copied.
-func encodedResource(encoding []byte) *fnv1.Resource {
+// Field numbers of fnv1.Resource the encodings hold.
+const (
+	resourceField = 1 // resource, the body's Struct
+	readyField    = 3 // ready
+)
+
+// readyResource encodes a Resource holding body and READY_TRUE, as
+// protobuf encodes it: field 1, the body's Struct, then field 3; its last
+// byte is the readiness (resourceOf). The Struct is encoded into scratch,
+// returned for the next body, and copied once into an encoding of its
+// exact size.
+func readyResource(e *structwire.Encoder, scratch []byte, body map[string]any) (enc, _ []byte, err error) {
+	if scratch, err = e.AppendStruct(scratch[:0], body); err != nil {
+		return nil, scratch, err
+	}
+	n := uint64(len(scratch))
+	enc = make([]byte, 0, 1+protowire.SizeVarint(n)+len(scratch)+2)
+	enc = protowire.AppendTag(enc, resourceField, protowire.BytesType)
+	enc = protowire.AppendVarint(enc, n)
+	enc = append(enc, scratch...)
+	enc = protowire.AppendTag(enc, readyField, protowire.VarintType)
+	enc = protowire.AppendVarint(enc, uint64(fnv1.Ready_READY_TRUE))
+	return enc, scratch, nil
+}
+
+// resourceOf is the planned object's Resource with its readiness, given as
+// its encoding. Protobuf writes a message's unknown fields as they are, and
+// this one has no known fields, so the bytes on the wire are the encoding
+// itself; a ready one is the plan's, shared and never copied.
+func (c *compiledPlan) resourceOf(name resource.Name, ready fnv1.Ready) *fnv1.Resource {
+	enc := c.bodies[name]
+	if ready != fnv1.Ready_READY_TRUE {
+		// Both readiness values are one byte: only the last byte differs.
+		enc = append(enc[:len(enc)-1:len(enc)-1], byte(ready)) //nolint:gosec // READY_FALSE, 2.
+	}
 	r := &fnv1.Resource{}
-	r.ProtoReflect().SetUnknown(encoding)
+	r.ProtoReflect().SetUnknown(enc)
 	return r
 }
 
-// wireBodies returns the encodings of the bodies as ready Resources, made
-// on the first request.
-func (c *compiledPlan) wireBodies() (map[resource.Name][]byte, error) {
-	c.encodeOnce.Do(func() {
-		det := proto.MarshalOptions{Deterministic: true}
-		enc := make(map[resource.Name][]byte, len(c.bodies))
-		for name, body := range c.bodies {
-			b, err := readyResource(det, body, c.sizes[name])
-			if err != nil {
-				c.encodeErr = errors.Wrapf(err, "cannot encode %s", name)
-				return
-			}
-			enc[name] = b
+// decoded replaces every encoded Resource (resourceOf) among the
+// response's desired resources with the message its bytes hold, so
+// RunFunction answers in Structs as any function does.
+func decoded(rsp *fnv1.RunFunctionResponse) error {
+	for name, r := range rsp.GetDesired().GetResources() {
+		enc := r.ProtoReflect().GetUnknown()
+		if r.GetResource() != nil || len(enc) == 0 {
+			continue
 		}
-		c.encoded = enc
-	})
-	return c.encoded, c.encodeErr
-}
-
-// readyResource encodes a Resource holding body and READY_TRUE, as
-// protobuf encodes it: field 1, the body's deterministic encoding, then
-// field 3. The body is encoded after room for the longest prefix and the
-// prefix written just before it, so it is encoded once and never copied.
-// estimate sizes the buffer.
-func readyResource(det proto.MarshalOptions, body *structpb.Struct, estimate int) ([]byte, error) {
-	const room = 1 + binary.MaxVarintLen32 // Tag 1 is one byte; a length under 4 GiB at most five.
-	buf, err := det.MarshalAppend(make([]byte, room, room+estimate+2), body)
-	if err != nil {
-		return nil, err
+		d := &fnv1.Resource{}
+		if err := proto.Unmarshal(enc, d); err != nil {
+			return err
+		}
+		rsp.Desired.Resources[name] = d
 	}
-	prefix := protowire.AppendVarint(protowire.AppendTag(make([]byte, 0, room), 1, protowire.BytesType), uint64(len(buf)-room)) //nolint:gosec // A length, never negative.
-	start := room - len(prefix)
-	copy(buf[start:room], prefix)
-	buf = protowire.AppendTag(buf, 3, protowire.VarintType)
-	buf = protowire.AppendVarint(buf, uint64(fnv1.Ready_READY_TRUE))
-	return buf[start:], nil
+	return nil
 }
