@@ -71,15 +71,19 @@ func (c *compiledPlan) MemoryBytes() int64 { return c.wireBytes * memoryPerWireB
 // body.
 func compile(p compose.Params, f compose.Facts, up compose.Upgrade) (*compiledPlan, error) {
 	plan := p.PlanFor(f, up)
+	n := 0
+	for _, s := range plan {
+		n += len(s.Objects)
+	}
 	c := &compiledPlan{
 		steps:       make([]compose.Step, len(plan)),
-		bodies:      map[resource.Name][]byte{},
-		ids:         map[resource.Name]objectID{},
+		bodies:      make(map[resource.Name][]byte, n),
+		ids:         make(map[resource.Name]objectID, n),
 		pools:       map[resource.Name]string{},
 		nodeGroupID: objectID{gk: schema.FromAPIVersionAndKind(compose.NodeGroupAPIVersion, compose.NodeGroupKind).GroupKind(), namespace: p.Namespace()},
 		handedOver:  p.HandedOverPools(),
 	}
-	var names []string
+	names := make([]string, 0, n)
 	var e structwire.Encoder
 	var enc, scratch []byte
 	for i, s := range plan {

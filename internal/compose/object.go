@@ -1,8 +1,6 @@
 package compose
 
 import (
-	"maps"
-
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/eks-gitops/function-eks-gitops/input/v1beta1"
@@ -68,12 +66,14 @@ func withExternalName(o map[string]any, name string) map[string]any {
 
 // meta returns metadata with the function's common labels plus extra.
 func (p Params) meta(name, namespace string, extra map[string]string) map[string]any {
-	l := map[string]string{
-		LabelTeam:        p.Spec.Team.Name,
-		LabelEnvironment: p.Spec.Environment,
+	// Built as the body holds them, not as a map[string]string converted.
+	l := make(map[string]any, 2+len(extra))
+	l[LabelTeam] = p.Spec.Team.Name
+	l[LabelEnvironment] = p.Spec.Environment
+	for k, v := range extra {
+		l[k] = v
 	}
-	maps.Copy(l, extra)
-	m := map[string]any{"name": name, "labels": strMap(l)}
+	m := map[string]any{"name": name, "labels": l}
 	if namespace != "" {
 		m["namespace"] = namespace
 	}
